@@ -1,0 +1,90 @@
+"""A user's stored LLM credential and the rules that protect it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.api_key import mask
+from domain.errors import CredentialRevoked
+from domain.provider import Provider
+
+
+@dataclass(slots=True)
+class LlmCredential:
+    """One provider key of one user.
+
+    - at most one active credential per (user, provider); at most one default per user;
+    - a revoked credential keeps its row for audit but loses its ciphertext and never comes back;
+    - revoking the default promotes nothing: the user falls back to the system default.
+    """
+
+    id: UUID
+    user_id: UUID
+    provider: Provider
+    model_name: str | None
+    encrypted_api_key: bytes | None
+    encryption_key_id: str
+    key_hint: str
+    base_url: str | None
+    is_default: bool
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    last_validated_at: datetime | None = None
+    last_error: str | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def masked_key(self) -> str:
+        return mask(self.key_hint, self.provider)
+
+    def ensure_active(self) -> None:
+        if not self.is_active:
+            raise CredentialRevoked()
+
+    def make_default(self, now: datetime) -> None:
+        self.ensure_active()
+        self.is_default = True
+        self.updated_at = now
+
+    def unset_default(self, now: datetime) -> None:
+        self.is_default = False
+        self.updated_at = now
+
+    def rotate_key(self, sealed: bytes, data_key_id: str, hint: str, now: datetime) -> None:
+        self.ensure_active()
+        self.encrypted_api_key = sealed
+        self.encryption_key_id = data_key_id
+        self.key_hint = hint
+        self.last_validated_at = now
+        self.last_error = None
+        self.updated_at = now
+
+    def change_model(self, model_name: str | None, now: datetime) -> None:
+        self.ensure_active()
+        self.model_name = model_name
+        self.updated_at = now
+
+    def mark_validated(self, now: datetime) -> None:
+        self.last_validated_at = now
+        self.last_error = None
+        self.updated_at = now
+
+    def mark_rejected(self, reason: str, now: datetime) -> None:
+        """The provider refused the key in use: it is no longer known to be valid."""
+        self.last_validated_at = None
+        self.last_error = reason[:500]
+        self.updated_at = now
+
+    def revoke(self, now: datetime) -> bool:
+        """Soft delete. Returns False when it was already revoked (revoking is idempotent)."""
+        if not self.is_active:
+            return False
+        self.is_active = False
+        self.is_default = False
+        self.encrypted_api_key = None
+        self.revoked_at = now
+        self.updated_at = now
+        return True

@@ -1,0 +1,112 @@
+"""Provider-neutral request and response types for talking to an LLM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """One call to a model. ``system`` is separate because every provider places it differently."""
+
+    model: str
+    messages: tuple[ChatMessage, ...]
+    system: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens
+        )
+
+
+class FinishReason(StrEnum):
+    STOP = "stop"
+    LENGTH = "length"
+    CONTENT_FILTER = "content_filter"
+    TOOL_CALLS = "tool_calls"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    model: str
+    usage: Usage
+    finish_reason: FinishReason = FinishReason.STOP
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionChunk:
+    """A streamed piece: text deltas first, then one last chunk with usage and finish reason."""
+
+    delta: str = ""
+    usage: Usage | None = None
+    finish_reason: FinishReason | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.usage is not None or self.finish_reason is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """USD per million tokens."""
+
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal
+
+    def cost(self, usage: Usage) -> Decimal:
+        million = Decimal(1_000_000)
+        return (
+            Decimal(usage.input_tokens) * self.input_per_mtok
+            + Decimal(usage.output_tokens) * self.output_per_mtok
+        ) / million
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogModel:
+    provider: str
+    name: str
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    price: ModelPrice | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProvider:
+    provider: str
+    default_model: str
+    models: tuple[CatalogModel, ...] = field(default=())

@@ -1,0 +1,51 @@
+"""Token usage and cost records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+
+class UsageSource(StrEnum):
+    SESSION = "session"
+    GATEWAY = "gateway"
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """One provider call. ``cost_usd`` is None for models the catalog has no price for."""
+
+    id: UUID
+    user_id: UUID
+    provider: str
+    model: str
+    credential_id: UUID | None
+    session_id: UUID | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal | None
+    source: UsageSource
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotal:
+    provider: str
+    model: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DailyUsage:
+    day: date
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
