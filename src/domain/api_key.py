@@ -30,7 +30,9 @@ class ApiKey:
         if not value or not value.strip():
             raise MalformedApiKey("the API key is empty")
         if len(value) < MIN_KEY_LENGTH:
-            raise MalformedApiKey(f"the API key is too short (at least {MIN_KEY_LENGTH} characters)")
+            raise MalformedApiKey(
+                f"the API key is too short (at least {MIN_KEY_LENGTH} characters)"
+            )
         if len(value) > MAX_KEY_LENGTH:
             raise MalformedApiKey(f"the API key is too long (at most {MAX_KEY_LENGTH} characters)")
         if any(ch.isspace() for ch in value):
@@ -43,10 +45,9 @@ class ApiKey:
         """Trim surrounding whitespace (copy-paste), check shape and the provider's prefix."""
         key = cls(raw.strip())
         looks_like = key.looks_like()
-        if provider is not Provider.OPENAI_COMPATIBLE and looks_like not in (None, provider):
-            raise MalformedApiKey(
-                f"this looks like {_article(looks_like.label)} key, not {_article(provider.label)} key"
-            )
+        if looks_like is not None and provider not in (looks_like, Provider.OPENAI_COMPATIBLE):
+            theirs, ours = _article(looks_like.label), _article(provider.label)
+            raise MalformedApiKey(f"this looks like {theirs} key, not {ours} key")
         return key
 
     def looks_like(self) -> Provider | None:

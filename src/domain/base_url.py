@@ -27,7 +27,9 @@ def normalise_base_url(raw: str, *, allow_http: bool) -> str:
     if scheme not in ("https", "http"):
         raise InvalidBaseUrl("base_url must start with https://")
     if scheme == "http" and not allow_http:
-        raise InvalidBaseUrl("base_url must use https (plain http is allowed only for private endpoints)")
+        raise InvalidBaseUrl(
+            "base_url must use https (plain http is allowed only for private endpoints)"
+        )
     if "@" in parts.netloc:
         raise InvalidBaseUrl("base_url must not contain a user name or password")
     if parts.query or parts.fragment or url.endswith(("?", "#")):

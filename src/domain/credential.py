@@ -62,6 +62,13 @@ class LlmCredential:
         self.last_error = None
         self.updated_at = now
 
+    def reseal(self, sealed: bytes, data_key_id: str, now: datetime) -> None:
+        """The same key under a new data key (data key rotation): nothing about validity changes."""
+        self.ensure_active()
+        self.encrypted_api_key = sealed
+        self.encryption_key_id = data_key_id
+        self.updated_at = now
+
     def change_model(self, model_name: str | None, now: datetime) -> None:
         self.ensure_active()
         self.model_name = model_name

@@ -24,7 +24,11 @@ class UnknownProvider(DomainError):
     code = "unknown-provider"
 
     def __init__(self, raw: str, accepted: tuple[str, ...]) -> None:
-        shown = raw if len(raw) <= 40 and raw.isprintable() else raw[:40].encode("unicode_escape").decode()
+        shown = (
+            raw
+            if len(raw) <= 40 and raw.isprintable()
+            else raw[:40].encode("unicode_escape").decode()
+        )
         super().__init__(f"unknown provider {shown!r}; accepted: {', '.join(accepted)}")
         self.accepted = accepted
 
@@ -141,7 +145,8 @@ class NoLlmConfigured(DomainError):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
             message
-            or "no LLM is configured: add a provider API key, or ask the operator for a system default"
+            or "no LLM is configured: add a provider API key, "
+            "or ask the operator for a system default"
         )
 
 
@@ -245,3 +250,21 @@ class StoreUnavailable(DomainError):
 
     def __init__(self) -> None:
         super().__init__("the database is not reachable right now")
+
+
+class InvalidEmail(DomainError):
+    code = "invalid-email"
+
+
+class MasterKeysMissing(DomainError):
+    """Data keys are wrapped by master keys the keyring no longer has: refusing to strand them."""
+
+    code = "master-keys-missing"
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        listed = ", ".join(f"{kid!r} ({n} data keys)" for kid, n in sorted(counts.items()))
+        super().__init__(
+            f"master keys still wrap data keys but are not in the keyring: {listed}; "
+            "add them back to BYOM_ENCRYPTION_KEYS and run `byom keys rewrap` before removing them"
+        )
+        self.counts = counts

@@ -14,7 +14,3 @@ class User:
     password_hash: str
     created_at: datetime
     is_active: bool = True
-
-
-def normalise_email(raw: str) -> str:
-    return raw.strip().lower()

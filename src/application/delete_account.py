@@ -1,0 +1,37 @@
+"""Close an account and crypto-shred its keys."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.errors import UserNotFound
+from domain.ports import Clock, UnitOfWorkFactory
+
+
+class DeleteAccount:
+    """- every credential is revoked (ciphertext erased, rows kept for audit);
+    - the user's data key is destroyed, so any copy of their ciphertexts (backups included)
+      can no longer be opened;
+    - the account is deactivated: its access tokens stop working on the next request."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, user_id: UUID) -> None:
+        async with self._uow() as uow:
+            await uow.users.lock(user_id)
+            user = await uow.users.get(user_id)
+            if user is None or not user.is_active:
+                raise UserNotFound()
+            now = self._clock.now()
+            for credential in await uow.credentials.list_for_user(user_id):
+                if credential.revoke(now):
+                    await uow.credentials.save(credential)
+            data_key = await uow.data_keys.live_for_user(user_id)
+            if data_key is not None:
+                data_key.destroyed_at = now
+                await uow.data_keys.save(data_key)
+            user.is_active = False
+            await uow.users.save(user)
+            await uow.commit()

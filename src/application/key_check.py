@@ -1,0 +1,36 @@
+"""Asks the provider whether a key works, without spending tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.api_key import ApiKey
+from domain.ports import LlmProviderRegistry
+from domain.provider import Provider
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """The live model list a key can reach. ``model_available`` is None when nothing was asked
+    or the server lists no models (some OpenAI-compatible servers don't)."""
+
+    models: tuple[str, ...]
+    model_available: bool | None
+
+
+class ApiKeyChecker:
+    """- a wrong key raises ``InvalidApiKey`` (the user must fix it);
+    - a provider that could not be asked raises ``ProviderUnavailable`` (nobody's fault, retry)."""
+
+    def __init__(self, providers: LlmProviderRegistry) -> None:
+        self._providers = providers
+
+    async def check(
+        self, provider: Provider, key: ApiKey, *, base_url: str | None, model_name: str | None
+    ) -> KeyCheck:
+        models = await self._providers.get(provider).list_models(key, base_url=base_url)
+        ids = tuple(sorted({m.id for m in models}))
+        available: bool | None = None
+        if model_name is not None and ids:
+            available = model_name in ids
+        return KeyCheck(ids, available)

@@ -1,0 +1,30 @@
+"""Soft-delete a credential."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.credential import LlmCredential
+from domain.errors import CredentialNotFound
+from domain.ports import Clock, UnitOfWorkFactory
+
+
+class RevokeCredential:
+    """- the row stays for audit, inactive, with its ciphertext erased;
+    - revoking the default promotes nothing: the user falls back to the system default;
+    - idempotent: revoking a revoked credential changes nothing and succeeds."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, user_id: UUID, credential_id: UUID) -> LlmCredential:
+        async with self._uow() as uow:
+            await uow.users.lock(user_id)
+            credential = await uow.credentials.get(user_id, credential_id)
+            if credential is None:
+                raise CredentialNotFound()
+            if credential.revoke(self._clock.now()):
+                await uow.credentials.save(credential)
+                await uow.commit()
+        return credential

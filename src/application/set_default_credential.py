@@ -1,0 +1,37 @@
+"""Make one credential the user's default."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.credential import LlmCredential
+from domain.errors import CredentialNotFound
+from domain.ports import Clock, UnitOfWorkFactory
+
+
+class SetDefaultCredential:
+    """- the previous default is unset in the same transaction (one default per user);
+    - a revoked credential cannot become the default;
+    - concurrent calls for one user are serialised by the user lock: the last one wins."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, user_id: UUID, credential_id: UUID) -> LlmCredential:
+        async with self._uow() as uow:
+            await uow.users.lock(user_id)
+            credential = await uow.credentials.get(user_id, credential_id)
+            if credential is None:
+                raise CredentialNotFound()
+            credential.ensure_active()
+            now = self._clock.now()
+            current = await uow.credentials.default_for_user(user_id)
+            if current is not None and current.id != credential.id:
+                current.unset_default(now)
+                await uow.credentials.save(current)
+            if not credential.is_default:
+                credential.make_default(now)
+                await uow.credentials.save(credential)
+            await uow.commit()
+        return credential
