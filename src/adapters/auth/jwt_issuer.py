@@ -1,0 +1,38 @@
+"""HS256 access tokens. Decoding happens in Litestar's JWT middleware with the same settings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from uuid import UUID
+
+from litestar.security.jwt import Token
+
+from domain.ports import Clock
+
+ALGORITHM = "HS256"
+# Tokens without these are refused by the middleware (SECURITY-TESTS D3).
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti")
+MIN_SECRET_BYTES = 32
+
+
+class JwtTokenIssuer:
+    def __init__(self, secret: str, ttl_seconds: int, clock: Clock) -> None:
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes")
+        self._secret = secret
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def issue(self, user_id: UUID) -> tuple[str, int]:
+        now = self._clock.now()
+        token = Token(
+            sub=str(user_id),
+            iat=now,
+            exp=now + timedelta(seconds=self._ttl),
+            jti=uuid.uuid4().hex,
+        )
+        return token.encode(secret=self._secret, algorithm=ALGORITHM), self._ttl
+
+    def __repr__(self) -> str:
+        return f"JwtTokenIssuer(ttl={self._ttl})"
