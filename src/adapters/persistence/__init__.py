@@ -1,0 +1,1 @@
+"""Persistence adapters: the store ports over SQLAlchemy (SQLite, PostgreSQL) or process memory."""

@@ -1,0 +1,23 @@
+"""Errors the persistence adapters raise besides the domain's own."""
+
+from __future__ import annotations
+
+
+class ConstraintViolation(RuntimeError):
+    """A database rule with no domain meaning was broken (a missing parent row, a second live
+    data key for a user, a reused token digest): a bug in the caller, not bad user input.
+
+    The message names the constraint only, never a value.
+    """
+
+    def __init__(self, constraint: str) -> None:
+        super().__init__(f"constraint {constraint!r} violated")
+        self.constraint = constraint
+
+
+class MissingRow(RuntimeError):
+    """``save`` was given an entity that was never added: a bug in the caller."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(f"no {table} row with this id to save")
+        self.table = table

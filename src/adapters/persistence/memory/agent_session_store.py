@@ -1,0 +1,66 @@
+"""Agent sessions and their messages in memory."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from adapters.persistence.errors import ConstraintViolation, MissingRow
+from adapters.persistence.memory._table import Table, copies
+from domain.agent_session import AgentMessage, AgentSession
+from domain.credential import LlmCredential
+from domain.user import User
+
+
+class MemoryAgentSessionStore:
+    def __init__(
+        self,
+        sessions: Table[AgentSession],
+        messages: Table[AgentMessage],
+        users: Table[User],
+        credentials: Table[LlmCredential],
+    ) -> None:
+        self._sessions = sessions
+        self._messages = messages
+        self._users = users
+        self._credentials = credentials
+
+    async def add(self, session: AgentSession) -> None:
+        if session.id in self._sessions:
+            raise ConstraintViolation("pk_agent_sessions")
+        if session.user_id not in self._users:
+            raise ConstraintViolation("fk_agent_sessions_user_id_users")
+        self._check_credential(session)
+        self._sessions.put(session.id, session)
+
+    async def get(self, user_id: UUID, session_id: UUID) -> AgentSession | None:
+        found = self._sessions.get(session_id)
+        return found if found is not None and found.user_id == user_id else None
+
+    async def list_for_user(self, user_id: UUID, *, limit: int = 100) -> list[AgentSession]:
+        rows = [s for s in self._sessions.rows() if s.user_id == user_id]
+        rows.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+        return copies(rows[: max(limit, 0)])
+
+    async def save(self, session: AgentSession) -> None:
+        current = self._sessions.get(session.id)
+        if current is None or current.user_id != session.user_id:
+            raise MissingRow("agent_sessions")
+        self._check_credential(session)
+        self._sessions.put(session.id, session)
+
+    async def add_message(self, message: AgentMessage) -> None:
+        if message.id in self._messages:
+            raise ConstraintViolation("pk_agent_messages")
+        if message.session_id not in self._sessions:
+            raise ConstraintViolation("fk_agent_messages_session_id_agent_sessions")
+        self._messages.put(message.id, message)
+
+    async def messages(self, session_id: UUID) -> list[AgentMessage]:
+        rows = [m for m in self._messages.rows() if m.session_id == session_id]
+        rows.sort(key=lambda m: (m.created_at, m.id))
+        return copies(rows)
+
+    def _check_credential(self, session: AgentSession) -> None:
+        credential_id = session.llm_credential_id
+        if credential_id is not None and credential_id not in self._credentials:
+            raise ConstraintViolation("fk_agent_sessions_llm_credential_id_user_llm_credentials")

@@ -1,0 +1,52 @@
+"""Gateway token digests in memory: a digest is unique across all users."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from adapters.persistence.errors import ConstraintViolation, MissingRow
+from adapters.persistence.memory._table import Table, copies
+from domain.gateway_token import GatewayToken
+from domain.user import User
+
+
+class MemoryGatewayTokenStore:
+    def __init__(self, tokens: Table[GatewayToken], users: Table[User]) -> None:
+        self._tokens = tokens
+        self._users = users
+
+    async def add(self, token: GatewayToken) -> None:
+        if token.id in self._tokens:
+            raise ConstraintViolation("pk_gateway_tokens")
+        if token.user_id not in self._users:
+            raise ConstraintViolation("fk_gateway_tokens_user_id_users")
+        self._check(token)
+        self._tokens.put(token.id, token)
+
+    async def get(self, user_id: UUID, token_id: UUID) -> GatewayToken | None:
+        found = self._tokens.get(token_id)
+        return found if found is not None and found.user_id == user_id else None
+
+    async def by_digest(self, digest: bytes) -> GatewayToken | None:
+        found = next((t for t in self._tokens.rows() if t.digest == digest), None)
+        return None if found is None else self._tokens.get(found.id)
+
+    async def list_for_user(self, user_id: UUID) -> list[GatewayToken]:
+        rows = [t for t in self._tokens.rows() if t.user_id == user_id]
+        rows.sort(key=lambda t: (t.created_at, t.id), reverse=True)
+        return copies(rows)
+
+    async def save(self, token: GatewayToken) -> None:
+        current = self._tokens.get(token.id)
+        if current is None or current.user_id != token.user_id:
+            raise MissingRow("gateway_tokens")
+        self._check(token)
+        self._tokens.put(token.id, token)
+
+    def verify(self) -> None:
+        for token in self._tokens.pending():
+            self._check(token)
+
+    def _check(self, new: GatewayToken) -> None:
+        if any(t.digest == new.digest and t.id != new.id for t in self._tokens.rows()):
+            raise ConstraintViolation("uq_gateway_tokens_digest")
