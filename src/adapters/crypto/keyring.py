@@ -183,7 +183,7 @@ def load_keyring(
     """The keyring from ``BYOM_ENCRYPTION_KEYS`` or ``BYOM_ENCRYPTION_KEYS_FILE``.
 
     - Setting both is refused (which one wins would be a guess), so is a set but empty value.
-    - The file must not be readable by group or others.
+    - The file must not be accessible to group or others (mode & 0o077 == 0).
     - With neither, ``dev_file`` (development only) is read, or created with one new key, mode 0600.
     - With neither and no ``dev_file`` (production), ``KeyringError``: the service must not start.
     """
@@ -211,23 +211,27 @@ def load_keyring(
 
 
 def _read_private_file(path: Path) -> str:
-    # Check the mode on the descriptor we read from, so the file cannot be swapped in between.
+    # Check the mode on the descriptor we read from, so the file cannot be swapped in between;
+    # O_NONBLOCK keeps a FIFO planted at the path from hanging startup.
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise KeyringError(f"keyring file {path} does not exist") from None
     except OSError as exc:
         raise KeyringError(f"keyring file {path} cannot be opened: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise KeyringError(f"keyring file {path} is not a regular file")
         if info.st_mode & 0o077:
             raise KeyringError(
-                f"keyring file {path} is readable by group or others "
+                f"keyring file {path} is accessible to group or others "
                 f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {path}"
             )
-        raw = handle.read()
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read()
+    finally:
+        os.close(fd)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
