@@ -1,0 +1,186 @@
+"""The composition root: the only place that chooses adapters and wires them into use cases.
+
+``build(settings, **overrides)`` is called by the app, the CLI and the tests (with fakes).
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.auth.jwt_issuer import JwtTokenIssuer
+from adapters.clock import SystemClock
+from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
+from adapters.crypto.keyring import load_keyring
+from adapters.ids import UuidV7Generator
+from application.add_credential import AddCredential
+from application.authenticate_user import AuthenticateUser
+from application.credential_sealer import CredentialSealer
+from application.delete_account import DeleteAccount
+from application.get_credential import GetCredential
+from application.get_user import GetUser
+from application.key_check import ApiKeyChecker
+from application.list_credentials import ListCredentials
+from application.register_user import RegisterUser
+from application.resolve_llm import ResolveLlm
+from application.revalidate_credential import RevalidateCredential
+from application.revoke_credential import RevokeCredential
+from application.rewrap_data_keys import KeyringCensus, RewrapDataKeys
+from application.rotate_user_data_key import RotateUserDataKey
+from application.set_default_credential import SetDefaultCredential
+from application.update_credential import UpdateCredential
+from application.validate_api_key import ValidateApiKey
+from domain.api_key import ApiKey
+from domain.ports import (
+    Clock,
+    HealthProbe,
+    IdGenerator,
+    KeyWrapper,
+    LlmProviderRegistry,
+    ModelCatalog,
+    PasswordHasher,
+    UnitOfWorkFactory,
+)
+from domain.provider import Provider
+from domain.resolution import SystemDefault
+from entrypoints.settings import Settings
+
+logger = logging.getLogger("byom")
+
+Closer = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """What the composition root needs from a persistence adapter."""
+
+    unit_of_work: UnitOfWorkFactory
+    health: HealthProbe
+    aclose: Closer
+
+
+@dataclass
+class Container:
+    """Adapters and use cases for one process. ``aclose()`` releases pools and clients."""
+
+    settings: Settings
+    uow: UnitOfWorkFactory
+    health: HealthProbe
+    keyring: KeyWrapper
+    clock: Clock
+    ids: IdGenerator
+    catalog: ModelCatalog
+    providers: LlmProviderRegistry
+    sealer: CredentialSealer
+    register_user: RegisterUser
+    authenticate_user: AuthenticateUser
+    get_user: GetUser
+    delete_account: DeleteAccount
+    add_credential: AddCredential
+    list_credentials: ListCredentials
+    get_credential: GetCredential
+    update_credential: UpdateCredential
+    set_default_credential: SetDefaultCredential
+    revoke_credential: RevokeCredential
+    validate_api_key: ValidateApiKey
+    revalidate_credential: RevalidateCredential
+    resolve_llm: ResolveLlm
+    rewrap_data_keys: RewrapDataKeys
+    keyring_census: KeyringCensus
+    rotate_user_data_key: RotateUserDataKey
+    closers: list[Closer] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+        self.closers.clear()
+
+
+def build(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    providers: LlmProviderRegistry | None = None,
+    catalog: ModelCatalog | None = None,
+    hasher: PasswordHasher | None = None,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Container:
+    clock = clock or SystemClock()
+    ids = ids or UuidV7Generator()
+    loaded = load_keyring(
+        settings.crypto.keys, settings.crypto.keys_file, dev_file=settings.crypto.dev_keys_file
+    )
+    if loaded.warning:
+        logger.warning(loaded.warning)
+    wrapper = AesGcmKeyWrapper(loaded.keyring)
+    closers: list[Closer] = []
+    if database is None:
+        database = sql_database(settings)
+    closers.append(database.aclose)
+    if providers is None or catalog is None:
+        built_providers, built_catalog, close_clients = provider_registry(settings)
+        providers = providers or built_providers
+        catalog = catalog or built_catalog
+        closers.append(close_clients)
+    hasher = hasher or Argon2PasswordHasher()
+    uow = database.unit_of_work
+    sealer = CredentialSealer(wrapper, AesGcmCipher(), ids, clock)
+    checker = ApiKeyChecker(providers)
+    allow_http = settings.providers.allow_private_base_urls
+    tokens = JwtTokenIssuer(settings.auth.jwt_secret, settings.auth.access_token_ttl_s, clock)
+    return Container(
+        settings=settings,
+        uow=uow,
+        health=database.health,
+        keyring=wrapper,
+        clock=clock,
+        ids=ids,
+        catalog=catalog,
+        providers=providers,
+        sealer=sealer,
+        register_user=RegisterUser(uow, hasher, ids, clock),
+        authenticate_user=AuthenticateUser(uow, hasher, tokens),
+        get_user=GetUser(uow),
+        delete_account=DeleteAccount(uow, clock),
+        add_credential=AddCredential(
+            uow, checker, sealer, ids, clock, allow_http_base_urls=allow_http
+        ),
+        list_credentials=ListCredentials(uow),
+        get_credential=GetCredential(uow),
+        update_credential=UpdateCredential(uow, checker, sealer, clock),
+        set_default_credential=SetDefaultCredential(uow, clock),
+        revoke_credential=RevokeCredential(uow, clock),
+        validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
+        revalidate_credential=RevalidateCredential(uow, checker, sealer, clock),
+        resolve_llm=ResolveLlm(uow, providers, sealer, catalog, system_default(settings)),
+        rewrap_data_keys=RewrapDataKeys(uow, wrapper),
+        keyring_census=KeyringCensus(uow, wrapper),
+        rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),
+        closers=closers,
+    )
+
+
+def system_default(settings: Settings) -> SystemDefault | None:
+    configured = settings.providers.system_default
+    if configured.provider is None:
+        return None
+    provider = Provider.parse(configured.provider)
+    raw_key = configured.api_keys.get(provider.value)
+    return SystemDefault(
+        provider=provider,
+        model=configured.model,
+        api_key=ApiKey(raw_key) if raw_key else None,
+        base_url=configured.base_url,
+    )
+
+
+def sql_database(settings: Settings) -> Database:
+    raise NotImplementedError
+
+
+def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCatalog, Closer]:
+    raise NotImplementedError

@@ -1,0 +1,120 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.security.jwt import JWTAuth, Token
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
+from domain.errors import UserNotFound
+from domain.user import User
+from entrypoints.bootstrap import Container, build
+from entrypoints.http.auth import AuthController, UserController
+from entrypoints.http.credentials import CredentialController
+from entrypoints.http.deps import container_of
+from entrypoints.http.errors import problem_details_plugin
+from entrypoints.http.health import HealthController
+from entrypoints.http.limits import rate_limit_middleware
+from entrypoints.http.middleware import RequestContextMiddleware, finish_response
+from entrypoints.http.problems import describe_problems
+from entrypoints.settings import Settings
+
+logger = logging.getLogger("byom")
+
+# Paths that do not take a bearer access token (the gateway has tokens of its own).
+PUBLIC_PATHS = ["^/health", "^/schema", "^/metrics", "^/api/v1/auth/", "^/api/v1/llm/providers"]
+
+DESCRIPTION = f"""Bring your own model: store your LLM provider keys, encrypted, and run agents
+on them.
+
+Errors are RFC 9457 `application/problem+json`. Problem types:
+
+{describe_problems()}
+"""
+
+
+async def _retrieve_user(
+    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+) -> User | None:
+    try:
+        return await container_of(connection.app.state).get_user.execute(UUID(token.sub))
+    except (UserNotFound, ValueError):
+        return None
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> Litestar:
+    """Build the app. Given a container (tests), it is used as is and not closed by the app;
+    otherwise each worker process builds its own on startup and closes it on shutdown."""
+    settings = settings or (container.settings if container else Settings.from_env())
+    state = State({"container": container})
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        owned = app.state.container is None
+        if owned:
+            app.state.container = build(settings)
+        await container_of(app.state).keyring_census.ensure_complete()
+        try:
+            yield
+        finally:
+            if owned:
+                await container_of(app.state).aclose()
+
+    jwt_auth = JWTAuth[User](
+        retrieve_user_handler=_retrieve_user,
+        token_secret=settings.auth.jwt_secret,
+        algorithm=ALGORITHM,
+        require_claims=list(REQUIRED_CLAIMS),
+        exclude=PUBLIC_PATHS,
+        exclude_opt_key="exclude_from_auth",
+    )
+
+    def outermost_request_context(config: AppConfig) -> AppConfig:
+        # After JWTAuth inserted its middleware, so even 401s carry a request id.
+        config.middleware.insert(0, DefineMiddleware(RequestContextMiddleware))
+        return config
+
+    return Litestar(
+        route_handlers=[HealthController, AuthController, UserController, CredentialController],
+        plugins=[problem_details_plugin()],
+        on_app_init=[jwt_auth.on_app_init, outermost_request_context],
+        middleware=rate_limit_middleware(
+            login_per_minute=settings.auth.login_rate_per_minute,
+            validate_per_minute=settings.auth.validate_rate_per_minute,
+        ),
+        lifespan=[lifespan],
+        stores={"rate_limit": _rate_limit_store(settings)},
+        state=state,
+        request_max_body_size=settings.server.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="BYOM",
+            version="1.0.0",
+            description=DESCRIPTION,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        before_send=[finish_response],
+        debug=False,
+    )
+
+
+def _rate_limit_store(settings: Settings) -> Store:
+    if settings.server.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=settings.server.redis_url, namespace="byom-rate-limit")
+    return MemoryStore()

@@ -1,0 +1,73 @@
+"""Sign up, log in, and who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, post
+
+from application.authenticate_user import AuthenticateUser
+from application.register_user import RegisterUser
+from domain.user import User
+from entrypoints.http.deps import CURRENT_USER, use_cases
+from entrypoints.http.openapi import problem_responses
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+# Longer than any password we accept (1024), short enough to refuse a 10 MB body cheaply.
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+
+
+class Credentials(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+
+
+class UserOut(msgspec.Struct):
+    id: UUID
+    email: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(user.id, user.email, user.created_at)
+
+
+class TokenOut(msgspec.Struct):
+    access_token: str
+    expires_in: int
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["Accounts"]
+    dependencies = use_cases("register_user", "authenticate_user")
+    opt = {"exclude_from_auth": True}
+
+    @post("/signup", operation_id="SignUp", responses=problem_responses(409, 422))
+    async def signup(self, data: Credentials, register_user: RegisterUser) -> UserOut:
+        return UserOut.of(await register_user.execute(email=data.email, password=data.password))
+
+    @post(
+        "/login",
+        operation_id="LogIn",
+        status_code=200,
+        responses=problem_responses(401, 429),
+        summary="Exchange email and password for a bearer access token",
+    )
+    async def login(self, data: Credentials, authenticate_user: AuthenticateUser) -> TokenOut:
+        token = await authenticate_user.execute(email=data.email, password=data.password)
+        return TokenOut(token.token, token.expires_in)
+
+
+class UserController(Controller):
+    path = "/api/v1/users/me"
+    tags = ["Accounts"]
+    dependencies = CURRENT_USER
+
+    @get("/", operation_id="GetMe")
+    async def me(self, current_user: User) -> UserOut:
+        return UserOut.of(current_user)

@@ -1,0 +1,36 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+
+from domain.errors import StoreUnavailable
+from entrypoints.http.deps import container_of
+
+
+class Health(msgspec.Struct, omit_defaults=True):
+    status: str
+    database: str | None = None
+    keyring: str | None = None
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["Operations"]
+    opt = {"exclude_from_auth": True}
+    include_in_schema = True
+
+    @get("/live", operation_id="Live", cache=False)
+    async def live(self) -> Health:
+        return Health("ok")
+
+    @get("/ready", operation_id="Ready", cache=False)
+    async def ready(self, state: State) -> Response[Health]:
+        container = container_of(state)
+        try:
+            await container.health.check()
+        except StoreUnavailable:
+            return Response(Health("unavailable", "unreachable", "loaded"), status_code=503)
+        return Response(Health("ok", "ok", f"{len(container.keyring.key_ids())} keys loaded"))
