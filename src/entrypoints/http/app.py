@@ -29,6 +29,7 @@ from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import rate_limit_middleware
+from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.middleware import RequestContextMiddleware, finish_response
 from entrypoints.http.problems import describe_problems
 from entrypoints.settings import Settings
@@ -89,7 +90,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         return config
 
     return Litestar(
-        route_handlers=[HealthController, AuthController, UserController, CredentialController],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            UserController,
+            CredentialController,
+            LlmCatalogController,
+            MyLlmController,
+        ],
         plugins=[problem_details_plugin()],
         on_app_init=[jwt_auth.on_app_init, outermost_request_context],
         middleware=rate_limit_middleware(
