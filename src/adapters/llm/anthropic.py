@@ -1,0 +1,227 @@
+"""Anthropic (Messages API) over raw HTTP.
+
+Endpoints: ``GET /models`` (validation), ``POST /messages`` (plain and ``stream: true``).
+Auth: ``x-api-key`` plus ``anthropic-version: 2023-06-01``. ``system`` is a top-level field and
+``max_tokens`` is required: when the caller gives none, the catalog's maximum output for the
+model is used, else 4096.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import httpx
+import msgspec
+
+from adapters.llm import anthropic_wire as wire
+from adapters.llm._http import (
+    COMPLETION,
+    LIST_MODELS,
+    STREAM,
+    BodyLimits,
+    ErrorDetail,
+    ProviderErrorMapper,
+    ProviderHttp,
+    RetryPolicy,
+    decode_error,
+    refuse_user_base_url,
+)
+from domain.api_key import ApiKey
+from domain.errors import ProviderUnavailable
+from domain.llm import (
+    Completion,
+    CompletionChunk,
+    CompletionRequest,
+    FinishReason,
+    ModelInfo,
+    Role,
+    Usage,
+)
+from domain.ports import ModelCatalog
+from domain.provider import Provider
+
+DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1"
+ANTHROPIC_VERSION = "2023-06-01"
+FALLBACK_MAX_TOKENS = 4096
+
+_FINISH = {
+    "end_turn": FinishReason.STOP,
+    "stop_sequence": FinishReason.STOP,
+    "max_tokens": FinishReason.LENGTH,
+    "model_context_window_exceeded": FinishReason.LENGTH,
+    "tool_use": FinishReason.TOOL_CALLS,
+    "refusal": FinishReason.CONTENT_FILTER,
+}
+# Error types (docs.anthropic.com/en/api/errors) and the HTTP status each stands for; used for
+# ``event: error`` in a stream, where there is no status.
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
+def finish_reason(raw: str | None) -> FinishReason:
+    if raw is None:
+        return FinishReason.STOP
+    return _FINISH.get(raw, FinishReason.OTHER)
+
+
+def read_anthropic_error(body: bytes) -> ErrorDetail | None:
+    envelope = decode_error(body, wire.ErrorEnvelope)
+    if envelope is None:
+        return None
+    error: wire.ErrorBody = envelope.error
+    return ErrorDetail(message=error.message, type=error.type)
+
+
+class AnthropicProvider:
+    """``LlmProvider`` for api.anthropic.com (or the operator's ``BYOM_ANTHROPIC_BASE_URL``)."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str = DEFAULT_ANTHROPIC_BASE_URL,
+        *,
+        catalog: ModelCatalog | None = None,
+        retry: RetryPolicy | None = None,
+        limits: BodyLimits | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._catalog = catalog
+        self._errors = ProviderErrorMapper(Provider.ANTHROPIC.value, Provider.ANTHROPIC.label)
+        self._http = ProviderHttp(
+            client,
+            self._errors,
+            read_anthropic_error,
+            retry or RetryPolicy(),
+            limits or BodyLimits(),
+        )
+
+    @staticmethod
+    def _headers(key: ApiKey) -> dict[str, str]:
+        return {"x-api-key": key.reveal(), "anthropic-version": ANTHROPIC_VERSION}
+
+    def _max_tokens(self, request: CompletionRequest) -> int:
+        if request.max_tokens is not None:
+            return request.max_tokens
+        known = self._catalog.model(Provider.ANTHROPIC, request.model) if self._catalog else None
+        if known is not None and known.max_output_tokens:
+            return known.max_output_tokens
+        return FALLBACK_MAX_TOKENS
+
+    def _body(self, request: CompletionRequest, *, stream: bool) -> wire.MessagesRequest:
+        # System turns inside the conversation join the top-level system prompt.
+        system_parts = [request.system] if request.system else []
+        system_parts += [m.content for m in request.messages if m.role is Role.SYSTEM]
+        return wire.MessagesRequest(
+            model=request.model,
+            max_tokens=self._max_tokens(request),
+            messages=[
+                wire.Message(m.role.value, m.content)
+                for m in request.messages
+                if m.role is not Role.SYSTEM
+            ],
+            system="\n\n".join(system_parts) or None,
+            temperature=request.temperature,
+            stop_sequences=list(request.stop) or None,
+            stream=stream,
+        )
+
+    async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
+        refuse_user_base_url(base_url, Provider.ANTHROPIC)
+        listing = await self._http.get_json(
+            f"{self._base_url}/models",
+            wire.ModelList,
+            key=key,
+            headers=self._headers(key),
+            params={"limit": "1000"},
+            call=LIST_MODELS,
+        )
+        return [ModelInfo(id=m.id, display_name=m.display_name) for m in listing.data]
+
+    async def complete(
+        self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
+    ) -> Completion:
+        refuse_user_base_url(base_url, Provider.ANTHROPIC)
+        reply = await self._http.post_json(
+            f"{self._base_url}/messages",
+            self._body(request, stream=False),
+            wire.MessageResponse,
+            key=key,
+            headers=self._headers(key),
+            call=COMPLETION,
+        )
+        return Completion(
+            text="".join(b.text or "" for b in reply.content if b.type == "text"),
+            model=reply.model or request.model,
+            usage=Usage(reply.usage.input_tokens or 0, reply.usage.output_tokens or 0),
+            finish_reason=finish_reason(reply.stop_reason),
+        )
+
+    async def stream(
+        self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
+    ) -> AsyncGenerator[CompletionChunk, None]:
+        refuse_user_base_url(base_url, Provider.ANTHROPIC)
+        events = self._http.stream_events(
+            f"{self._base_url}/messages",
+            self._body(request, stream=True),
+            key=key,
+            headers=self._headers(key),
+            call=STREAM,
+        )
+        input_tokens = output_tokens = 0
+        stop_reason: str | None = None
+        stopped = False
+        try:
+            async for event in events:
+                kind = event.event
+                try:
+                    if kind == "content_block_delta":
+                        delta = msgspec.json.decode(event.data, type=wire.ContentBlockDelta).delta
+                        if delta.type == "text_delta" and delta.text:
+                            yield CompletionChunk(delta=delta.text)
+                    elif kind == "message_start":
+                        usage = msgspec.json.decode(
+                            event.data, type=wire.MessageStart
+                        ).message.usage
+                        input_tokens = usage.input_tokens or input_tokens
+                        output_tokens = usage.output_tokens or output_tokens
+                    elif kind == "message_delta":
+                        md = msgspec.json.decode(event.data, type=wire.MessageDelta)
+                        stop_reason = md.delta.stop_reason or stop_reason
+                        # message_delta usage is cumulative.
+                        output_tokens = md.usage.output_tokens or output_tokens
+                        input_tokens = md.usage.input_tokens or input_tokens
+                    elif kind == "message_stop":
+                        stopped = True
+                        break
+                    elif kind == "error":
+                        error = msgspec.json.decode(event.data, type=wire.StreamError).error
+                        status = _ERROR_STATUS.get(error.type or "", 500)
+                        detail = ErrorDetail(message=error.message, type=error.type)
+                        raise self._errors.from_status(
+                            status, None, detail, call=STREAM, key=key
+                        ).error
+                    # ping, content_block_start/stop and future event types are ignored.
+                except msgspec.DecodeError:
+                    raise self._errors.protocol(
+                        f"a streamed {kind} event did not have the expected shape"
+                    ) from None
+        finally:
+            await events.aclose()
+        if not stopped:
+            raise ProviderUnavailable(
+                self._errors.provider,
+                f"{self._errors.label}: the stream ended before it was complete",
+            )
+        yield CompletionChunk(
+            usage=Usage(input_tokens, output_tokens), finish_reason=finish_reason(stop_reason)
+        )

@@ -1,0 +1,230 @@
+"""Google Gemini (Generative Language API v1beta) over raw HTTP.
+
+Endpoints: ``GET /models`` (validation), ``POST /models/{model}:generateContent`` and
+``POST /models/{model}:streamGenerateContent?alt=sse``. The key travels only in the
+``x-goog-api-key`` header, never as ``?key=`` (URLs end up in logs). Roles are ``user`` and
+``model``; the system prompt is ``systemInstruction``; model ids lose their ``models/`` prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator
+
+import httpx
+import msgspec
+
+from adapters.llm import gemini_wire as wire
+from adapters.llm._http import (
+    COMPLETION,
+    LIST_MODELS,
+    STREAM,
+    BodyLimits,
+    ErrorDetail,
+    ProviderErrorMapper,
+    ProviderHttp,
+    RetryPolicy,
+    decode_error,
+    refuse_user_base_url,
+)
+from domain.api_key import ApiKey
+from domain.errors import InvalidModelName, ProviderUnavailable
+from domain.llm import (
+    Completion,
+    CompletionChunk,
+    CompletionRequest,
+    FinishReason,
+    ModelInfo,
+    Role,
+    Usage,
+)
+from domain.provider import Provider
+
+DEFAULT_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
+
+# The model id becomes part of the URL path: allow only what Gemini model ids look like.
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)s")
+
+_FINISH = {
+    "STOP": FinishReason.STOP,
+    "MAX_TOKENS": FinishReason.LENGTH,
+    "SAFETY": FinishReason.CONTENT_FILTER,
+    "RECITATION": FinishReason.CONTENT_FILTER,
+    "BLOCKLIST": FinishReason.CONTENT_FILTER,
+    "PROHIBITED_CONTENT": FinishReason.CONTENT_FILTER,
+    "SPII": FinishReason.CONTENT_FILTER,
+    "IMAGE_SAFETY": FinishReason.CONTENT_FILTER,
+    "MALFORMED_FUNCTION_CALL": FinishReason.TOOL_CALLS,
+    "UNEXPECTED_TOOL_CALL": FinishReason.TOOL_CALLS,
+}
+
+
+def finish_reason(raw: str | None) -> FinishReason:
+    if raw is None:
+        return FinishReason.STOP
+    return _FINISH.get(raw, FinishReason.OTHER)
+
+
+def strip_model_prefix(name: str) -> str:
+    return name.removeprefix("models/")
+
+
+def read_gemini_error(body: bytes) -> ErrorDetail | None:
+    envelope = decode_error(body, wire.ErrorEnvelope)
+    if envelope is None:
+        return None
+    error: wire.ErrorBody = envelope.error
+    reason = retry_delay = None
+    for entry in error.details or ():
+        if entry.reason and reason is None:
+            reason = entry.reason
+        if entry.retry_delay and (match := _DURATION.fullmatch(entry.retry_delay)):
+            retry_delay = float(match.group(1))
+    return ErrorDetail(
+        message=error.message, type=error.status, reason=reason, retry_delay=retry_delay
+    )
+
+
+class GeminiProvider:
+    """``LlmProvider`` for the Gemini API (or the operator's ``BYOM_GOOGLE_BASE_URL``)."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str = DEFAULT_GEMINI_BASE_URL,
+        *,
+        retry: RetryPolicy | None = None,
+        limits: BodyLimits | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._errors = ProviderErrorMapper(Provider.GOOGLE.value, Provider.GOOGLE.label)
+        self._http = ProviderHttp(
+            client, self._errors, read_gemini_error, retry or RetryPolicy(), limits or BodyLimits()
+        )
+
+    @staticmethod
+    def _headers(key: ApiKey) -> dict[str, str]:
+        return {"x-goog-api-key": key.reveal()}
+
+    def _model_url(self, model: str, method: str) -> str:
+        model_id = strip_model_prefix(model)
+        if not _MODEL_ID.fullmatch(model_id):
+            raise InvalidModelName(f"{model!r} is not a Gemini model id")
+        return f"{self._base_url}/models/{model_id}:{method}"
+
+    @staticmethod
+    def _body(request: CompletionRequest) -> wire.GenerateRequest:
+        system_parts = [request.system] if request.system else []
+        system_parts += [m.content for m in request.messages if m.role is Role.SYSTEM]
+        contents = [
+            wire.Content(
+                parts=[wire.Part(text=m.content)],
+                role="model" if m.role is Role.ASSISTANT else "user",
+            )
+            for m in request.messages
+            if m.role is not Role.SYSTEM
+        ]
+        config = wire.GenerationConfig(
+            max_output_tokens=request.max_tokens,
+            temperature=request.temperature,
+            stop_sequences=list(request.stop) or None,
+        )
+        return wire.GenerateRequest(
+            contents=contents,
+            system_instruction=wire.Content(parts=[wire.Part(text="\n\n".join(system_parts))])
+            if system_parts
+            else None,
+            generation_config=config if config != wire.GenerationConfig() else None,
+        )
+
+    async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
+        refuse_user_base_url(base_url, Provider.GOOGLE)
+        listing = await self._http.get_json(
+            f"{self._base_url}/models",
+            wire.ModelList,
+            key=key,
+            headers=self._headers(key),
+            params={"pageSize": "1000"},
+            call=LIST_MODELS,
+        )
+        return [
+            ModelInfo(id=strip_model_prefix(m.name), display_name=m.display_name)
+            for m in listing.models
+            if m.supported_generation_methods is None
+            or "generateContent" in m.supported_generation_methods
+        ]
+
+    async def complete(
+        self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
+    ) -> Completion:
+        refuse_user_base_url(base_url, Provider.GOOGLE)
+        reply = await self._http.post_json(
+            self._model_url(request.model, "generateContent"),
+            self._body(request),
+            wire.GenerateResponse,
+            key=key,
+            headers=self._headers(key),
+            call=COMPLETION,
+        )
+        text, finish = _text_and_finish(reply)
+        return Completion(
+            text=text,
+            model=strip_model_prefix(reply.model_version or request.model),
+            usage=_usage(reply.usage_metadata),
+            finish_reason=finish or FinishReason.STOP,
+        )
+
+    async def stream(
+        self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
+    ) -> AsyncGenerator[CompletionChunk, None]:
+        refuse_user_base_url(base_url, Provider.GOOGLE)
+        events = self._http.stream_events(
+            self._model_url(request.model, "streamGenerateContent") + "?alt=sse",
+            self._body(request),
+            key=key,
+            headers=self._headers(key),
+            call=STREAM,
+        )
+        usage = Usage()
+        finish: FinishReason | None = None
+        try:
+            async for event in events:
+                try:
+                    piece = msgspec.json.decode(event.data, type=wire.GenerateResponse)
+                except msgspec.DecodeError:
+                    raise self._errors.protocol(
+                        "a streamed chunk did not have the expected shape"
+                    ) from None
+                text, piece_finish = _text_and_finish(piece)
+                if text:
+                    yield CompletionChunk(delta=text)
+                if piece.usage_metadata is not None:
+                    usage = _usage(piece.usage_metadata)
+                finish = piece_finish or finish
+        finally:
+            await events.aclose()
+        # Gemini has no end-of-stream event: a clean end without a finish reason was cut short.
+        if finish is None:
+            raise ProviderUnavailable(
+                self._errors.provider,
+                f"{self._errors.label}: the stream ended before it was complete",
+            )
+        yield CompletionChunk(usage=usage, finish_reason=finish)
+
+
+def _text_and_finish(reply: wire.GenerateResponse) -> tuple[str, FinishReason | None]:
+    if not reply.candidates:
+        blocked = reply.prompt_feedback is not None and reply.prompt_feedback.block_reason
+        return "", FinishReason.CONTENT_FILTER if blocked else None
+    candidate = reply.candidates[0]
+    parts = candidate.content.parts if candidate.content else []
+    text = "".join(p.text or "" for p in parts)
+    return text, finish_reason(candidate.finish_reason) if candidate.finish_reason else None
+
+
+def _usage(meta: wire.UsageMetadata | None) -> Usage:
+    if meta is None:
+        return Usage()
+    # Thinking tokens are billed as output.
+    return Usage(meta.prompt_token_count, meta.candidates_token_count + meta.thoughts_token_count)

@@ -1,0 +1,255 @@
+"""OpenAI (Chat Completions) over raw HTTP.
+
+Endpoints: ``GET /models`` (validation), ``POST /chat/completions`` (plain and
+``stream: true`` with ``stream_options.include_usage``). Auth: ``Authorization: Bearer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+
+import httpx
+import msgspec
+
+from adapters.llm import openai_wire as wire
+from adapters.llm._http import (
+    COMPLETION,
+    LIST_MODELS,
+    STREAM,
+    BodyLimits,
+    ErrorDetail,
+    ProviderErrorMapper,
+    ProviderHttp,
+    RetryPolicy,
+    ScopeFactory,
+    decode_error,
+    refuse_user_base_url,
+)
+from domain.api_key import ApiKey
+from domain.errors import ProviderUnavailable
+from domain.llm import (
+    Completion,
+    CompletionChunk,
+    CompletionRequest,
+    FinishReason,
+    ModelInfo,
+    Usage,
+)
+from domain.provider import Provider
+
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+_FINISH = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "content_filter": FinishReason.CONTENT_FILTER,
+    "tool_calls": FinishReason.TOOL_CALLS,
+    "function_call": FinishReason.TOOL_CALLS,
+}
+# Error ``type`` values seen in streamed error objects, mapped to the status they stand for.
+_STREAM_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "rate_limit_error": 429,
+    "rate_limit_exceeded": 429,
+    "insufficient_quota": 429,
+    "server_error": 500,
+}
+
+
+def finish_reason(raw: str | None) -> FinishReason:
+    if raw is None:
+        return FinishReason.STOP
+    return _FINISH.get(raw, FinishReason.OTHER)
+
+
+def read_openai_error(body: bytes) -> ErrorDetail | None:
+    envelope = decode_error(body, wire.ErrorEnvelope)
+    if envelope is None:
+        return None
+    error: wire.ErrorBody = envelope.error
+    code = None if error.code is None else str(error.code)
+    return ErrorDetail(message=error.message, type=error.type, code=code)
+
+
+class OpenAiShapedApi:
+    """The OpenAI wire protocol at a base URL; shared by the OpenAI and compatible adapters."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        provider: Provider,
+        retry: RetryPolicy | None,
+        limits: BodyLimits | None,
+        reflect_messages: bool,
+        legacy_max_tokens: bool,
+    ) -> None:
+        self._errors = ProviderErrorMapper(provider.value, provider.label, reflect_messages)
+        self._http = ProviderHttp(
+            client, self._errors, read_openai_error, retry or RetryPolicy(), limits or BodyLimits()
+        )
+        # OpenAI deprecated ``max_tokens`` (o-series reject it); compatible servers still use it.
+        self._legacy_max_tokens = legacy_max_tokens
+
+    @staticmethod
+    def _headers(key: ApiKey) -> dict[str, str]:
+        return {"authorization": f"Bearer {key.reveal()}"}
+
+    def _body(self, request: CompletionRequest, *, stream: bool) -> wire.ChatRequest:
+        messages = [wire.Message("system", request.system)] if request.system else []
+        messages += [wire.Message(m.role.value, m.content) for m in request.messages]
+        body = wire.ChatRequest(
+            model=request.model,
+            messages=messages,
+            temperature=request.temperature,
+            stop=list(request.stop) or None,
+        )
+        if request.max_tokens is not None and self._legacy_max_tokens:
+            body.max_tokens = request.max_tokens
+        elif request.max_tokens is not None:
+            body.max_completion_tokens = request.max_tokens
+        if stream:
+            body.stream = True
+            body.stream_options = wire.StreamOptions(include_usage=True)
+        return body
+
+    async def list_models(
+        self, base_url: str, key: ApiKey, scope: ScopeFactory | None = None
+    ) -> list[ModelInfo]:
+        listing = await self._http.get_json(
+            f"{base_url}/models",
+            wire.ModelList,
+            key=key,
+            headers=self._headers(key),
+            call=LIST_MODELS,
+            scope=scope,
+        )
+        return sorted((ModelInfo(id=m.id) for m in listing.data), key=lambda m: m.id)
+
+    async def complete(
+        self,
+        base_url: str,
+        key: ApiKey,
+        request: CompletionRequest,
+        scope: ScopeFactory | None = None,
+    ) -> Completion:
+        reply = await self._http.post_json(
+            f"{base_url}/chat/completions",
+            self._body(request, stream=False),
+            wire.ChatResponse,
+            key=key,
+            headers=self._headers(key),
+            call=COMPLETION,
+            scope=scope,
+        )
+        if not reply.choices:
+            raise self._errors.protocol("the reply had no choices")
+        choice = reply.choices[0]
+        usage = reply.usage or wire.Usage()
+        return Completion(
+            text=choice.message.content or "",
+            model=reply.model or request.model,
+            usage=Usage(usage.prompt_tokens, usage.completion_tokens),
+            finish_reason=finish_reason(choice.finish_reason),
+        )
+
+    async def stream(
+        self,
+        base_url: str,
+        key: ApiKey,
+        request: CompletionRequest,
+        scope: ScopeFactory | None = None,
+    ) -> AsyncGenerator[CompletionChunk, None]:
+        events = self._http.stream_events(
+            f"{base_url}/chat/completions",
+            self._body(request, stream=True),
+            key=key,
+            headers=self._headers(key),
+            call=STREAM,
+            scope=scope,
+        )
+        usage: Usage | None = None
+        finish: FinishReason | None = None
+        done = False
+        try:
+            async for event in events:
+                if event.is_done:
+                    done = True
+                    break
+                try:
+                    chunk = msgspec.json.decode(event.data, type=wire.ChatChunk)
+                except msgspec.DecodeError:
+                    raise self._errors.protocol(
+                        "a streamed chunk did not have the expected shape"
+                    ) from None
+                if chunk.error is not None:
+                    raise self._stream_error(chunk.error, key)
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices or ():
+                    if choice.index != 0:
+                        continue
+                    if choice.delta.content:
+                        yield CompletionChunk(delta=choice.delta.content)
+                    if choice.finish_reason is not None:
+                        finish = finish_reason(choice.finish_reason)
+        finally:
+            await events.aclose()
+        if not done:
+            raise ProviderUnavailable(
+                self._errors.provider,
+                f"{self._errors.label}: the stream ended before it was complete",
+            )
+        # A compatible server may ignore stream_options: zero usage rather than no final chunk.
+        yield CompletionChunk(usage=usage or Usage(), finish_reason=finish or FinishReason.STOP)
+
+    def _stream_error(self, error: wire.ErrorBody, key: ApiKey) -> Exception:
+        detail = ErrorDetail(
+            message=error.message,
+            type=error.type,
+            code=None if error.code is None else str(error.code),
+        )
+        status = _STREAM_ERROR_STATUS.get(error.type or "", 500)
+        return self._errors.from_status(status, None, detail, call=STREAM, key=key).error
+
+
+class OpenAiProvider:
+    """``LlmProvider`` for api.openai.com (or the operator's ``BYOM_OPENAI_BASE_URL``)."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str = DEFAULT_OPENAI_BASE_URL,
+        *,
+        retry: RetryPolicy | None = None,
+        limits: BodyLimits | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._api = OpenAiShapedApi(
+            client,
+            provider=Provider.OPENAI,
+            retry=retry,
+            limits=limits,
+            reflect_messages=True,
+            legacy_max_tokens=False,
+        )
+
+    async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
+        refuse_user_base_url(base_url, Provider.OPENAI)
+        return await self._api.list_models(self._base_url, key)
+
+    async def complete(
+        self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
+    ) -> Completion:
+        refuse_user_base_url(base_url, Provider.OPENAI)
+        return await self._api.complete(self._base_url, key, request)
+
+    async def stream(
+        self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
+    ) -> AsyncIterator[CompletionChunk]:
+        refuse_user_base_url(base_url, Provider.OPENAI)
+        async with aclosing(self._api.stream(self._base_url, key, request)) as chunks:
+            async for chunk in chunks:
+                yield chunk
