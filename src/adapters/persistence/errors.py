@@ -21,3 +21,11 @@ class MissingRow(RuntimeError):
     def __init__(self, table: str) -> None:
         super().__init__(f"no {table} row with this id to save")
         self.table = table
+
+
+class DatabaseError(RuntimeError):
+    """Any other driver error (a bug: a wrong type, too long a value). Names its class only."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"database error ({kind})")
+        self.kind = kind

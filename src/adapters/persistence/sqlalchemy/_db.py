@@ -1,0 +1,78 @@
+"""The session as the stores use it: every statement goes through here, so every driver error
+is translated in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Executable, Result
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.sqlalchemy._errors import translate
+
+T = TypeVar("T")
+
+
+class Db:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self.session = session
+        self.dialect = dialect
+
+    async def execute(
+        self, statement: Executable, params: dict[str, Any] | None = None
+    ) -> Result[*tuple[Any, ...]]:
+        try:
+            return await self.session.execute(statement, params)
+        except Exception as error:
+            raise _translated(error) from None
+
+    async def scalar(self, statement: Executable) -> Any:
+        return (await self.execute(statement)).scalar()
+
+    async def scalars(self, statement: Executable) -> Sequence[Any]:
+        return (await self.execute(statement)).scalars().all()
+
+    async def get(self, row_type: type[T], key: Any) -> T | None:
+        try:
+            return await self.session.get(row_type, key)
+        except Exception as error:
+            raise _translated(error) from None
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[AsyncSession]:
+        """Writes inside run in a SAVEPOINT and are flushed at its end: a violated constraint
+        rolls back to it, and the transaction stays usable (PostgreSQL would abort it)."""
+        try:
+            async with self.session.begin_nested():
+                yield self.session
+        except Exception as error:
+            raise _translated(error) from None
+
+    async def add(self, row: object) -> None:
+        """Insert without a savepoint: for rows whose only constraints are keys (a bug if hit)."""
+        self.session.add(row)
+        try:
+            await self.session.flush()
+        except Exception as error:
+            raise _translated(error) from None
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except Exception as error:
+            raise _translated(error) from None
+
+    async def rollback(self) -> None:
+        try:
+            await self.session.rollback()
+        except Exception as error:
+            raise _translated(error) from None
+
+
+def _translated(error: Exception) -> Exception:
+    translated = translate(error)
+    if translated is None:
+        raise error
+    return translated

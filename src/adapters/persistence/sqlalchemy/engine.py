@@ -1,0 +1,95 @@
+"""The async engine: aiosqlite (the embedded default) or asyncpg (PostgreSQL)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def database_url(url: str | URL) -> URL:
+    """The URL with its async driver (``sqlite://`` and ``postgresql://`` are accepted)."""
+    parsed = make_url(url)
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        # The driver name only: the URL may hold a password.
+        raise ValueError(
+            f"unsupported database {parsed.drivername!r}: "
+            "use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db"
+        )
+    return parsed.set(drivername=driver)
+
+
+def build_engine(
+    url: str | URL,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    connect_timeout_s: float = 5.0,
+    busy_timeout_s: float = 5.0,
+    foreign_keys: bool = True,
+) -> AsyncEngine:
+    """``foreign_keys=False`` is for SQLite migrations only (batch table rebuilds need it)."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo, busy_timeout_s, foreign_keys)
+    return create_async_engine(
+        parsed,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=connect_timeout_s,
+        connect_args={
+            "timeout": connect_timeout_s,
+            "server_settings": {"application_name": "byom"},
+        },
+    )
+
+
+def _sqlite_engine(url: URL, echo: bool, busy_timeout_s: float, foreign_keys: bool) -> AsyncEngine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        # If this fails, connecting fails too and says StoreUnavailable, like any unreachable
+        # database.
+        with contextlib.suppress(OSError):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        connect_args={"timeout": busy_timeout_s},
+    )
+    busy_timeout_ms = int(busy_timeout_s * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # sqlite3 would BEGIN only before writes, which breaks SAVEPOINT and read isolation:
+        # SQLAlchemy emits BEGIN itself (the recipe in its SQLite dialect documentation).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine

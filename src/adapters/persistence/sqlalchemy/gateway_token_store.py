@@ -1,0 +1,73 @@
+"""Gateway token digests in SQL (unique across all users)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import select
+
+from adapters.persistence.errors import MissingRow
+from adapters.persistence.sqlalchemy._db import Db
+from adapters.persistence.sqlalchemy.tables import GatewayTokenRow
+from domain.gateway_token import GatewayToken
+
+
+class SqlAlchemyGatewayTokenStore:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def add(self, token: GatewayToken) -> None:
+        async with self._db.savepoint() as session:
+            row = GatewayTokenRow(id=token.id, user_id=token.user_id)
+            _apply(row, token)
+            session.add(row)
+
+    async def get(self, user_id: UUID, token_id: UUID) -> GatewayToken | None:
+        row = await self._db.scalar(
+            select(GatewayTokenRow).where(
+                GatewayTokenRow.id == token_id, GatewayTokenRow.user_id == user_id
+            )
+        )
+        return None if row is None else _entity(row)
+
+    async def by_digest(self, digest: bytes) -> GatewayToken | None:
+        row = await self._db.scalar(select(GatewayTokenRow).where(GatewayTokenRow.digest == digest))
+        return None if row is None else _entity(row)
+
+    async def list_for_user(self, user_id: UUID) -> list[GatewayToken]:
+        rows: Sequence[GatewayTokenRow] = await self._db.scalars(
+            select(GatewayTokenRow)
+            .where(GatewayTokenRow.user_id == user_id)
+            .order_by(GatewayTokenRow.created_at.desc(), GatewayTokenRow.id.desc())
+        )
+        return [_entity(row) for row in rows]
+
+    async def save(self, token: GatewayToken) -> None:
+        row = await self._db.get(GatewayTokenRow, token.id)
+        if row is None or row.user_id != token.user_id:
+            raise MissingRow("gateway_tokens")
+        async with self._db.savepoint():
+            _apply(row, token)
+
+
+def _apply(row: GatewayTokenRow, token: GatewayToken) -> None:
+    row.name = token.name
+    row.digest = token.digest
+    row.hint = token.hint
+    row.created_at = token.created_at
+    row.last_used_at = token.last_used_at
+    row.revoked_at = token.revoked_at
+
+
+def _entity(row: GatewayTokenRow) -> GatewayToken:
+    return GatewayToken(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        digest=row.digest,
+        hint=row.hint,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+    )

@@ -1,0 +1,80 @@
+"""Run the Alembic migrations in ``migrations/`` from code (the CLI and tests use this).
+
+Alembic is configured here, without an ini file: the URL travels in ``config.attributes`` (not
+in the ini-style options, where a ``%`` in a password would be taken for interpolation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.engine import URL
+
+from adapters.persistence.sqlalchemy.engine import build_engine, database_url
+
+_Operation = Callable[[Config], None]
+
+
+def migrations_dir() -> Path:
+    """``migrations/`` beside ``src/``, found from this file (editable install) or the cwd."""
+    here = Path(__file__).resolve()
+    for candidate in (*(p / "migrations" for p in here.parents), Path.cwd() / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("cannot find the migrations/ directory (with env.py) beside src/")
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if url is not None:
+        config.attributes["url"] = database_url(url)
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def upgrade(url: str | URL, revision: str = "head") -> None:
+    await _run(url, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade(url: str | URL, revision: str) -> None:
+    await _run(url, lambda config: command.downgrade(config, revision))
+
+
+async def current(url: str | URL) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+    engine = build_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+    finally:
+        await engine.dispose()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def _run(url: str | URL, operation: _Operation) -> None:
+    # Foreign keys off on SQLite: batch migrations rebuild tables by copy, drop and rename.
+    engine = build_engine(url, foreign_keys=False)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_with_connection, operation, url)
+    finally:
+        await engine.dispose()
+
+
+def _with_connection(connection: Connection, operation: _Operation, url: str | URL) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    operation(config)

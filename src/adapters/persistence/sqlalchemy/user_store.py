@@ -1,0 +1,74 @@
+"""Users in SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select, update
+
+from adapters.persistence.errors import MissingRow
+from adapters.persistence.sqlalchemy._db import Db
+from adapters.persistence.sqlalchemy.tables import UserRow
+from domain.user import User
+
+
+class SqlAlchemyUserStore:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def add(self, user: User) -> None:
+        async with self._db.savepoint() as session:
+            session.add(
+                UserRow(
+                    id=user.id,
+                    email=user.email,
+                    password_hash=user.password_hash,
+                    is_active=user.is_active,
+                    created_at=user.created_at,
+                    updated_at=user.created_at,
+                )
+            )
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = await self._db.get(UserRow, user_id)
+        return None if row is None else _entity(row)
+
+    async def by_email(self, email: str) -> User | None:
+        row = await self._db.scalar(select(UserRow).where(UserRow.email == email))
+        return None if row is None else _entity(row)
+
+    async def save(self, user: User) -> None:
+        row = await self._db.get(UserRow, user.id)
+        if row is None:
+            raise MissingRow("users")
+        async with self._db.savepoint():
+            row.email = user.email
+            row.password_hash = user.password_hash
+            row.is_active = user.is_active
+            row.updated_at = datetime.now(UTC)
+
+    async def lock(self, user_id: UUID) -> None:
+        if self._db.dialect == "postgresql":
+            await self._db.execute(
+                select(UserRow.id).where(UserRow.id == user_id).with_for_update()
+            )
+        else:
+            # SQLite has one writer: take the write lock now, as the first statement, rather
+            # than upgrade a read lock later (which fails with SQLITE_BUSY instead of waiting).
+            await self._db.execute(
+                update(UserRow)
+                .where(UserRow.id == user_id)
+                .values(id=UserRow.id)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _entity(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        is_active=row.is_active,
+    )
