@@ -210,6 +210,8 @@ async def test_master_keys_keyrings_and_wrappers_never_print_key_material() -> N
 
     for text in (repr(key), str(key), repr(keyring), str(keyring), repr(wrapper), f"{key!r}"):
         assert_no_key_material(text, material)
+    loaded = load_keyring(f"v1:{b64url(material)}", None, dev_file=None)
+    assert_no_key_material(repr(loaded), material)
     assert repr(key) == "MasterKey(key_id='v1')"
     assert repr(keyring) == "Keyring(key_ids=('v1', 'v0'))"
 

@@ -5,8 +5,8 @@ becomes the domain's ``DecryptionFailed`` with no exception context: ``InvalidTa
 nothing useful, and a bare error is one less object that could drag key-holding frames into logs.
 
 AESGCM objects are built once per master key (a small fixed set the keyring already holds) but
-not per data key: construction costs about 1 µs against roughly 2 µs for a whole seal, and a
-cache keyed by data keys would be one more place holding them.
+not per data key: construction is about 1 µs of a roughly 5 µs seal (measured), far below one
+database round trip, and a cache keyed by data keys would be one more place holding them.
 """
 
 from __future__ import annotations
