@@ -28,8 +28,11 @@ _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _SHORTEST_ENCODED_KEY = 43
 
 
-class KeyringError(Exception):
-    """The keyring configuration is unusable; the service must not start with it."""
+class KeyringError(ValueError):
+    """The keyring configuration is unusable; the service must not start with it.
+
+    A ``ValueError`` (a bad configuration value), so callers that report bad values report this.
+    """
 
 
 @dataclass(frozen=True, slots=True, eq=False)

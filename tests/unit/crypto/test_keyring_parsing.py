@@ -156,3 +156,8 @@ def test_a_master_key_checks_its_own_id_and_length() -> None:
 def test_a_keyring_needs_at_least_one_key() -> None:
     with pytest.raises(KeyringError, match="empty"):
         Keyring([])
+
+
+def test_keyring_errors_are_value_errors_for_callers_that_report_bad_values() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        Keyring.parse("")
