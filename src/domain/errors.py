@@ -130,6 +130,17 @@ class CredentialRejected(DomainError):
         self.provider = provider
 
 
+class SessionCredentialRevoked(CredentialRevoked):
+    """The credential an agent session was started with was deleted: it is never used again."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self,
+            "the credential this session was started with was deleted; start a new session "
+            "and pick another model or credential, or add a new key",
+        )
+
+
 class ModelNotAvailable(DomainError):
     code = "model-unavailable"
 
@@ -226,6 +237,15 @@ class ProviderProtocolError(ProviderError):
     code = "provider-protocol-error"
 
 
+class ProviderCallFailed(ProviderError):
+    """A chat call failed on the provider's side (down, dropped, misconfigured system key).
+
+    Unlike ``ProviderUnavailable`` during key validation (503, retry later), this is a failed
+    upstream call of an otherwise valid request: 502."""
+
+    code = "provider-error"
+
+
 # --- sessions and gateway --------------------------------------------------------------------
 
 
@@ -241,6 +261,15 @@ class GatewayTokenNotFound(DomainError):
 
     def __init__(self) -> None:
         super().__init__("gateway token not found")
+
+
+class InvalidGatewayToken(DomainError):
+    """Missing, unknown or revoked gateway token. Says nothing about which."""
+
+    code = "invalid-gateway-token"
+
+    def __init__(self) -> None:
+        super().__init__("the gateway token is missing, invalid or revoked")
 
 
 class StoreUnavailable(DomainError):

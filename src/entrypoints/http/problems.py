@@ -47,6 +47,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
     errors.NoLlmConfigured: _p(409, "no-llm-configured", "No LLM configured"),
     errors.SessionNotFound: _p(404, "session-not-found", "Agent session not found"),
     errors.GatewayTokenNotFound: _p(404, "gateway-token-not-found", "Gateway token not found"),
+    errors.InvalidGatewayToken: _p(401, "invalid-gateway-token", "Gateway token not accepted"),
     errors.DecryptionFailed: _p(503, "key-unavailable", "Stored key cannot be opened"),
     errors.UnknownMasterKey: _p(503, "key-unavailable", "Stored key cannot be opened"),
     errors.MasterKeysMissing: _p(503, "key-unavailable", "Stored key cannot be opened"),
@@ -59,6 +60,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
     errors.ProviderUnavailable: _p(
         503, "provider-unavailable", "The provider could not be reached"
     ),
+    errors.ProviderCallFailed: _p(502, "provider-error", "The provider call failed"),
     errors.ProviderRejectedRequest: _p(502, "provider-error", "The provider refused the request"),
     errors.ProviderProtocolError: _p(502, "provider-error", "The provider answered nonsense"),
     errors.ProviderError: _p(502, "provider-error", "The provider call failed"),
