@@ -56,10 +56,18 @@ class World:
     health: FakeHealthProbe = field(default_factory=FakeHealthProbe)
 
 
-def memory_world(settings: Settings | None = None) -> World:
-    db = MemoryDatabase()
-    providers = FakeProviderRegistry()
-    clock = FakeClock()
+def memory_world(
+    settings: Settings | None = None,
+    *,
+    db: MemoryDatabase | None = None,
+    providers: FakeProviderRegistry | None = None,
+    clock: FakeClock | None = None,
+) -> World:
+    """A container on in-memory stores and fakes. Pass ``db`` to share state between worlds
+    (a restart with another keyring, say)."""
+    db = db or MemoryDatabase()
+    providers = providers or FakeProviderRegistry()
+    clock = clock or FakeClock()
     health = FakeHealthProbe()
 
     async def close() -> None:

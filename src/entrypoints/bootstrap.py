@@ -16,6 +16,9 @@ from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import load_keyring
 from adapters.ids import UuidV7Generator
+from adapters.persistence.sqlalchemy.engine import build_engine
+from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
+from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.add_credential import AddCredential
 from application.authenticate_user import AuthenticateUser
 from application.credential_sealer import CredentialSealer
@@ -179,7 +182,12 @@ def system_default(settings: Settings) -> SystemDefault | None:
 
 
 def sql_database(settings: Settings) -> Database:
-    raise NotImplementedError
+    engine = build_engine(settings.database.url, pool_size=settings.database.pool_size)
+    return Database(
+        unit_of_work=SqlAlchemyUnitOfWorkFactory(engine),
+        health=SqlAlchemyHealthProbe(engine),
+        aclose=engine.dispose,
+    )
 
 
 def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCatalog, Closer]:
