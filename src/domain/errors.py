@@ -249,6 +249,12 @@ class ProviderCallFailed(ProviderError):
 # --- sessions and gateway --------------------------------------------------------------------
 
 
+class InvalidMessage(DomainError):
+    """A chat message that no provider would accept (empty, too long)."""
+
+    code = "invalid-message"
+
+
 class SessionNotFound(DomainError):
     code = "session-not-found"
 

@@ -45,6 +45,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
     errors.CredentialRejected: _p(424, "credential-rejected", "The provider rejected the key"),
     errors.ModelNotAvailable: _p(422, "model-unavailable", "Model not available to this key"),
     errors.NoLlmConfigured: _p(409, "no-llm-configured", "No LLM configured"),
+    errors.InvalidMessage: _p(422, "invalid-message", "The message is not acceptable"),
     errors.SessionNotFound: _p(404, "session-not-found", "Agent session not found"),
     errors.GatewayTokenNotFound: _p(404, "gateway-token-not-found", "Gateway token not found"),
     errors.InvalidGatewayToken: _p(401, "invalid-gateway-token", "Gateway token not accepted"),
