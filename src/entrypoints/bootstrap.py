@@ -21,20 +21,28 @@ from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.add_credential import AddCredential
 from application.authenticate_user import AuthenticateUser
+from application.byom import Byom
 from application.credential_sealer import CredentialSealer
 from application.delete_account import DeleteAccount
+from application.get_agent_session import GetAgentSession
 from application.get_credential import GetCredential
+from application.get_usage import GetUsage
 from application.get_user import GetUser
 from application.key_check import ApiKeyChecker
+from application.list_agent_sessions import ListAgentSessions
 from application.list_credentials import ListCredentials
+from application.provider_failures import ProviderFailures
 from application.register_user import RegisterUser
 from application.resolve_llm import ResolveLlm
 from application.revalidate_credential import RevalidateCredential
 from application.revoke_credential import RevokeCredential
 from application.rewrap_data_keys import KeyringCensus, RewrapDataKeys
 from application.rotate_user_data_key import RotateUserDataKey
+from application.send_message import SendMessage
 from application.set_default_credential import SetDefaultCredential
+from application.start_agent_session import StartAgentSession
 from application.update_credential import UpdateCredential
+from application.usage_meter import UsageMeter
 from application.validate_api_key import ValidateApiKey
 from domain.api_key import ApiKey
 from domain.ports import (
@@ -94,6 +102,11 @@ class Container:
     rewrap_data_keys: RewrapDataKeys
     keyring_census: KeyringCensus
     rotate_user_data_key: RotateUserDataKey
+    start_agent_session: StartAgentSession
+    send_message: SendMessage
+    list_agent_sessions: ListAgentSessions
+    get_agent_session: GetAgentSession
+    get_usage: GetUsage
     closers: list[Closer] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -135,6 +148,9 @@ def build(
     checker = ApiKeyChecker(providers)
     allow_http = settings.providers.allow_private_base_urls
     tokens = JwtTokenIssuer(settings.auth.jwt_secret, settings.auth.access_token_ttl_s, clock)
+    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings))
+    meter = UsageMeter(catalog, ids, clock)
+    failures = ProviderFailures(uow, clock)
     return Container(
         settings=settings,
         uow=uow,
@@ -159,11 +175,45 @@ def build(
         revoke_credential=RevokeCredential(uow, clock),
         validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
         revalidate_credential=RevalidateCredential(uow, checker, sealer, clock),
-        resolve_llm=ResolveLlm(uow, providers, sealer, catalog, system_default(settings)),
+        resolve_llm=resolve_llm,
         rewrap_data_keys=RewrapDataKeys(uow, wrapper),
         keyring_census=KeyringCensus(uow, wrapper),
         rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),
+        start_agent_session=StartAgentSession(uow, resolve_llm, ids, clock),
+        send_message=SendMessage(uow, resolve_llm, meter, failures, ids, clock),
+        list_agent_sessions=ListAgentSessions(uow),
+        get_agent_session=GetAgentSession(uow),
+        get_usage=GetUsage(uow),
         closers=closers,
+    )
+
+
+def build_byom(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    providers: LlmProviderRegistry | None = None,
+    catalog: ModelCatalog | None = None,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Byom:
+    """The in-process facade for other modules; ``settings`` default to the environment."""
+    container = build(
+        settings or Settings.from_env(),
+        database=database,
+        providers=providers,
+        catalog=catalog,
+        clock=clock,
+        ids=ids,
+    )
+    return Byom(
+        resolve=container.resolve_llm,
+        start_session=container.start_agent_session,
+        send_message=container.send_message,
+        get_session=container.get_agent_session,
+        list_sessions=container.list_agent_sessions,
+        get_usage=container.get_usage,
+        aclose=container.aclose,
     )
 
 

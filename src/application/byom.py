@@ -1,0 +1,134 @@
+"""BYOM for other modules of the same process: one typed object, no HTTP.
+
+Built by ``entrypoints.bootstrap.build_byom(settings)``; close it with ``await byom.aclose()``
+or use it as ``async with``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from application.get_agent_session import GetAgentSession, SessionWithMessages
+from application.get_usage import GetUsage, UsageReport
+from application.list_agent_sessions import ListAgentSessions
+from application.resolve_llm import ResolveLlm
+from application.send_message import ChatReply, ReplyStream, SendMessage
+from application.start_agent_session import StartAgentSession
+from domain.agent_session import AgentSession
+from domain.provider import Provider
+from domain.resolution import LlmChoice
+
+
+class Byom:
+    """- ``resolve_llm`` says which provider, model and credential would serve a user (no key
+      is opened);
+    - ``start_session`` records that choice on a new agent session;
+    - ``chat`` sends a message and returns the stored reply with usage and cost; ``stream``
+      yields the reply as it is written (see ``ReplyStream``);
+    - errors are the domain errors of ``domain.errors`` (``NoLlmConfigured``,
+      ``SessionNotFound``, ``CredentialRejected``, ``ProviderRateLimited`` ...)."""
+
+    def __init__(
+        self,
+        *,
+        resolve: ResolveLlm,
+        start_session: StartAgentSession,
+        send_message: SendMessage,
+        get_session: GetAgentSession,
+        list_sessions: ListAgentSessions,
+        get_usage: GetUsage,
+        aclose: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._resolve = resolve
+        self._start = start_session
+        self._send = send_message
+        self._get = get_session
+        self._list = list_sessions
+        self._usage = get_usage
+        self._aclose = aclose
+
+    async def resolve_llm(
+        self,
+        user_id: UUID,
+        provider: str | Provider | None = None,
+        model: str | None = None,
+        *,
+        credential_id: UUID | None = None,
+    ) -> LlmChoice:
+        return await self._resolve.explain(
+            user_id, provider=provider, model=model, credential_id=credential_id
+        )
+
+    async def start_session(
+        self,
+        user_id: UUID,
+        *,
+        title: str | None = None,
+        provider: str | Provider | None = None,
+        model: str | None = None,
+        credential_id: UUID | None = None,
+        system_prompt: str | None = None,
+    ) -> AgentSession:
+        return await self._start.execute(
+            user_id,
+            title=title,
+            provider=provider,
+            model=model,
+            credential_id=credential_id,
+            system_prompt=system_prompt,
+        )
+
+    async def chat(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        content: str,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> ChatReply:
+        return await self._send.execute(
+            user_id, session_id, content, max_tokens=max_tokens, temperature=temperature
+        )
+
+    def stream(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        content: str,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> ReplyStream:
+        """``async with byom.stream(...) as reply: async for text in reply: ...``; then
+        ``reply.reply`` is the stored message (``incomplete`` when the loop stopped early)."""
+        return self._send.stream(
+            user_id, session_id, content, max_tokens=max_tokens, temperature=temperature
+        )
+
+    async def session(self, user_id: UUID, session_id: UUID) -> SessionWithMessages:
+        return await self._get.execute(user_id, session_id)
+
+    async def sessions(self, user_id: UUID) -> list[AgentSession]:
+        return await self._list.execute(user_id)
+
+    async def usage(self, user_id: UUID, *, since: datetime | None = None) -> UsageReport:
+        return await self._usage.execute(user_id, since=since)
+
+    async def aclose(self) -> None:
+        await self._aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

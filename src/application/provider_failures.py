@@ -1,0 +1,60 @@
+"""What a provider failure during a call means for the user who made it."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.errors import (
+    CredentialRejected,
+    DomainError,
+    InvalidApiKey,
+    ModelNotFound,
+    ProviderCallFailed,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
+)
+from domain.ports import Clock, UnitOfWorkFactory
+from domain.resolution import LlmChoice
+
+
+class ProviderFailures:
+    """- the provider refuses the user's stored key: the credential is flagged
+      (``last_validated_at`` cleared, the scrubbed reason in ``last_error``) and
+      ``CredentialRejected`` tells the user to update it;
+    - the provider refuses the operator's system default key: the user cannot fix that, so it
+      is a failed upstream call (``ProviderCallFailed``);
+    - rate limits (with their retry delay), timeouts and an unknown model pass through as they are;
+    - anything else (provider down, connection dropped mid-reply, a refused or garbled
+      exchange) is a failed upstream call."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def translate(
+        self, user_id: UUID, choice: LlmChoice, error: ProviderError
+    ) -> DomainError:
+        if isinstance(error, InvalidApiKey):
+            if choice.credential_id is None:
+                return ProviderCallFailed(
+                    error.provider,
+                    f"{choice.provider.label} refused the platform's system default key; "
+                    "the operator must update it",
+                )
+            await self._flag(user_id, choice.credential_id, error.message)
+            return CredentialRejected(choice.provider.value)
+        if isinstance(error, ProviderRateLimited | ProviderTimeout | ModelNotFound):
+            return error
+        if isinstance(error, ProviderCallFailed):
+            return error
+        return ProviderCallFailed(error.provider, error.message)
+
+    async def _flag(self, user_id: UUID, credential_id: UUID, reason: str) -> None:
+        async with self._uow() as uow:
+            credential = await uow.credentials.get(user_id, credential_id)
+            if credential is None or not credential.is_active:
+                return
+            credential.mark_rejected(reason, self._clock.now())
+            await uow.credentials.save(credential)
+            await uow.commit()

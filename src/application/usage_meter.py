@@ -1,0 +1,56 @@
+"""Prices and records what one LLM call cost a user."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from domain.llm import Usage
+from domain.ports import Clock, IdGenerator, ModelCatalog
+from domain.provider import Provider
+from domain.resolution import LlmChoice
+from domain.usage import UsageRecord, UsageSource
+
+
+class UsageMeter:
+    """- cost = tokens x the catalog's price per million; a model the catalog does not price
+      records its tokens and a null cost (providers release models faster than any list);
+    - the default ``max_tokens`` of a call is the catalog's maximum output for the model."""
+
+    def __init__(self, catalog: ModelCatalog, ids: IdGenerator, clock: Clock) -> None:
+        self._catalog = catalog
+        self._ids = ids
+        self._clock = clock
+
+    def cost(self, provider: Provider, model: str, usage: Usage) -> Decimal | None:
+        known = self._catalog.model(provider, model)
+        if known is None or known.price is None:
+            return None
+        return known.price.cost(usage)
+
+    def max_output_tokens(self, provider: Provider, model: str) -> int | None:
+        known = self._catalog.model(provider, model)
+        return None if known is None else known.max_output_tokens
+
+    def record(
+        self,
+        user_id: UUID,
+        choice: LlmChoice,
+        usage: Usage,
+        *,
+        source: UsageSource,
+        session_id: UUID | None = None,
+    ) -> UsageRecord:
+        return UsageRecord(
+            id=self._ids.new_id(),
+            user_id=user_id,
+            provider=choice.provider.value,
+            model=choice.model,
+            credential_id=choice.credential_id,
+            session_id=session_id,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=self.cost(choice.provider, choice.model, usage),
+            source=source,
+            created_at=self._clock.now(),
+        )
