@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 T = TypeVar("T")
@@ -45,7 +47,7 @@ class Table(Generic[T]):
 
     def put(self, key: UUID, row: T) -> None:
         self._ensure_open()
-        self._pending[key] = copy.copy(row)
+        self._pending[key] = _stored(row)
 
     @property
     def dirty(self) -> bool:
@@ -61,3 +63,15 @@ class Table(Generic[T]):
 
 def copies(rows: Iterable[T]) -> list[T]:
     return [copy.copy(row) for row in rows]
+
+
+def _stored(row: T) -> T:
+    """A copy with every timestamp in UTC, as the database returns them; naive ones refused."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(row):  # type: ignore[arg-type]
+        value = getattr(row, field.name)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise TypeError(f"naive datetime in {type(row).__name__}.{field.name}")
+            changes[field.name] = value.astimezone(UTC)
+    return dataclasses.replace(row, **changes)  # type: ignore[type-var]

@@ -54,7 +54,7 @@ class SqlAlchemyUsageStore:
                 output_tokens=int(output_tokens),
                 cost_usd=cost,
             )
-            for provider, model, calls, input_tokens, output_tokens, cost in result.tuples()
+            for provider, model, calls, input_tokens, output_tokens, cost in result.all()
         ]
         # Sorted here, not by ORDER BY: database collations disagree about punctuation.
         return sorted(totals, key=lambda t: (t.provider, t.model))
@@ -75,7 +75,7 @@ class SqlAlchemyUsageStore:
                 output_tokens=int(output_tokens),
                 cost_usd=cost,
             )
-            for raw_day, provider, model, input_tokens, output_tokens, cost in result.tuples()
+            for raw_day, provider, model, input_tokens, output_tokens, cost in result.all()
         ]
         return sorted(days, key=lambda d: (d.day, d.provider, d.model))
 

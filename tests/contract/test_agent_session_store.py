@@ -1,0 +1,130 @@
+"""AgentSessionStore contract: sessions newest first, messages oldest first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from adapters.persistence.errors import ConstraintViolation
+from domain.llm import Role, Usage
+from domain.ports import UnitOfWorkFactory
+from tests.contract.builders import at, committed_user, credential, message, session
+
+
+async def test_an_added_session_reads_back_scoped_to_its_owner(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    stranger = await committed_user(uow_factory)
+    cred = credential(owner.id)
+    item = session(owner.id, credential_id=cred.id)
+    async with uow_factory() as uow:
+        await uow.credentials.add(cred)
+        await uow.sessions.add(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.get(owner.id, item.id) == item
+        assert await uow.sessions.get(stranger.id, item.id) is None
+        assert await uow.sessions.get(owner.id, uuid4()) is None
+        assert await uow.sessions.list_for_user(stranger.id) == []
+
+
+async def test_a_session_served_by_the_system_default_has_no_credential(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    item = session(owner.id, credential_id=None)
+    item.title = None
+    item.system_prompt = None
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.get(owner.id, item.id) == item
+
+
+async def test_sessions_are_listed_newest_first_up_to_the_limit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    items = [session(owner.id, created_at=at(minute)) for minute in (2, 0, 3, 1)]
+    async with uow_factory() as uow:
+        for item in items:
+            await uow.sessions.add(item)
+        await uow.commit()
+
+    by_age = sorted(items, key=lambda s: s.created_at, reverse=True)
+    async with uow_factory() as uow:
+        assert [s.id for s in await uow.sessions.list_for_user(owner.id)] == [s.id for s in by_age]
+        assert [s.id for s in await uow.sessions.list_for_user(owner.id, limit=2)] == [
+            s.id for s in by_age[:2]
+        ]
+
+
+async def test_saved_changes_persist(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    item = session(owner.id)
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        item.title = "Renamed"
+        item.llm_model = "gpt-4.1"
+        item.updated_at = at(10)
+        await uow.sessions.save(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.get(owner.id, item.id) == item
+
+
+async def test_messages_come_back_oldest_first_with_usage_and_cost(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    item = session(owner.id)
+    question = message(item.id, Role.USER, created_at=at(1))
+    answer = message(
+        item.id,
+        Role.ASSISTANT,
+        created_at=at(2),
+        usage=Usage(input_tokens=120, output_tokens=48),
+        cost_usd=Decimal("0.0000123456"),
+    )
+    answer.incomplete = True
+    answer.model = "gpt-4o-mini-2024-07-18"
+    other_session = session(owner.id)
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        await uow.sessions.add(other_session)
+        await uow.sessions.add_message(answer)
+        await uow.sessions.add_message(question)
+        await uow.sessions.add_message(message(other_session.id))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.messages(item.id) == [question, answer]
+        assert await uow.sessions.messages(uuid4()) == []
+
+
+async def test_a_message_needs_an_existing_session(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        with pytest.raises(ConstraintViolation):
+            await uow.sessions.add_message(message(uuid4()))
+
+
+async def test_a_session_needs_an_existing_user_and_credential(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        with pytest.raises(ConstraintViolation):
+            await uow.sessions.add(session(uuid4()))
+    async with uow_factory() as uow:
+        with pytest.raises(ConstraintViolation):
+            await uow.sessions.add(session(owner.id, credential_id=uuid4()))

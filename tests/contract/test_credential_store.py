@@ -1,0 +1,269 @@
+"""CredentialStore contract, including the invariants the database itself enforces."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from uuid import uuid4
+
+import pytest
+
+from adapters.persistence.errors import ConstraintViolation, MissingRow
+from domain.errors import DuplicateActiveCredential, DuplicateDefaultCredential
+from domain.ports import UnitOfWorkFactory
+from domain.provider import Provider
+from tests.contract.builders import at, committed_user, credential
+
+
+async def test_an_added_credential_reads_back_with_every_field(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    new = credential(owner.id, Provider.OPENAI_COMPATIBLE, base_url="https://llm.example.com/v1")
+    new.last_validated_at = at(1)
+    new.last_error = "quota exceeded"
+    async with uow_factory() as uow:
+        await uow.credentials.add(new)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        loaded = await uow.credentials.get(owner.id, new.id)
+    assert loaded == new
+    assert loaded.created_at.utcoffset() == timedelta(0)
+
+
+async def test_reads_are_scoped_to_the_owner(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    stranger = await committed_user(uow_factory)
+    mine = credential(owner.id, is_default=True)
+    async with uow_factory() as uow:
+        await uow.credentials.add(mine)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.get(stranger.id, mine.id) is None
+        assert await uow.credentials.get(owner.id, uuid4()) is None
+        assert await uow.credentials.list_for_user(stranger.id) == []
+        assert await uow.credentials.active_for_provider(stranger.id, Provider.OPENAI) is None
+        assert await uow.credentials.default_for_user(stranger.id) is None
+
+
+async def test_listing_puts_the_default_first_then_newest_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    oldest = credential(owner.id, Provider.OPENAI, created_at=at(1))
+    default = credential(owner.id, Provider.ANTHROPIC, is_default=True, created_at=at(2))
+    newest = credential(owner.id, Provider.GOOGLE, created_at=at(3))
+    revoked = credential(owner.id, Provider.OPENAI_COMPATIBLE, created_at=at(4))
+    async with uow_factory() as uow:
+        for item in (oldest, default, newest, revoked):
+            await uow.credentials.add(item)
+        revoked.revoke(at(5))
+        await uow.credentials.save(revoked)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        active = await uow.credentials.list_for_user(owner.id)
+        everything = await uow.credentials.list_for_user(owner.id, include_inactive=True)
+    assert [c.id for c in active] == [default.id, newest.id, oldest.id]
+    assert [c.id for c in everything] == [default.id, revoked.id, newest.id, oldest.id]
+
+
+async def test_active_for_provider_and_default_for_user_skip_revoked_credentials(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    openai = credential(owner.id, Provider.OPENAI, is_default=True)
+    async with uow_factory() as uow:
+        await uow.credentials.add(openai)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.active_for_provider(owner.id, Provider.OPENAI) == openai
+        assert await uow.credentials.active_for_provider(owner.id, Provider.GOOGLE) is None
+        assert await uow.credentials.default_for_user(owner.id) == openai
+        openai.revoke(at(1))
+        await uow.credentials.save(openai)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.active_for_provider(owner.id, Provider.OPENAI) is None
+        assert await uow.credentials.default_for_user(owner.id) is None
+        revoked = await uow.credentials.get(owner.id, openai.id)
+    assert revoked is not None
+    assert revoked.encrypted_api_key is None
+    assert revoked.revoked_at == at(1)
+    assert not revoked.is_active
+    assert not revoked.is_default
+
+
+async def test_a_second_active_credential_for_a_provider_is_refused_with_the_existing_id(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    first = credential(owner.id, Provider.ANTHROPIC)
+    async with uow_factory() as uow:
+        await uow.credentials.add(first)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        with pytest.raises(DuplicateActiveCredential) as raised:
+            await uow.credentials.add(credential(owner.id, Provider.ANTHROPIC))
+    assert raised.value.existing_id == first.id
+    assert raised.value.provider == "anthropic"
+
+
+async def test_the_duplicate_provider_is_reported_even_when_both_are_defaults(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    first = credential(owner.id, Provider.OPENAI, is_default=True)
+    async with uow_factory() as uow:
+        await uow.credentials.add(first)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        with pytest.raises(DuplicateActiveCredential) as raised:
+            await uow.credentials.add(credential(owner.id, Provider.OPENAI, is_default=True))
+    assert raised.value.existing_id == first.id
+
+
+async def test_a_second_default_is_refused(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        await uow.credentials.add(credential(owner.id, Provider.OPENAI, is_default=True))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        with pytest.raises(DuplicateDefaultCredential):
+            await uow.credentials.add(credential(owner.id, Provider.GOOGLE, is_default=True))
+
+
+async def test_saving_a_second_default_is_refused_and_the_unit_of_work_stays_usable(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    old = credential(owner.id, Provider.OPENAI, is_default=True)
+    new = credential(owner.id, Provider.GOOGLE)
+    async with uow_factory() as uow:
+        await uow.credentials.add(old)
+        await uow.credentials.add(new)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        new.make_default(at(1))
+        with pytest.raises(DuplicateDefaultCredential):
+            await uow.credentials.save(new)
+        old.unset_default(at(1))
+        await uow.credentials.save(old)
+        await uow.credentials.save(new)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.default_for_user(owner.id) == new
+        reloaded_old = await uow.credentials.get(owner.id, old.id)
+    assert reloaded_old is not None
+    assert not reloaded_old.is_default
+
+
+async def test_revoked_credentials_do_not_count_against_either_invariant(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    old = credential(owner.id, Provider.OPENAI, is_default=True)
+    async with uow_factory() as uow:
+        await uow.credentials.add(old)
+        old.revoke(at(1))
+        await uow.credentials.save(old)
+        await uow.commit()
+
+    replacement = credential(owner.id, Provider.OPENAI, is_default=True, created_at=at(2))
+    async with uow_factory() as uow:
+        await uow.credentials.add(replacement)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.active_for_provider(owner.id, Provider.OPENAI) == replacement
+        assert await uow.credentials.default_for_user(owner.id) == replacement
+
+
+async def test_the_invariants_are_per_user(uow_factory: UnitOfWorkFactory) -> None:
+    alice = await committed_user(uow_factory)
+    bob = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        await uow.credentials.add(credential(alice.id, Provider.OPENAI, is_default=True))
+        await uow.credentials.add(credential(bob.id, Provider.OPENAI, is_default=True))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert len(await uow.credentials.list_for_user(alice.id)) == 1
+        assert len(await uow.credentials.list_for_user(bob.id)) == 1
+
+
+async def test_saved_changes_persist(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    item = credential(owner.id)
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        item.rotate_key(b"\x01new-sealed-bytes", "data-key-2", "9876", at(3))
+        item.change_model("gpt-4.1", at(3))
+        item.mark_rejected("401 from provider", at(4))
+        await uow.credentials.save(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.get(owner.id, item.id) == item
+
+
+async def test_the_store_keeps_copies_not_the_callers_objects(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    item = credential(owner.id)
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        item.model_name = "changed after add"
+        loaded = await uow.credentials.get(owner.id, item.id)
+        assert loaded is not None
+        assert loaded.model_name == "gpt-4o-mini"
+        loaded.key_hint = "zzzz"
+        listed = await uow.credentials.list_for_user(owner.id)
+        assert listed[0].key_hint == "wxyz"
+        await uow.commit()
+
+
+async def test_saving_a_credential_that_was_never_added_is_a_bug(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        with pytest.raises(MissingRow):
+            await uow.credentials.save(credential(owner.id))
+
+
+async def test_a_credential_needs_an_existing_user(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        with pytest.raises(ConstraintViolation):
+            await uow.credentials.add(credential(uuid4()))
+
+
+async def test_timestamps_come_back_as_the_same_instant_in_utc(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    from datetime import datetime, timezone
+
+    owner = await committed_user(uow_factory)
+    paris = timezone(timedelta(hours=2))
+    item = credential(owner.id, created_at=datetime(2025, 6, 1, 1, 30, tzinfo=paris))
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        loaded = await uow.credentials.get(owner.id, item.id)
+    assert loaded is not None
+    assert loaded.created_at == datetime(2025, 5, 31, 23, 30, tzinfo=UTC)
+    assert loaded.created_at.utcoffset() == timedelta(0)

@@ -1,0 +1,122 @@
+"""UserStore contract: memory, SQLite and PostgreSQL behave the same."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import EmailTaken
+from domain.ports import UnitOfWorkFactory
+from tests.contract.builders import committed_user, user
+
+
+async def test_an_added_user_reads_back_with_every_field(uow_factory: UnitOfWorkFactory) -> None:
+    new = user()
+    new.is_active = False
+    async with uow_factory() as uow:
+        await uow.users.add(new)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.users.get(new.id) == new
+        assert await uow.users.by_email(new.email) == new
+
+
+async def test_unknown_ids_and_emails_give_none(uow_factory: UnitOfWorkFactory) -> None:
+    await committed_user(uow_factory, "someone@example.com")
+    async with uow_factory() as uow:
+        assert await uow.users.get(uuid4()) is None
+        assert await uow.users.by_email("nobody@example.com") is None
+
+
+async def test_a_taken_email_raises_email_taken_and_the_unit_of_work_goes_on(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    first = await committed_user(uow_factory, "taken@example.com")
+    other = user()
+    async with uow_factory() as uow:
+        with pytest.raises(EmailTaken):
+            await uow.users.add(user("taken@example.com"))
+        await uow.users.add(other)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.users.get(other.id) == other
+        assert await uow.users.by_email("taken@example.com") == first
+
+
+async def test_saving_changes_persists_them(uow_factory: UnitOfWorkFactory) -> None:
+    existing = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        loaded = await uow.users.get(existing.id)
+        assert loaded is not None
+        loaded.email = "renamed@example.com"
+        loaded.password_hash = "new-hash"
+        loaded.is_active = False
+        await uow.users.save(loaded)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.users.get(existing.id) == loaded
+        assert await uow.users.by_email(existing.email) is None
+
+
+async def test_saving_to_a_taken_email_raises_email_taken(uow_factory: UnitOfWorkFactory) -> None:
+    await committed_user(uow_factory, "a@example.com")
+    second = await committed_user(uow_factory, "b@example.com")
+    async with uow_factory() as uow:
+        second.email = "a@example.com"
+        with pytest.raises(EmailTaken):
+            await uow.users.save(second)
+
+
+async def test_the_store_keeps_copies_not_the_callers_objects(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    new = user()
+    async with uow_factory() as uow:
+        await uow.users.add(new)
+        new.email = "mutated@example.com"
+        loaded = await uow.users.get(new.id)
+        assert loaded is not None
+        assert loaded.email != "mutated@example.com"
+        loaded.is_active = False
+        again = await uow.users.get(new.id)
+        assert again is not None
+        assert again.is_active is True
+        await uow.commit()
+
+
+async def test_lock_makes_a_second_unit_of_work_wait_until_the_first_ends(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    events: list[str] = []
+
+    async def second() -> None:
+        async with uow_factory() as uow:
+            await uow.users.lock(owner.id)
+            events.append("second locked")
+            await uow.commit()
+
+    async with uow_factory() as uow:
+        await uow.users.lock(owner.id)
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.3)
+        events.append("first still holds the lock")
+        await uow.commit()
+    await asyncio.wait_for(waiting, timeout=10)
+
+    assert events == ["first still holds the lock", "second locked"]
+
+
+async def test_locking_twice_in_one_unit_of_work_does_not_deadlock(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        await asyncio.wait_for(uow.users.lock(owner.id), timeout=5)
+        await asyncio.wait_for(uow.users.lock(owner.id), timeout=5)
+        await uow.commit()
