@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from application.authenticate_user import AuthenticateUser
 from application.register_user import RegisterUser
@@ -48,7 +50,9 @@ class AuthController(Controller):
     opt = {"exclude_from_auth": True}
 
     @post("/signup", operation_id="SignUp", responses=problem_responses(409, 422))
-    async def signup(self, data: Credentials, register_user: RegisterUser) -> UserOut:
+    async def signup(
+        self, data: JSONBody[Credentials], register_user: NamedDependency[RegisterUser]
+    ) -> UserOut:
         return UserOut.of(await register_user.execute(email=data.email, password=data.password))
 
     @post(
@@ -58,7 +62,9 @@ class AuthController(Controller):
         responses=problem_responses(401, 429),
         summary="Exchange email and password for a bearer access token",
     )
-    async def login(self, data: Credentials, authenticate_user: AuthenticateUser) -> TokenOut:
+    async def login(
+        self, data: JSONBody[Credentials], authenticate_user: NamedDependency[AuthenticateUser]
+    ) -> TokenOut:
         token = await authenticate_user.execute(email=data.email, password=data.password)
         return TokenOut(token.token, token.expires_in)
 
@@ -69,5 +75,5 @@ class UserController(Controller):
     dependencies = CURRENT_USER
 
     @get("/", operation_id="GetMe")
-    async def me(self, current_user: User) -> UserOut:
+    async def me(self, current_user: NamedDependency[User]) -> UserOut:
         return UserOut.of(current_user)

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.add_credential import AddCredential
 from application.get_credential import GetCredential
@@ -116,7 +118,10 @@ class CredentialController(Controller):
         responses=problem_responses(409, 422, 503),
     )
     async def create(
-        self, data: CredentialCreate, user_id: UUID, add_credential: AddCredential
+        self,
+        data: JSONBody[CredentialCreate],
+        user_id: NamedDependency[UUID],
+        add_credential: NamedDependency[AddCredential],
     ) -> CredentialOut:
         credential = await add_credential.execute(
             user_id,
@@ -131,16 +136,19 @@ class CredentialController(Controller):
     @get("/", operation_id="ListCredentials", summary="The caller's credentials, default first")
     async def list(
         self,
-        user_id: UUID,
-        list_credentials: ListCredentials,
-        include_inactive: bool = False,
+        user_id: NamedDependency[UUID],
+        list_credentials: NamedDependency[ListCredentials],
+        include_inactive: FromQuery[bool] = False,
     ) -> list[CredentialOut]:
         found = await list_credentials.execute(user_id, include_inactive=include_inactive)
         return [CredentialOut.of(c) for c in found]
 
     @get("/{credential_id:uuid}", operation_id="GetCredential", responses=problem_responses(404))
     async def get(
-        self, credential_id: UUID, user_id: UUID, get_credential: GetCredential
+        self,
+        credential_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        get_credential: NamedDependency[GetCredential],
     ) -> CredentialOut:
         return CredentialOut.of(await get_credential.execute(user_id, credential_id))
 
@@ -152,10 +160,10 @@ class CredentialController(Controller):
     )
     async def update(
         self,
-        credential_id: UUID,
-        data: CredentialUpdate,
-        user_id: UUID,
-        update_credential: UpdateCredential,
+        credential_id: FromPath[UUID],
+        data: JSONBody[CredentialUpdate],
+        user_id: NamedDependency[UUID],
+        update_credential: NamedDependency[UpdateCredential],
     ) -> CredentialOut:
         credential = await update_credential.execute(
             user_id,
@@ -171,7 +179,10 @@ class CredentialController(Controller):
         responses=problem_responses(404, 409),
     )
     async def set_default(
-        self, credential_id: UUID, user_id: UUID, set_default_credential: SetDefaultCredential
+        self,
+        credential_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        set_default_credential: NamedDependency[SetDefaultCredential],
     ) -> CredentialOut:
         return CredentialOut.of(await set_default_credential.execute(user_id, credential_id))
 
@@ -182,7 +193,10 @@ class CredentialController(Controller):
         responses=problem_responses(404),
     )
     async def revoke(
-        self, credential_id: UUID, user_id: UUID, revoke_credential: RevokeCredential
+        self,
+        credential_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        revoke_credential: NamedDependency[RevokeCredential],
     ) -> None:
         await revoke_credential.execute(user_id, credential_id)
 
@@ -193,7 +207,9 @@ class CredentialController(Controller):
         status_code=200,
         responses=problem_responses(422, 429, 503),
     )
-    async def validate(self, data: KeyValidate, validate_api_key: ValidateApiKey) -> ValidationOut:
+    async def validate(
+        self, data: JSONBody[KeyValidate], validate_api_key: NamedDependency[ValidateApiKey]
+    ) -> ValidationOut:
         result = await validate_api_key.execute(
             provider=data.provider,
             api_key=data.api_key,
@@ -210,6 +226,9 @@ class CredentialController(Controller):
         responses=problem_responses(404, 409, 429, 503),
     )
     async def revalidate(
-        self, credential_id: UUID, user_id: UUID, revalidate_credential: RevalidateCredential
+        self,
+        credential_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        revalidate_credential: NamedDependency[RevalidateCredential],
     ) -> ValidationOut:
         return ValidationOut.of(await revalidate_credential.execute(user_id, credential_id))

@@ -8,6 +8,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from application.resolve_llm import ResolveLlm
 from domain.errors import NoLlmConfigured
@@ -80,7 +81,9 @@ class MyLlmController(Controller):
     dependencies = {**CURRENT_USER, **use_cases("resolve_llm")}
 
     @get("/", operation_id="ExplainMyLlm", summary="What your agents would use now, and why")
-    async def explain(self, user_id: UUID, resolve_llm: ResolveLlm) -> LlmChoiceOut:
+    async def explain(
+        self, user_id: NamedDependency[UUID], resolve_llm: NamedDependency[ResolveLlm]
+    ) -> LlmChoiceOut:
         try:
             choice = await resolve_llm.explain(user_id)
         except NoLlmConfigured as exc:
