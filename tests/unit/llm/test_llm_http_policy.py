@@ -1,0 +1,137 @@
+"""The shared policy's pieces: retry-after parsing, backoff, scrubbing, error mapping."""
+
+from __future__ import annotations
+
+import email.utils
+
+import httpx
+import pytest
+
+from adapters.llm._http import (
+    COMPLETION,
+    LIST_MODELS,
+    ErrorDetail,
+    ProviderErrorMapper,
+    RetryPolicy,
+    parse_retry_after,
+    scrub,
+)
+from domain.api_key import ApiKey
+from domain.errors import (
+    InvalidApiKey,
+    ModelNotFound,
+    ProviderProtocolError,
+    ProviderRateLimited,
+    ProviderRejectedRequest,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+
+MAPPER = ProviderErrorMapper("openai", "OpenAI")
+
+
+def headers(**values: str) -> httpx.Headers:
+    return httpx.Headers({k.replace("_", "-"): v for k, v in values.items()})
+
+
+def test_retry_after_ms_wins_over_retry_after() -> None:
+    assert parse_retry_after(headers(retry_after_ms="1500", retry_after="9")) == 1.5
+
+
+def test_retry_after_in_seconds_and_as_an_http_date() -> None:
+    assert parse_retry_after(headers(retry_after="3")) == 3.0
+    date = email.utils.formatdate(1_000_030, usegmt=True)
+    assert parse_retry_after(headers(retry_after=date), now=1_000_000) == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize("raw", ["soon", "-1", "nan", ""])
+def test_unusable_retry_after_values_are_ignored(raw: str) -> None:
+    assert parse_retry_after(headers(retry_after=raw)) is None
+
+
+def test_backoff_doubles_from_half_a_second_to_eight_with_full_jitter() -> None:
+    top = RetryPolicy(rand=lambda: 1.0)
+    assert [top.backoff(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert RetryPolicy(rand=lambda: 0.0).backoff(3) == 0.0
+
+
+def test_scrub_removes_the_key_its_pieces_and_anything_key_shaped() -> None:
+    key = ApiKey("sk-canary-0123456789abcdef0123")
+    text = (
+        "Incorrect API key provided: sk-canary-0123456789abcdef0123. Also sk-proj-****abcd, "
+        "sk-ant-api03-XYZ, AIzaSyA1234567890abcdefg, Bearer tok123, ?key=AIzaZZZZZZZZZZ, "
+        "ends 89abcdef0123"
+    )
+    cleaned = scrub(text, key)
+    for secret in ("sk-canary", "89abcdef0123"[-8:], "sk-proj", "sk-ant", "AIza", "tok123"):
+        assert secret not in cleaned
+    assert cleaned.startswith("Incorrect API key provided: [redacted]")
+
+
+def test_scrub_removes_control_characters() -> None:
+    assert scrub("line\r\nInjected: header\x00") == "line Injected: header"
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "error", "retryable"),
+    [
+        (401, None, InvalidApiKey, False),
+        (403, None, InvalidApiKey, False),
+        (400, ErrorDetail(reason="API_KEY_INVALID"), InvalidApiKey, False),
+        (404, None, ModelNotFound, False),
+        (400, ErrorDetail(code="model_not_found"), ModelNotFound, False),
+        (429, None, ProviderRateLimited, True),
+        (429, ErrorDetail(code="insufficient_quota"), ProviderRateLimited, False),
+        (408, None, ProviderTimeout, True),
+        (409, None, ProviderUnavailable, True),
+        (500, None, ProviderUnavailable, True),
+        (502, None, ProviderUnavailable, True),
+        (503, None, ProviderUnavailable, True),
+        (504, None, ProviderUnavailable, True),
+        (529, None, ProviderUnavailable, True),
+        (501, None, ProviderUnavailable, False),
+        (400, None, ProviderRejectedRequest, False),
+        (413, None, ProviderRejectedRequest, False),
+        (302, None, ProviderProtocolError, False),
+    ],
+)
+def test_status_mapping(
+    status: int, detail: ErrorDetail | None, error: type[Exception], retryable: bool
+) -> None:
+    failure = MAPPER.from_status(status, httpx.Headers(), detail, call=COMPLETION, key=None)
+    assert type(failure.error) is error
+    assert failure.retryable is retryable
+
+
+def test_a_404_on_the_models_list_is_not_a_missing_model() -> None:
+    failure = MAPPER.from_status(404, httpx.Headers(), None, call=LIST_MODELS, key=None)
+    assert type(failure.error) is ProviderRejectedRequest
+
+
+def test_the_server_can_veto_a_retry() -> None:
+    failure = MAPPER.from_status(
+        503, headers(x_should_retry="false"), None, call=COMPLETION, key=None
+    )
+    assert not failure.retryable
+
+
+def test_gemini_retry_info_is_used_when_there_is_no_header() -> None:
+    detail = ErrorDetail(retry_delay=7.0)
+    failure = MAPPER.from_status(429, httpx.Headers(), detail, call=COMPLETION, key=None)
+    assert isinstance(failure.error, ProviderRateLimited)
+    assert failure.error.retry_after == 7.0
+
+
+def test_messages_are_clipped_and_name_the_provider() -> None:
+    detail = ErrorDetail(message="x" * 1000)
+    failure = MAPPER.from_status(400, httpx.Headers(), detail, call=COMPLETION, key=None)
+    assert failure.error.provider == "openai"
+    assert str(failure.error).startswith("OpenAI: ")
+    assert len(str(failure.error)) < 400
+
+
+def test_an_unreflecting_mapper_keeps_upstream_text_out() -> None:
+    mapper = ProviderErrorMapper("openai_compatible", "OpenAI-compatible", reflect_messages=False)
+    detail = ErrorDetail(message="internal banner: redis 7.2")
+    failure = mapper.from_status(400, httpx.Headers(), detail, call=COMPLETION, key=None)
+    assert "banner" not in str(failure.error)
