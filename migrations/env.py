@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from adapters.persistence.sqlalchemy.engine import build_engine
+from adapters.persistence.sqlalchemy.migrate import compare_type
 from adapters.persistence.sqlalchemy.tables import metadata
 
 config = context.config
@@ -31,7 +32,7 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        compare_type=compare_type,
     )
 
 

@@ -8,17 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from advanced_alchemy.types import GUID
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL
+from sqlalchemy.types import TypeEngine
 
 from adapters.persistence.sqlalchemy.engine import build_engine, database_url
 
 _Operation = Callable[[Config], None]
+
+
+def compare_type(
+    context: MigrationContext,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_type: TypeEngine[Any],
+    metadata_type: TypeEngine[Any],
+) -> bool | None:
+    """Alembic's type comparison, except for UUIDs on SQLite: ``GUID`` is a BINARY(16) there,
+    which SQLite's type affinity rules reflect as NUMERIC(16). None means "compare as usual"."""
+    if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
+        return inspected_type.compile(context.dialect) not in {"BINARY(16)", "NUMERIC(16)"}
+    return None
 
 
 def migrations_dir() -> Path:
