@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from application.authenticate_user import AuthenticateUser
+from application.delete_account import DeleteAccount
 from application.register_user import RegisterUser
 from domain.user import User
 from entrypoints.http.deps import CURRENT_USER, use_cases
@@ -72,8 +73,18 @@ class AuthController(Controller):
 class UserController(Controller):
     path = "/api/v1/users/me"
     tags = ["Accounts"]
-    dependencies = CURRENT_USER
+    dependencies = {**CURRENT_USER, **use_cases("delete_account")}
 
     @get("/", operation_id="GetMe")
     async def me(self, current_user: NamedDependency[User]) -> UserOut:
         return UserOut.of(current_user)
+
+    @delete(
+        "/",
+        operation_id="DeleteMe",
+        summary="Close the account: keys revoked and their data key destroyed (crypto-shredding)",
+    )
+    async def delete_me(
+        self, current_user: NamedDependency[User], delete_account: NamedDependency[DeleteAccount]
+    ) -> None:
+        await delete_account.execute(current_user.id)
