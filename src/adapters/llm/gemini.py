@@ -15,17 +15,19 @@ import httpx
 import msgspec
 
 from adapters.llm import gemini_wire as wire
+from adapters.llm._errors import (
+    ErrorDetail,
+    ProviderErrorMapper,
+    decode_error,
+    refuse_user_base_url,
+)
 from adapters.llm._http import (
     COMPLETION,
     LIST_MODELS,
     STREAM,
     BodyLimits,
-    ErrorDetail,
-    ProviderErrorMapper,
     ProviderHttp,
     RetryPolicy,
-    decode_error,
-    refuse_user_base_url,
 )
 from domain.api_key import ApiKey
 from domain.errors import InvalidModelName, ProviderUnavailable

@@ -13,18 +13,20 @@ import httpx
 import msgspec
 
 from adapters.llm import openai_wire as wire
+from adapters.llm._errors import (
+    ErrorDetail,
+    ProviderErrorMapper,
+    decode_error,
+    refuse_user_base_url,
+)
 from adapters.llm._http import (
     COMPLETION,
     LIST_MODELS,
     STREAM,
     BodyLimits,
-    ErrorDetail,
-    ProviderErrorMapper,
     ProviderHttp,
     RetryPolicy,
     ScopeFactory,
-    decode_error,
-    refuse_user_base_url,
 )
 from domain.api_key import ApiKey
 from domain.errors import ProviderUnavailable

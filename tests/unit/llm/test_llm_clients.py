@@ -18,11 +18,8 @@ import pytest
 from tests.llm_local_server import Handler, LocalServer, SeenRequest, answer, response_bytes
 
 from adapters.llm import OpenAiProvider, RetryPolicy
-from adapters.llm._http import (
-    CallSpec,
-    ProviderErrorMapper,
-    ProviderHttp,
-)
+from adapters.llm._errors import ProviderErrorMapper
+from adapters.llm._http import CallSpec, ProviderHttp
 from adapters.llm.clients import TransportName, build_http_client
 from adapters.llm.openai import read_openai_error
 from adapters.llm.openai_wire import ModelList

@@ -7,15 +7,9 @@ import email.utils
 import httpx
 import pytest
 
-from adapters.llm._http import (
-    COMPLETION,
-    LIST_MODELS,
-    ErrorDetail,
-    ProviderErrorMapper,
-    RetryPolicy,
-    parse_retry_after,
-    scrub,
-)
+from adapters.llm._errors import ErrorDetail, ProviderErrorMapper, parse_retry_after
+from adapters.llm._http import COMPLETION, LIST_MODELS, RetryPolicy
+from adapters.llm._scrub import scrub
 from domain.api_key import ApiKey
 from domain.errors import (
     InvalidApiKey,
