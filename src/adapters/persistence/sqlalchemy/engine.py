@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def build_engine(
 ) -> AsyncEngine:
     """``foreign_keys=False`` is for SQLite migrations only (batch table rebuilds need it)."""
     parsed = database_url(url)
+    _quiet_driver_logs()
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo, busy_timeout_s, foreign_keys)
     return create_async_engine(
@@ -59,6 +61,24 @@ def build_engine(
             "server_settings": {"application_name": "byom"},
         },
     )
+
+
+class _DropDebugRecords(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_DRIVER_LOG_FILTER = _DropDebugRecords()
+
+
+def _quiet_driver_logs() -> None:
+    """At DEBUG, aiosqlite logs every statement with its bound values and SQLAlchemy logs every
+    result row (``hide_parameters`` does not cover rows): ciphertexts, emails, token digests.
+    A filter on those loggers drops their DEBUG records whatever level logging is set to."""
+    for name in ("aiosqlite", "sqlalchemy.engine.Engine"):
+        driver_logger = logging.getLogger(name)
+        if _DRIVER_LOG_FILTER not in driver_logger.filters:
+            driver_logger.addFilter(_DRIVER_LOG_FILTER)
 
 
 def _sqlite_engine(url: URL, echo: bool, busy_timeout_s: float, foreign_keys: bool) -> AsyncEngine:

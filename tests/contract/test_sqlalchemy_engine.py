@@ -1,0 +1,78 @@
+"""The engine builder's settings that the stores rely on."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from adapters.persistence.sqlalchemy import build_engine, database_url
+from tests.contract.conftest import SQL_BACKENDS
+
+
+async def _pragma(url: str, name: str) -> object:
+    engine = build_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'byom.db'}"
+    assert str(await _pragma(url, "journal_mode")).lower() == "wal"
+    assert await _pragma(url, "foreign_keys") == 1
+    assert await _pragma(url, "busy_timeout") == 5000
+
+
+async def test_the_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "data" / "byom.db"
+    await _pragma(f"sqlite+aiosqlite:///{path}", "user_version")
+    assert path.is_file()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite+aiosqlite:///var/byom.db", "postgresql+asyncpg://byom@127.0.0.1:1/byom"]
+)
+def test_engines_hide_bound_parameters(url: str) -> None:
+    engine = build_engine(url)
+    assert engine.sync_engine.hide_parameters is True
+
+
+def test_postgresql_connections_are_pinged_before_use() -> None:
+    engine = build_engine("postgresql+asyncpg://byom@127.0.0.1:1/byom")
+    assert engine.sync_engine.pool._pre_ping is True  # type: ignore[attr-defined]
+
+
+def test_plain_driver_names_get_their_async_driver() -> None:
+    assert database_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
+    assert database_url("sqlite:///x.db").drivername == "sqlite+aiosqlite"
+
+
+def test_an_unsupported_database_is_refused_without_echoing_the_password() -> None:
+    with pytest.raises(ValueError, match="unsupported database") as raised:
+        database_url("mysql://byom:hunter2-secret@db.internal/byom")
+    assert "hunter2-secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+async def test_debug_logging_shows_neither_bound_values_nor_rows(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    canary = "sk-CANARY-debug-0b5e"
+    for name in ("", "aiosqlite", "sqlalchemy", "sqlalchemy.engine"):
+        caplog.set_level(logging.DEBUG, logger=name or None)
+    engine = build_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            value = (await connection.execute(text("SELECT :value"), {"value": canary})).scalar()
+    finally:
+        await engine.dispose()
+    assert value == canary
+    assert caplog.records, "DEBUG logging was on: something should have been logged"
+    assert all(canary not in record.getMessage() for record in caplog.records)
