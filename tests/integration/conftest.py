@@ -18,6 +18,7 @@ from adapters.persistence.sqlalchemy import build_engine
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
 from tests.builders import make_settings
 from tests.contract.conftest import (  # noqa: F401 (fixtures)
     pg_migrated_url,
@@ -83,20 +84,25 @@ async def make_api(url: str, **auth: int) -> AsyncIterator[Api]:
     providers.accept(Provider.OPENAI, OPENAI_KEY)
     providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
     providers.accept(Provider.GOOGLE, GOOGLE_KEY)
-    container = build(
-        settings,
-        database=sql_database(settings),
-        providers=providers,
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
+
+    def build_container(settings: Settings) -> Container:
+        # Built by the app's lifespan, in the loop that serves requests (asyncpg pools are
+        # bound to their event loop), and closed by it.
+        return build(
+            settings,
+            database=sql_database(settings),
+            providers=providers,
+            catalog=FakeCatalog(),
+            hasher=Argon2PasswordHasher.fast_for_tests(),
+        )
+
     engine = build_engine(url)
+    app = create_app(settings, build_container=build_container)
     try:
-        async with AsyncTestClient(create_app(container=container)) as client:
-            yield Api(client, container, providers, engine)
+        async with AsyncTestClient(app) as client:
+            yield Api(client, app.state.container, providers, engine)
     finally:
         await engine.dispose()
-        await container.aclose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

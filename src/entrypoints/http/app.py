@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -20,7 +20,7 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 
 from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
-from domain.errors import UserNotFound
+from domain.errors import StoreUnavailable, UserNotFound
 from domain.user import User
 from entrypoints.bootstrap import Container, build
 from entrypoints.http.auth import AuthController, UserController
@@ -32,7 +32,10 @@ from entrypoints.http.limits import rate_limit_middleware
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.middleware import RequestContextMiddleware, finish_response
 from entrypoints.http.problems import describe_problems
+from entrypoints.http.sessions import AgentSessionController
+from entrypoints.http.usage import UsageController
 from entrypoints.settings import Settings
+from entrypoints.web import web_pages
 
 logger = logging.getLogger("byom")
 
@@ -57,9 +60,15 @@ async def _retrieve_user(
         return None
 
 
-def create_app(settings: Settings | None = None, *, container: Container | None = None) -> Litestar:
-    """Build the app. Given a container (tests), it is used as is and not closed by the app;
-    otherwise each worker process builds its own on startup and closes it on shutdown."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    container: Container | None = None,
+    build_container: Callable[[Settings], Container] = build,
+) -> Litestar:
+    """Build the app. Given a container, it is used as is and not closed by the app;
+    otherwise each worker process builds one on startup (with ``build_container``, which tests
+    replace to wire fakes) and closes it on shutdown, in the event loop that serves requests."""
     settings = settings or (container.settings if container else Settings.from_env())
     state = State({"container": container})
 
@@ -67,8 +76,13 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = app.state.container is None
         if owned:
-            app.state.container = build(settings)
-        await container_of(app.state).keyring_census.ensure_complete()
+            app.state.container = build_container(settings)
+        try:
+            await container_of(app.state).keyring_census.ensure_complete()
+        except StoreUnavailable:
+            # Start anyway: readiness says 503 until the database answers, and the census
+            # runs again with `byom keys status`. A missing master key still stops startup.
+            logger.warning("database unreachable at startup; master-key census skipped")
         try:
             yield
         finally:
@@ -97,9 +111,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             CredentialController,
             LlmCatalogController,
             MyLlmController,
+            AgentSessionController,
+            UsageController,
         ],
         plugins=[problem_details_plugin()],
-        on_app_init=[jwt_auth.on_app_init, outermost_request_context],
+        on_app_init=[jwt_auth.on_app_init, outermost_request_context, web_pages(settings)],
         middleware=rate_limit_middleware(
             login_per_minute=settings.auth.login_rate_per_minute,
             validate_per_minute=settings.auth.validate_rate_per_minute,
