@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, timedelta
 from uuid import uuid4
 
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
+from domain.credential import LlmCredential
 from domain.errors import DuplicateActiveCredential, DuplicateDefaultCredential
 from domain.ports import UnitOfWorkFactory
 from domain.provider import Provider
@@ -267,3 +269,30 @@ async def test_timestamps_come_back_as_the_same_instant_in_utc(
     assert loaded is not None
     assert loaded.created_at == datetime(2025, 5, 31, 23, 30, tzinfo=UTC)
     assert loaded.created_at.utcoffset() == timedelta(0)
+
+
+async def test_of_two_concurrent_adds_for_one_provider_exactly_one_commits(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+
+    async def attempt(candidate: LlmCredential) -> LlmCredential | DuplicateActiveCredential:
+        try:
+            async with uow_factory() as uow:
+                await uow.credentials.add(candidate)
+                await asyncio.sleep(0.1)  # both transactions are open at once
+                await uow.commit()
+        except DuplicateActiveCredential as error:
+            return error
+        return candidate
+
+    first, second = credential(owner.id), credential(owner.id)
+    results = await asyncio.wait_for(asyncio.gather(attempt(first), attempt(second)), 15)
+
+    winners = [r for r in results if isinstance(r, LlmCredential)]
+    losers = [r for r in results if isinstance(r, DuplicateActiveCredential)]
+    assert len(winners) == 1
+    assert len(losers) == 1
+    assert losers[0].existing_id == winners[0].id
+    async with uow_factory() as uow:
+        assert await uow.credentials.list_for_user(owner.id) == winners
