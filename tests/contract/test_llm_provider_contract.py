@@ -945,3 +945,51 @@ async def test_only_openai_compatible_accepts_a_base_url(
     with pytest.raises(InvalidBaseUrl):
         await h.provider.list_models(KEY, base_url=other)
     assert h.api.requests == []
+
+
+async def test_an_anthropic_error_event_mid_stream_ends_it_after_the_deltas() -> None:
+    case = CASE["anthropic"]
+    overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    body = sse([*ANTHROPIC_STREAM_EVENTS[:5], _anthropic_event("error", overloaded)])
+    h = make_harness(case, sse_reply(body))
+    received: list[CompletionChunk] = []
+    with pytest.raises(ProviderUnavailable):
+        await h.stream(into=received)
+    assert [c.delta for c in received] == ["Hel", "lo"]
+    assert len(h.api.requests) == 1
+
+
+async def test_an_openai_error_object_mid_stream_ends_it_after_the_deltas() -> None:
+    case = CASE["openai"]
+    error = openai_error("The server had an error while processing", "server_error", None)
+    body = sse([*OPENAI_STREAM_EVENTS[:3], "data: " + json.dumps(error)])
+    h = make_harness(case, sse_reply(body))
+    received: list[CompletionChunk] = []
+    with pytest.raises(ProviderUnavailable):
+        await h.stream(into=received)
+    assert [c.delta for c in received] == ["Hel", "lo"]
+
+
+async def test_a_gemini_prompt_blocked_by_safety_is_a_content_filter_finish() -> None:
+    case = CASE["gemini"]
+    blocked = {
+        "promptFeedback": {"blockReason": "SAFETY"},
+        "usageMetadata": {"promptTokenCount": 9, "totalTokenCount": 9},
+    }
+    h = make_harness(case, reply(200, blocked))
+    completion = await h.complete()
+    assert completion.text == ""
+    assert completion.finish_reason is FinishReason.CONTENT_FILTER
+    assert completion.usage == Usage(9, 0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("length", FinishReason.LENGTH), ("content_filter", FinishReason.CONTENT_FILTER)],
+)
+async def test_openai_finish_reasons_map_to_the_domain(raw: str, expected: FinishReason) -> None:
+    case = CASE["openai"]
+    body = json.loads(json.dumps(OPENAI_COMPLETION))
+    body["choices"][0]["finish_reason"] = raw
+    h = make_harness(case, reply(200, body))
+    assert (await h.complete()).finish_reason is expected

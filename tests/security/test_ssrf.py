@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +29,23 @@ from domain.llm import ChatMessage, CompletionRequest, Role
 KEY = ApiKey("sk-canary-ssrf-0123456789abcdef")
 PUBLIC = "93.184.215.14"
 MODELS = json.dumps({"object": "list", "data": [{"id": "llama3", "object": "model"}]}).encode()
+
+
+Guarded = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture
+async def guarded() -> AsyncIterator[Guarded]:
+    """Builds guarded clients and closes them after the test."""
+    made: list[httpx.AsyncClient] = []
+
+    def make(**options: Any) -> httpx.AsyncClient:
+        made.append(build_guarded_http_client(**options))
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.aclose()
 
 
 class StubResolver:
@@ -171,12 +189,14 @@ async def test_the_system_resolver_sees_localhost_as_loopback() -> None:
         await g.check("https://localhost/v1")
 
 
-async def test_the_connection_goes_to_the_checked_address_not_a_second_lookup() -> None:
+async def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(
+    guarded: Guarded,
+) -> None:
     """F7: the first lookup says 127.0.0.1 (allowed here), any later one a different address
     with nothing listening. The request must reach the server: one lookup, pinned connect."""
     async with LocalServer(answer(200, MODELS)) as server:
         g, resolver = guard(["127.0.0.1"], ["127.0.0.77"], allow_private=True)
-        provider = OpenAiCompatibleProvider(build_guarded_http_client(), g)
+        provider = OpenAiCompatibleProvider(guarded(), g)
         base = f"http://rebind.llm.test:{server.port}/v1"
         models = await provider.list_models(KEY, base_url=base)
         assert [m.id for m in models] == ["llama3"]
@@ -194,24 +214,24 @@ async def test_rebinding_to_a_private_address_between_calls_is_refused_on_the_ne
     assert len(resolver.lookups) == 2
 
 
-async def test_tls_is_verified_for_the_host_name_while_connecting_to_the_pinned_address() -> None:
+async def test_tls_is_verified_for_the_host_name_while_connecting_to_the_pinned_address(
+    guarded: Guarded,
+) -> None:
     tls = tls_for("api.llm.test")
     async with LocalServer(answer(200, MODELS), tls=tls.server) as server:
         g, _ = guard(["127.0.0.1"], allow_private=True)
-        client = build_guarded_http_client(verify=tls.client)
+        client = guarded(verify=tls.client)
         provider = OpenAiCompatibleProvider(client, g)
         models = await provider.list_models(KEY, base_url=f"https://api.llm.test:{server.port}/v1")
         assert [m.id for m in models] == ["llama3"]
         assert server.requests[0].headers["host"] == f"api.llm.test:{server.port}"
 
 
-async def test_a_certificate_for_another_name_is_refused() -> None:
+async def test_a_certificate_for_another_name_is_refused(guarded: Guarded) -> None:
     tls = tls_for("other.llm.test")
     async with LocalServer(answer(200, MODELS), tls=tls.server) as server:
         g, _ = guard(["127.0.0.1"], allow_private=True)
-        provider = OpenAiCompatibleProvider(
-            build_guarded_http_client(verify=tls.client), g, retry=_no_wait()
-        )
+        provider = OpenAiCompatibleProvider(guarded(verify=tls.client), g, retry=_no_wait())
         with pytest.raises(ProviderUnavailable, match="TLS"):
             await provider.list_models(KEY, base_url=f"https://api.llm.test:{server.port}/v1")
         assert server.requests == []
@@ -228,19 +248,21 @@ async def test_the_guarded_client_refuses_a_destination_no_guard_checked() -> No
 # --- F8-F9: redirects and proxies -----------------------------------------------------------
 
 
-async def test_a_redirect_to_the_metadata_service_is_not_followed() -> None:
+async def test_a_redirect_to_the_metadata_service_is_not_followed(guarded: Guarded) -> None:
     async with LocalServer(
         answer(302, b"", {"location": "http://169.254.169.254/latest/meta-data/"})
     ) as server:
         g, _ = guard(["127.0.0.1"], allow_private=True)
-        provider = OpenAiCompatibleProvider(build_guarded_http_client(), g, retry=_no_wait())
+        provider = OpenAiCompatibleProvider(guarded(), g, retry=_no_wait())
         with pytest.raises(ProviderProtocolError) as caught:
             await provider.list_models(KEY, base_url=f"http://redirect.llm.test:{server.port}/v1")
         assert "169.254" not in str(caught.value)
         assert len(server.requests) == 1
 
 
-async def test_proxy_environment_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_proxy_environment_variables_are_ignored(
+    monkeypatch: pytest.MonkeyPatch, guarded: Guarded
+) -> None:
     async with LocalServer(answer(200, MODELS)) as server:
         for name in (
             "HTTPS_PROXY",
@@ -254,7 +276,7 @@ async def test_proxy_environment_variables_are_ignored(monkeypatch: pytest.Monke
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         g, _ = guard(["127.0.0.1"], allow_private=True)
-        provider = OpenAiCompatibleProvider(build_guarded_http_client(), g, retry=_no_wait())
+        provider = OpenAiCompatibleProvider(guarded(), g, retry=_no_wait())
         models = await provider.list_models(
             KEY, base_url=f"http://direct.llm.test:{server.port}/v1"
         )
@@ -314,13 +336,13 @@ async def test_public_urls_are_limited_to_https_ports() -> None:
         await g.check("https://llm.example.com:8080/v1")
 
 
-async def test_closed_and_open_internal_ports_get_the_identical_answer() -> None:
+async def test_closed_and_open_internal_ports_get_the_identical_answer(guarded: Guarded) -> None:
     async with LocalServer(answer(200, b'{"secret": "internal banner"}')) as server:
         messages = []
         for port in (server.port, 1):  # open (a live server) and closed
             resolver = StubResolver(["127.0.0.1"])
             g = SsrfGuard(resolver=resolver, allowed_ports=frozenset({server.port, 1}))
-            provider = OpenAiCompatibleProvider(build_guarded_http_client(), g)
+            provider = OpenAiCompatibleProvider(guarded(), g)
             with pytest.raises(UnsafeBaseUrl) as caught:
                 await provider.list_models(KEY, base_url=f"https://internal.example.com:{port}/v1")
             messages.append(str(caught.value))
@@ -357,11 +379,11 @@ async def test_models_complete_and_stream_each_run_the_guard_before_sending() ->
     assert sent == []
 
 
-async def test_every_call_looks_the_host_up_again() -> None:
+async def test_every_call_looks_the_host_up_again(guarded: Guarded) -> None:
     async with LocalServer(answer(200, MODELS)) as server:
         resolver = StubResolver(["127.0.0.1"])
         provider = OpenAiCompatibleProvider(
-            build_guarded_http_client(), SsrfGuard(allow_private=True, resolver=resolver)
+            guarded(), SsrfGuard(allow_private=True, resolver=resolver)
         )
         base = f"http://again.llm.test:{server.port}/v1"
         await provider.list_models(KEY, base_url=base)

@@ -63,7 +63,7 @@ LIST_MODELS: Final = CallSpec(
     "list_models", max_retries=2, read_timeout=10.0, deadline=20.0, names_model=False
 )
 COMPLETION: Final = CallSpec(
-    "complete", max_retries=1, read_timeout=60.0, deadline=180.0, names_model=True
+    "complete", max_retries=1, read_timeout=60.0, deadline=120.0, names_model=True
 )
 # A stream's deadline bounds the whole reply; the read timeout bounds each silence (stall).
 STREAM: Final = CallSpec(

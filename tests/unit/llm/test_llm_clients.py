@@ -23,6 +23,7 @@ from adapters.llm._http import CallSpec, ProviderHttp
 from adapters.llm.clients import TransportName, build_http_client
 from adapters.llm.openai import read_openai_error
 from adapters.llm.openai_wire import ModelList
+from adapters.llm.sse import SseEvent
 from domain.api_key import ApiKey
 from domain.errors import ProviderProtocolError, ProviderTimeout, ProviderUnavailable
 from domain.llm import ChatMessage, CompletionChunk, CompletionRequest, Role
@@ -242,3 +243,37 @@ def test_the_factory_keeps_httpx_loggers_at_warning() -> None:
 def test_the_factory_refuses_an_unknown_transport() -> None:
     with pytest.raises(ValueError, match="transport"):
         build_http_client("curl")  # type: ignore[arg-type]
+
+
+async def test_a_stalled_stream_times_out_after_what_arrived(client: httpx.AsyncClient) -> None:
+    async def handler(request: SeenRequest, writer: asyncio.StreamWriter) -> None:
+        event = b'data: {"choices": [{"index": 0, "delta": {"content": "Hel"}}]}\n\n'
+        head = (
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            "transfer-encoding: chunked\r\n\r\n"
+        )
+        writer.write(head.encode() + f"{len(event):x}\r\n".encode() + event + b"\r\n")
+        await writer.drain()
+        await asyncio.sleep(5)
+
+    async with LocalServer(handler) as server:
+        events = fast_http(client).stream_events(
+            f"{server.url}/v1/chat/completions",
+            {"stream": True},
+            key=KEY,
+            headers={},
+            call=spec(read_timeout=0.3, deadline=10.0),
+        )
+        received = []
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(ProviderTimeout):
+            await collect_events(events, received)
+        assert [e.data for e in received] == [
+            '{"choices": [{"index": 0, "delta": {"content": "Hel"}}]}'
+        ]
+        assert asyncio.get_running_loop().time() - started < 2.0
+
+
+async def collect_events(events: AsyncIterator[SseEvent], into: list[SseEvent]) -> None:
+    async for event in events:
+        into.append(event)
