@@ -16,6 +16,17 @@ from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import load_keyring
 from adapters.ids import UuidV7Generator
+from adapters.llm import (
+    AnthropicProvider,
+    GeminiProvider,
+    OpenAiCompatibleProvider,
+    OpenAiProvider,
+    SsrfGuard,
+    StaticProviderRegistry,
+    TomlModelCatalog,
+    build_guarded_http_client,
+    build_http_client,
+)
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -241,4 +252,31 @@ def sql_database(settings: Settings) -> Database:
 
 
 def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCatalog, Closer]:
-    raise NotImplementedError
+    """One long-lived HTTP client per provider; the OpenAI-compatible one pins checked addresses."""
+    config = settings.providers
+    catalog = TomlModelCatalog.from_package()
+    clients = {
+        Provider.OPENAI: build_http_client(config.http_transport),
+        Provider.ANTHROPIC: build_http_client(config.http_transport),
+        Provider.GOOGLE: build_http_client(config.http_transport),
+        Provider.OPENAI_COMPATIBLE: build_guarded_http_client(),
+    }
+    registry = StaticProviderRegistry(
+        {
+            Provider.OPENAI: OpenAiProvider(clients[Provider.OPENAI], config.openai_base_url),
+            Provider.ANTHROPIC: AnthropicProvider(
+                clients[Provider.ANTHROPIC], config.anthropic_base_url, catalog=catalog
+            ),
+            Provider.GOOGLE: GeminiProvider(clients[Provider.GOOGLE], config.google_base_url),
+            Provider.OPENAI_COMPATIBLE: OpenAiCompatibleProvider(
+                clients[Provider.OPENAI_COMPATIBLE],
+                SsrfGuard(allow_private=config.allow_private_base_urls),
+            ),
+        }
+    )
+
+    async def close() -> None:
+        for client in clients.values():
+            await client.aclose()
+
+    return registry, catalog, close

@@ -115,6 +115,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers or settings.server.workers,
         log_level=settings.server.log_level.lower(),
         access_log=False,  # our own access log never includes query strings or headers
+        log_config=None,  # keep ours: uvicorn's would log request lines with query strings
         proxy_headers=False,
         server_header=False,
     )

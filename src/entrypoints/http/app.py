@@ -34,6 +34,7 @@ from entrypoints.http.middleware import RequestContextMiddleware, finish_respons
 from entrypoints.http.problems import describe_problems
 from entrypoints.http.sessions import AgentSessionController
 from entrypoints.http.usage import UsageController
+from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings
 from entrypoints.web import web_pages
 
@@ -76,6 +77,8 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = app.state.container is None
         if owned:
+            # Each uvicorn worker is its own process: configure its logging here.
+            configure_logging(settings.server.log_level, settings.server.log_format)
             app.state.container = build_container(settings)
         try:
             await container_of(app.state).keyring_census.ensure_complete()

@@ -1,0 +1,230 @@
+"""'Your models': list, add (checked live first), make default, rotate, re-check, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Response, Template
+
+from application.add_credential import AddCredential
+from application.revalidate_credential import RevalidateCredential
+from application.revoke_credential import RevokeCredential
+from application.set_default_credential import SetDefaultCredential
+from application.update_credential import UpdateCredential
+from application.validate_api_key import ValidateApiKey
+from domain.errors import DomainError, NoLlmConfigured
+from domain.user import User
+from entrypoints.http.deps import container_of, use_cases
+from entrypoints.web.errors import Friendly, friendly
+from entrypoints.web.forms import AddKeyForm, ModelForm, RotateKeyForm
+from entrypoints.web.session import WEB_USER
+from entrypoints.web.views import (
+    CheckView,
+    CredentialView,
+    Notice,
+    explain_choice,
+    no_choice,
+    notice_for,
+    provider_options,
+)
+
+
+class ModelsPage(Controller):
+    path = "/models"
+    dependencies = {
+        **WEB_USER,
+        **use_cases(
+            "add_credential",
+            "update_credential",
+            "set_default_credential",
+            "revoke_credential",
+            "validate_api_key",
+            "revalidate_credential",
+        ),
+    }
+
+    @get("/", name="web-models")
+    async def show(
+        self, user: NamedDependency[User], state: State, done: FromQuery[str | None] = None
+    ) -> Template:
+        return await models_page(state, user, notice=notice_for(done))
+
+    @post("/", name="web-add-key")
+    async def add(
+        self,
+        data: URLEncodedBody[AddKeyForm],
+        user: NamedDependency[User],
+        state: State,
+        add_credential: NamedDependency[AddCredential],
+    ) -> Response[Any]:
+        try:
+            await add_credential.execute(
+                user.id,
+                provider=data.provider,
+                api_key=data.api_key,
+                model_name=data.model_name or None,
+                is_default=data.wants_default,
+                base_url=data.base_url_or_none,
+            )
+        except DomainError as exc:
+            error = friendly(exc)
+            return await models_page(
+                state, user, form=data.without_key(), add_error=error, status=error.status
+            )
+        return _done("added")
+
+    @post("/check", name="web-check-key")
+    async def check(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[AddKeyForm],
+        user: NamedDependency[User],
+        state: State,
+        validate_api_key: NamedDependency[ValidateApiKey],
+    ) -> Template:
+        """The models a key can use, asked live. htmx swaps in the model field only; without
+        JavaScript the whole page comes back. Either way the key field stays empty."""
+        catalog = container_of(state).catalog
+        try:
+            result = await validate_api_key.execute(
+                provider=data.provider, api_key=data.api_key, base_url=data.base_url_or_none
+            )
+        except DomainError as exc:
+            check = CheckView.failed(friendly(exc))
+        else:
+            check = CheckView.of(
+                result, catalog.default_model(result.provider), data.model_name.strip()
+            )
+        form = data.without_key()
+        if request.headers.get("hx-request"):
+            return Template(
+                template_name="_model_field.html", context={"form": form, "check": check}
+            )
+        return await models_page(state, user, form=form, check=check)
+
+    @post("/{credential_id:uuid}/default", name="web-set-default")
+    async def set_default(
+        self,
+        credential_id: FromPath[UUID],
+        user: NamedDependency[User],
+        state: State,
+        set_default_credential: NamedDependency[SetDefaultCredential],
+    ) -> Response[Any]:
+        try:
+            await set_default_credential.execute(user.id, credential_id)
+        except DomainError as exc:
+            return await _card_failed(state, user, credential_id, friendly(exc))
+        return _done("default")
+
+    @post("/{credential_id:uuid}/rotate", name="web-rotate-key")
+    async def rotate(
+        self,
+        credential_id: FromPath[UUID],
+        data: URLEncodedBody[RotateKeyForm],
+        user: NamedDependency[User],
+        state: State,
+        update_credential: NamedDependency[UpdateCredential],
+    ) -> Response[Any]:
+        try:
+            await update_credential.execute(user.id, credential_id, api_key=data.api_key)
+        except DomainError as exc:
+            return await _card_failed(state, user, credential_id, friendly(exc))
+        return _done("rotated")
+
+    @post("/{credential_id:uuid}/model", name="web-change-model")
+    async def change_model(
+        self,
+        credential_id: FromPath[UUID],
+        data: URLEncodedBody[ModelForm],
+        user: NamedDependency[User],
+        state: State,
+        update_credential: NamedDependency[UpdateCredential],
+    ) -> Response[Any]:
+        try:
+            await update_credential.execute(
+                user.id, credential_id, model_name=data.model_name.strip() or None
+            )
+        except DomainError as exc:
+            return await _card_failed(state, user, credential_id, friendly(exc))
+        return _done("model")
+
+    @post("/{credential_id:uuid}/validate", name="web-validate-key")
+    async def validate(
+        self,
+        credential_id: FromPath[UUID],
+        user: NamedDependency[User],
+        state: State,
+        revalidate_credential: NamedDependency[RevalidateCredential],
+    ) -> Response[Any]:
+        try:
+            result = await revalidate_credential.execute(user.id, credential_id)
+        except DomainError as exc:
+            return await _card_failed(state, user, credential_id, friendly(exc))
+        return _done("validated" if result.valid else "rejected")
+
+    @post("/{credential_id:uuid}/delete", name="web-delete-key")
+    async def delete(
+        self,
+        credential_id: FromPath[UUID],
+        user: NamedDependency[User],
+        state: State,
+        revoke_credential: NamedDependency[RevokeCredential],
+    ) -> Response[Any]:
+        try:
+            await revoke_credential.execute(user.id, credential_id)
+        except DomainError as exc:
+            return await _card_failed(state, user, credential_id, friendly(exc))
+        return _done("deleted")
+
+
+def _done(notice: str) -> Redirect:
+    # Post/redirect/get: reloading the page never re-posts a form.
+    return Redirect(f"/models?done={notice}", status_code=303)
+
+
+async def _card_failed(state: State, user: User, credential_id: UUID, error: Friendly) -> Template:
+    return await models_page(
+        state, user, card_error=error, error_for=credential_id, status=error.status
+    )
+
+
+async def models_page(
+    state: State,
+    user: User,
+    *,
+    notice: Notice | None = None,
+    form: AddKeyForm | None = None,
+    add_error: Friendly | None = None,
+    check: CheckView | None = None,
+    card_error: Friendly | None = None,
+    error_for: UUID | None = None,
+    status: int = 200,
+) -> Template:
+    container = container_of(state)
+    options = provider_options(container.catalog)
+    by_value = {o.value: o for o in options}
+    found = await container.list_credentials.execute(user.id)
+    credentials = [CredentialView.of(c, by_value) for c in found]
+    try:
+        choice = explain_choice(await container.resolve_llm.explain(user.id), credentials)
+    except NoLlmConfigured as exc:
+        choice = no_choice(exc.message)
+    context = {
+        "user": user,
+        "active": "models",
+        "notice": notice,
+        "credentials": credentials,
+        "choice": choice,
+        "providers": options,
+        "form": form or AddKeyForm(provider=options[0].value),
+        "add_error": add_error,
+        "check": check,
+        "card_error": card_error,
+        "error_for": error_for,
+    }
+    return Template(template_name="models.html", context=context, status_code=status)

@@ -1,0 +1,86 @@
+"""Who is signed in: the API's access token, carried in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie, State
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.security.jwt import Token
+
+from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
+from application.authenticate_user import AccessToken
+from domain.errors import UserNotFound
+from domain.user import User
+from entrypoints.http.deps import container_of
+from entrypoints.settings import Settings
+from entrypoints.web.security import CookiePolicy
+
+HOME = "/models"
+# Where a login may send the user back to: our own pages only (no open redirect).
+_SAFE_NEXT = re.compile(r"^/(models|usage)(/[A-Za-z0-9/_-]*)?$")
+
+
+class LoginRequired(Exception):
+    """No valid session cookie: the page answers with a redirect to the login page."""
+
+    def __init__(self, *, expired: bool = False) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+def session_cookie(settings: Settings, access: AccessToken) -> Cookie:
+    policy = CookiePolicy.of(settings)
+    return Cookie(
+        key=policy.session_cookie,
+        value=access.token,
+        path="/",
+        max_age=access.expires_in,
+        secure=policy.secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def forget_session(response: Response[Any], settings: Settings) -> None:
+    response.delete_cookie(CookiePolicy.of(settings).session_cookie, path="/")
+
+
+def session_subject(request: Request[Any, Any, Any]) -> str | None:
+    """The user id in a valid session cookie, without touching the database."""
+    settings = container_of(request.app.state).settings
+    raw = request.cookies.get(CookiePolicy.of(settings).session_cookie)
+    if not raw:
+        return None
+    try:
+        token = Token.decode(
+            raw,
+            settings.auth.jwt_secret,
+            ALGORITHM,
+            require_claims=list(REQUIRED_CLAIMS),
+        )
+    except NotAuthorizedException:
+        return None
+    return token.sub
+
+
+async def provide_web_user(request: Request[Any, Any, Any], state: State) -> User:
+    subject = session_subject(request)
+    if subject is None:
+        has_cookie = CookiePolicy.of(container_of(state).settings).session_cookie in request.cookies
+        raise LoginRequired(expired=has_cookie)
+    try:
+        return await container_of(state).get_user.execute(UUID(subject))
+    except (UserNotFound, ValueError):
+        raise LoginRequired() from None
+
+
+def safe_next(raw: str | None) -> str:
+    return raw if raw and _SAFE_NEXT.match(raw) else HOME
+
+
+WEB_USER = {"user": Provide(provide_web_user)}

@@ -1,0 +1,96 @@
+"""Adds the pages to the Litestar app (an ``on_app_init`` hook, so app.py stays one line)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Router
+from litestar.config.app import AppConfig
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from entrypoints.settings import Settings
+from entrypoints.web.accounts import AccountPages
+from entrypoints.web.errors import html_exception_handlers
+from entrypoints.web.models import ModelsPage
+from entrypoints.web.security import WEB_OPT, csrf_config, page_security_headers
+from entrypoints.web.session import session_subject
+from entrypoints.web.usage import UsagePage
+
+HERE = Path(__file__).parent
+# Page routes authenticate with the session cookie, never with a bearer token.
+PAGE_OPT = {WEB_OPT: True, "exclude_from_auth": True}
+_LOGIN_PATHS = frozenset({"/login", "/signup"})
+# Page actions that ask a provider about a key.
+_KEY_CHECK_SUFFIXES = ("/check", "/validate", "/rotate", "/model")
+
+
+def web_pages(settings: Settings) -> Callable[[AppConfig], AppConfig]:
+    def install(config: AppConfig) -> AppConfig:
+        config.route_handlers.extend([page_router(settings), static_router()])
+        config.template_config = TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine
+        )
+        config.csrf_config = csrf_config(settings)
+        config.before_send.append(page_security_headers)
+        return config
+
+    return install
+
+
+def page_router(settings: Settings) -> Router:
+    return Router(
+        path="/",
+        route_handlers=[AccountPages, ModelsPage, UsagePage],
+        opt=dict(PAGE_OPT),
+        include_in_schema=False,
+        exception_handlers=html_exception_handlers(),
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", settings.auth.login_rate_per_minute),
+                check_throttle_handler=_is_login,
+                identifier_for_request=_login_identifier,
+            ).middleware,
+            RateLimitConfig(
+                rate_limit=("minute", settings.auth.validate_rate_per_minute),
+                check_throttle_handler=_is_key_check,
+                identifier_for_request=_key_check_identifier,
+            ).middleware,
+        ],
+    )
+
+
+def static_router() -> Router:
+    return create_static_files_router(
+        path="/static",
+        directories=[HERE / "static"],
+        name="static",
+        opt=dict(PAGE_OPT),
+        include_in_schema=False,
+    )
+
+
+def _is_login(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path in _LOGIN_PATHS
+
+
+def _login_identifier(request: Request[Any, Any, Any]) -> str:
+    # The same bucket as the API's login limit: alternating between them buys nothing.
+    return f"login:{get_remote_address(request)}"
+
+
+def _is_key_check(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return (
+        request.method == "POST"
+        and path.startswith("/models")
+        and (path.rstrip("/") == "/models" or path.endswith(_KEY_CHECK_SUFFIXES))
+    )
+
+
+def _key_check_identifier(request: Request[Any, Any, Any]) -> str:
+    return f"validate:{session_subject(request) or get_remote_address(request)}"
