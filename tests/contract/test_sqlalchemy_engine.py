@@ -46,7 +46,7 @@ def test_engines_hide_bound_parameters(url: str) -> None:
 
 def test_postgresql_connections_are_pinged_before_use() -> None:
     engine = build_engine("postgresql+asyncpg://byom@127.0.0.1:1/byom")
-    assert engine.sync_engine.pool._pre_ping is True  # type: ignore[attr-defined]
+    assert engine.sync_engine.pool._pre_ping is True
 
 
 def test_plain_driver_names_get_their_async_driver() -> None:
