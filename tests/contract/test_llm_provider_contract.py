@@ -90,7 +90,10 @@ class DroppedStream(httpx.AsyncByteStream):
 
 def reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return lambda request: httpx.Response(status, content=content, headers=headers, request=request)
+    all_headers = {"content-type": "application/json", **(headers or {})}
+    return lambda request: httpx.Response(
+        status, content=content, headers=all_headers, request=request
+    )
 
 
 def sse(events: list[str], *, crlf: bool = False) -> bytes:
@@ -993,3 +996,12 @@ async def test_openai_finish_reasons_map_to_the_domain(raw: str, expected: Finis
     body["choices"][0]["finish_reason"] = raw
     h = make_harness(case, reply(200, body))
     assert (await h.complete()).finish_reason is expected
+
+
+async def test_a_json_body_where_a_stream_was_asked_for_is_a_protocol_error(
+    harness: Callable[..., Harness], case: Case
+) -> None:
+    h = harness(case.completion)
+    with pytest.raises(ProviderProtocolError):
+        await h.stream()
+    assert len(h.api.requests) == 1

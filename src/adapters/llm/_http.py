@@ -241,7 +241,7 @@ class ProviderHttp:
                 failure = self.errors.from_transport(exc)
             else:
                 self._log("POST", request, response.status_code, attempt)
-                if response.status_code == 200:
+                if response.status_code == 200 and not _is_json(response):
                     break
                 try:
                     async with asyncio.timeout_at(deadline):
@@ -250,6 +250,9 @@ class ProviderHttp:
                     raw = b""
                 finally:
                     await response.aclose()
+                if response.status_code == 200:
+                    # A server that ignored ``stream: true`` and answered with one JSON body.
+                    raise self.errors.protocol("expected an event stream, got a JSON body")
                 failure = self.errors.from_status(
                     response.status_code, response.headers, self.read_error(raw), call=call, key=key
                 )
@@ -339,3 +342,7 @@ class ProviderHttp:
             status,
             attempt + 1,
         )
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").split(";")[0].strip().endswith("json")
