@@ -15,9 +15,9 @@ from domain.api_key import ApiKey
 MAX_MESSAGE_CHARS: Final = 300
 
 _KEYLIKE = re.compile(
-    r"sk-ant-[A-Za-z0-9_\-*.…]+"
-    r"|sk-[A-Za-z0-9_\-*.…]{3,}"
-    r"|AIza[0-9A-Za-z_\-*.…]{6,}"
+    r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_\-*.…]+"
+    r"|(?<![A-Za-z0-9])sk-[A-Za-z0-9_\-*.…]{3,}"
+    r"|(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-*.…]{6,}"
     r"|(?i:bearer)\s+\S+"
     r"|(?i:(?:api[_-]?key|x-goog-api-key|x-api-key|key)\s*[=:]\s*)[^\s&,;\"']+"
 )

@@ -62,6 +62,10 @@ def test_scrub_removes_the_key_its_pieces_and_anything_key_shaped() -> None:
     assert cleaned.startswith("Incorrect API key provided: [redacted]")
 
 
+def test_scrub_leaves_ordinary_words_alone() -> None:
+    assert scrub("the task-force asked: risk-free?") == "the task-force asked: risk-free?"
+
+
 def test_scrub_removes_control_characters() -> None:
     assert scrub("line\r\nInjected: header\x00") == "line Injected: header"
 
