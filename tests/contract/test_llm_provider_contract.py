@@ -1005,3 +1005,20 @@ async def test_a_json_body_where_a_stream_was_asked_for_is_a_protocol_error(
     with pytest.raises(ProviderProtocolError):
         await h.stream()
     assert len(h.api.requests) == 1
+
+
+async def test_a_retry_after_beyond_the_cap_is_reported_not_waited(
+    harness: Callable[..., Harness], case: Case
+) -> None:
+    h = harness(reply(429, b"{}", {"retry-after": "30"}))
+    with pytest.raises(ProviderRateLimited) as caught:
+        await h.complete()
+    assert caught.value.retry_after == pytest.approx(30.0)
+    assert len(h.api.requests) == 1
+    assert h.sleeps == []
+
+
+async def test_retry_after_ms_is_honoured(harness: Callable[..., Harness], case: Case) -> None:
+    h = harness(reply(503, b"{}", {"retry-after-ms": "1250"}), case.completion)
+    assert (await h.complete()).text == "Hello there"
+    assert h.sleeps == [pytest.approx(1.25)]
