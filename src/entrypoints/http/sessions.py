@@ -13,6 +13,8 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 
 from application.get_agent_session import GetAgentSession
@@ -167,7 +169,10 @@ class AgentSessionController(Controller):
         request_max_body_size=CHAT_BODY_LIMIT,
     )
     async def start(
-        self, data: SessionCreate, user_id: UUID, start_agent_session: StartAgentSession
+        self,
+        data: JSONBody[SessionCreate],
+        user_id: NamedDependency[UUID],
+        start_agent_session: NamedDependency[StartAgentSession],
     ) -> SessionOut:
         session = await start_agent_session.execute(
             user_id,
@@ -180,7 +185,11 @@ class AgentSessionController(Controller):
         return SessionOut.of(session)
 
     @get("/", operation_id="ListAgentSessions", summary="The caller's sessions, newest first")
-    async def list(self, user_id: UUID, list_agent_sessions: ListAgentSessions) -> list[SessionOut]:
+    async def list(
+        self,
+        user_id: NamedDependency[UUID],
+        list_agent_sessions: NamedDependency[ListAgentSessions],
+    ) -> list[SessionOut]:
         return [SessionOut.of(s) for s in await list_agent_sessions.execute(user_id)]
 
     @get(
@@ -190,7 +199,10 @@ class AgentSessionController(Controller):
         responses=problem_responses(404),
     )
     async def get(
-        self, session_id: UUID, user_id: UUID, get_agent_session: GetAgentSession
+        self,
+        session_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        get_agent_session: NamedDependency[GetAgentSession],
     ) -> SessionDetailOut:
         found = await get_agent_session.execute(user_id, session_id)
         s = found.session
@@ -216,10 +228,10 @@ class AgentSessionController(Controller):
     )
     async def send(
         self,
-        session_id: UUID,
-        data: MessageCreate,
-        user_id: UUID,
-        send_message: SendMessage,
+        session_id: FromPath[UUID],
+        data: JSONBody[MessageCreate],
+        user_id: NamedDependency[UUID],
+        send_message: NamedDependency[SendMessage],
         request: Request[User, Any, Any],
     ) -> MessageOut | Stream:
         if EVENT_STREAM not in request.headers.get("accept", ""):

@@ -8,8 +8,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from application.get_usage import GetUsage, UsageReport
 from domain.usage import DailyUsage, UsageTotal
@@ -78,11 +79,11 @@ class UsageController(Controller):
     )
     async def usage(
         self,
-        user_id: UUID,
-        get_usage: GetUsage,
+        user_id: NamedDependency[UUID],
+        get_usage: NamedDependency[GetUsage],
         since: Annotated[
             str | None,
-            Parameter(
+            QueryParameter(
                 max_length=64,
                 description="ISO 8601 date or time; without a zone it is UTC",
             ),
