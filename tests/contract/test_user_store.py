@@ -7,9 +7,10 @@ from uuid import uuid4
 
 import pytest
 
+from domain.credential import LlmCredential
 from domain.errors import EmailTaken
 from domain.ports import UnitOfWorkFactory
-from tests.contract.builders import committed_user, user
+from tests.contract.builders import at, committed_user, credential, user
 
 
 async def test_an_added_user_reads_back_with_every_field(uow_factory: UnitOfWorkFactory) -> None:
@@ -120,3 +121,51 @@ async def test_locking_twice_in_one_unit_of_work_does_not_deadlock(
         await asyncio.wait_for(uow.users.lock(owner.id), timeout=5)
         await asyncio.wait_for(uow.users.lock(owner.id), timeout=5)
         await uow.commit()
+
+
+async def test_after_the_lock_a_unit_of_work_sees_what_the_previous_holder_committed(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    added = credential(owner.id)
+
+    async with uow_factory() as first:
+        await first.users.lock(owner.id)
+
+        async def second() -> list[LlmCredential]:
+            async with uow_factory() as uow:
+                await uow.users.lock(owner.id)
+                return await uow.credentials.list_for_user(owner.id)
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.2)
+        await first.credentials.add(added)
+        await first.commit()
+
+    assert await asyncio.wait_for(waiting, timeout=10) == [added]
+
+
+async def test_a_row_read_before_waiting_for_the_lock_is_read_afresh_after_it(
+    uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["uow_factory"] == "sqlite":
+        pytest.skip("SQLite transactions read one snapshot: there, lock() must come first")
+    owner = await committed_user(uow_factory)
+    item = credential(owner.id)
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        await uow.commit()
+
+    async with uow_factory() as late:
+        before = await late.credentials.get(owner.id, item.id)
+        assert before is not None
+        async with uow_factory() as first:
+            await first.users.lock(owner.id)
+            waiting = asyncio.create_task(late.users.lock(owner.id))
+            item.change_model("gpt-4.1", at(1))
+            await first.credentials.save(item)
+            await first.commit()
+        await asyncio.wait_for(waiting, timeout=10)
+        after = await late.credentials.get(owner.id, item.id)
+    assert after is not None
+    assert after.model_name == "gpt-4.1"

@@ -14,6 +14,10 @@ from adapters.persistence.sqlalchemy._errors import translate
 
 T = TypeVar("T")
 
+# Rows are read afresh even when this session loaded them before: another transaction may have
+# committed since (READ COMMITTED), e.g. while this one waited for ``UserStore.lock``.
+_FRESH = {"populate_existing": True}
+
 
 class Db:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
@@ -23,20 +27,25 @@ class Db:
     async def execute(
         self, statement: Executable, params: dict[str, Any] | None = None
     ) -> Result[*tuple[Any, ...]]:
+        return await self._execute(statement, params, {})
+
+    async def scalar(self, statement: Executable) -> Any:
+        return (await self._execute(statement, None, _FRESH)).scalar()
+
+    async def scalars(self, statement: Executable) -> Sequence[Any]:
+        return (await self._execute(statement, None, _FRESH)).scalars().all()
+
+    async def _execute(
+        self, statement: Executable, params: dict[str, Any] | None, options: dict[str, Any]
+    ) -> Result[*tuple[Any, ...]]:
         try:
-            return await self.session.execute(statement, params)
+            return await self.session.execute(statement, params, execution_options=options)
         except Exception as error:
             raise _translated(error) from None
 
-    async def scalar(self, statement: Executable) -> Any:
-        return (await self.execute(statement)).scalar()
-
-    async def scalars(self, statement: Executable) -> Sequence[Any]:
-        return (await self.execute(statement)).scalars().all()
-
     async def get(self, row_type: type[T], key: Any) -> T | None:
         try:
-            return await self.session.get(row_type, key)
+            return await self.session.get(row_type, key, populate_existing=True)
         except Exception as error:
             raise _translated(error) from None
 
