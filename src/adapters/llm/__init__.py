@@ -1,4 +1,19 @@
-"""LLM provider adapters over raw HTTP (no SDKs): see PROVIDERS.md."""
+"""LLM provider adapters over raw HTTP (no SDKs): see PROVIDERS.md.
+
+Wiring, in the composition root (one long-lived client per provider, closed at shutdown)::
+
+    catalog = TomlModelCatalog.from_package()
+    registry = StaticProviderRegistry({
+        Provider.OPENAI: OpenAiProvider(build_http_client(transport), settings.openai_base_url),
+        Provider.ANTHROPIC: AnthropicProvider(
+            build_http_client(transport), settings.anthropic_base_url, catalog=catalog
+        ),
+        Provider.GOOGLE: GeminiProvider(build_http_client(transport), settings.google_base_url),
+        Provider.OPENAI_COMPATIBLE: OpenAiCompatibleProvider(
+            build_guarded_http_client(), SsrfGuard(allow_private=settings.allow_private_base_urls)
+        ),
+    })
+"""
 
 from adapters.llm._http import BodyLimits, RetryPolicy
 from adapters.llm.anthropic import AnthropicProvider
