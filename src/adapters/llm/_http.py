@@ -345,4 +345,5 @@ class ProviderHttp:
 
 
 def _is_json(response: httpx.Response) -> bool:
-    return response.headers.get("content-type", "").split(";")[0].strip().endswith("json")
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().endswith("json")
