@@ -8,6 +8,7 @@ Gemini generateContent / streamGenerateContent?alt=sse.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -66,16 +67,29 @@ class _DroppedStream(httpx.AsyncByteStream):
         raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
 
 
+class _StalledStream(httpx.AsyncByteStream):
+    """Sends some bytes, then the model goes quiet (a long think, a hung connection)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body
+        await asyncio.Event().wait()
+
+
 @dataclass
 class Upstream:
     """One provider's API. ``fail`` makes completions fail the way that provider fails;
-    ``drop_after`` cuts a stream after that many text pieces; ``requests`` records bodies."""
+    ``drop_after`` cuts a stream after that many text pieces, ``stall_after`` goes quiet after
+    them; ``requests`` records what reached it."""
 
     provider: Provider
     reply: str = "Carry is positive; watch the ECB on Thursday."
     usage: tuple[int, int] = (1200, 80)
     fail: Failure | None = None
     drop_after: int | None = None
+    stall_after: int | None = None
     retry_after: str = "17"
     finish: str | None = None
     key: str = ""
@@ -103,17 +117,20 @@ class Upstream:
         if self.fail == "timeout":
             raise httpx.ReadTimeout("simulated", request=request)
         if self.fail == "rate_limited":
-            return self._json(request, 429, self._rate_limited(), {"retry-after": self.retry_after})
+            # Gemini says when to retry in the body (RetryInfo.retryDelay), not in a header.
+            header = {} if self.provider is Provider.GOOGLE else {"retry-after": self.retry_after}
+            return self._json(request, 429, self._rate_limited(), header)
         if self.fail == "down":
             return self._json(request, 503, self._down())
         if self.fail == "unknown_model":
             return self._json(request, 404, self._unknown_model())
         if self._streaming(request):
             body = self._stream_body()
-            if self.drop_after is not None:
+            cut = self.drop_after is not None or self.stall_after is not None
+            if cut:
                 return httpx.Response(
                     200,
-                    stream=_DroppedStream(body),
+                    stream=(_DroppedStream if self.stall_after is None else _StalledStream)(body),
                     headers={"content-type": "text/event-stream"},
                     request=request,
                 )
@@ -142,9 +159,13 @@ class Upstream:
             return request.url.path.endswith(":streamGenerateContent")
         return bool(json.loads(request.content).get("stream"))
 
+    @property
+    def _cut(self) -> int | None:
+        return self.drop_after if self.stall_after is None else self.stall_after
+
     def _sent_pieces(self) -> list[str]:
         pieces = self.pieces
-        return pieces if self.drop_after is None else pieces[: self.drop_after]
+        return pieces if self._cut is None else pieces[: self._cut]
 
     def _stream_body(self) -> bytes:
         events = {
@@ -249,7 +270,7 @@ class Upstream:
     def _openai_events(self) -> list[str]:
         events = [self._openai_chunk({"role": "assistant", "content": "", "refusal": None})]
         events += [self._openai_chunk({"content": p}) for p in self._sent_pieces()]
-        if self.drop_after is not None:
+        if self._cut is not None:
             return events
         events.append(self._openai_chunk({}, self.finish or "stop"))
         events.append(
@@ -387,7 +408,7 @@ class Upstream:
             )
             for p in self._sent_pieces()
         ]
-        if self.drop_after is not None:
+        if self._cut is not None:
             return events
         events += [
             ev("content_block_stop", {"type": "content_block_stop", "index": 0}),
@@ -474,7 +495,7 @@ class Upstream:
         pieces = self._sent_pieces()
         events = []
         for index, piece in enumerate(pieces):
-            last = self.drop_after is None and index == len(pieces) - 1
+            last = self._cut is None and index == len(pieces) - 1
             candidate: dict[str, Any] = {"content": {"parts": [{"text": piece}], "role": "model"}}
             if last:
                 candidate["finishReason"] = self.finish or "STOP"
@@ -514,7 +535,7 @@ class Upstream:
         return self._gemini_error(
             429,
             "RESOURCE_EXHAUSTED",
-            "You exceeded your current quota, please check your plan and billing details.",
+            "Resource has been exhausted (e.g. check quota).",
             {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"},
         )
 
