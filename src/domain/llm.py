@@ -108,5 +108,5 @@ class CatalogModel:
 @dataclass(frozen=True, slots=True)
 class CatalogProvider:
     provider: str
-    default_model: str
+    default_model: str | None
     models: tuple[CatalogModel, ...] = field(default=())

@@ -36,7 +36,7 @@ class _CatalogFile(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TomlModelCatalog(ModelCatalog):
-    """Known models, limits and prices. An empty ``default_model`` means "none"."""
+    """Known models, limits and prices. An empty ``default_model`` in the file means "none"."""
 
     def __init__(self, text: str) -> None:
         raw = msgspec.convert(tomllib.loads(text), _CatalogFile)
@@ -48,7 +48,9 @@ class TomlModelCatalog(ModelCatalog):
         for name, entry in raw.providers.items():
             provider = Provider(name)
             models = tuple(_model(provider, m) for m in entry.models)
-            self._providers[provider] = CatalogProvider(provider.value, entry.default_model, models)
+            self._providers[provider] = CatalogProvider(
+                provider.value, entry.default_model or None, models
+            )
             for spec, model in zip(entry.models, models, strict=True):
                 for alias in (spec.name, *spec.aliases):
                     self._index[(provider, alias)] = model
@@ -62,7 +64,7 @@ class TomlModelCatalog(ModelCatalog):
 
     def default_model(self, provider: Provider) -> str | None:
         entry = self._providers.get(provider)
-        return entry.default_model or None if entry else None
+        return entry.default_model if entry else None
 
     def model(self, provider: Provider, name: str) -> CatalogModel | None:
         name = name.strip().removeprefix("models/")
