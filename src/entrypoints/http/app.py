@@ -81,12 +81,12 @@ def create_app(
             configure_logging(settings.server.log_level, settings.server.log_format)
             app.state.container = build_container(settings)
         try:
-            await container_of(app.state).keyring_census.ensure_complete()
-        except StoreUnavailable:
-            # Start anyway: readiness says 503 until the database answers, and the census
-            # runs again with `byom keys status`. A missing master key still stops startup.
-            logger.warning("database unreachable at startup; master-key census skipped")
-        try:
+            try:
+                await container_of(app.state).keyring_census.ensure_complete()
+            except StoreUnavailable:
+                # Start anyway: readiness says 503 until the database answers. A master key
+                # missing from the keyring still stops startup (checked when reachable).
+                logger.warning("database unreachable at startup; master-key census skipped")
             yield
         finally:
             if owned:

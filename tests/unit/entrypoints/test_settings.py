@@ -1,0 +1,106 @@
+"""Settings come from BYOM_* variables; production refuses unsafe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import Environment, Settings, SettingsError
+from tests.builders import key_line
+
+SECRET = "s" * 40
+
+
+def test_development_defaults_generate_a_private_jwt_secret(tmp_path: Path) -> None:
+    settings = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
+    assert settings.env is Environment.DEVELOPMENT
+    assert settings.database.url == f"sqlite+aiosqlite:///{tmp_path / 'byom.db'}"
+    secret_file = tmp_path / "jwt-secret"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert len(settings.auth.jwt_secret) >= 32
+    again = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
+    assert again.auth.jwt_secret == settings.auth.jwt_secret, "restarts keep sessions"
+    assert settings.crypto.dev_keys_file == tmp_path / "encryption-keys"
+
+
+def test_production_needs_a_keyring() -> None:
+    with pytest.raises(SettingsError, match="BYOM_ENCRYPTION_KEYS"):
+        Settings.from_env(
+            {
+                "BYOM_ENV": "production",
+                "BYOM_JWT_SECRET": SECRET,
+                "BYOM_DATABASE_URL": "postgresql+asyncpg://db/byom",
+            }
+        )
+
+
+def test_production_needs_a_jwt_secret() -> None:
+    with pytest.raises(SettingsError, match="BYOM_JWT_SECRET is required"):
+        Settings.from_env({"BYOM_ENV": "production", "BYOM_ENCRYPTION_KEYS": key_line("k1")})
+
+
+def test_production_refuses_sqlite() -> None:
+    with pytest.raises(SettingsError, match="PostgreSQL"):
+        Settings.from_env(
+            {
+                "BYOM_ENV": "production",
+                "BYOM_JWT_SECRET": SECRET,
+                "BYOM_ENCRYPTION_KEYS": key_line("k1"),
+            }
+        )
+
+
+def test_production_with_everything_set_starts_without_a_dev_keyring() -> None:
+    settings = Settings.from_env(
+        {
+            "BYOM_ENV": "PRODUCTION",
+            "BYOM_JWT_SECRET": SECRET,
+            "BYOM_ENCRYPTION_KEYS": key_line("k1"),
+            "BYOM_DATABASE_URL": "postgresql+asyncpg://db/byom",
+        }
+    )
+    assert settings.is_production
+    assert settings.crypto.dev_keys_file is None
+
+
+def test_a_short_jwt_secret_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"BYOM_JWT_SECRET": "short-secret-value"})
+    assert "short-secret-value" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BYOM_PORT", "eighty"),
+        ("BYOM_PORT", "-1"),
+        ("BYOM_ALLOW_PRIVATE_BASE_URLS", "perhaps"),
+        ("BYOM_HTTP_TRANSPORT", "curl"),
+        ("BYOM_ENV", "staging"),
+        ("BYOM_LOG_FORMAT", "xml"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"BYOM_VAR_DIR": str(tmp_path), name: value})
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "BYOM_VAR_DIR": str(tmp_path),
+            "BYOM_PORT": "9001",
+            "BYOM_ALLOW_PRIVATE_BASE_URLS": "yes",
+            "BYOM_HTTP_TRANSPORT": "HTTPX",
+            "BYOM_SYSTEM_DEFAULT_PROVIDER": "openai",
+            "BYOM_SYSTEM_OPENAI_API_KEY": "sk-system-key-0001",
+            "BYOM_OPENAI_BASE_URL": "http://127.0.0.1:9100/v1",
+        }
+    )
+    assert settings.server.port == 9001
+    assert settings.providers.allow_private_base_urls is True
+    assert settings.providers.http_transport == "httpx"
+    assert settings.providers.system_default.api_keys == {"openai": "sk-system-key-0001"}
+    assert settings.providers.openai_base_url == "http://127.0.0.1:9100/v1"
+    assert "sk-system-key-0001" not in repr(settings)
