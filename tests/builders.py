@@ -16,6 +16,7 @@ from entrypoints.settings import (
     DatabaseSettings,
     Environment,
     ProviderSettings,
+    ServerSettings,
     Settings,
 )
 from tests.fakes import FakeCatalog, FakeClock, FakeHealthProbe, FakeProviderRegistry
@@ -33,6 +34,7 @@ def make_settings(
     keys: str | None = None,
     database_url: str = "sqlite+aiosqlite:///:memory:",
     var_dir: Path = Path("var-test"),
+    redis_url: str | None = None,
     **auth: int,
 ) -> Settings:
     return Settings(
@@ -42,6 +44,7 @@ def make_settings(
         crypto=CryptoSettings(keys=keys or key_line("k1")),
         auth=AuthSettings(jwt_secret=JWT_SECRET, **auth),  # type: ignore[arg-type]
         providers=ProviderSettings(),
+        server=ServerSettings(redis_url=redis_url),
     )
 
 

@@ -78,8 +78,8 @@ class Api:
             return [dict(row._mapping) for row in result]
 
 
-async def make_api(url: str, **auth: int) -> AsyncIterator[Api]:
-    settings = make_settings(database_url=url, **auth)
+async def make_api(url: str, redis_url: str | None = None, **auth: int) -> AsyncIterator[Api]:
+    settings = make_settings(database_url=url, redis_url=redis_url, **auth)
     providers = FakeProviderRegistry()
     providers.accept(Provider.OPENAI, OPENAI_KEY)
     providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)

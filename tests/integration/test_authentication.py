@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID, uuid4
 
 import jwt
 import pytest
+import redis
 
 from tests.builders import JWT_SECRET
 from tests.integration.conftest import PASSWORD, Api, make_api
@@ -144,3 +146,48 @@ async def test_login_is_rate_limited_with_retry_after(strict_api: Api) -> None:
     assert int(limited.headers["retry-after"]) > 0
     other = await strict_api.client.get("/health/live")
     assert other.status_code == 200, "the limit is on login only"
+
+
+@pytest.fixture
+async def validation_limited_api(sqlite_url: str) -> AsyncIterator[Api]:
+    async for built in make_api(sqlite_url, validate_rate_per_minute=2):
+        yield built
+
+
+async def test_key_validation_is_rate_limited_per_user(validation_limited_api: Api) -> None:
+    api = validation_limited_api
+    alice = await api.signup_and_login("limited-alice@example.com")
+    bob = await api.signup_and_login("limited-bob@example.com")
+    body = {"provider": "openai", "api_key": "sk-proj-guessing-000001"}
+    path = "/api/v1/users/me/llm-credentials/validate"
+    statuses = [
+        (await api.client.post(path, json=body, headers=alice)).status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    calls = api.providers.calls
+    assert (await api.client.post(path, json=body, headers=bob)).status_code == 200
+    assert api.providers.calls == calls + 1, "bob has his own budget; alice's 429 asked nobody"
+
+
+@pytest.fixture
+async def redis_limited_api(sqlite_url: str) -> AsyncIterator[Api]:
+    redis_url = os.environ.get("BYOM_TEST_REDIS_URL", "")
+    if not redis_url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
+        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis rate-limit store is tested in CI)")
+    flush = redis.Redis.from_url(redis_url).flushdb  # a test-only database (CI uses /15)
+    flush()
+    async for built in make_api(sqlite_url, redis_url=redis_url, login_rate_per_minute=2):
+        yield built
+    flush()
+
+
+async def test_the_login_limit_is_shared_through_redis(redis_limited_api: Api) -> None:
+    body = {"email": f"{uuid4().hex}@example.com", "password": "guessing wrong"}
+    path = "/api/v1/auth/login"
+    first = [(await redis_limited_api.client.post(path, json=body)).status_code for _ in range(3)]
+    assert first[-1] == 429
+    assert type(redis_limited_api.client.app.stores.get("rate_limit")).__name__ == "RedisStore"
+    keys = redis.Redis.from_url(os.environ["BYOM_TEST_REDIS_URL"]).keys("byom-rate-limit*")
+    assert keys, "the counters live in Redis, shared by every instance"
