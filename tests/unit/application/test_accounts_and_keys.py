@@ -236,3 +236,15 @@ async def test_rotating_one_users_data_key_reseals_only_their_credentials() -> N
     assert len(live) == 1
     assert await _all_credentials_open(world) == 4
     del bob
+
+
+async def test_every_seal_is_counted_on_the_data_key(world: World, user_id: UUID) -> None:
+    """SECURITY-TESTS A18: the per-key encryption counter moves with every seal and is stored."""
+    c = await world.container.add_credential.execute(user_id, provider="openai", api_key=OPENAI_KEY)
+    await world.container.add_credential.execute(user_id, provider="google", api_key=GOOGLE_KEY)
+    world.providers.accept(Provider.OPENAI, OPENAI_KEY.replace("wxyz", "n3w1"))
+    await world.container.update_credential.execute(
+        user_id, c.id, api_key=OPENAI_KEY.replace("wxyz", "n3w1")
+    )
+    (data_key,) = world.db.data_keys.values()
+    assert data_key.seal_count == 3

@@ -67,7 +67,8 @@ async def test_an_explicit_credential_wins_over_the_default(world: World, user_i
     assert resolved.choice.provider is Provider.ANTHROPIC
     assert resolved.choice.credential_id == claude.id
     assert resolved.api_key.reveal() == ANTHROPIC_KEY
-    assert resolved.client is world.providers.get(Provider.ANTHROPIC)
+    await resolved.client.list_models(resolved.api_key)
+    assert world.providers.get(Provider.ANTHROPIC).calls[-1] == ("list_models", None)
 
 
 async def test_an_explicit_credential_uses_its_own_model(world: World, user_id: UUID) -> None:
