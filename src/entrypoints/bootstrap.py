@@ -31,8 +31,10 @@ from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.add_credential import AddCredential
+from application.authenticate_gateway_token import AuthenticateGatewayToken
 from application.authenticate_user import AuthenticateUser
 from application.byom import Byom
+from application.create_gateway_token import CreateGatewayToken
 from application.credential_sealer import CredentialSealer
 from application.delete_account import DeleteAccount
 from application.get_agent_session import GetAgentSession
@@ -42,11 +44,15 @@ from application.get_user import GetUser
 from application.key_check import ApiKeyChecker
 from application.list_agent_sessions import ListAgentSessions
 from application.list_credentials import ListCredentials
+from application.list_gateway_models import ListGatewayModels
+from application.list_gateway_tokens import ListGatewayTokens
 from application.provider_failures import ProviderFailures
 from application.register_user import RegisterUser
+from application.relay_completion import RelayCompletion
 from application.resolve_llm import ResolveLlm
 from application.revalidate_credential import RevalidateCredential
 from application.revoke_credential import RevokeCredential
+from application.revoke_gateway_token import RevokeGatewayToken
 from application.rewrap_data_keys import KeyringCensus, RewrapDataKeys
 from application.rotate_user_data_key import RotateUserDataKey
 from application.send_message import SendMessage
@@ -118,6 +124,12 @@ class Container:
     list_agent_sessions: ListAgentSessions
     get_agent_session: GetAgentSession
     get_usage: GetUsage
+    create_gateway_token: CreateGatewayToken
+    list_gateway_tokens: ListGatewayTokens
+    revoke_gateway_token: RevokeGatewayToken
+    authenticate_gateway_token: AuthenticateGatewayToken
+    relay_completion: RelayCompletion
+    list_gateway_models: ListGatewayModels
     closers: list[Closer] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -195,6 +207,12 @@ def build(
         list_agent_sessions=ListAgentSessions(uow),
         get_agent_session=GetAgentSession(uow),
         get_usage=GetUsage(uow),
+        create_gateway_token=CreateGatewayToken(uow, ids, clock),
+        list_gateway_tokens=ListGatewayTokens(uow),
+        revoke_gateway_token=RevokeGatewayToken(uow, clock),
+        authenticate_gateway_token=AuthenticateGatewayToken(uow, clock),
+        relay_completion=RelayCompletion(uow, resolve_llm, meter, failures),
+        list_gateway_models=ListGatewayModels(uow, catalog, system_default(settings)),
         closers=closers,
     )
 

@@ -1,0 +1,46 @@
+"""Which provider a model name on the OpenAI-compatible gateway means."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.errors import InvalidModelName, UnknownProvider
+from domain.model_name import parse_model_name
+from domain.provider import Provider
+
+_OPENAI = re.compile(r"^(gpt-|chatgpt-|o\d)", re.IGNORECASE)
+_ANTHROPIC = re.compile(r"^claude-", re.IGNORECASE)
+_GOOGLE = re.compile(r"^(models/)?gemini-", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """``provider`` None: no rule matched, the user's default credential serves the model."""
+
+    provider: Provider | None
+    model: str
+
+
+def route(requested: str) -> Route:
+    """- an explicit ``provider/model`` always wins (``anthropic/claude-...``,
+      ``openai_compatible/llama3``, and aliases such as ``ollama/llama3``); a prefix that is not
+      a provider stays part of the name (OpenRouter-style ``meta-llama/llama-3``);
+    - ``gpt-*``, ``chatgpt-*``, ``o1*``/``o3*``/``o4*``... go to OpenAI, ``claude-*`` to Anthropic,
+      ``gemini-*`` (or ``models/gemini-*``) to Google."""
+    name = parse_model_name(requested)
+    if name is None:
+        raise InvalidModelName("model is required")
+    prefix, slash, rest = name.partition("/")
+    if slash and rest:
+        try:
+            return Route(Provider.parse(prefix), rest)
+        except UnknownProvider:
+            pass
+    if _GOOGLE.match(name):
+        return Route(Provider.GOOGLE, name.removeprefix("models/"))
+    if _ANTHROPIC.match(name):
+        return Route(Provider.ANTHROPIC, name)
+    if _OPENAI.match(name):
+        return Route(Provider.OPENAI, name)
+    return Route(None, name)

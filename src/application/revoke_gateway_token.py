@@ -1,0 +1,29 @@
+"""Revoke a gateway token."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.errors import GatewayTokenNotFound
+from domain.gateway_token import GatewayToken
+from domain.ports import Clock, UnitOfWorkFactory
+
+
+class RevokeGatewayToken:
+    """- effective at once: every gateway call looks the token up again;
+    - idempotent; another user's token id is ``GatewayTokenNotFound``, like a missing one."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, user_id: UUID, token_id: UUID) -> GatewayToken:
+        async with self._uow() as uow:
+            token = await uow.gateway_tokens.get(user_id, token_id)
+            if token is None:
+                raise GatewayTokenNotFound()
+            if token.is_active:
+                token.revoke(self._clock.now())
+                await uow.gateway_tokens.save(token)
+                await uow.commit()
+        return token
