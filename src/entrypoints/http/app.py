@@ -27,6 +27,8 @@ from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
+from entrypoints.http.gateway import OpenAiGatewayController
+from entrypoints.http.gateway_tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import rate_limit_middleware
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
@@ -41,7 +43,14 @@ from entrypoints.web import web_pages
 logger = logging.getLogger("byom")
 
 # Paths that do not take a bearer access token (the gateway has tokens of its own).
-PUBLIC_PATHS = ["^/health", "^/schema", "^/metrics", "^/api/v1/auth/", "^/api/v1/llm/providers"]
+PUBLIC_PATHS = [
+    "^/health",
+    "^/schema",
+    "^/metrics",
+    "^/api/v1/auth/",
+    "^/api/v1/llm/providers",
+    "^/v1/",  # the OpenAI-compatible gateway authenticates its own tokens
+]
 
 DESCRIPTION = f"""Bring your own model: store your LLM provider keys, encrypted, and run agents
 on them.
@@ -114,6 +123,8 @@ def create_app(
             CredentialController,
             LlmCatalogController,
             MyLlmController,
+            GatewayTokenController,
+            OpenAiGatewayController,
             AgentSessionController,
             UsageController,
         ],
