@@ -25,7 +25,7 @@ from entrypoints.http.app import create_app
 from tests.builders import World, memory_world
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -128,6 +128,12 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     assert not blocked, blocked
 
 
+def click_and_wait(page: Page, button: Locator, url: str | None = None) -> None:
+    """Submit a form with a click and wait for the page that answers it (same URL or not)."""
+    with page.expect_navigation(url=url) if url else page.expect_navigation():
+        button.click()
+
+
 def screenshot(page: Page, name: str) -> None:
     """Saves the page at desktop and at phone width under artifacts/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -142,8 +148,8 @@ def sign_up(page: Page, email: str = "trader@example.com") -> None:
     page.goto("/signup")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url("**/models?done=welcome")
+    with page.expect_navigation(url="**/models?done=welcome"):
+        page.get_by_role("button", name="Sign up").click()
 
 
 def add_key(page: Page, provider: str, key: str, model: str | None = None) -> None:
@@ -154,5 +160,6 @@ def add_key(page: Page, provider: str, key: str, model: str | None = None) -> No
         form.get_by_role("button", name="Check key and load models").click()
         # The model list arrives live from the provider (htmx swaps in a select).
         form.locator("select#model_name").select_option(model)
-    form.get_by_role("button", name="Save key").click()
-    page.wait_for_url("**/models?done=added")
+    # The page may already be at ?done=added: wait for the new navigation, not the URL.
+    with page.expect_navigation(url="**/models?done=added"):
+        form.get_by_role("button", name="Save key").click()
