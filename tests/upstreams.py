@@ -93,6 +93,7 @@ class Upstream:
     retry_after: str = "17"
     finish: str | None = None
     key: str = ""
+    other_keys: set[str] = field(default_factory=set)
     requests: list[httpx.Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -147,12 +148,16 @@ class Upstream:
     ) -> httpx.Response:
         return httpx.Response(status, json=body, headers=headers, request=request)
 
-    def _key_ok(self, request: httpx.Request) -> bool:
+    def key_of(self, request: httpx.Request) -> str:
+        """The API key a request carried, in this provider's header."""
         if self.provider is Provider.ANTHROPIC:
-            return request.headers.get("x-api-key") == self.key
+            return request.headers.get("x-api-key", "")
         if self.provider is Provider.GOOGLE:
-            return request.headers.get("x-goog-api-key") == self.key
-        return request.headers.get("authorization") == f"Bearer {self.key}"
+            return request.headers.get("x-goog-api-key", "")
+        return request.headers.get("authorization", "").removeprefix("Bearer ")
+
+    def _key_ok(self, request: httpx.Request) -> bool:
+        return self.key_of(request) in {self.key, *self.other_keys}
 
     def _streaming(self, request: httpx.Request) -> bool:
         if self.provider is Provider.GOOGLE:

@@ -55,6 +55,7 @@ class ChatApi:
     client: AsyncTestClient[Litestar]
     container: Container
     upstreams: Upstreams
+    db: MemoryDatabase | None = None
 
     async def user(self, email: str) -> dict[str, str]:
         signup = await self.client.post(
@@ -67,10 +68,12 @@ class ChatApi:
         assert login.status_code == 200, login.text
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
-    async def add_key(self, me: dict[str, str], provider: Provider) -> dict[str, Any]:
+    async def add_key(
+        self, me: dict[str, str], provider: Provider, api_key: str | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "provider": provider.value,
-            "api_key": KEYS[provider],
+            "api_key": api_key or KEYS[provider],
             "model_name": MODELS[provider],
         }
         if provider is Provider.OPENAI_COMPATIBLE:
@@ -107,16 +110,18 @@ class ChatApi:
         return result
 
 
-def build_container(backend: str, stand_ins: Upstreams, url: str | None) -> Container:
+def build_container(
+    backend: str, stand_ins: Upstreams, url: str | None, db: MemoryDatabase | None = None
+) -> Container:
     settings = make_settings(**({"database_url": url} if url else {}))
     catalog = TomlModelCatalog.from_package()
     if backend == "memory":
-        db = MemoryDatabase()
+        memory = db or MemoryDatabase()
 
         async def close() -> None:
             return None
 
-        database = Database(db.unit_of_work, FakeHealthProbe(), close)
+        database = Database(memory.unit_of_work, FakeHealthProbe(), close)
     else:
         database = sql_database(settings)
     return build(
@@ -130,10 +135,11 @@ def build_container(backend: str, stand_ins: Upstreams, url: str | None) -> Cont
 
 async def make_chat_api(backend: str, url: str | None = None) -> AsyncIterator[ChatApi]:
     stand_ins = upstreams()
-    container = build_container(backend, stand_ins, url)
+    db = MemoryDatabase() if backend == "memory" else None
+    container = build_container(backend, stand_ins, url, db)
     try:
         async with AsyncTestClient(create_app(container=container)) as client:
-            yield ChatApi(client, container, stand_ins)
+            yield ChatApi(client, container, stand_ins, db)
     finally:
         await container.aclose()
 
