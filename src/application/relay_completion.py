@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
 from uuid import UUID
 
 from application.gateway_routing import route
 from application.provider_failures import ProviderFailures
+from application.provider_stream import OpenedStream, ProviderStream
 from application.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage_meter import UsageMeter
-from domain.errors import InvalidMessage, ProviderError
-from domain.llm import ChatMessage, Completion, CompletionChunk, CompletionRequest, Role, Usage
+from domain.errors import DomainError, InvalidMessage, ProviderError
+from domain.llm import ChatMessage, Completion, CompletionRequest, Role, Usage
 from domain.ports import UnitOfWorkFactory
 from domain.resolution import LlmChoice
 from domain.usage import UsageSource
 
-_RECORDING: set[asyncio.Task[Any]] = set()
+RelayedStream = ProviderStream[Decimal | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +79,24 @@ class RelayCompletion:
         return RelayedCompletion(completion, llm.choice, cost)
 
     def stream(self, user_id: UUID, request: RelayRequest) -> RelayedStream:
-        return RelayedStream(self, user_id, request)
+        """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage the
+        provider reported and returns its cost. A stream cut short reported none: nothing is
+        recorded."""
+
+        async def open_() -> OpenedStream[Decimal | None]:
+            call = await self._prepare(user_id, request)
+            llm = call.llm
+
+            async def translate(error: ProviderError) -> DomainError:
+                return await self._failures.translate(user_id, llm.choice, error)
+
+            async def keep(text: str, usage: Usage | None) -> Decimal | None:
+                return None if usage is None else await self._record(call, usage)
+
+            chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
+            return OpenedStream(chunks, translate, keep)
+
+        return ProviderStream(open_)
 
     async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
         target = route(request.model)
@@ -109,109 +123,3 @@ class RelayCompletion:
             await uow.usage.add(record)
             await uow.commit()
         return record.cost_usd
-
-
-class RelayedStream:
-    """A relayed completion, streamed.
-
-    - ``start()`` resolves, opens the key and waits for the provider's first chunk: failures
-      before any byte are raised there (the HTTP layer can still answer with a status);
-    - iterating yields the provider-neutral chunks, the last one with usage and finish reason;
-      a failure mid-stream is translated and raised;
-    - ``finish()`` records the usage the provider reported, once, in a task of its own (a
-      cancelled caller cannot lose it); a stream cut short has no reported usage to record."""
-
-    def __init__(self, owner: RelayCompletion, user_id: UUID, request: RelayRequest) -> None:
-        self._owner = owner
-        self._user_id = user_id
-        self._request = request
-        self._call: _Call | None = None
-        self._chunks: AsyncIterator[CompletionChunk] | None = None
-        self._first: CompletionChunk | None = None
-        self._usage: Usage | None = None
-        self._recording: asyncio.Task[Decimal | None] | None = None
-        self.cost_usd: Decimal | None = None
-
-    @property
-    def choice(self) -> LlmChoice:
-        if self._call is None:
-            raise RuntimeError("start() the stream first")
-        return self._call.llm.choice
-
-    async def start(self) -> None:
-        if self._call is not None:
-            return
-        call = await self._owner._prepare(self._user_id, self._request)
-        llm = call.llm
-        chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
-        try:
-            first: CompletionChunk | None = await anext(chunks)
-        except StopAsyncIteration:
-            first = None
-        except ProviderError as exc:
-            await _close(chunks)
-            raise await self._owner._failures.translate(self._user_id, llm.choice, exc) from exc
-        self._call, self._chunks, self._first = call, chunks, first
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> CompletionChunk:
-        await self.start()
-        if self._first is not None:
-            chunk, self._first = self._first, None
-        elif self._chunks is None or self._recording is not None:
-            raise StopAsyncIteration
-        else:
-            try:
-                chunk = await anext(self._chunks)
-            except ProviderError as exc:
-                call = self._call
-                if call is None:  # pragma: no cover - _chunks is only set together with _call
-                    raise
-                raise await self._owner._failures.translate(
-                    call.user_id, call.llm.choice, exc
-                ) from exc
-        if chunk.usage is not None:
-            self._usage = chunk.usage
-        return chunk
-
-    async def finish(self) -> Decimal | None:
-        """The recorded cost (None for an unpriced model or when nothing was reported)."""
-        if self._recording is None:
-            task = asyncio.ensure_future(self._record())
-            _RECORDING.add(task)
-            task.add_done_callback(_RECORDING.discard)
-            self._recording = task
-        return await asyncio.shield(self._recording)
-
-    async def aclose(self) -> None:
-        await self.finish()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.finish()
-
-    async def _record(self) -> Decimal | None:
-        if self._chunks is not None:
-            await _close(self._chunks)
-        if self._call is None or self._usage is None:
-            return None
-        self.cost_usd = await self._owner._record(self._call, self._usage)
-        return self.cost_usd
-
-
-async def _close(chunks: AsyncIterator[CompletionChunk]) -> None:
-    if isinstance(chunks, AsyncGenerator):
-        try:
-            await chunks.aclose()
-        except RuntimeError:
-            return

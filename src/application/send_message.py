@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 from uuid import UUID
 
 from application.provider_failures import ProviderFailures
+from application.provider_stream import OpenedStream, ProviderStream
 from application.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage_meter import UsageMeter
 from domain.agent_session import AgentMessage, AgentSession
@@ -25,17 +24,13 @@ from domain.errors import (
     SessionCredentialRevoked,
     SessionNotFound,
 )
-from domain.llm import ChatMessage, CompletionChunk, CompletionRequest, Role, Usage
+from domain.llm import ChatMessage, CompletionRequest, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
 from domain.usage import UsageSource
 
 MAX_MESSAGE_LENGTH = 100_000
 MAX_TEMPERATURE = 2.0
-
-# Stores of replies whose caller went away: kept referenced until they are done (asyncio
-# holds tasks weakly).
-_FINISHING: set[asyncio.Task[Any]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +124,21 @@ class SendMessage:
         temperature: float | None = None,
     ) -> ReplyStream:
         """Nothing happens until the stream is started (``start``, ``async with``, iteration)."""
-        return ReplyStream(self, user_id, session_id, content, max_tokens, temperature)
+
+        async def open_() -> OpenedStream[ChatReply]:
+            call = await self._prepare(user_id, session_id, content, max_tokens, temperature)
+            llm = call.llm
+
+            async def translate(error: ProviderError) -> DomainError:
+                return await self._failures.translate(user_id, llm.choice, error)
+
+            async def keep(text: str, usage: Usage | None) -> ChatReply:
+                return await self._store(call, text, usage, incomplete=usage is None)
+
+            chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
+            return OpenedStream(chunks, translate, keep)
+
+        return ReplyStream(ProviderStream(open_))
 
     async def _prepare(
         self,
@@ -217,105 +226,40 @@ class SendMessage:
 
 
 class ReplyStream:
-    """A reply streamed as the model writes it.
+    """A reply streamed as text deltas (see ``ProviderStream`` for what is kept, and when).
 
-    - ``start()`` (also run by ``async with`` and by the first iteration) loads the session,
-      opens the key and asks the provider; a failure before any text arrived is raised there,
-      translated like ``SendMessage.execute``, and nothing is stored;
-    - iterating yields text deltas; a provider failure mid-reply is translated, kept in
-      ``error`` and raised;
-    - ``finish()`` stores the user message and the reply, once: whole, with usage and cost, when
-      the provider finished; otherwise what arrived, marked ``incomplete`` (the consumer stopped
-      early or was cancelled, the provider dropped). Leaving ``async with`` calls it. It runs in
-      a task of its own, so a caller cancelled while it stores cannot lose the reply."""
+    ``async with send_message.stream(...) as reply: async for text in reply: ...``; afterwards
+    ``reply.reply`` is the stored message, ``incomplete`` when it was cut short."""
 
-    def __init__(
-        self,
-        owner: SendMessage,
-        user_id: UUID,
-        session_id: UUID,
-        content: str,
-        max_tokens: int | None,
-        temperature: float | None,
-    ) -> None:
-        self._owner = owner
-        self._args = (user_id, session_id, content, max_tokens, temperature)
-        self.error: DomainError | None = None
+    def __init__(self, stream: ProviderStream[ChatReply]) -> None:
+        self._stream = stream
         self.reply: ChatReply | None = None
-        self._started = False
-        self._call: _Call | None = None
-        self._chunks: AsyncIterator[CompletionChunk] | None = None
-        self._first: CompletionChunk | None = None
-        self._parts: list[str] = []
-        self._usage: Usage | None = None
-        self._complete = False
-        self._exhausted = False
-        self._finishing: asyncio.Task[ChatReply | None] | None = None
 
     @property
     def text(self) -> str:
-        """What arrived so far."""
-        return "".join(self._parts)
+        return self._stream.text
+
+    @property
+    def error(self) -> DomainError | None:
+        """Why the provider stopped mid-reply, when it failed."""
+        return self._stream.error
 
     async def start(self) -> None:
-        if self._started:
-            return
-        self._started = True
-        call = await self._owner._prepare(*self._args)
-        llm = call.llm
-        chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
-        try:
-            first: CompletionChunk | None = await anext(chunks)
-        except StopAsyncIteration:
-            first = None
-        except ProviderError as exc:
-            await _close(chunks)
-            raise await self._owner._failures.translate(call.user_id, llm.choice, exc) from exc
-        self._call, self._chunks, self._first = call, chunks, first
-        self._exhausted = first is None
+        await self._stream.start()
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> str:
-        await self.start()
-        while True:
-            chunk = await self._next_chunk()
-            if chunk.usage is not None:
-                self._usage = chunk.usage
-            if chunk.is_final:
-                self._complete = True
+        async for chunk in self._stream:
             if chunk.delta:
-                self._parts.append(chunk.delta)
                 return chunk.delta
-
-    async def _next_chunk(self) -> CompletionChunk:
-        if self._first is not None:
-            chunk, self._first = self._first, None
-            return chunk
-        if self._exhausted or self._chunks is None or self._finishing is not None:
-            raise StopAsyncIteration
-        try:
-            return await anext(self._chunks)
-        except StopAsyncIteration:
-            self._exhausted = True
-            raise
-        except ProviderError as exc:
-            self._exhausted = True
-            call = self._call
-            if call is None:  # pragma: no cover - _chunks is only set together with _call
-                raise
-            self.error = await self._owner._failures.translate(call.user_id, call.llm.choice, exc)
-            raise self.error from exc
+        raise StopAsyncIteration
 
     async def finish(self) -> ChatReply | None:
         """The stored reply; None when the provider was never reached (nothing to store)."""
-        if self._finishing is None:
-            task = asyncio.ensure_future(self._store())
-            _FINISHING.add(task)
-            task.add_done_callback(_FINISHING.discard)
-            self._finishing = task
-        return await asyncio.shield(self._finishing)
+        self.reply = await self._stream.finish()
+        return self.reply
 
     async def aclose(self) -> None:
         await self.finish()
@@ -331,16 +275,6 @@ class ReplyStream:
         tb: TracebackType | None,
     ) -> None:
         await self.finish()
-
-    async def _store(self) -> ChatReply | None:
-        if self._chunks is not None:
-            await _close(self._chunks)
-        call = self._call
-        if call is None:
-            return None
-        usage = self._usage if self._complete else None
-        self.reply = await self._owner._store(call, self.text, usage, incomplete=not self._complete)
-        return self.reply
 
 
 def _conversation(history: list[AgentMessage]) -> tuple[ChatMessage, ...]:
@@ -361,12 +295,3 @@ def _check_input(content: str, max_tokens: int | None, temperature: float | None
         raise InvalidMessage("max_tokens must be at least 1")
     if temperature is not None and not 0 <= temperature <= MAX_TEMPERATURE:
         raise InvalidMessage(f"temperature must be between 0 and {MAX_TEMPERATURE}")
-
-
-async def _close(chunks: AsyncIterator[CompletionChunk]) -> None:
-    if isinstance(chunks, AsyncGenerator):
-        try:
-            await chunks.aclose()
-        except RuntimeError:
-            # Still running in the task that was cancelled: it is finishing on its own.
-            return
