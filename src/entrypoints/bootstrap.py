@@ -27,6 +27,7 @@ from adapters.llm import (
     build_guarded_http_client,
     build_http_client,
 )
+from adapters.metrics import MeteredProviderRegistry, ProviderMetrics
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -165,6 +166,8 @@ def build(
         providers = providers or built_providers
         catalog = catalog or built_catalog
         closers.append(close_clients)
+    # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
+    providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
     hasher = hasher or Argon2PasswordHasher()
     uow = database.unit_of_work
     sealer = CredentialSealer(wrapper, AesGcmCipher(), ids, clock)

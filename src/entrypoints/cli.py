@@ -107,12 +107,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from adapters.persistence.sqlalchemy.migrate import upgrade
 
         asyncio.run(upgrade(settings.database.url))
+    workers = args.workers or settings.server.workers
+    if workers > 1 or settings.server.metrics_multiproc_dir:
+        _metrics_shared_by_workers(settings)
     uvicorn.run(
         "entrypoints.http.app:create_app",
         factory=True,
         host=args.host or settings.server.host,
         port=args.port or settings.server.port,
-        workers=args.workers or settings.server.workers,
+        workers=workers,
         log_level=settings.server.log_level.lower(),
         access_log=False,  # our own access log never includes query strings or headers
         log_config=None,  # keep ours: uvicorn's would log request lines with query strings
@@ -120,6 +123,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False,
     )
     return 0
+
+
+def _metrics_shared_by_workers(settings: Settings) -> None:
+    """prometheus_client's multiprocess mode: each worker writes its counters to files in one
+    directory and /metrics adds them up. The directory is emptied first (counters of a previous
+    run must not carry over) and handed to the workers through the environment, which
+    prometheus_client reads when a worker imports it."""
+    import os
+    from pathlib import Path
+
+    directory = Path(settings.server.metrics_multiproc_dir or settings.var_dir / "prometheus")
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -161,11 +179,21 @@ def _keys_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _keys_rewrap(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.metrics import KeyringMetrics
+
+    counter = KeyringMetrics.for_registry().rewrapped
+
+    def rewrapped(n: int) -> None:
+        # Visible on /metrics when this command shares PROMETHEUS_MULTIPROC_DIR with the server;
+        # byom_data_keys there shows the progress in any case.
+        counter.inc(n)
+        print(f"rewrapped a batch of {n}", flush=True)
+
     async def work(c: Container) -> int:
         report = await c.rewrap_data_keys.execute(
             batch_size=args.batch_size,
             max_batches=args.max_batches,
-            on_batch=lambda n: print(f"rewrapped a batch of {n}", flush=True),
+            on_batch=rewrapped,
         )
         print(
             f"rewrapped {report.rewrapped} data keys in {report.batches} batches; "

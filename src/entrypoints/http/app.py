@@ -32,6 +32,7 @@ from entrypoints.http.gateway_tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import rate_limit_middleware
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
+from entrypoints.http.metrics import MetricsController, instrument_requests
 from entrypoints.http.middleware import RequestContextMiddleware, finish_response
 from entrypoints.http.problems import describe_problems
 from entrypoints.http.sessions import AgentSessionController
@@ -127,9 +128,15 @@ def create_app(
             OpenAiGatewayController,
             AgentSessionController,
             UsageController,
+            MetricsController,
         ],
         plugins=[problem_details_plugin()],
-        on_app_init=[jwt_auth.on_app_init, outermost_request_context, web_pages(settings)],
+        on_app_init=[
+            jwt_auth.on_app_init,
+            instrument_requests,  # outside authentication: 401s are counted too
+            outermost_request_context,
+            web_pages(settings),
+        ],
         middleware=rate_limit_middleware(
             login_per_minute=settings.auth.login_rate_per_minute,
             validate_per_minute=settings.auth.validate_rate_per_minute,

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from adapters.metrics import KeyringMetrics, MeteredProviderRegistry, ProviderMetrics
 from domain.api_key import ApiKey
-from domain.errors import ProviderRateLimited
+from domain.errors import ProviderRateLimited, ProviderUnavailable
 from domain.llm import ChatMessage, CompletionRequest, Role
 from domain.provider import Provider
 from tests.fakes import FakeProviderRegistry
@@ -62,9 +62,12 @@ async def test_successful_calls_are_counted_and_timed_by_operation(
         assert calls(registry, operation, "ok") == 1
         labels = {"provider": "openai", "operation": operation, "outcome": "ok"}
         assert registry.get_sample_value("byom_provider_call_duration_seconds_count", labels) == 1
-    assert registry.get_sample_value(
-        "byom_provider_stream_first_chunk_seconds_count", {"provider": "openai"}
-    ) == 1
+    assert (
+        registry.get_sample_value(
+            "byom_provider_stream_first_chunk_seconds_count", {"provider": "openai"}
+        )
+        == 1
+    )
     assert errors(registry, "complete", "ok") == 0
 
 
@@ -98,10 +101,14 @@ async def test_a_stream_dropped_mid_reply_is_an_error_after_the_pieces_that_arri
 ) -> None:
     fakes.get(Provider.OPENAI).drop_stream_after = 2
     provider = metered(fakes, registry).get(Provider.OPENAI)
-    received = []
-    with pytest.raises(Exception, match="dropped"):
+    received: list[str] = []
+
+    async def consume() -> None:
         async for chunk in provider.stream(ApiKey(KEY), REQUEST):
             received.append(chunk.delta)
+
+    with pytest.raises(ProviderUnavailable, match="dropped"):
+        await consume()
     assert received == ["one", " two"]
     assert errors(registry, "stream", "provider-unavailable") == 1
     assert calls(registry, "stream", "ok") == 0
