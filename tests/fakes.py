@@ -148,7 +148,8 @@ class FakeHealthProbe:
 
 class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime.now(UTC).replace(microsecond=0)
+        # Ten minutes ago: tests advance it, and tokens it stamps must not be issued in the future.
+        self.current = start or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
 
     def now(self) -> datetime:
         return self.current

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.account import MAX_PASSWORD_LENGTH, parse_email
-from domain.errors import InvalidEmail, InvalidLogin
-from domain.ports import PasswordHasher, TokenIssuer, UnitOfWorkFactory
+from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts
+from domain.ports import LoginThrottle, PasswordHasher, TokenIssuer, UnitOfWorkFactory
 from domain.user import User
 
 
@@ -20,12 +20,20 @@ class AccessToken:
 class AuthenticateUser:
     """- an unknown email, a wrong password and a deactivated account give the same answer,
       after the same amount of hashing work (a dummy hash for unknown emails);
+    - repeated failures for one account slow down (known or not, so nothing is revealed);
     - hashes made with weaker parameters are upgraded on a successful login."""
 
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenIssuer) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        tokens: TokenIssuer,
+        throttle: LoginThrottle,
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
+        self._throttle = throttle
 
     async def execute(self, *, email: str, password: str) -> AccessToken:
         if len(password) > MAX_PASSWORD_LENGTH:
@@ -35,13 +43,21 @@ class AuthenticateUser:
         except InvalidEmail:
             await self._hasher.verify_dummy(password)
             raise InvalidLogin() from None
+        wait = await self._throttle.retry_after(address)
+        if wait is not None:
+            raise TooManyLoginAttempts(wait)
         async with self._uow() as uow:
             user = await uow.users.by_email(address)
         if user is None:
             await self._hasher.verify_dummy(password)
+        if (
+            user is None
+            or not await self._hasher.verify(user.password_hash, password)
+            or not user.is_active
+        ):
+            await self._throttle.failed(address)
             raise InvalidLogin()
-        if not await self._hasher.verify(user.password_hash, password) or not user.is_active:
-            raise InvalidLogin()
+        await self._throttle.succeeded(address)
         if self._hasher.needs_rehash(user.password_hash):
             user.password_hash = await self._hasher.hash(password)
             async with self._uow() as uow:

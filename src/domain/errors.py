@@ -70,6 +70,16 @@ class InvalidLogin(DomainError):
         super().__init__("email or password is wrong")
 
 
+class TooManyLoginAttempts(DomainError):
+    """Repeated failures for one account: it is slowed down, never locked for good."""
+
+    code = "login-throttled"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins for this account; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class UserNotFound(DomainError):
     code = "user-not-found"
 

@@ -231,6 +231,18 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 
+class LoginThrottle(Protocol):
+    """Slows down repeated failed logins per account (the address limit is the HTTP layer's)."""
+
+    async def retry_after(self, account: str) -> int | None:
+        """Seconds to wait before this account may try again, or None."""
+        ...
+
+    async def failed(self, account: str) -> None: ...
+
+    async def succeeded(self, account: str) -> None: ...
+
+
 class TokenIssuer(Protocol):
     def issue(self, user_id: UUID) -> tuple[str, int]:
         """A signed access token and its lifetime in seconds."""

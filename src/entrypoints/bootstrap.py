@@ -10,8 +10,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.auth.jwt_issuer import JwtTokenIssuer
+from adapters.auth.login_throttle import StoreLoginThrottle
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import load_keyring
@@ -69,6 +74,7 @@ from domain.ports import (
     IdGenerator,
     KeyWrapper,
     LlmProviderRegistry,
+    LoginThrottle,
     ModelCatalog,
     PasswordHasher,
     UnitOfWorkFactory,
@@ -146,6 +152,7 @@ def build(
     providers: LlmProviderRegistry | None = None,
     catalog: ModelCatalog | None = None,
     hasher: PasswordHasher | None = None,
+    login_throttle: LoginThrottle | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
 ) -> Container:
@@ -173,6 +180,7 @@ def build(
     sealer = CredentialSealer(wrapper, AesGcmCipher(), ids, clock)
     checker = ApiKeyChecker(providers)
     allow_http = settings.providers.allow_private_base_urls
+    throttle = login_throttle or StoreLoginThrottle(shared_store(settings, "byom-login"), clock)
     tokens = JwtTokenIssuer(settings.auth.jwt_secret, settings.auth.access_token_ttl_s, clock)
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings))
     meter = UsageMeter(catalog, ids, clock)
@@ -188,7 +196,7 @@ def build(
         providers=providers,
         sealer=sealer,
         register_user=RegisterUser(uow, hasher, ids, clock),
-        authenticate_user=AuthenticateUser(uow, hasher, tokens),
+        authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle),
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, clock),
         add_credential=AddCredential(
@@ -301,3 +309,10 @@ def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCat
             await client.aclose()
 
     return registry, catalog, close
+
+
+def shared_store(settings: Settings, namespace: str) -> Store:
+    """Counters several instances must share: Redis when configured, else this process."""
+    if settings.server.redis_url:
+        return RedisStore.with_client(url=settings.server.redis_url, namespace=namespace)
+    return MemoryStore()

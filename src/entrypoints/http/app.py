@@ -16,13 +16,11 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.security.jwt import JWTAuth, Token
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
 
 from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
 from domain.errors import StoreUnavailable, UserNotFound
 from domain.user import User
-from entrypoints.bootstrap import Container, build
+from entrypoints.bootstrap import Container, build, shared_store
 from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
@@ -142,7 +140,7 @@ def create_app(
             validate_per_minute=settings.auth.validate_rate_per_minute,
         ),
         lifespan=[lifespan],
-        stores={"rate_limit": _rate_limit_store(settings)},
+        stores={"rate_limit": shared_store(settings, "byom-rate-limit")},
         state=state,
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -155,11 +153,3 @@ def create_app(
         before_send=[finish_response],
         debug=False,
     )
-
-
-def _rate_limit_store(settings: Settings) -> Store:
-    if settings.server.redis_url:
-        from litestar.stores.redis import RedisStore
-
-        return RedisStore.with_client(url=settings.server.redis_url, namespace="byom-rate-limit")
-    return MemoryStore()

@@ -14,7 +14,12 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from domain.errors import DomainError, DuplicateActiveCredential, ProviderRateLimited
+from domain.errors import (
+    DomainError,
+    DuplicateActiveCredential,
+    ProviderRateLimited,
+    TooManyLoginAttempts,
+)
 from entrypoints.http import problems
 from entrypoints.http.problems import ProblemType
 
@@ -51,7 +56,7 @@ def from_domain_error(exc: DomainError) -> Problem:
     problem = problems.problem_for(exc)
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if isinstance(exc, ProviderRateLimited) and exc.retry_after is not None:
+    if isinstance(exc, ProviderRateLimited | TooManyLoginAttempts) and exc.retry_after:
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     if isinstance(exc, DuplicateActiveCredential) and exc.existing_id is not None:
         extra["existing_id"] = str(exc.existing_id)

@@ -37,6 +37,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
     errors.WeakPassword: _p(422, "weak-password", "The password is not acceptable"),
     errors.EmailTaken: _p(409, "email-taken", "Email already registered"),
     errors.InvalidLogin: _p(401, "invalid-credentials", "Invalid email or password"),
+    errors.TooManyLoginAttempts: _p(429, "login-throttled", "Too many failed logins"),
     errors.UserNotFound: _p(404, "user-not-found", "User not found"),
     errors.CredentialNotFound: _p(404, "credential-not-found", "Credential not found"),
     errors.DuplicateActiveCredential: _p(409, "credential-exists", "Credential already exists"),

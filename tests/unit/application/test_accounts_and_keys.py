@@ -5,20 +5,25 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+from litestar.stores.memory import MemoryStore
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.auth.jwt_issuer import JwtTokenIssuer
+from adapters.auth.login_throttle import StoreLoginThrottle
+from application.authenticate_user import AuthenticateUser
 from domain.errors import (
     DataKeyDestroyed,
     EmailTaken,
     InvalidEmail,
     InvalidLogin,
     MasterKeysMissing,
+    TooManyLoginAttempts,
     UnknownMasterKey,
     UserNotFound,
     WeakPassword,
 )
 from domain.provider import Provider
-from tests.builders import World, key_line, make_settings, memory_world
+from tests.builders import JWT_SECRET, World, key_line, make_settings, memory_world
 from tests.unit.application.conftest import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY
 
 K1 = key_line("k1")
@@ -99,9 +104,10 @@ async def test_weak_hashes_are_upgraded_on_login() -> None:
     # The container's hasher is the test profile; a stronger one considers the weak hash stale.
     strong = Argon2PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
     assert strong.needs_rehash(world.db.users[user.id].password_hash)
-    from application.authenticate_user import AuthenticateUser
-
-    login = AuthenticateUser(world.container.uow, strong, world.container.authenticate_user._tokens)
+    tokens = JwtTokenIssuer(JWT_SECRET, 600, world.clock)
+    login = AuthenticateUser(
+        world.container.uow, strong, tokens, StoreLoginThrottle(MemoryStore(), world.clock)
+    )
     await login.execute(email="old@example.com", password="a long enough password")
     assert not strong.needs_rehash(world.db.users[user.id].password_hash)
 
@@ -248,3 +254,50 @@ async def test_every_seal_is_counted_on_the_data_key(world: World, user_id: UUID
     )
     (data_key,) = world.db.data_keys.values()
     assert data_key.seal_count == 3
+
+
+async def test_repeated_failures_slow_one_account_down_and_never_lock_it(
+    world: World, user_id: UUID
+) -> None:
+    wrong = {"email": "trader@example.com", "password": "not the password"}
+    for _ in range(5):
+        with pytest.raises(InvalidLogin):
+            await world.container.authenticate_user.execute(**wrong)
+    with pytest.raises(TooManyLoginAttempts) as caught:
+        await world.container.authenticate_user.execute(**wrong)
+    assert caught.value.retry_after == 1
+    with pytest.raises(TooManyLoginAttempts):
+        await world.container.authenticate_user.execute(
+            email="trader@example.com", password="a long enough password"
+        )
+    other = await world.container.register_user.execute(
+        email="other@example.com", password="a long enough password"
+    )
+    token = await world.container.authenticate_user.execute(
+        email="other@example.com", password="a long enough password"
+    )
+    assert token.user.id == other.id, "other accounts are not slowed down"
+
+    world.clock.advance(2)
+    with pytest.raises(InvalidLogin):
+        await world.container.authenticate_user.execute(**wrong)
+    with pytest.raises(TooManyLoginAttempts) as caught:
+        await world.container.authenticate_user.execute(**wrong)
+    assert caught.value.retry_after == 2, "each further failure doubles the wait"
+
+    world.clock.advance(3)
+    token = await world.container.authenticate_user.execute(
+        email="trader@example.com", password="a long enough password"
+    )
+    assert token.user.id == user_id, "the owner gets back in once the wait is over"
+    with pytest.raises(InvalidLogin):
+        await world.container.authenticate_user.execute(**wrong)
+
+
+async def test_unknown_accounts_are_slowed_down_the_same_way(world: World) -> None:
+    ghost = {"email": "ghost@example.com", "password": "whatever it is"}
+    for _ in range(5):
+        with pytest.raises(InvalidLogin):
+            await world.container.authenticate_user.execute(**ghost)
+    with pytest.raises(TooManyLoginAttempts):
+        await world.container.authenticate_user.execute(**ghost)
