@@ -205,7 +205,8 @@ class SendMessage:
             id=self._ids.new_id(),
             session_id=session_id,
             role=Role.ASSISTANT,
-            content=text,
+            # A provider may send NUL, which PostgreSQL text cannot hold: keep the rest.
+            content=text.replace("\x00", "\ufffd"),
             created_at=now,
             usage=usage,
             cost_usd=None if record is None else record.cost_usd,
@@ -291,6 +292,9 @@ def _check_input(content: str, max_tokens: int | None, temperature: float | None
         raise InvalidMessage("the message is empty")
     if len(content) > MAX_MESSAGE_LENGTH:
         raise InvalidMessage(f"the message is too long (at most {MAX_MESSAGE_LENGTH} characters)")
+    if "\x00" in content:
+        # PostgreSQL text cannot hold it: refused before the provider is paid for a reply.
+        raise InvalidMessage("the message contains a NUL character")
     if max_tokens is not None and max_tokens < 1:
         raise InvalidMessage("max_tokens must be at least 1")
     if temperature is not None and not 0 <= temperature <= MAX_TEMPERATURE:

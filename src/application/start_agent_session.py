@@ -67,4 +67,6 @@ def _clean(text: str | None, what: str, limit: int) -> str | None:
         return None
     if len(text) > limit:
         raise InvalidMessage(f"the {what} is too long (at most {limit} characters)")
+    if "\x00" in text:  # PostgreSQL text cannot hold it
+        raise InvalidMessage(f"the {what} contains a NUL character")
     return text.strip() if what == "title" else text

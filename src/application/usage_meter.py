@@ -11,6 +11,8 @@ from domain.provider import Provider
 from domain.resolution import LlmChoice
 from domain.usage import UsageRecord, UsageSource
 
+DEFAULT_MAX_OUTPUT_TOKENS = 8192
+
 
 class UsageMeter:
     """- cost = tokens x the catalog's price per million; a model the catalog does not price
@@ -29,8 +31,13 @@ class UsageMeter:
         return known.price.cost(usage)
 
     def max_output_tokens(self, provider: Provider, model: str) -> int | None:
+        """The default reply budget: the model's maximum, capped so that a long conversation
+        plus the budget still fits the context window of today's models (a caller who wants
+        more asks for it with ``max_tokens``)."""
         known = self._catalog.model(provider, model)
-        return None if known is None else known.max_output_tokens
+        if known is None or known.max_output_tokens is None:
+            return None
+        return min(known.max_output_tokens, DEFAULT_MAX_OUTPUT_TOKENS)
 
     def record(
         self,
