@@ -8,7 +8,7 @@ from uuid import UUID
 from application.credential_sealer import CredentialSealer
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
-from domain.errors import CredentialNotFound, InvalidModelName, NoLlmConfigured
+from domain.errors import CredentialNotFound, CredentialProviderMismatch, NoLlmConfigured
 from domain.model_name import parse_model_name
 from domain.ports import (
     LlmProvider,
@@ -117,9 +117,7 @@ class ResolveLlm:
                 raise CredentialNotFound()
             credential.ensure_active()
             if wanted is not None and credential.provider is not wanted:
-                raise InvalidModelName(
-                    f"credential is for {credential.provider.value}, not {wanted.value}"
-                )
+                raise CredentialProviderMismatch(credential.provider.value, wanted.value)
             return self._from(credential, wanted_model, ResolutionReason.EXPLICIT_CREDENTIAL)
 
         if wanted is not None:

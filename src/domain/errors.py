@@ -151,6 +151,13 @@ class SessionCredentialRevoked(CredentialRevoked):
         )
 
 
+class CredentialProviderMismatch(DomainError):
+    code = "credential-provider-mismatch"
+
+    def __init__(self, credential_provider: str, requested: str) -> None:
+        super().__init__(f"this credential is for {credential_provider}, not {requested}")
+
+
 class ModelNotAvailable(DomainError):
     code = "model-unavailable"
 

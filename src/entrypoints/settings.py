@@ -33,8 +33,8 @@ class Environment(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
-    url: str = DEFAULT_DATABASE_URL
-    """SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db."""
+    url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    """SQLAlchemy async URL (may hold a password: kept out of repr): sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db."""
     pool_size: int = 10
     """Connections per worker (PostgreSQL)."""
 

@@ -191,3 +191,36 @@ async def test_the_login_limit_is_shared_through_redis(redis_limited_api: Api) -
     assert type(redis_limited_api.client.app.stores.get("rate_limit")).__name__ == "RedisStore"
     keys = redis.Redis.from_url(os.environ["BYOM_TEST_REDIS_URL"]).keys("byom-rate-limit*")
     assert keys, "the counters live in Redis, shared by every instance"
+
+
+async def test_creating_and_rotating_keys_share_the_key_check_budget(
+    validation_limited_api: Api,
+) -> None:
+    api = validation_limited_api
+    me = await api.signup_and_login("budget@example.com")
+    base = "/api/v1/users/me/llm-credentials"
+    created = await api.client.post(
+        base, headers=me, json={"provider": "openai", "api_key": "sk-proj-guess-000000001"}
+    )
+    assert created.status_code == 422, "a wrong key still costs a provider call"
+    rotated = await api.client.patch(f"{base}/{uuid4()}", headers=me, json={"model_name": "x"})
+    assert rotated.status_code == 404
+    calls = api.providers.calls
+    third = await api.client.post(
+        f"{base}/validate", headers=me, json={"provider": "openai", "api_key": "sk-proj-x-0001"}
+    )
+    assert third.status_code == 429
+    assert api.providers.calls == calls
+
+
+async def test_sign_ups_count_against_the_address_limit(strict_api: Api) -> None:
+    statuses = [
+        (
+            await strict_api.client.post(
+                "/api/v1/auth/signup",
+                json={"email": f"{uuid4().hex}@example.com", "password": PASSWORD},
+            )
+        ).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]

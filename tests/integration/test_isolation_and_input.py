@@ -186,3 +186,13 @@ async def test_validation_without_saving_refuses_a_base_url_for_google(api: Api)
     )
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/invalid-base-url"
+
+
+@pytest.mark.parametrize(
+    "since", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "yesterday", "2025-13-01"]
+)
+async def test_a_since_that_is_not_a_usable_time_is_a_422(api: Api, since: str) -> None:
+    me = await api.signup_and_login(f"since-{uuid4().hex[:6]}@example.com")
+    response = await api.client.get("/api/v1/users/me/usage", params={"since": since}, headers=me)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "since"

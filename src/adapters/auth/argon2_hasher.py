@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import anyio
 import anyio.to_thread
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
@@ -15,6 +18,9 @@ class Argon2PasswordHasher:
     def __init__(
         self, *, time_cost: int = 3, memory_cost: int = 65536, parallelism: int = 4
     ) -> None:
+        # At most one hash per core at a time: each takes 64 MiB, and a burst of sign-ups or
+        # logins must queue rather than take the process's memory (SECURITY-TESTS H14).
+        self._slots = anyio.CapacityLimiter(os.cpu_count() or 1)
         self._argon2 = _Argon2(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
@@ -26,13 +32,15 @@ class Argon2PasswordHasher:
         return cls(time_cost=1, memory_cost=1024, parallelism=1)
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._argon2.hash, password)
+        return await anyio.to_thread.run_sync(self._argon2.hash, password, limiter=self._slots)
 
     async def verify(self, password_hash: str, password: str) -> bool:
-        return await anyio.to_thread.run_sync(self._verify, password_hash, password)
+        return await anyio.to_thread.run_sync(
+            self._verify, password_hash, password, limiter=self._slots
+        )
 
     async def verify_dummy(self, password: str) -> None:
-        await anyio.to_thread.run_sync(self._verify, self._dummy, password)
+        await anyio.to_thread.run_sync(self._verify, self._dummy, password, limiter=self._slots)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._argon2.check_needs_rehash(password_hash)

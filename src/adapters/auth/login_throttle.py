@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import msgspec
@@ -36,6 +37,7 @@ class StoreLoginThrottle:
         self._free = free_attempts
         self._max_delay = max_delay_s
         self._window = window_s
+        self._lock = asyncio.Lock()
 
     async def retry_after(self, account: str) -> int | None:
         failures = await self._read(account)
@@ -46,10 +48,13 @@ class StoreLoginThrottle:
         return max(1, round(wait)) if wait > 0 else None
 
     async def failed(self, account: str) -> None:
-        failures = await self._read(account)
-        count = 1 if failures is None else failures.count + 1
-        value = msgspec.json.encode(_Failures(count, self._clock.now().timestamp()))
-        await self._store.set(self._key(account), value, expires_in=self._window)
+        # Read-modify-write: serialised in this process so parallel guesses all count. Across
+        # instances (Redis) a lost increment only delays the slow-down by one attempt.
+        async with self._lock:
+            failures = await self._read(account)
+            count = 1 if failures is None else failures.count + 1
+            value = msgspec.json.encode(_Failures(count, self._clock.now().timestamp()))
+            await self._store.set(self._key(account), value, expires_in=self._window)
 
     async def succeeded(self, account: str) -> None:
         await self._store.delete(self._key(account))

@@ -28,7 +28,7 @@ from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.gateway import OpenAiGatewayController
 from entrypoints.http.gateway_tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
-from entrypoints.http.limits import rate_limit_middleware
+from entrypoints.http.limits import api_rate_limits
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.metrics import MetricsController, instrument_requests
 from entrypoints.http.middleware import RequestContextMiddleware, finish_response
@@ -135,7 +135,7 @@ def create_app(
             outermost_request_context,
             web_pages(settings),
         ],
-        middleware=rate_limit_middleware(
+        middleware=api_rate_limits(
             login_per_minute=settings.auth.login_rate_per_minute,
             validate_per_minute=settings.auth.validate_rate_per_minute,
         ),

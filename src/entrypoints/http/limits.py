@@ -1,7 +1,14 @@
-"""Rate limits (Litestar's RateLimitConfig): login per client address, key validation per user."""
+"""Rate limits (Litestar's RateLimitConfig), shared by the JSON API and the pages.
+
+- logins and sign-ups: per client address (argon2 hashing is the expensive part);
+- anything that asks a provider whether a key works (create, rotate, validate): per user,
+  so nobody turns BYOM into a key-checking oracle or an outbound request generator.
+The pages use the same buckets: alternating between the API and a form buys nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -10,46 +17,53 @@ from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 
 from domain.user import User
 
-LOGIN_PATH = "/api/v1/auth/login"
-VALIDATE_SUFFIX = "/validate"
+AnyRequest = Request[Any, Any, Any]
+Applies = Callable[[AnyRequest], bool]
+
+_ACCOUNT_PATHS = ("/api/v1/auth/login", "/api/v1/auth/signup")
+_CREDENTIALS = "/api/v1/users/me/llm-credentials"
 
 
-def _is_login(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and request.url.path == LOGIN_PATH
+def login_limit(per_minute: int, applies: Applies) -> DefineMiddleware:
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        check_throttle_handler=applies,
+        identifier_for_request=lambda request: f"login:{get_remote_address(request)}",
+    ).middleware
 
 
-def _is_validation(request: Request[Any, Any, Any]) -> bool:
-    return (
-        request.method == "POST"
-        and request.url.path.startswith("/api/v1/users/me/llm-credentials")
-        and request.url.path.endswith(VALIDATE_SUFFIX)
-    )
+def key_check_limit(
+    per_minute: int, applies: Applies, who: Callable[[AnyRequest], str | None]
+) -> DefineMiddleware:
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        check_throttle_handler=applies,
+        identifier_for_request=lambda r: f"validate:{who(r) or get_remote_address(r)}",
+    ).middleware
 
 
-def _login_identifier(request: Request[Any, Any, Any]) -> str:
-    return f"login:{get_remote_address(request)}"
-
-
-def _validation_identifier(request: Request[Any, Any, Any]) -> str:
-    # Authentication runs first, so the user is known; validating keys is per account.
-    user = request.scope.get("user")
-    who = str(user.id) if isinstance(user, User) else get_remote_address(request)
-    return f"validate:{who}"
-
-
-def rate_limit_middleware(
-    *, login_per_minute: int, validate_per_minute: int
-) -> list[DefineMiddleware]:
-    configs = [
-        RateLimitConfig(
-            rate_limit=("minute", login_per_minute),
-            check_throttle_handler=_is_login,
-            identifier_for_request=_login_identifier,
-        ),
-        RateLimitConfig(
-            rate_limit=("minute", validate_per_minute),
-            check_throttle_handler=_is_validation,
-            identifier_for_request=_validation_identifier,
-        ),
+def api_rate_limits(*, login_per_minute: int, validate_per_minute: int) -> list[DefineMiddleware]:
+    return [
+        login_limit(login_per_minute, _is_account_call),
+        key_check_limit(validate_per_minute, _checks_a_key, _api_user),
     ]
-    return [config.middleware for config in configs]
+
+
+def _is_account_call(request: AnyRequest) -> bool:
+    return request.method == "POST" and request.url.path in _ACCOUNT_PATHS
+
+
+def _checks_a_key(request: AnyRequest) -> bool:
+    path = request.url.path.rstrip("/")
+    if not path.startswith(_CREDENTIALS):
+        return False
+    creating = request.method == "POST" and path == _CREDENTIALS
+    validating = request.method == "POST" and path.endswith("/validate")
+    # PATCH rotates the key or checks a new model against the live list.
+    return creating or validating or request.method == "PATCH"
+
+
+def _api_user(request: AnyRequest) -> str | None:
+    # Authentication runs first, so the user is known.
+    user = request.scope.get("user")
+    return str(user.id) if isinstance(user, User) else None

@@ -44,6 +44,9 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
     errors.DuplicateDefaultCredential: _p(409, "default-conflict", "Default changed concurrently"),
     errors.CredentialRevoked: _p(409, "credential-revoked", "Credential was deleted"),
     errors.CredentialRejected: _p(424, "credential-rejected", "The provider rejected the key"),
+    errors.CredentialProviderMismatch: _p(
+        422, "credential-provider-mismatch", "Credential is for another provider"
+    ),
     errors.ModelNotAvailable: _p(422, "model-unavailable", "Model not available to this key"),
     errors.NoLlmConfigured: _p(409, "no-llm-configured", "No LLM configured"),
     errors.InvalidMessage: _p(422, "invalid-message", "The message is not acceptable"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -96,8 +96,10 @@ def parse_since(raw: str | None) -> datetime | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return datetime.fromisoformat(raw.strip())
-    except ValueError:
+        since = datetime.fromisoformat(raw.strip())
+        # Naive means UTC; converting here also catches dates that overflow once in UTC.
+        return since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValidationException(
             detail="since is not an ISO 8601 date or time",
             extra=[{"key": "since", "message": "expected e.g. 2025-01-31 or 2025-01-31T09:00:00Z"}],

@@ -8,11 +8,11 @@ from typing import Any
 
 from litestar import Request, Router
 from litestar.config.app import AppConfig
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from entrypoints.http.limits import key_check_limit, login_limit
 from entrypoints.settings import Settings
 from entrypoints.web.accounts import AccountPages
 from entrypoints.web.errors import html_exception_handlers
@@ -50,16 +50,8 @@ def page_router(settings: Settings) -> Router:
         include_in_schema=False,
         exception_handlers=html_exception_handlers(),
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.auth.login_rate_per_minute),
-                check_throttle_handler=_is_login,
-                identifier_for_request=_login_identifier,
-            ).middleware,
-            RateLimitConfig(
-                rate_limit=("minute", settings.auth.validate_rate_per_minute),
-                check_throttle_handler=_is_key_check,
-                identifier_for_request=_key_check_identifier,
-            ).middleware,
+            login_limit(settings.auth.login_rate_per_minute, _is_login),
+            key_check_limit(settings.auth.validate_rate_per_minute, _is_key_check, session_subject),
         ],
     )
 
@@ -78,11 +70,6 @@ def _is_login(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path in _LOGIN_PATHS
 
 
-def _login_identifier(request: Request[Any, Any, Any]) -> str:
-    # The same bucket as the API's login limit: alternating between them buys nothing.
-    return f"login:{get_remote_address(request)}"
-
-
 def _is_key_check(request: Request[Any, Any, Any]) -> bool:
     path = request.url.path
     return (
@@ -90,7 +77,3 @@ def _is_key_check(request: Request[Any, Any, Any]) -> bool:
         and path.startswith("/models")
         and (path.rstrip("/") == "/models" or path.endswith(_KEY_CHECK_SUFFIXES))
     )
-
-
-def _key_check_identifier(request: Request[Any, Any, Any]) -> str:
-    return f"validate:{session_subject(request) or get_remote_address(request)}"

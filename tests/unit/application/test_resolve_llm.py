@@ -9,8 +9,8 @@ import pytest
 
 from domain.errors import (
     CredentialNotFound,
+    CredentialProviderMismatch,
     CredentialRevoked,
-    InvalidModelName,
     NoLlmConfigured,
     UnknownProvider,
 )
@@ -134,7 +134,7 @@ async def test_an_explicit_credential_of_another_provider_than_asked_is_refused(
     world: World, user_id: UUID
 ) -> None:
     c = await world.container.add_credential.execute(user_id, provider="openai", api_key=OPENAI_KEY)
-    with pytest.raises(InvalidModelName, match="credential is for openai"):
+    with pytest.raises(CredentialProviderMismatch, match="credential is for openai"):
         await world.container.resolve_llm.execute(user_id, credential_id=c.id, provider="anthropic")
 
 

@@ -104,3 +104,14 @@ def test_values_are_parsed(tmp_path: Path) -> None:
     assert settings.providers.system_default.api_keys == {"openai": "sk-system-key-0001"}
     assert settings.providers.openai_base_url == "http://127.0.0.1:9100/v1"
     assert "sk-system-key-0001" not in repr(settings)
+
+
+def test_the_database_password_stays_out_of_repr(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "BYOM_VAR_DIR": str(tmp_path),
+            "BYOM_DATABASE_URL": "postgresql+asyncpg://byom:S3cretPw@db:5432/byom",
+        }
+    )
+    assert "S3cretPw" not in repr(settings)
+    assert "S3cretPw" not in repr(settings.database)
