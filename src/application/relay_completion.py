@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from application.gateway_routing import route
+from application.generation_limits import check_generation
 from application.provider_failures import ProviderFailures
 from application.provider_stream import OpenedStream, ProviderStream
 from application.resolve_llm import ResolvedLlm, ResolveLlm
@@ -99,6 +100,7 @@ class RelayCompletion:
         return ProviderStream(open_)
 
     async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
+        check_generation(request.max_tokens, request.temperature)
         target = route(request.model)
         system = [m.content for m in request.messages if m.role is Role.SYSTEM]
         turns = tuple(m for m in request.messages if m.role is not Role.SYSTEM)

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from application.generation_limits import check_generation
 from application.provider_failures import ProviderFailures
 from application.provider_stream import OpenedStream, ProviderStream
 from application.resolve_llm import ResolvedLlm, ResolveLlm
@@ -30,7 +31,6 @@ from domain.provider import Provider
 from domain.usage import UsageSource
 
 MAX_MESSAGE_LENGTH = 100_000
-MAX_TEMPERATURE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +295,4 @@ def _check_input(content: str, max_tokens: int | None, temperature: float | None
     if "\x00" in content:
         # PostgreSQL text cannot hold it: refused before the provider is paid for a reply.
         raise InvalidMessage("the message contains a NUL character")
-    if max_tokens is not None and max_tokens < 1:
-        raise InvalidMessage("max_tokens must be at least 1")
-    if temperature is not None and not 0 <= temperature <= MAX_TEMPERATURE:
-        raise InvalidMessage(f"temperature must be between 0 and {MAX_TEMPERATURE}")
+    check_generation(max_tokens, temperature)

@@ -337,3 +337,17 @@ async def test_a_malformed_body_is_a_bad_request_in_openais_shape(gateway: Gatew
         error = answered.json()["error"]
         assert set(error) == {"message", "type", "param", "code"}
         assert error["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    "extra", [{"max_tokens": 0}, {"max_tokens": -5}, {"temperature": 3.5}, {"temperature": -1}]
+)
+async def test_impossible_generation_settings_are_refused_before_the_provider(
+    gateway: Gateway, extra: dict[str, Any]
+) -> None:
+    client = await gateway.user_with_key(f"limits-{len(str(extra))}@example.com", Provider.OPENAI)
+    with pytest.raises(openai.BadRequestError):
+        await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], **extra
+        )
+    assert gateway.api.upstreams[Provider.OPENAI].bodies() == [], "no completion was paid for"
