@@ -43,6 +43,7 @@ from application.byom import Byom
 from application.create_gateway_token import CreateGatewayToken
 from application.credential_sealer import CredentialSealer
 from application.delete_account import DeleteAccount
+from application.explain_llm import ExplainLlm
 from application.get_agent_session import GetAgentSession
 from application.get_credential import GetCredential
 from application.get_usage import GetUsage
@@ -52,6 +53,7 @@ from application.list_agent_sessions import ListAgentSessions
 from application.list_credentials import ListCredentials
 from application.list_gateway_models import ListGatewayModels
 from application.list_gateway_tokens import ListGatewayTokens
+from application.list_providers import ListProviders
 from application.provider_failures import ProviderFailures
 from application.register_user import RegisterUser
 from application.relay_completion import RelayCompletion
@@ -123,6 +125,8 @@ class Container:
     validate_api_key: ValidateApiKey
     revalidate_credential: RevalidateCredential
     resolve_llm: ResolveLlm
+    explain_llm: ExplainLlm
+    list_providers: ListProviders
     rewrap_data_keys: RewrapDataKeys
     keyring_census: KeyringCensus
     rotate_user_data_key: RotateUserDataKey
@@ -210,6 +214,8 @@ def build(
         validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
         revalidate_credential=RevalidateCredential(uow, checker, sealer, clock),
         resolve_llm=resolve_llm,
+        explain_llm=ExplainLlm(resolve_llm),
+        list_providers=ListProviders(catalog),
         rewrap_data_keys=RewrapDataKeys(uow, wrapper),
         keyring_census=KeyringCensus(uow, wrapper),
         rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),

@@ -7,14 +7,12 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from application.resolve_llm import ResolveLlm
-from domain.errors import NoLlmConfigured
+from application.explain_llm import ExplainLlm, LlmExplanation
+from application.list_providers import ListProviders, ProviderOffer
 from domain.llm import CatalogModel
-from domain.provider import Provider
-from entrypoints.http.deps import CURRENT_USER, container_of, use_cases
+from entrypoints.http.deps import CURRENT_USER, use_cases
 
 
 class ModelOut(msgspec.Struct):
@@ -43,6 +41,12 @@ class ProviderOut(msgspec.Struct):
     takes_base_url: bool
     models: list[ModelOut]
 
+    @classmethod
+    def of(cls, offer: ProviderOffer) -> ProviderOut:
+        p = offer.provider
+        models = [ModelOut.of(m) for m in offer.models]
+        return cls(p.value, p.label, offer.default_model, p.takes_base_url, models)
+
 
 class LlmChoiceOut(msgspec.Struct):
     reason: str
@@ -51,46 +55,34 @@ class LlmChoiceOut(msgspec.Struct):
     credential_id: UUID | None = None
     detail: str | None = None
 
+    @classmethod
+    def of(cls, explained: LlmExplanation) -> LlmChoiceOut:
+        choice = explained.choice
+        if choice is None:
+            return cls(reason=explained.reason.value, detail=explained.detail)
+        return cls(
+            explained.reason.value, choice.provider.value, choice.model, choice.credential_id
+        )
+
 
 class LlmCatalogController(Controller):
     path = "/api/v1/llm"
     tags = ["Providers and models"]
     opt = {"exclude_from_auth": True}
+    dependencies = use_cases("list_providers")
 
     @get("/providers", operation_id="ListProviders", summary="Providers, defaults and prices")
-    async def providers(self, state: State) -> list[ProviderOut]:
-        catalog = container_of(state).catalog
-        listed = {Provider(p.provider): p for p in catalog.providers()}
-        return [
-            ProviderOut(
-                provider=provider.value,
-                label=provider.label,
-                default_model=catalog.default_model(provider),
-                takes_base_url=provider.takes_base_url,
-                models=[ModelOut.of(m) for m in listed[provider].models]
-                if provider in listed
-                else [],
-            )
-            for provider in Provider
-        ]
+    async def providers(self, list_providers: NamedDependency[ListProviders]) -> list[ProviderOut]:
+        return [ProviderOut.of(offer) for offer in list_providers.execute()]
 
 
 class MyLlmController(Controller):
     path = "/api/v1/users/me/llm"
     tags = ["Providers and models"]
-    dependencies = {**CURRENT_USER, **use_cases("resolve_llm")}
+    dependencies = {**CURRENT_USER, **use_cases("explain_llm")}
 
     @get("/", operation_id="ExplainMyLlm", summary="What your agents would use now, and why")
     async def explain(
-        self, user_id: NamedDependency[UUID], resolve_llm: NamedDependency[ResolveLlm]
+        self, user_id: NamedDependency[UUID], explain_llm: NamedDependency[ExplainLlm]
     ) -> LlmChoiceOut:
-        try:
-            choice = await resolve_llm.explain(user_id)
-        except NoLlmConfigured as exc:
-            return LlmChoiceOut(reason="none", detail=exc.message)
-        return LlmChoiceOut(
-            reason=choice.reason.value,
-            provider=choice.provider.value,
-            model=choice.model,
-            credential_id=choice.credential_id,
-        )
+        return LlmChoiceOut.of(await explain_llm.execute(user_id))

@@ -17,7 +17,7 @@ from application.revoke_credential import RevokeCredential
 from application.set_default_credential import SetDefaultCredential
 from application.update_credential import UpdateCredential
 from application.validate_api_key import ValidateApiKey
-from domain.errors import DomainError, NoLlmConfigured
+from domain.errors import DomainError
 from domain.user import User
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.web.errors import Friendly, friendly
@@ -210,10 +210,12 @@ async def models_page(
     by_value = {o.value: o for o in options}
     found = await container.list_credentials.execute(user.id)
     credentials = [CredentialView.of(c, by_value) for c in found]
-    try:
-        choice = explain_choice(await container.resolve_llm.explain(user.id), credentials)
-    except NoLlmConfigured as exc:
-        choice = no_choice(exc.message)
+    explained = await container.explain_llm.execute(user.id)
+    choice = (
+        explain_choice(explained.choice, credentials)
+        if explained.choice
+        else no_choice(explained.detail or "")
+    )
     context = {
         "user": user,
         "active": "models",
