@@ -17,7 +17,8 @@ class AuthenticateGatewayToken:
     """- the token is found by its digest, on every call: a revoked token is refused at once;
     - unknown, revoked, malformed, or owned by a deactivated account: ``InvalidGatewayToken``,
       the same answer for each;
-    - ``last_used_at`` moves forward at most once a minute."""
+    - ``last_used_at`` moves forward at most once a minute, in one conditional write that never
+      touches a revoked token: a revoke committed meanwhile wins and this call is refused too."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -33,9 +34,12 @@ class AuthenticateGatewayToken:
             user = await uow.users.get(token.user_id)
             if user is None or not user.is_active:
                 raise InvalidGatewayToken()
-            now = self._clock.now()
-            if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-                token.last_used_at = now
-                await uow.gateway_tokens.save(token)
+        now = self._clock.now()
+        if token.touch(now, resolution=LAST_USED_RESOLUTION):
+            # A transaction of its own, whose first statement is the write: on SQLite a write
+            # after reads fails outright when another transaction committed in between.
+            async with self._uow() as uow:
+                if not await uow.gateway_tokens.touch(token.user_id, token.id, now):
+                    raise InvalidGatewayToken()
                 await uow.commit()
         return token.user_id

@@ -40,7 +40,7 @@ class CredentialSealer:
         data_key, dek = await self._live_data_key(uow, user_id)
         context = SealContext(user_id, credential_id, provider.value, base_url)
         sealed = self._cipher.seal(dek, key.reveal().encode(), context)
-        data_key.seal_count += 1
+        data_key.count_seal()
         await uow.data_keys.save(data_key)
         return sealed, str(data_key.id)
 

@@ -29,9 +29,8 @@ class DeleteAccount:
                 if credential.revoke(now):
                     await uow.credentials.save(credential)
             data_key = await uow.data_keys.live_for_user(user_id)
-            if data_key is not None:
-                data_key.destroyed_at = now
+            if data_key is not None and data_key.destroy(now):
                 await uow.data_keys.save(data_key)
-            user.is_active = False
+            user.deactivate()
             await uow.users.save(user)
             await uow.commit()

@@ -21,7 +21,8 @@ from domain.resolution import LlmChoice
 class ProviderFailures:
     """- the provider refuses the user's stored key: the credential is flagged
       (``last_validated_at`` cleared, the scrubbed reason in ``last_error``) and
-      ``CredentialRejected`` tells the user to update it;
+      ``CredentialRejected`` tells the user to update it; a revoke committed meanwhile wins
+      (the flag is written under the owner's lock, after a fresh read);
     - the provider refuses the operator's system default key: the user cannot fix that, so it
       is a failed upstream call (``ProviderCallFailed``);
     - rate limits (with their retry delay), timeouts and an unknown model pass through as they are;
@@ -52,6 +53,7 @@ class ProviderFailures:
 
     async def _flag(self, user_id: UUID, credential_id: UUID, reason: str) -> None:
         async with self._uow() as uow:
+            await uow.users.lock(user_id)
             credential = await uow.credentials.get(user_id, credential_id)
             if credential is None or not credential.is_active:
                 return

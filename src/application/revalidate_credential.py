@@ -14,7 +14,9 @@ from domain.ports import Clock, UnitOfWorkFactory
 class RevalidateCredential:
     """- valid: ``last_validated_at`` moves to now and any recorded error is cleared;
     - rejected: ``last_validated_at`` is cleared and the scrubbed reason recorded;
-    - provider unreachable: nothing changes and the error propagates (503)."""
+    - provider unreachable: nothing changes and the error propagates (503);
+    - the result is written under the owner's lock after a fresh read: a credential revoked
+      while its provider was asked stays revoked."""
 
     def __init__(
         self, uow: UnitOfWorkFactory, checker: ApiKeyChecker, sealer: CredentialSealer, clock: Clock
@@ -45,6 +47,7 @@ class RevalidateCredential:
                 True, credential.provider, check.models, check.model_available
             )
         async with self._uow() as uow:
+            await uow.users.lock(user_id)
             fresh = await uow.credentials.get(user_id, credential_id)
             if fresh is not None and fresh.is_active:
                 now = self._clock.now()

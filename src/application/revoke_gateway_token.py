@@ -11,7 +11,8 @@ from domain.ports import Clock, UnitOfWorkFactory
 
 class RevokeGatewayToken:
     """- effective at once: every gateway call looks the token up again;
-    - idempotent; another user's token id is ``GatewayTokenNotFound``, like a missing one."""
+    - idempotent (concurrent revokes are serialised by the owner's lock); another user's token id
+      is ``GatewayTokenNotFound``, like a missing one."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -19,6 +20,7 @@ class RevokeGatewayToken:
 
     async def execute(self, user_id: UUID, token_id: UUID) -> GatewayToken:
         async with self._uow() as uow:
+            await uow.users.lock(user_id)
             token = await uow.gateway_tokens.get(user_id, token_id)
             if token is None:
                 raise GatewayTokenNotFound()

@@ -27,8 +27,7 @@ class RotateUserDataKey:
             keys = [(c, await self._sealer.open(uow, c)) for c in credentials]
             now = self._clock.now()
             old = await uow.data_keys.live_for_user(user_id)
-            if old is not None:
-                old.destroyed_at = now
+            if old is not None and old.destroy(now):
                 await uow.data_keys.save(old)
             await self._sealer.new_data_key(uow, user_id)
             for credential, key in keys:

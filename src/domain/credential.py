@@ -75,12 +75,14 @@ class LlmCredential:
         self.updated_at = now
 
     def mark_validated(self, now: datetime) -> None:
+        self.ensure_active()
         self.last_validated_at = now
         self.last_error = None
         self.updated_at = now
 
     def mark_rejected(self, reason: str, now: datetime) -> None:
         """The provider refused the key in use: it is no longer known to be valid."""
+        self.ensure_active()
         self.last_validated_at = None
         self.last_error = reason[:500]
         self.updated_at = now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 
@@ -25,3 +25,13 @@ class GatewayToken:
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is None:
             self.revoked_at = now
+
+    def touch(self, now: datetime, *, resolution: timedelta = timedelta(0)) -> bool:
+        """Record a use. False, changing nothing, for a revoked token or when the last recorded
+        use is less than ``resolution`` ago (recording every use would be a write per call)."""
+        if not self.is_active:
+            return False
+        if self.last_used_at is not None and now - self.last_used_at < resolution:
+            return False
+        self.last_used_at = now
+        return True

@@ -55,7 +55,10 @@ class UserStore(Protocol):
 
     async def by_email(self, email: str) -> User | None: ...
 
-    async def save(self, user: User) -> None: ...
+    async def save(self, user: User) -> None:
+        """Persist changes. A deactivated account is final: saving onto one (from a stale read)
+        changes nothing and raises ``UserNotFound``."""
+        ...
 
     async def lock(self, user_id: UUID) -> None:
         """Serialise changes to one user's credentials until the unit of work ends."""
@@ -82,7 +85,8 @@ class CredentialStore(Protocol):
     async def default_for_user(self, user_id: UUID) -> LlmCredential | None: ...
 
     async def save(self, credential: LlmCredential) -> None:
-        """Persist changes; raises the same invariant errors as ``add``."""
+        """Persist changes; raises the same invariant errors as ``add``. A revoked credential is
+        final: saving onto one (from a stale read) changes nothing, raises ``CredentialRevoked``."""
         ...
 
 
@@ -95,10 +99,15 @@ class DataKeyStore(Protocol):
         """The user's one data key that is not destroyed, if any."""
         ...
 
-    async def save(self, key: DataKey) -> None: ...
+    async def save(self, key: DataKey) -> None:
+        """Persist changes. A destroyed key is final: saving onto one (from a stale read) changes
+        nothing and raises ``DataKeyDestroyed``."""
+        ...
 
-    async def live_not_wrapped_by(self, kek_id: str, limit: int) -> list[DataKey]:
-        """A batch of live data keys wrapped by another master key (for rewrapping)."""
+    async def live_not_wrapped_by(
+        self, kek_id: str, limit: int, *, after: UUID | None = None
+    ) -> list[DataKey]:
+        """A page of live data keys wrapped by another master key, by id, after ``after``."""
         ...
 
     async def count_by_kek(self) -> dict[str, int]:
@@ -147,7 +156,15 @@ class GatewayTokenStore(Protocol):
         """Newest first, revoked ones included."""
         ...
 
-    async def save(self, token: GatewayToken) -> None: ...
+    async def save(self, token: GatewayToken) -> None:
+        """Persist changes. A revoked token is final: saving onto one (from a stale read)
+        changes nothing and raises ``GatewayTokenNotFound``."""
+        ...
+
+    async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
+        """Record a use (``last_used_at`` never moves back) of a token that is still live, in
+        one conditional write. False, changing nothing, when it is revoked or not this user's."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from domain.errors import DataKeyDestroyed
+
 
 @dataclass(frozen=True, slots=True)
 class WrappedKey:
@@ -17,7 +19,12 @@ class WrappedKey:
 
 @dataclass(slots=True)
 class DataKey:
-    """The stored row of a user's data key. Only ever holds the wrapped form."""
+    """The stored row of a user's data key. Only ever holds the wrapped form.
+
+    - destroying it is final (crypto-shredding): a destroyed key is never rewrapped, never seals
+      again and never comes back;
+    - every seal under it is counted (SECURITY-TESTS A18).
+    """
 
     id: UUID
     user_id: UUID
@@ -29,6 +36,26 @@ class DataKey:
     @property
     def is_live(self) -> bool:
         return self.destroyed_at is None
+
+    def ensure_live(self) -> None:
+        if not self.is_live:
+            raise DataKeyDestroyed()
+
+    def destroy(self, now: datetime) -> bool:
+        """Crypto-shred. False when it already was destroyed (destroying is idempotent)."""
+        if not self.is_live:
+            return False
+        self.destroyed_at = now
+        return True
+
+    def rewrap(self, wrapped: WrappedKey) -> None:
+        """The same data key under another master key (master key rotation)."""
+        self.ensure_live()
+        self.wrapped = wrapped
+
+    def count_seal(self) -> None:
+        self.ensure_live()
+        self.seal_count += 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,3 +14,10 @@ class User:
     password_hash: str
     created_at: datetime
     is_active: bool = True
+
+    def deactivate(self) -> bool:
+        """Close the account for good: nothing makes it active again. False when it already was."""
+        if not self.is_active:
+            return False
+        self.is_active = False
+        return True

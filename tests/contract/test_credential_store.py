@@ -10,7 +10,12 @@ import pytest
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from domain.credential import LlmCredential
-from domain.errors import DuplicateActiveCredential, DuplicateDefaultCredential
+from domain.errors import (
+    CredentialRevoked,
+    DuplicateActiveCredential,
+    DuplicateDefaultCredential,
+    StoreUnavailable,
+)
 from domain.ports import UnitOfWorkFactory
 from domain.provider import Provider
 from tests.contract.builders import at, committed_user, credential
@@ -296,3 +301,69 @@ async def test_of_two_concurrent_adds_for_one_provider_exactly_one_commits(
     assert losers[0].existing_id == winners[0].id
     async with uow_factory() as uow:
         assert await uow.credentials.list_for_user(owner.id) == winners
+
+
+async def _revoked_behind_a_stale_copy(
+    uow_factory: UnitOfWorkFactory,
+) -> tuple[LlmCredential, LlmCredential]:
+    """A credential read (the stale copy), then revoked and committed by another unit of work."""
+    owner = await committed_user(uow_factory)
+    item = credential(owner.id, is_default=True)
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        await uow.commit()
+    async with uow_factory() as uow:
+        stale = await uow.credentials.get(owner.id, item.id)
+    assert stale is not None
+    async with uow_factory() as uow:
+        revoked = await uow.credentials.get(owner.id, item.id)
+        assert revoked is not None
+        revoked.revoke(at(1))
+        await uow.credentials.save(revoked)
+        await uow.commit()
+    return stale, revoked
+
+
+async def test_a_stale_save_never_resurrects_a_revoked_credential(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    stale, revoked = await _revoked_behind_a_stale_copy(uow_factory)
+    stale.mark_validated(at(2))
+    async with uow_factory() as uow:
+        with pytest.raises(CredentialRevoked):
+            await uow.credentials.save(stale)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        stored = await uow.credentials.get(stale.user_id, stale.id)
+    assert stored is not None
+    assert stored == revoked
+    assert stored.encrypted_api_key is None
+
+
+# SQLite transactions read one snapshot: a write from a transaction whose snapshot is older than
+# another's commit fails there (StoreUnavailable) before any check of the store's.
+async def test_a_revoke_committed_after_the_read_wins_over_the_save(
+    uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest
+) -> None:
+    sqlite = request.node.callspec.params["uow_factory"] == "sqlite"
+    expected: type[Exception] = StoreUnavailable if sqlite else CredentialRevoked
+    owner = await committed_user(uow_factory)
+    item = credential(owner.id)
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        await uow.commit()
+
+    async with uow_factory() as late:
+        stale = await late.credentials.get(owner.id, item.id)
+        assert stale is not None
+        async with uow_factory() as other:
+            item.revoke(at(1))
+            await other.credentials.save(item)
+            await other.commit()
+        stale.rotate_key(b"\x01resealed", str(uuid4()), "9999", at(2))
+        with pytest.raises(expected):
+            await late.credentials.save(stale)
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.get(owner.id, item.id) == item

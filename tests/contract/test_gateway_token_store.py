@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation
+from domain.errors import GatewayTokenNotFound
 from domain.ports import UnitOfWorkFactory
 from tests.contract.builders import at, committed_user, gateway_token
 
@@ -85,3 +86,57 @@ async def test_a_token_needs_an_existing_user(uow_factory: UnitOfWorkFactory) ->
     async with uow_factory() as uow:
         with pytest.raises(ConstraintViolation):
             await uow.gateway_tokens.add(gateway_token(uuid4()))
+
+
+async def test_a_stale_save_never_resurrects_a_revoked_token(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    token = gateway_token(owner.id)
+    async with uow_factory() as uow:
+        await uow.gateway_tokens.add(token)
+        await uow.commit()
+    async with uow_factory() as uow:
+        stale = await uow.gateway_tokens.get(owner.id, token.id)
+    assert stale is not None
+    async with uow_factory() as uow:
+        token.revoke(at(1))
+        await uow.gateway_tokens.save(token)
+        await uow.commit()
+
+    stale.last_used_at = at(2)
+    async with uow_factory() as uow:
+        with pytest.raises(GatewayTokenNotFound):
+            await uow.gateway_tokens.save(stale)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.gateway_tokens.by_digest(token.digest) == token
+
+
+async def test_touch_records_a_use_of_a_live_token_and_never_of_a_revoked_one(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    stranger = await committed_user(uow_factory)
+    live, revoked = gateway_token(owner.id), gateway_token(owner.id)
+    revoked.revoke(at(1))
+    async with uow_factory() as uow:
+        await uow.gateway_tokens.add(live)
+        await uow.gateway_tokens.add(revoked)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.gateway_tokens.touch(owner.id, live.id, at(5))
+        assert not await uow.gateway_tokens.touch(owner.id, revoked.id, at(5))
+        assert not await uow.gateway_tokens.touch(stranger.id, live.id, at(6))
+        assert not await uow.gateway_tokens.touch(owner.id, uuid4(), at(6))
+        assert await uow.gateway_tokens.touch(owner.id, live.id, at(4))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        touched = await uow.gateway_tokens.get(owner.id, live.id)
+        untouched = await uow.gateway_tokens.get(owner.id, revoked.id)
+    assert touched is not None
+    assert touched.last_used_at == at(5), "a use recorded late never moves it back"
+    assert untouched == revoked

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from domain.credential import LlmCredential
-from domain.errors import EmailTaken
+from domain.errors import EmailTaken, UserNotFound
 from domain.ports import UnitOfWorkFactory
 from tests.contract.builders import at, committed_user, credential, user
 from tests.contract.conftest import BACKENDS
@@ -171,3 +171,25 @@ async def test_a_row_read_before_waiting_for_the_lock_is_read_afresh_after_it(
         after = await late.credentials.get(owner.id, item.id)
     assert after is not None
     assert after.model_name == "gpt-4.1"
+
+
+async def test_a_stale_save_never_reactivates_a_deactivated_user(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    existing = await committed_user(uow_factory)
+    async with uow_factory() as uow:
+        stale = await uow.users.get(existing.id)
+    assert stale is not None
+    async with uow_factory() as uow:
+        assert existing.deactivate()
+        await uow.users.save(existing)
+        await uow.commit()
+
+    stale.password_hash = "rehashed-after-login"
+    async with uow_factory() as uow:
+        with pytest.raises(UserNotFound):
+            await uow.users.save(stale)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.users.get(existing.id) == existing

@@ -45,6 +45,10 @@ class Table(Generic[T]):
     def pending(self) -> Iterator[T]:
         yield from self._pending.values()
 
+    def committed(self, key: UUID) -> T | None:
+        """The row as other units of work see it now (uncopied: do not mutate it)."""
+        return self._committed.get(key)
+
     def put(self, key: UUID, row: T) -> None:
         self._ensure_open()
         self._pending[key] = _stored(row)

@@ -8,7 +8,7 @@ from uuid import UUID
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
 from domain.credential import LlmCredential
-from domain.errors import DuplicateActiveCredential, DuplicateDefaultCredential
+from domain.errors import CredentialRevoked, DuplicateActiveCredential, DuplicateDefaultCredential
 from domain.provider import Provider
 from domain.user import User
 
@@ -54,11 +54,18 @@ class MemoryCredentialStore:
         current = self._credentials.get(credential.id)
         if current is None or current.user_id != credential.user_id:
             raise MissingRow("user_llm_credentials")
+        if not current.is_active:
+            raise CredentialRevoked()
         self._check(credential)
         self._credentials.put(credential.id, credential)
 
     def verify(self) -> None:
         for credential in self._credentials.pending():
+            # Revoked by another unit of work since this one saved it: the revoke stands (on
+            # PostgreSQL the revoke would have waited for this write instead).
+            committed = self._credentials.committed(credential.id)
+            if committed is not None and not committed.is_active and committed != credential:
+                raise CredentialRevoked()
             self._check(credential)
 
     def _first(self, match: Callable[[LlmCredential], bool]) -> LlmCredential | None:

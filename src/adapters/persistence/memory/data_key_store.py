@@ -7,6 +7,7 @@ from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
+from domain.errors import DataKeyDestroyed
 from domain.sealing import DataKey
 from domain.user import User
 
@@ -36,12 +37,20 @@ class MemoryDataKeyStore:
         current = self._keys.get(key.id)
         if current is None or current.user_id != key.user_id:
             raise MissingRow("user_data_keys")
+        if not current.is_live:
+            raise DataKeyDestroyed()
         self._check(key)
         self._keys.put(key.id, key)
 
-    async def live_not_wrapped_by(self, kek_id: str, limit: int) -> list[DataKey]:
-        rows = [k for k in self._keys.rows() if k.is_live and k.wrapped.kek_id != kek_id]
-        rows.sort(key=lambda k: (k.created_at, k.id))
+    async def live_not_wrapped_by(
+        self, kek_id: str, limit: int, *, after: UUID | None = None
+    ) -> list[DataKey]:
+        rows = [
+            k
+            for k in self._keys.rows()
+            if k.is_live and k.wrapped.kek_id != kek_id and (after is None or k.id > after)
+        ]
+        rows.sort(key=lambda k: k.id)
         return copies(rows[: max(limit, 0)])
 
     async def count_by_kek(self) -> dict[str, int]:
@@ -49,6 +58,9 @@ class MemoryDataKeyStore:
 
     def verify(self) -> None:
         for key in self._keys.pending():
+            committed = self._keys.committed(key.id)
+            if committed is not None and not committed.is_live and committed != key:
+                raise DataKeyDestroyed()
             self._check(key)
 
     def _check(self, new: DataKey) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
+from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
 from domain.user import User
 
@@ -40,11 +42,25 @@ class MemoryGatewayTokenStore:
         current = self._tokens.get(token.id)
         if current is None or current.user_id != token.user_id:
             raise MissingRow("gateway_tokens")
+        if not current.is_active:
+            raise GatewayTokenNotFound()
         self._check(token)
         self._tokens.put(token.id, token)
 
+    async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
+        current = self._tokens.get(token_id)
+        if current is None or current.user_id != user_id or not current.is_active:
+            return False
+        if current.last_used_at is None or current.last_used_at < used_at:
+            current.last_used_at = used_at
+            self._tokens.put(token_id, current)
+        return True
+
     def verify(self) -> None:
         for token in self._tokens.pending():
+            committed = self._tokens.committed(token.id)
+            if committed is not None and not committed.is_active and committed != token:
+                raise GatewayTokenNotFound()
             self._check(token)
 
     def _check(self, new: GatewayToken) -> None:

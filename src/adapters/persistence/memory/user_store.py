@@ -7,7 +7,7 @@ from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table
-from domain.errors import EmailTaken
+from domain.errors import EmailTaken, UserNotFound
 from domain.user import User
 
 
@@ -31,8 +31,11 @@ class MemoryUserStore:
         return None if found is None else self._users.get(found.id)
 
     async def save(self, user: User) -> None:
-        if user.id not in self._users:
+        current = self._users.get(user.id)
+        if current is None:
             raise MissingRow("users")
+        if not current.is_active:
+            raise UserNotFound()
         self._check(user)
         self._users.put(user.id, user)
 
@@ -52,6 +55,9 @@ class MemoryUserStore:
     def verify(self) -> None:
         """Re-check pending rows against rows other units of work committed meanwhile."""
         for user in self._users.pending():
+            committed = self._users.committed(user.id)
+            if committed is not None and not committed.is_active and committed != user:
+                raise UserNotFound()
             self._check(user)
 
     def _check(self, user: User) -> None:

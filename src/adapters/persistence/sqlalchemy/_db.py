@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import CursorResult, Executable, Result, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy._errors import translate
@@ -29,6 +29,11 @@ class Db:
     ) -> Result[*tuple[Any, ...]]:
         return await self._execute(statement, params, {})
 
+    async def rowcount(self, statement: Update) -> int:
+        """Run an UPDATE; the number of rows its WHERE matched."""
+        result = await self._execute(statement, None, {"synchronize_session": False})
+        return int(cast("CursorResult[Any]", result).rowcount)
+
     async def scalar(self, statement: Executable) -> Any:
         return (await self._execute(statement, None, _FRESH)).scalar()
 
@@ -43,9 +48,13 @@ class Db:
         except Exception as error:
             raise _translated(error) from None
 
-    async def get(self, row_type: type[T], key: Any) -> T | None:
+    async def get(self, row_type: type[T], key: Any, *, for_update: bool = False) -> T | None:
+        """``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite has one
+        writer at a time, and a transaction whose snapshot is stale cannot write at all)."""
         try:
-            return await self.session.get(row_type, key, populate_existing=True)
+            return await self.session.get(
+                row_type, key, populate_existing=True, with_for_update=for_update or None
+            )
         except Exception as error:
             raise _translated(error) from None
 

@@ -13,7 +13,7 @@ from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UQ_ONE_ACTIVE_PER_PROVIDER, CredentialRow
 from domain.credential import LlmCredential
-from domain.errors import DuplicateActiveCredential, DuplicateDefaultCredential
+from domain.errors import CredentialRevoked, DuplicateActiveCredential, DuplicateDefaultCredential
 from domain.provider import Provider
 
 
@@ -65,9 +65,12 @@ class SqlAlchemyCredentialStore:
         )
 
     async def save(self, credential: LlmCredential) -> None:
-        row = await self._db.get(CredentialRow, credential.id)
+        # Locked, then checked: a revoke committed since the caller read its copy wins.
+        row = await self._db.get(CredentialRow, credential.id, for_update=True)
         if row is None or row.user_id != credential.user_id:
             raise MissingRow("user_llm_credentials")
+        if not row.is_active:
+            raise CredentialRevoked()
         try:
             async with self._db.savepoint():
                 _apply(row, credential)

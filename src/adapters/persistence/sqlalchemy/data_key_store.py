@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import DataKeyRow
+from domain.errors import DataKeyDestroyed
 from domain.sealing import DataKey, WrappedKey
 
 
@@ -38,18 +39,25 @@ class SqlAlchemyDataKeyStore:
         return None if row is None else _entity(row)
 
     async def save(self, key: DataKey) -> None:
-        row = await self._db.get(DataKeyRow, key.id)
+        # Locked, then checked: a destroy committed since the caller read its copy wins.
+        row = await self._db.get(DataKeyRow, key.id, for_update=True)
         if row is None or row.user_id != key.user_id:
             raise MissingRow("user_data_keys")
+        if row.destroyed_at is not None:
+            raise DataKeyDestroyed()
         async with self._db.savepoint():
             _apply(row, key)
 
-    async def live_not_wrapped_by(self, kek_id: str, limit: int) -> list[DataKey]:
+    async def live_not_wrapped_by(
+        self, kek_id: str, limit: int, *, after: UUID | None = None
+    ) -> list[DataKey]:
+        statement = select(DataKeyRow).where(
+            DataKeyRow.destroyed_at.is_(None), DataKeyRow.kek_id != kek_id
+        )
+        if after is not None:
+            statement = statement.where(DataKeyRow.id > after)
         rows: Sequence[DataKeyRow] = await self._db.scalars(
-            select(DataKeyRow)
-            .where(DataKeyRow.destroyed_at.is_(None), DataKeyRow.kek_id != kek_id)
-            .order_by(DataKeyRow.created_at, DataKeyRow.id)
-            .limit(max(limit, 0))
+            statement.order_by(DataKeyRow.id).limit(max(limit, 0))
         )
         return [_entity(row) for row in rows]
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, select, update
 
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import GatewayTokenRow
+from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
 
 
@@ -44,11 +46,28 @@ class SqlAlchemyGatewayTokenStore:
         return [_entity(row) for row in rows]
 
     async def save(self, token: GatewayToken) -> None:
-        row = await self._db.get(GatewayTokenRow, token.id)
+        # Locked, then checked: a revoke committed since the caller read its copy wins.
+        row = await self._db.get(GatewayTokenRow, token.id, for_update=True)
         if row is None or row.user_id != token.user_id:
             raise MissingRow("gateway_tokens")
+        if row.revoked_at is not None:
+            raise GatewayTokenNotFound()
         async with self._db.savepoint():
             _apply(row, token)
+
+    async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
+        last_used = GatewayTokenRow.last_used_at
+        now = literal(used_at, last_used.type)
+        matched = await self._db.rowcount(
+            update(GatewayTokenRow)
+            .where(
+                GatewayTokenRow.id == token_id,
+                GatewayTokenRow.user_id == user_id,
+                GatewayTokenRow.revoked_at.is_(None),
+            )
+            .values(last_used_at=case((last_used > used_at, last_used), else_=now))
+        )
+        return matched == 1
 
 
 def _apply(row: GatewayTokenRow, token: GatewayToken) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UserRow
+from domain.errors import UserNotFound
 from domain.user import User
 
 
@@ -39,9 +40,12 @@ class SqlAlchemyUserStore:
         return None if row is None else _entity(row)
 
     async def save(self, user: User) -> None:
-        row = await self._db.get(UserRow, user.id)
+        # Locked, then checked: a deactivation committed since the caller read its copy wins.
+        row = await self._db.get(UserRow, user.id, for_update=True)
         if row is None:
             raise MissingRow("users")
+        if not row.is_active:
+            raise UserNotFound()
         async with self._db.savepoint():
             row.email = user.email
             row.password_hash = user.password_hash
