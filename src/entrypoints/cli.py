@@ -199,6 +199,13 @@ def _keys_rewrap(args: argparse.Namespace, settings: Settings) -> int:
             f"rewrapped {report.rewrapped} data keys in {report.batches} batches; "
             f"{report.remaining} not yet under {c.keyring.primary_key_id}"
         )
+        if report.failed:
+            # Ids only: they name rows to look at, never key material (SECURITY-TESTS B6).
+            failed = ", ".join(str(key_id) for key_id in report.failed)
+            print(
+                f"{len(report.failed)} data keys could not be unwrapped: {failed}", file=sys.stderr
+            )
+            return 1
         return 0 if report.remaining == 0 or args.max_batches else 1
 
     return _run(settings, work)

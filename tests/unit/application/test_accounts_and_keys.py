@@ -10,6 +10,7 @@ from litestar.stores.memory import MemoryStore
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.auth.jwt_issuer import JwtTokenIssuer
 from adapters.auth.login_throttle import StoreLoginThrottle
+from adapters.persistence.memory import MemoryDataKeyStore
 from application.authenticate_user import AuthenticateUser
 from domain.errors import (
     DataKeyDestroyed,
@@ -23,8 +24,10 @@ from domain.errors import (
     WeakPassword,
 )
 from domain.provider import Provider
+from domain.sealing import DataKey, WrappedKey
 from tests.builders import JWT_SECRET, World, key_line, make_settings, memory_world
 from tests.unit.application.conftest import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY
+from tests.unit.application.interleave import interleave
 
 K1 = key_line("k1")
 K2 = key_line("k2")
@@ -210,6 +213,99 @@ async def test_an_interrupted_rewrap_completes_when_run_again() -> None:
     assert again.rewrapped == 0, "idempotent: nothing left to move"
     only_new = memory_world(make_settings(keys=K2), db=old.db, providers=old.providers)
     assert await _all_credentials_open(only_new) == 10, "k1 can be retired after the rewrap"
+
+
+async def _rotation_worlds(count: int) -> tuple[World, list[UUID]]:
+    """``count`` users with two keys each under k1, and a world whose primary is now k2."""
+    old = memory_world(make_settings(keys=K1))
+    _providers_accepting_everything(old)
+    users = await _users_with_keys(old, count)
+    new = memory_world(make_settings(keys=f"{K2},{K1}"), db=old.db, providers=old.providers)
+    return new, users
+
+
+def _key_of(world: World, user_id: UUID) -> DataKey:
+    return next(k for k in world.db.data_keys.values() if k.user_id == user_id)
+
+
+async def test_a_rewrap_racing_an_account_deletion_never_brings_its_data_key_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SECURITY-TESTS B8/B11: the deletion commits after the rewrap picked its batch."""
+    world, (doomed, kept) = await _rotation_worlds(2)
+    race = interleave(
+        monkeypatch,
+        MemoryDataKeyStore,
+        "live_not_wrapped_by",
+        lambda: world.container.delete_account.execute(doomed),
+    )
+
+    report = await world.container.rewrap_data_keys.execute()
+
+    await race.outcome()
+    assert not _key_of(world, doomed).is_live, "a shredded key stays shredded"
+    assert _key_of(world, doomed).wrapped.kek_id == "k1"
+    assert _key_of(world, kept).wrapped.kek_id == "k2"
+    assert (report.rewrapped, report.remaining, report.failed) == (1, 0, ())
+    assert await world.container.keyring_census.execute() == {"k2": 1}
+
+
+async def test_a_seal_committed_after_the_rewrap_picked_its_batch_is_still_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SECURITY-TESTS B8/A18: neither the rewrap nor the seal count is lost."""
+    world, (user,) = await _rotation_worlds(1)
+    race = interleave(
+        monkeypatch,
+        MemoryDataKeyStore,
+        "live_not_wrapped_by",
+        lambda: world.container.add_credential.execute(user, provider="google", api_key=GOOGLE_KEY),
+    )
+
+    await world.container.rewrap_data_keys.execute()
+
+    await race.outcome()
+    key = _key_of(world, user)
+    assert (key.wrapped.kek_id, key.seal_count) == ("k2", 3)
+    assert await _all_credentials_open(world) == 3
+
+
+async def test_a_rewrap_while_a_seal_is_under_way_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other order: the seal read the data key, then the rewrap runs before it writes."""
+    world, (user,) = await _rotation_worlds(1)
+    race = interleave(
+        monkeypatch,
+        MemoryDataKeyStore,
+        "live_for_user",
+        lambda: world.container.rewrap_data_keys.execute(),
+    )
+
+    await world.container.add_credential.execute(user, provider="google", api_key=GOOGLE_KEY)
+
+    report = await race.outcome()
+    assert report.rewrapped == 1
+    key = _key_of(world, user)
+    assert (key.wrapped.kek_id, key.seal_count) == ("k2", 3)
+    assert await world.container.keyring_census.execute() == {"k2": 1}
+
+
+async def test_keys_that_cannot_be_unwrapped_are_reported_and_the_rewrap_goes_on() -> None:
+    """SECURITY-TESTS B6/B7: one bad row neither stops the run nor pins every later run on it."""
+    world, users = await _rotation_worlds(5)
+    corrupt, orphaned = _key_of(world, users[1]), _key_of(world, users[3])
+    corrupt.wrapped = WrappedKey("k1", bytes(len(corrupt.wrapped.ciphertext)))
+    orphaned.wrapped = WrappedKey("k0", orphaned.wrapped.ciphertext)
+    bad = tuple(sorted([corrupt.id, orphaned.id]))
+
+    report = await world.container.rewrap_data_keys.execute(batch_size=1)
+
+    assert (report.rewrapped, report.remaining) == (3, 2)
+    assert report.failed == bad
+    assert await world.container.keyring_census.execute() == {"k2": 3, "k1": 1, "k0": 1}
+    again = await world.container.rewrap_data_keys.execute(batch_size=1)
+    assert (again.rewrapped, again.remaining, again.failed) == (0, 2, bad)
 
 
 async def test_dropping_a_master_key_that_still_wraps_data_keys_is_refused() -> None:
