@@ -78,3 +78,17 @@ def pg_database() -> Iterator[Callable[[], str]]:
 def pg_url(pg_database: Callable[[], str]) -> str:
     """The URL of an empty PostgreSQL database for this session (migrate it yourself)."""
     return pg_database()
+
+
+# --- slow tests: in CI always; locally only when asked for ------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.slow`` tests run in CI (CI is set) or with ``-m slow``; a local
+    ``make test`` skips them and says so."""
+    if os.environ.get("CI") or config.getoption("markexpr", ""):
+        return
+    skip = pytest.mark.skip(reason="slow: runs in CI, or locally with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
