@@ -6,7 +6,7 @@ from uuid import UUID
 
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
-from domain.errors import CredentialRevoked, DataKeyDestroyed
+from domain.errors import CredentialRevoked, DataKeyDestroyed, DecryptionFailed
 from domain.ports import Cipher, Clock, IdGenerator, KeyWrapper, UnitOfWork
 from domain.provider import Provider
 from domain.sealing import DataKey, SealContext
@@ -17,6 +17,7 @@ class CredentialSealer:
 
     - a user's data key is created with their first credential, stored only wrapped;
     - plaintext keys are opened only when they are about to be sent to their provider;
+    - a credential naming no data key (not a data key id) cannot be opened: ``DecryptionFailed``;
     - the caller holds the user lock when sealing, so two first credentials share one data key.
     """
 
@@ -47,7 +48,13 @@ class CredentialSealer:
     async def open(self, uow: UnitOfWork, credential: LlmCredential) -> ApiKey:
         if not credential.is_active or credential.encrypted_api_key is None:
             raise CredentialRevoked()
-        data_key = await uow.data_keys.get(credential.user_id, UUID(credential.encryption_key_id))
+        try:
+            data_key_id = UUID(credential.encryption_key_id)
+        except ValueError:
+            # Not a data key id (the column's server default 'default', from the original
+            # design): nothing can open this row. A key that cannot be opened, not a crash.
+            raise DecryptionFailed() from None
+        data_key = await uow.data_keys.get(credential.user_id, data_key_id)
         if data_key is None or not data_key.is_live:
             raise DataKeyDestroyed()
         dek = await self._wrapper.unwrap(data_key.wrapped, credential.user_id)

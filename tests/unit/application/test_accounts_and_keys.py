@@ -14,6 +14,7 @@ from adapters.persistence.memory import MemoryDataKeyStore
 from application.authenticate_user import AuthenticateUser
 from domain.errors import (
     DataKeyDestroyed,
+    DecryptionFailed,
     EmailTaken,
     InvalidEmail,
     InvalidLogin,
@@ -138,6 +139,22 @@ async def test_deleting_an_account_crypto_shreds_its_keys(world: World, user_id:
     async with world.container.uow() as uow:
         with pytest.raises(DataKeyDestroyed):
             await world.container.sealer.open(uow, row)
+
+
+@pytest.mark.parametrize("key_id", ["default", "", "not-a-uuid"])
+async def test_a_credential_naming_no_data_key_fails_to_open_cleanly(
+    world: World, user_id: UUID, key_id: str
+) -> None:
+    """Rows written outside BYOM get the column's server default 'default' (the original
+    design's): that is a key that cannot be opened (503), not a crash (500)."""
+    c = await world.container.add_credential.execute(user_id, provider="openai", api_key=OPENAI_KEY)
+    row = world.db.credentials[c.id]
+    row.encryption_key_id = key_id
+    async with world.container.uow() as uow:
+        with pytest.raises(DecryptionFailed):
+            await world.container.sealer.open(uow, row)
+    with pytest.raises(DecryptionFailed):
+        await world.container.resolve_llm.execute(user_id)
 
 
 # --- master key rotation -----------------------------------------------------------------------
