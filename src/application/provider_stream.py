@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, NoReturn, Self, TypeVar
 
-from domain.errors import DomainError, ProviderError
+from domain.errors import DomainError, ProviderError, ProviderProtocolError
 from domain.llm import CompletionChunk, Usage
 
 R = TypeVar("R")
+
+# Characters of reply text kept from one stream; the adapters also stop reading at 8 MiB.
+MAX_REPLY_CHARS = 8 * 1024 * 1024
 
 # Work of streams whose consumer went away: referenced until done (asyncio holds tasks weakly).
 _FINISHING: set[asyncio.Task[Any]] = set()
@@ -32,14 +35,22 @@ class ProviderStream(Generic[R]):
       waits for the provider's first chunk: a failure before any byte is raised there,
       translated, and nothing is kept;
     - iterating yields the chunks; a failure mid-stream is translated, kept in ``error`` and
-      raised;
+      raised; so is a reply longer than ``max_chars`` (the chunk that would pass it is not
+      yielded, the provider's stream is closed and the reply ends incomplete);
     - ``finish()`` keeps the outcome once: the text and the usage when the provider finished,
       else what arrived and no usage (the consumer stopped early or was cancelled, the provider
       dropped). It runs in a task of its own, so a consumer cancelled meanwhile cannot lose it;
       leaving ``async with`` calls it."""
 
-    def __init__(self, open_: Callable[[], Awaitable[OpenedStream[R]]]) -> None:
+    def __init__(
+        self,
+        open_: Callable[[], Awaitable[OpenedStream[R]]],
+        *,
+        max_chars: int = MAX_REPLY_CHARS,
+    ) -> None:
         self._open = open_
+        self._max_chars = max_chars
+        self._chars = 0
         self._opened: OpenedStream[R] | None = None
         self._started = False
         self._first: CompletionChunk | None = None
@@ -67,6 +78,11 @@ class ProviderStream(Generic[R]):
         except ProviderError as exc:
             await _close(opened.chunks)
             raise await opened.translate(exc) from exc
+        except BaseException:
+            # UnsafeBaseUrl, InvalidModelName, cancellation: nothing to keep, but the provider's
+            # stream (and its connection) must not be left open.
+            await _close(opened.chunks)
+            raise
         self._opened = opened
 
     def __aiter__(self) -> Self:
@@ -76,6 +92,9 @@ class ProviderStream(Generic[R]):
         await self.start()
         chunk = await self._next_chunk()
         if chunk.delta:
+            if self._chars + len(chunk.delta) > self._max_chars:
+                await self._too_long()
+            self._chars += len(chunk.delta)
             self._parts.append(chunk.delta)
         if chunk.usage is not None:
             self._usage = chunk.usage
@@ -99,6 +118,18 @@ class ProviderStream(Generic[R]):
             self._exhausted = True
             self.error = await opened.translate(exc)
             raise self.error from exc
+
+    async def _too_long(self) -> NoReturn:
+        opened = self._opened
+        assert opened is not None  # noqa: S101 - a chunk arrived, so the call was opened
+        self._exhausted = True
+        await _close(opened.chunks)
+        # Which provider sent it is not known here; the translator keeps the message.
+        cut = ProviderProtocolError(
+            "", f"the reply was longer than {self._max_chars} characters; it was cut short"
+        )
+        self.error = await opened.translate(cut)
+        raise self.error
 
     async def finish(self) -> R | None:
         """What ``keep`` returned; None when the provider was never reached."""
@@ -133,9 +164,11 @@ class ProviderStream(Generic[R]):
 
 
 async def _close(chunks: AsyncIterator[CompletionChunk]) -> None:
-    if isinstance(chunks, AsyncGenerator):
-        try:
-            await chunks.aclose()
-        except RuntimeError:
-            # Still running in a task that was cancelled: it is finishing on its own.
-            return
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is None:
+        return
+    try:
+        await aclose()
+    except RuntimeError:
+        # Still running in a task that was cancelled: it is finishing on its own.
+        return

@@ -31,10 +31,22 @@ class CompletionRequest:
     stop: tuple[str, ...] = ()
 
 
+# Token counts are stored in int4 columns.
+MAX_TOKEN_COUNT = 2**31 - 1
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens of one call as the provider reported them, clamped to 0..``MAX_TOKEN_COUNT``: a
+    (user's own compatible) server could report negative counts to lower its cost, or counts
+    no column can hold to fail the call after it was paid for."""
+
     input_tokens: int = 0
     output_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input_tokens", _clamp(self.input_tokens))
+        object.__setattr__(self, "output_tokens", _clamp(self.output_tokens))
 
     @property
     def total_tokens(self) -> int:
@@ -44,6 +56,10 @@ class Usage:
         return Usage(
             self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens
         )
+
+
+def _clamp(tokens: int) -> int:
+    return min(max(tokens, 0), MAX_TOKEN_COUNT)
 
 
 class FinishReason(StrEnum):

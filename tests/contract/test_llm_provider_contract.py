@@ -19,6 +19,7 @@ import pytest
 
 from adapters.llm import (
     AnthropicProvider,
+    BodyLimits,
     GeminiProvider,
     OpenAiCompatibleProvider,
     OpenAiProvider,
@@ -86,6 +87,21 @@ class DroppedStream(httpx.AsyncByteStream):
         raise httpx.RemoteProtocolError(
             "peer closed connection without sending complete message body"
         )
+
+
+class EndlessStream(httpx.AsyncByteStream):
+    """Repeats one event, as a hostile server would forever (stopped at ``give_up`` bytes so a
+    reader without a limit fails the test instead of hanging it)."""
+
+    def __init__(self, event: bytes, give_up: int) -> None:
+        self.event = event
+        self.give_up = give_up
+        self.sent = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while self.sent < self.give_up:
+            self.sent += len(self.event)
+            yield self.event
 
 
 def reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
@@ -360,6 +376,7 @@ class Case:
     quota_exhausted: Handler
     server_errors: tuple[int, ...]
     server_error: Callable[[int], Handler]
+    delta_event: Callable[[str], str]
 
 
 async def _public_resolver(host: str, port: int) -> list[str]:
@@ -405,6 +422,7 @@ def _openai_like() -> dict[str, Any]:
         "server_error": lambda status: reply(
             status, openai_error("The server had an error", "server_error", None)
         ),
+        "delta_event": lambda text: _openai_chunk({"content": text}),
     }
 
 
@@ -463,6 +481,14 @@ CASES = [
         server_error=lambda status: reply(
             status,
             anthropic_error("overloaded_error" if status == 529 else "api_error", "Overloaded"),
+        ),
+        delta_event=lambda text: _anthropic_event(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": text},
+            },
         ),
     ),
     Case(
@@ -534,6 +560,7 @@ CASES = [
                 "The model is overloaded. Please try again later.",
             ),
         ),
+        delta_event=_gemini_piece,
     ),
 ]
 
@@ -826,6 +853,56 @@ async def test_an_oversized_body_is_refused(harness: Callable[..., Harness], cas
     h = harness(reply(200, b'{"data": [' + b" " * (9 * 1024 * 1024) + b"]}"))
     with pytest.raises(ProviderProtocolError):
         await h.list_models()
+
+
+async def test_an_endless_stream_is_cut_at_the_stream_limit_after_what_arrived(
+    harness: Callable[..., Harness], case: Case
+) -> None:
+    """SECURITY-TESTS F14: a (user's own) server streaming without end costs at most 8 MiB."""
+    limit = BodyLimits().max_stream_bytes
+    endless = EndlessStream(sse([case.delta_event("x" * 65_536)]), give_up=4 * limit)
+    h = harness(
+        lambda request: httpx.Response(
+            200, stream=endless, headers={"content-type": "text/event-stream"}, request=request
+        )
+    )
+    received: list[CompletionChunk] = []
+    with pytest.raises(ProviderProtocolError, match="size limit"):
+        await h.stream(into=received)
+    assert received
+    assert not any(c.is_final for c in received)
+    assert sum(len(c.delta) for c in received) <= limit
+    assert endless.sent <= limit + len(endless.event)  # stopped reading at the limit
+    assert len(h.api.requests) == 1
+
+
+async def test_a_stream_of_only_comments_is_cut_at_the_stream_limit(
+    harness: Callable[..., Harness], case: Case
+) -> None:
+    limit = BodyLimits().max_stream_bytes
+    endless = EndlessStream(b": keep-alive" + b" " * 4096 + b"\n\n", give_up=4 * limit)
+    h = harness(
+        lambda request: httpx.Response(
+            200, stream=endless, headers={"content-type": "text/event-stream"}, request=request
+        )
+    )
+    with pytest.raises(ProviderProtocolError, match="size limit"):
+        await h.stream()
+    assert endless.sent <= limit + len(endless.event)
+
+
+async def test_a_compatible_servers_usage_numbers_are_clamped() -> None:
+    """Negative counts would lower the recorded cost; counts past int4 fail the insert."""
+    case = CASE["openai_compatible"]
+    hostile = {"prompt_tokens": -1_000_000, "completion_tokens": 2**40, "total_tokens": 1}
+    body = json.loads(json.dumps(OPENAI_COMPLETION))
+    body["usage"] = hostile
+    last = json.loads(OPENAI_STREAM_EVENTS[-2].removeprefix("data: "))
+    last["usage"] = hostile
+    events = [*OPENAI_STREAM_EVENTS[:-2], "data: " + json.dumps(last), "data: [DONE]"]
+    h = make_harness(case, reply(200, body), sse_reply(sse(events)))
+    assert (await h.complete()).usage == Usage(0, 2**31 - 1)
+    assert (await h.stream())[-1].usage == Usage(0, 2**31 - 1)
 
 
 async def test_a_redirect_is_not_followed(harness: Callable[..., Harness], case: Case) -> None:

@@ -16,7 +16,7 @@ from tests.llm_local_server import LocalServer, answer, tls_for
 
 from adapters.llm import OpenAiCompatibleProvider, RetryPolicy, SsrfGuard
 from adapters.llm.clients import build_guarded_http_client
-from adapters.llm.ssrf import REFUSED_MESSAGE, system_resolver
+from adapters.llm.ssrf import PLAIN_HTTP_MESSAGE, REFUSED_MESSAGE, system_resolver
 from domain.api_key import ApiKey
 from domain.errors import (
     InvalidBaseUrl,
@@ -94,6 +94,10 @@ async def refused(url: str, *answers: Sequence[str], allow_private: bool = False
         "https://240.0.0.1/",
         "https://255.255.255.255/",
         "https://168.63.129.16/",
+        "https://[fec0::1]/v1",  # site-local (deprecated, RFC 3879): is_global on Python 3.11
+        "https://[3fff::1]/v1",  # documentation (RFC 9637)
+        "https://[2001:db8::1]/v1",  # documentation
+        "https://[5f00::1]/v1",  # SRv6 segment ids (RFC 9602)
     ],
 )
 async def test_non_public_address_literals_are_refused(url: str) -> None:
@@ -135,6 +139,7 @@ async def test_odd_ipv4_spellings_are_refused_without_a_lookup(url: str) -> None
         "https://[2002:a9fe:a9fe::1]/",
         "https://[::ffff:10.0.0.1]/",
         "https://[fe80::1%25eth0]/",
+        "https://[2001:0:a9fe:a9fe::1]/",  # Teredo whose server is the metadata address
     ],
 )
 async def test_ipv4_hidden_in_ipv6_forms_is_unwrapped_and_refused(url: str) -> None:
@@ -148,6 +153,7 @@ async def test_metadata_addresses_stay_refused_when_private_urls_are_allowed() -
         "http://[::ffff:169.254.169.254]/",
         "http://[64:ff9b::a9fe:a9fe]/",
         "http://metadata.google.internal/computeMetadata/v1/",
+        "http://[2001:0:a9fe:a9fe::1]/",
     ):
         await refused(url, allow_private=True)
 
@@ -317,6 +323,53 @@ async def test_plain_http_is_refused_unless_private_urls_are_allowed() -> None:
         await g.check("http://api.example.com/v1")
     allowed, _ = guard(["10.0.0.5"], allow_private=True)
     assert (await allowed.check("http://ollama.internal:11434/v1")).addresses == ("10.0.0.5",)
+
+
+async def test_a_site_local_name_is_refused_in_public_mode_and_allowed_as_private() -> None:
+    await refused("https://llm.example.com/v1", ["fec0::7"])
+    allowed, _ = guard(["fec0::7"], allow_private=True)
+    assert (await allowed.check("http://llm.internal/v1")).addresses == ("fec0::7",)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [[PUBLIC], ["2606:4700::1111"], ["10.0.0.5", PUBLIC], ["fd00::5", "2606:4700::1111"]],
+)
+async def test_plain_http_to_a_public_address_is_refused_even_when_private_urls_are_allowed(
+    answers: list[str],
+) -> None:
+    """The key would cross the internet in clear: http only when every address is private."""
+    g, _ = guard(answers, allow_private=True)
+    with pytest.raises(UnsafeBaseUrl, match="https") as caught:
+        await g.check("http://llm.example.com/v1")
+    assert str(caught.value) == PLAIN_HTTP_MESSAGE
+    assert (await g.check("https://llm.example.com/v1")).addresses == tuple(answers)
+
+
+async def test_plain_http_to_a_public_address_literal_is_refused_in_private_mode() -> None:
+    g, _ = guard(allow_private=True)
+    with pytest.raises(UnsafeBaseUrl, match="https"):
+        await g.check(f"http://{PUBLIC}/v1")
+    for private in ("http://10.0.0.5:8000/v1", "http://127.0.0.1:11434/v1", "http://[fd00::5]/v1"):
+        assert (await g.check(private)).base_url == private
+
+
+@pytest.mark.parametrize(
+    ("scheme", "allow_private"), [("https", False), ("https", True), ("http", True)]
+)
+async def test_port_zero_is_refused_not_read_as_the_default(
+    scheme: str, allow_private: bool
+) -> None:
+    g, resolver = guard(["10.0.0.5"] if allow_private else [PUBLIC], allow_private=allow_private)
+    with pytest.raises(UnsafeBaseUrl, match="port"):
+        await g.check(f"{scheme}://llm.example.com:0/v1")
+    assert resolver.lookups == []
+
+
+async def test_port_zero_is_refused_even_when_the_operator_lists_it() -> None:
+    g = SsrfGuard(resolver=StubResolver([PUBLIC]), allowed_ports=frozenset({0, 443}))
+    with pytest.raises(UnsafeBaseUrl, match="port"):
+        await g.check("https://llm.example.com:0/v1")
 
 
 @pytest.mark.parametrize("allow_private", [False, True])

@@ -1,4 +1,5 @@
-"""Mapping of provider HTTP failures to the domain errors of PROVIDERS.md."""
+"""Mapping of provider HTTP failures to the domain errors of PROVIDERS.md, and the readers of
+provider bodies every adapter shares (error envelopes, finish reasons)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import math
 import re
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import aiohttp
 import httpx
@@ -28,7 +29,11 @@ from domain.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from domain.llm import FinishReason
 from domain.provider import Provider
+
+B = TypeVar("B")
+B_co = TypeVar("B_co", covariant=True)
 
 RETRYABLE_STATUSES: Final = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 _MAX_RETRY_AFTER_REPORTED: Final = 86_400.0
@@ -241,6 +246,33 @@ def decode_error(body: bytes, shape: type[Any]) -> Any | None:
         return msgspec.json.decode(body, type=shape)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
+
+
+class ErrorEnvelope(Protocol[B_co]):
+    """``{"error": {...}}``: the outer shape of every provider's error body."""
+
+    @property
+    def error(self) -> B_co: ...
+
+
+def error_reader(
+    envelope: type[ErrorEnvelope[B]], detail: Callable[[B], ErrorDetail]
+) -> ErrorReader:
+    """An ``ErrorReader`` for one provider's envelope; ``detail`` also serves its stream errors."""
+
+    def read(body: bytes) -> ErrorDetail | None:
+        found = decode_error(body, envelope)
+        return None if found is None else detail(found.error)
+
+    return read
+
+
+def finish_reason(table: Mapping[str, FinishReason], raw: str | None) -> FinishReason:
+    """A provider's finish reason in the domain's terms: none given is a stop, an unknown one
+    (providers add them) is ``OTHER``."""
+    if raw is None:
+        return FinishReason.STOP
+    return table.get(raw, FinishReason.OTHER)
 
 
 def refuse_user_base_url(base_url: str | None, provider: Provider) -> None:

@@ -22,7 +22,7 @@ import httpx
 import msgspec
 
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
-from adapters.llm.sse import SseEvent, SseLimitExceeded, iter_events
+from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
 from domain.api_key import ApiKey
 
 T = TypeVar("T")
@@ -88,9 +88,15 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class BodyLimits:
+    """Bytes read from one response: a JSON body, one streamed line or event, a whole stream.
+
+    A stream past ``max_stream_bytes`` ends like a broken one (``ProviderProtocolError`` after
+    the events that fit): a user's own compatible server could otherwise stream gigabytes."""
+
     max_body_bytes: int = 8 * MiB
     max_event_bytes: int = 1 * MiB
     max_line_bytes: int = 1 * MiB
+    max_stream_bytes: int = 8 * MiB
 
 
 # --- the executor ----------------------------------------------------------------------------
@@ -264,6 +270,7 @@ class ProviderHttp:
             response.aiter_bytes(),
             max_line_bytes=self.limits.max_line_bytes,
             max_event_bytes=self.limits.max_event_bytes,
+            max_stream_bytes=self.limits.max_stream_bytes,
         )
         try:
             while True:
@@ -274,6 +281,8 @@ class ProviderHttp:
                     return
                 except TimeoutError as exc:
                     raise self.errors.from_transport(exc).error from None
+                except SseStreamTooLarge:
+                    raise self.errors.protocol("the stream exceeded the size limit") from None
                 except SseLimitExceeded:
                     raise self.errors.protocol("a streamed event exceeded the size limit") from None
                 except httpx.DecodingError:

@@ -17,7 +17,8 @@ from adapters.llm import anthropic_wire as wire
 from adapters.llm._errors import (
     ErrorDetail,
     ProviderErrorMapper,
-    decode_error,
+    error_reader,
+    finish_reason,
     refuse_user_base_url,
 )
 from adapters.llm._http import (
@@ -70,18 +71,11 @@ _ERROR_STATUS = {
 }
 
 
-def finish_reason(raw: str | None) -> FinishReason:
-    if raw is None:
-        return FinishReason.STOP
-    return _FINISH.get(raw, FinishReason.OTHER)
-
-
-def read_anthropic_error(body: bytes) -> ErrorDetail | None:
-    envelope = decode_error(body, wire.ErrorEnvelope)
-    if envelope is None:
-        return None
-    error: wire.ErrorBody = envelope.error
+def _detail(error: wire.ErrorBody) -> ErrorDetail:
     return ErrorDetail(message=error.message, type=error.type)
+
+
+read_anthropic_error = error_reader(wire.ErrorEnvelope, _detail)
 
 
 class AnthropicProvider:
@@ -165,7 +159,7 @@ class AnthropicProvider:
             text="".join(b.text or "" for b in reply.content if b.type == "text"),
             model=reply.model or request.model,
             usage=Usage(reply.usage.input_tokens or 0, reply.usage.output_tokens or 0),
-            finish_reason=finish_reason(reply.stop_reason),
+            finish_reason=finish_reason(_FINISH, reply.stop_reason),
         )
 
     async def stream(
@@ -208,9 +202,8 @@ class AnthropicProvider:
                     elif kind == "error":
                         error = msgspec.json.decode(event.data, type=wire.StreamError).error
                         status = _ERROR_STATUS.get(error.type or "", 500)
-                        detail = ErrorDetail(message=error.message, type=error.type)
                         raise self._errors.from_status(
-                            status, None, detail, call=STREAM, key=key
+                            status, None, _detail(error), call=STREAM, key=key
                         ).error
                     # ping, content_block_start/stop and future event types are ignored.
                 except msgspec.DecodeError:
@@ -225,5 +218,6 @@ class AnthropicProvider:
                 f"{self._errors.label}: the stream ended before it was complete",
             )
         yield CompletionChunk(
-            usage=Usage(input_tokens, output_tokens), finish_reason=finish_reason(stop_reason)
+            usage=Usage(input_tokens, output_tokens),
+            finish_reason=finish_reason(_FINISH, stop_reason),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from decimal import Decimal
 from importlib.resources import files
@@ -12,9 +11,6 @@ import msgspec
 from domain.llm import CatalogModel, CatalogProvider, ModelPrice
 from domain.ports import ModelCatalog
 from domain.provider import Provider
-
-# A dated snapshot of a listed model: gpt-4o-2024-08-06, claude-3-5-haiku-20241022.
-_SNAPSHOT = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8})$")
 
 
 class _ModelEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,7 +32,11 @@ class _CatalogFile(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TomlModelCatalog(ModelCatalog):
-    """Known models, limits and prices. An empty ``default_model`` in the file means "none"."""
+    """Known models, limits and prices. An empty ``default_model`` in the file means "none".
+
+    Only names the file lists (a model's ``name`` or one of its ``aliases``) are known: a dated
+    snapshot is not priced as its base model (``gpt-4o-2024-05-13`` costs twice ``gpt-4o``),
+    so a snapshot at the base price is listed as an alias, and any other gets a null cost."""
 
     def __init__(self, text: str) -> None:
         raw = msgspec.convert(tomllib.loads(text), _CatalogFile)
@@ -67,11 +67,7 @@ class TomlModelCatalog(ModelCatalog):
         return entry.default_model if entry else None
 
     def model(self, provider: Provider, name: str) -> CatalogModel | None:
-        name = name.strip().removeprefix("models/")
-        found = self._index.get((provider, name))
-        if found is None and (snapshot := _SNAPSHOT.match(name)):
-            found = self._index.get((provider, snapshot.group("base")))
-        return found
+        return self._index.get((provider, name.strip().removeprefix("models/")))
 
 
 def _model(provider: Provider, entry: _ModelEntry) -> CatalogModel:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Iterable
 from typing import Literal
 
 import httpcore
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from adapters.llm.ssrf import PinnedNetworkBackend
+from adapters.llm.ssrf import pinned_addresses
 
 TransportName = Literal["aiohttp", "httpx"]
 
@@ -95,3 +96,43 @@ class PinnedHTTPTransport(httpx.AsyncHTTPTransport):
             http2=False,
             network_backend=PinnedNetworkBackend(),
         )
+
+
+class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses the guard pinned for the current call; refuses otherwise."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = pinned_addresses(host, port)
+        if not addresses:
+            raise httpcore.ConnectError("no checked address for this destination")
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # noqa: S101 - addresses is not empty
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not allowed")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)

@@ -18,7 +18,8 @@ from adapters.llm import gemini_wire as wire
 from adapters.llm._errors import (
     ErrorDetail,
     ProviderErrorMapper,
-    decode_error,
+    error_reader,
+    finish_reason,
     refuse_user_base_url,
 )
 from adapters.llm._http import (
@@ -62,21 +63,11 @@ _FINISH = {
 }
 
 
-def finish_reason(raw: str | None) -> FinishReason:
-    if raw is None:
-        return FinishReason.STOP
-    return _FINISH.get(raw, FinishReason.OTHER)
-
-
 def strip_model_prefix(name: str) -> str:
     return name.removeprefix("models/")
 
 
-def read_gemini_error(body: bytes) -> ErrorDetail | None:
-    envelope = decode_error(body, wire.ErrorEnvelope)
-    if envelope is None:
-        return None
-    error: wire.ErrorBody = envelope.error
+def _detail(error: wire.ErrorBody) -> ErrorDetail:
     reason = retry_delay = None
     for entry in error.details or ():
         if entry.reason and reason is None:
@@ -86,6 +77,9 @@ def read_gemini_error(body: bytes) -> ErrorDetail | None:
     return ErrorDetail(
         message=error.message, type=error.status, reason=reason, retry_delay=retry_delay
     )
+
+
+read_gemini_error = error_reader(wire.ErrorEnvelope, _detail)
 
 
 class GeminiProvider:
@@ -222,7 +216,8 @@ def _text_and_finish(reply: wire.GenerateResponse) -> tuple[str, FinishReason | 
     candidate = reply.candidates[0]
     parts = candidate.content.parts if candidate.content else []
     text = "".join(p.text or "" for p in parts)
-    return text, finish_reason(candidate.finish_reason) if candidate.finish_reason else None
+    raw = candidate.finish_reason
+    return text, finish_reason(_FINISH, raw) if raw else None
 
 
 def _usage(meta: wire.UsageMetadata | None) -> Usage:

@@ -16,7 +16,8 @@ from adapters.llm import openai_wire as wire
 from adapters.llm._errors import (
     ErrorDetail,
     ProviderErrorMapper,
-    decode_error,
+    error_reader,
+    finish_reason,
     refuse_user_base_url,
 )
 from adapters.llm._http import (
@@ -60,19 +61,12 @@ _STREAM_ERROR_STATUS = {
 }
 
 
-def finish_reason(raw: str | None) -> FinishReason:
-    if raw is None:
-        return FinishReason.STOP
-    return _FINISH.get(raw, FinishReason.OTHER)
-
-
-def read_openai_error(body: bytes) -> ErrorDetail | None:
-    envelope = decode_error(body, wire.ErrorEnvelope)
-    if envelope is None:
-        return None
-    error: wire.ErrorBody = envelope.error
+def _detail(error: wire.ErrorBody) -> ErrorDetail:
     code = None if error.code is None else str(error.code)
     return ErrorDetail(message=error.message, type=error.type, code=code)
+
+
+read_openai_error = error_reader(wire.ErrorEnvelope, _detail)
 
 
 class OpenAiShapedApi:
@@ -154,7 +148,7 @@ class OpenAiShapedApi:
             text=choice.message.content or "",
             model=reply.model or request.model,
             usage=Usage(usage.prompt_tokens, usage.completion_tokens),
-            finish_reason=finish_reason(choice.finish_reason),
+            finish_reason=finish_reason(_FINISH, choice.finish_reason),
         )
 
     async def stream(
@@ -196,7 +190,7 @@ class OpenAiShapedApi:
                     if choice.delta.content:
                         yield CompletionChunk(delta=choice.delta.content)
                     if choice.finish_reason is not None:
-                        finish = finish_reason(choice.finish_reason)
+                        finish = finish_reason(_FINISH, choice.finish_reason)
         finally:
             await events.aclose()
         if not done:
@@ -208,13 +202,8 @@ class OpenAiShapedApi:
         yield CompletionChunk(usage=usage or Usage(), finish_reason=finish or FinishReason.STOP)
 
     def _stream_error(self, error: wire.ErrorBody, key: ApiKey) -> Exception:
-        detail = ErrorDetail(
-            message=error.message,
-            type=error.type,
-            code=None if error.code is None else str(error.code),
-        )
         status = _STREAM_ERROR_STATUS.get(error.type or "", 500)
-        return self._errors.from_status(status, None, detail, call=STREAM, key=key).error
+        return self._errors.from_status(status, None, _detail(error), call=STREAM, key=key).error
 
 
 class OpenAiProvider:

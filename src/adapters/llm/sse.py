@@ -2,8 +2,8 @@
 
 Lines end with CRLF, LF or CR; ``:`` starts a comment; ``data`` lines of one event are joined
 with newlines; an event is dispatched on a blank line and an unterminated event at the end of
-the stream is dropped, as the spec says. Lines and events are bounded so a hostile or broken
-server cannot make us buffer without limit.
+the stream is dropped, as the spec says. Lines, events and (optionally) the whole stream are
+bounded so a hostile or broken server cannot make us buffer or read without limit.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ class SseLimitExceeded(ValueError):
     """A line or an event is larger than the reader allows."""
 
 
+class SseStreamTooLarge(SseLimitExceeded):
+    """The stream as a whole is longer than the reader allows (events before it were read)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SseEvent:
     data: str
@@ -35,12 +39,19 @@ class SseEvent:
 
 
 async def iter_lines(
-    chunks: AsyncIterable[bytes], *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    chunks: AsyncIterable[bytes],
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_stream_bytes: int | None = None,
 ) -> AsyncGenerator[str, None]:
     """Split a byte stream into lines at CRLF, LF or CR, never holding more than one line."""
     buf = bytearray()
     first = True
+    total = 0
     async for chunk in chunks:
+        total += len(chunk)
+        if max_stream_bytes is not None and total > max_stream_bytes:
+            raise SseStreamTooLarge("server-sent event stream is too long")
         buf += chunk
         if first and len(buf) >= len(_BOM):
             first = False
@@ -73,13 +84,18 @@ async def iter_events(
     *,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_stream_bytes: int | None = None,
 ) -> AsyncGenerator[SseEvent, None]:
-    """Server-sent events from a byte stream (for httpx: ``response.aiter_bytes()``)."""
+    """Server-sent events from a byte stream (for httpx: ``response.aiter_bytes()``).
+
+    Past ``max_stream_bytes`` read in all, ``SseStreamTooLarge``: comments, pings and blank
+    lines count too, so a server cannot keep a reader busy without sending an event."""
     data: list[str] = []
     size = 0
     event_type = ""
     last_id: str | None = None
-    async with aclosing(iter_lines(chunks, max_line_bytes=max_line_bytes)) as lines:
+    lines_of = iter_lines(chunks, max_line_bytes=max_line_bytes, max_stream_bytes=max_stream_bytes)
+    async with aclosing(lines_of) as lines:
         async for line in lines:
             if not line:
                 if data:

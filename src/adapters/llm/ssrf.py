@@ -2,10 +2,12 @@
 
 ``SsrfGuard.check`` takes the syntax rules of ``domain.base_url``, then refuses hosts spelled as
 odd IPv4 numbers, resolves the host once, unwraps IPv4 embedded in IPv6 (mapped, compatible,
-NAT64, 6to4), and refuses the whole answer if any address is not globally routable or is on the
-deny list (a mixed answer is how DNS rebinding gets in). The result pins the checked addresses:
-``PinnedNetworkBackend`` connects only to them (no second lookup), while the URL keeps the host
-name so the Host header, TLS SNI and certificate verification still use it.
+NAT64, 6to4, Teredo), and refuses the whole answer if any address is not globally routable or
+is on the deny list (a mixed answer is how DNS rebinding gets in). Plain http is for private
+networks only, even when the operator allows them. The result pins the checked addresses: the
+guarded client's ``PinnedNetworkBackend`` (``clients.py``) connects only to them (no second
+lookup), while the URL keeps the host name so the Host header, TLS SNI and certificate
+verification still use it.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
-import httpcore
-
 from domain.base_url import normalise_base_url
 from domain.errors import ProviderUnavailable, UnsafeBaseUrl
 from domain.provider import Provider
@@ -36,6 +36,10 @@ REFUSED_MESSAGE: Final = (
     "network addresses are not allowed"
 )
 PORT_MESSAGE: Final = "base_url uses a port that is not allowed"
+PLAIN_HTTP_MESSAGE: Final = (
+    "base_url may use plain http only for a server on a private network; a public server "
+    "must use https (the API key would otherwise cross the internet unencrypted)"
+)
 RESOLVE_TIMEOUT_S: Final = 5.0
 
 # Refused even when the operator allows private endpoints: cloud metadata and control planes.
@@ -51,106 +55,28 @@ ALWAYS_DENIED: Final[tuple[str, ...]] = (
 PUBLIC_PORTS: Final = frozenset({443, 8443})
 # Ports of protocols an HTTP request must never be smuggled into (Fetch "bad ports" excerpt,
 # plus common databases and control planes); refused even for operator-allowed private URLs.
+# Port 0 is refused on its own: it is not a port one can connect to.
 BAD_PORTS: Final = frozenset(
-    int(port)
-    for port in [
-        "0",
-        "1",
-        "7",
-        "9",
-        "11",
-        "13",
-        "15",
-        "17",
-        "19",
-        "20",
-        "21",
-        "22",
-        "23",
-        "25",
-        "37",
-        "42",
-        "43",
-        "53",
-        "69",
-        "77",
-        "79",
-        "87",
-        "95",
-        "101",
-        "102",
-        "103",
-        "104",
-        "109",
-        "110",
-        "111",
-        "113",
-        "115",
-        "117",
-        "119",
-        "123",
-        "135",
-        "137",
-        "139",
-        "143",
-        "161",
-        "179",
-        "389",
-        "427",
-        "465",
-        "512",
-        "513",
-        "514",
-        "515",
-        "526",
-        "530",
-        "531",
-        "532",
-        "540",
-        "548",
-        "554",
-        "556",
-        "563",
-        "587",
-        "601",
-        "636",
-        "989",
-        "990",
-        "993",
-        "995",
-        "1719",
-        "1720",
-        "1723",
-        "2049",
-        "2375",
-        "2376",
-        "2379",
-        "2380",
-        "3306",
-        "3659",
-        "4045",
-        "4190",
-        "5060",
-        "5061",
-        "5432",
-        "6000",
-        "6379",
-        "6566",
-        "6665",
-        "6666",
-        "6667",
-        "6668",
-        "6669",
-        "6697",
-        "9200",
-        "10080",
-        "10250",
-        "11211",
-        "27017",
-    ]
+    {
+        1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+        101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161,
+        179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563,
+        587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 2375, 2376, 2379, 2380,
+        3306, 3659, 4045, 4190, 5060, 5061, 5432, 6000, 6379, 6566, 6665, 6666, 6667, 6668,
+        6669, 6697, 9200, 10080, 10250, 11211, 27017,
+    }
+)  # fmt: skip
+# Not globally routable although Python 3.11's ``is_global`` says they are.
+NOT_GLOBAL: Final[tuple[str, ...]] = (
+    "fec0::/10",  # IPv6 site-local, deprecated (RFC 3879) but still routed inside some sites
+    "3fff::/20",  # IPv6 documentation (RFC 9637)
+    "5f00::/16",  # SRv6 segment identifiers (RFC 9602)
 )
 
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+_CGNAT: Final = ipaddress.IPv4Network("100.64.0.0/10")
+_BROADCAST: Final = ipaddress.IPv4Address("255.255.255.255")
+_NOT_GLOBAL: Final = tuple(ipaddress.IPv6Network(n) for n in NOT_GLOBAL)
 _HOSTNAME: Final = re.compile(r"[a-z0-9_]([a-z0-9_\-]{0,62})(\.[a-z0-9_]([a-z0-9_\-]{0,62}))*\.?")
 _NUMERIC_LABEL: Final = re.compile(r"0x[0-9a-f]*|[0-9]+")
 _CANONICAL_QUAD: Final = re.compile(
@@ -168,6 +94,12 @@ async def system_resolver(host: str, port: int) -> list[str]:
         host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
     )
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def pinned_addresses(host: str, port: int) -> tuple[str, ...]:
+    """The addresses a ``CheckedBaseUrl.pinned`` block allows for ``host:port`` (none: empty)."""
+    pins = _PINS.get() or {}
+    return pins.get((host.lower().strip("[]"), port), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,19 +146,22 @@ class SsrfGuard:
         base_url = normalise_base_url(raw_base_url, allow_http=self.allow_private)
         parts = urlsplit(base_url)
         host = (parts.hostname or "").lower()
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
         self._check_port(port)
         literal = _literal_address(parts.netloc, host)
         if literal is not None:
             addresses: Sequence[str] = [literal]
         else:
             addresses = await self._resolve(host, port)
-        for address in addresses:
-            self._check_address(address)
+        checked = [c for address in addresses for c in self._check_address(address)]
+        if parts.scheme == "http" and not all(_is_internal(c) for c in checked):
+            raise UnsafeBaseUrl(PLAIN_HTTP_MESSAGE)
         return CheckedBaseUrl(base_url=base_url, host=host, port=port, addresses=tuple(addresses))
 
     def _check_port(self, port: int) -> None:
-        if self.allowed_ports is not None:
+        if port == 0:
+            allowed = False
+        elif self.allowed_ports is not None:
             allowed = port in self.allowed_ports
         elif self.allow_private:
             allowed = port not in BAD_PORTS
@@ -245,35 +180,39 @@ class SsrfGuard:
             raise ProviderUnavailable(self.provider, "the base_url host name could not be resolved")
         return answers
 
-    def _check_address(self, raw: str) -> None:
+    def _check_address(self, raw: str) -> list[IpAddress]:
+        """The address and the IPv4 addresses it carries, when every one of them passes."""
         try:
             address = ipaddress.ip_address(raw.split("%", 1)[0])
         except ValueError:
             raise UnsafeBaseUrl(REFUSED_MESSAGE) from None
-        for candidate in _with_embedded(address):
+        candidates = _with_embedded(address)
+        for candidate in candidates:
             if not self._acceptable(candidate):
                 raise UnsafeBaseUrl(REFUSED_MESSAGE)
+        return candidates
 
     def _acceptable(self, address: IpAddress) -> bool:
-        if any(address in net for net in self._denied if net.version == address.version):
+        if _within(address, self._denied):
             return False
         if address.is_multicast or address.is_unspecified or address.is_reserved:
             return False
-        if isinstance(address, ipaddress.IPv4Address) and address == ipaddress.IPv4Address(
-            "255.255.255.255"
-        ):
+        if address == _BROADCAST:
             return False
-        if address.is_global:
-            return True
-        return self.allow_private and (
-            address.is_private or address.is_loopback or _is_cgnat(address)
-        )
+        if _is_internal(address):
+            return self.allow_private
+        return address.is_global and not _within(address, _NOT_GLOBAL)
 
 
-def _is_cgnat(address: IpAddress) -> bool:
-    return isinstance(address, ipaddress.IPv4Address) and address in ipaddress.IPv4Network(
-        "100.64.0.0/10"
-    )
+def _within(address: IpAddress, networks: Iterable[IpNetwork]) -> bool:
+    return any(address in net for net in networks if net.version == address.version)
+
+
+def _is_internal(address: IpAddress) -> bool:
+    """Private, loopback, CGNAT or IPv6 site-local: what ``allow_private`` lets through."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address.is_private or address.is_loopback or address in _CGNAT
+    return address.is_private or address.is_loopback or address.is_site_local
 
 
 def _with_embedded(address: IpAddress) -> list[IpAddress]:
@@ -284,6 +223,8 @@ def _with_embedded(address: IpAddress) -> list[IpAddress]:
             found.append(address.ipv4_mapped)
         if address.sixtofour is not None:
             found.append(address.sixtofour)
+        if address.teredo is not None:
+            found.extend(address.teredo)  # (server, client)
         if address in _NAT64 or int(address) >> 32 == 0:  # NAT64 or IPv4-compatible ::a.b.c.d
             found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return found
@@ -309,44 +250,3 @@ def _literal_address(netloc: str, host: str) -> str | None:
     if _NUMERIC_LABEL.fullmatch(last):
         raise UnsafeBaseUrl(REFUSED_MESSAGE)
     return None
-
-
-class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses the guard pinned for the current call; refuses otherwise."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        pins = _PINS.get() or {}
-        addresses = pins.get((host.lower().strip("[]"), port))
-        if not addresses:
-            raise httpcore.ConnectError("no checked address for this destination")
-        failure: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None  # noqa: S101 - addresses is not empty
-        raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)

@@ -67,19 +67,51 @@ def test_prices_are_exact_decimals(catalog: TomlModelCatalog) -> None:
     assert model.price.cost(Usage(1_000_000, 1_000_000)) == Decimal("0.75")
 
 
-def test_aliases_snapshots_and_gemini_prefixes_find_the_model(catalog: TomlModelCatalog) -> None:
-    assert catalog.model(Provider.OPENAI, "gpt-4o-2024-08-06") == catalog.model(
-        Provider.OPENAI, "gpt-4o"
+@pytest.mark.parametrize(
+    ("provider", "alias", "name"),
+    [
+        (Provider.OPENAI, "gpt-4o-2024-08-06", "gpt-4o"),
+        (Provider.OPENAI, "gpt-4o-2024-11-20", "gpt-4o"),
+        (Provider.OPENAI, "gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+        (Provider.OPENAI, "gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"),
+        (Provider.ANTHROPIC, "claude-sonnet-4-0", "claude-sonnet-4-20250514"),
+        (Provider.ANTHROPIC, "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
+        (Provider.GOOGLE, "models/gemini-2.5-pro", "gemini-2.5-pro"),
+        (Provider.GOOGLE, "gemini-2.0-flash-001", "gemini-2.0-flash"),
+    ],
+)
+def test_listed_aliases_and_gemini_prefixes_find_the_model(
+    catalog: TomlModelCatalog, provider: Provider, alias: str, name: str
+) -> None:
+    found = catalog.model(provider, alias)
+    assert found is not None
+    assert found == catalog.model(provider, name)
+
+
+@pytest.mark.parametrize(
+    ("provider", "name"),
+    [
+        (Provider.OPENAI, "gpt-4o-2024-05-13"),  # $5 / $15, not gpt-4o's $2.50 / $10
+        (Provider.OPENAI, "gpt-4o-2099-01-01"),
+        (Provider.OPENAI, "gpt-4.1-20250414"),
+        (Provider.ANTHROPIC, "claude-sonnet-4-5-20991231"),
+        (Provider.ANTHROPIC, "claude-3-5-haiku-20241022-20250101"),
+    ],
+)
+def test_an_unlisted_dated_snapshot_is_unknown_not_priced_as_its_base(
+    catalog: TomlModelCatalog, provider: Provider, name: str
+) -> None:
+    assert catalog.model(provider, name) is None
+
+
+def test_a_snapshot_is_found_only_where_the_file_lists_it() -> None:
+    catalog = TomlModelCatalog(
+        '[providers.openai]\ndefault_model = "m"\n'
+        '[[providers.openai.models]]\nname = "m"\naliases = ["m-2025-01-01"]\n'
+        'input_per_mtok = "1"\noutput_per_mtok = "2"\n'
     )
-    assert catalog.model(Provider.OPENAI, "gpt-4o-mini-2024-07-18") == catalog.model(
-        Provider.OPENAI, "gpt-4o-mini"
-    )
-    assert catalog.model(Provider.ANTHROPIC, "claude-sonnet-4-0") == catalog.model(
-        Provider.ANTHROPIC, "claude-sonnet-4-20250514"
-    )
-    assert catalog.model(Provider.GOOGLE, "models/gemini-2.5-pro") == catalog.model(
-        Provider.GOOGLE, "gemini-2.5-pro"
-    )
+    assert catalog.model(Provider.OPENAI, "m-2025-01-01") is not None
+    assert catalog.model(Provider.OPENAI, "m-2025-02-02") is None
 
 
 def test_unknown_models_are_none(catalog: TomlModelCatalog) -> None:

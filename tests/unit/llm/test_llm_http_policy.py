@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from adapters.llm._errors import ErrorDetail, ProviderErrorMapper, parse_retry_after
+from adapters.llm._errors import (
+    ErrorDetail,
+    ProviderErrorMapper,
+    finish_reason,
+    parse_retry_after,
+)
 from adapters.llm._http import COMPLETION, LIST_MODELS, RetryPolicy
 from adapters.llm._scrub import scrub
+from adapters.llm.anthropic import read_anthropic_error
+from adapters.llm.gemini import read_gemini_error
+from adapters.llm.openai import read_openai_error
 from domain.api_key import ApiKey
 from domain.errors import (
     InvalidApiKey,
@@ -20,6 +29,7 @@ from domain.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from domain.llm import FinishReason
 
 MAPPER = ProviderErrorMapper("openai", "OpenAI")
 
@@ -133,3 +143,39 @@ def test_an_unreflecting_mapper_keeps_upstream_text_out() -> None:
     detail = ErrorDetail(message="internal banner: redis 7.2")
     failure = mapper.from_status(400, httpx.Headers(), detail, call=COMPLETION, key=None)
     assert "banner" not in str(failure.error)
+
+
+def test_a_finish_reason_maps_through_its_providers_table_missing_is_stop_unknown_other() -> None:
+    table = {"end_turn": FinishReason.STOP, "max_tokens": FinishReason.LENGTH}
+    assert finish_reason(table, "max_tokens") is FinishReason.LENGTH
+    assert finish_reason(table, None) is FinishReason.STOP
+    assert finish_reason(table, "a_reason_added_next_year") is FinishReason.OTHER
+
+
+@pytest.mark.parametrize(
+    ("reader", "body", "expected"),
+    [
+        (
+            read_openai_error,
+            b'{"error": {"message": "m", "type": "t", "code": 7}}',
+            ErrorDetail(message="m", type="t", code="7"),
+        ),
+        (
+            read_anthropic_error,
+            b'{"type": "error", "error": {"type": "t", "message": "m"}}',
+            ErrorDetail(message="m", type="t"),
+        ),
+        (
+            read_gemini_error,
+            b'{"error": {"code": 429, "message": "m", "status": "RESOURCE_EXHAUSTED", "details":'
+            b' [{"reason": "R"}, {"retryDelay": "1.5s"}]}}',
+            ErrorDetail(message="m", type="RESOURCE_EXHAUSTED", reason="R", retry_delay=1.5),
+        ),
+    ],
+)
+def test_each_providers_error_envelope_is_read_and_anything_else_is_none(
+    reader: Callable[[bytes], ErrorDetail | None], body: bytes, expected: ErrorDetail
+) -> None:
+    assert reader(body) == expected
+    assert reader(b"<html>502</html>") is None
+    assert reader(b"") is None

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.llm.sse import SseEvent, SseLimitExceeded, iter_events
+from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -71,3 +71,22 @@ async def test_a_line_longer_than_the_limit_is_refused() -> None:
 async def test_an_event_larger_than_the_limit_is_refused() -> None:
     with pytest.raises(SseLimitExceeded):
         await read(b"data: 1234567890\n" * 20 + b"\n", max_event_bytes=100)
+
+
+async def test_a_stream_longer_than_its_limit_ends_after_the_events_that_fit() -> None:
+    received: list[str] = []
+    with pytest.raises(SseStreamTooLarge):
+        await collect(
+            iter_events(chunks(*[b"data: 12345678\n\n"] * 10), max_stream_bytes=50), received
+        )
+    assert received == ["12345678"] * 3  # 16 bytes each: the fourth chunk crosses 50
+
+
+async def collect(events: AsyncIterator[SseEvent], into: list[str]) -> None:
+    async for event in events:
+        into.append(event.data)
+
+
+async def test_comments_and_blank_lines_count_towards_the_stream_limit() -> None:
+    with pytest.raises(SseStreamTooLarge):
+        await read(*[b": keep-alive\n\n"] * 100, max_stream_bytes=1000)
