@@ -50,7 +50,7 @@ class AuthController(Controller):
     dependencies = use_cases("register_user", "authenticate_user")
     opt = {"exclude_from_auth": True}
 
-    @post("/signup", operation_id="SignUp", responses=problem_responses(409, 422))
+    @post("/signup", operation_id="SignUp", responses=problem_responses(409, 422, 429))
     async def signup(
         self, data: JSONBody[Credentials], register_user: NamedDependency[RegisterUser]
     ) -> UserOut:

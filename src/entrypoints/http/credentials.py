@@ -115,7 +115,7 @@ class CredentialController(Controller):
         "/",
         operation_id="CreateCredential",
         summary="Store a provider key (validated live first)",
-        responses=problem_responses(409, 422, 503),
+        responses=problem_responses(409, 422, 429, 503),
     )
     async def create(
         self,
@@ -156,7 +156,7 @@ class CredentialController(Controller):
         "/{credential_id:uuid}",
         operation_id="UpdateCredential",
         summary="Change the model, or rotate the key (validated live)",
-        responses=problem_responses(404, 409, 422, 503),
+        responses=problem_responses(404, 409, 422, 429, 503),
     )
     async def update(
         self,
