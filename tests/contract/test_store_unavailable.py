@@ -1,10 +1,12 @@
 """An unreachable database surfaces as StoreUnavailable (the HTTP layer answers 503), from the
-stores, from commit and from the HealthProbe port, on SQLite and PostgreSQL."""
+stores, from commit and from the HealthProbe port, on SQLite and PostgreSQL; so does a lock or
+a statement that waits past its limit (SECURITY-TESTS H6)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from adapters.persistence.sqlalchemy import (
     build_engine,
 )
 from domain.errors import StoreUnavailable
+from domain.user import User
 from tests.contract.builders import committed_user, user
 from tests.contract.conftest import SQL_BACKENDS
 
@@ -92,3 +95,64 @@ async def test_a_write_lock_held_past_the_busy_timeout_raises_store_unavailable(
     finally:
         await impatient.dispose()
         await patient.dispose()
+
+
+async def _wait_for_a_held_user_lock(url: str, **limits: float) -> tuple[float, int]:
+    """Seconds until a second unit of work gave up waiting for a user lock another holds, and
+    how many of its engine's connections were still checked out afterwards."""
+    patient = build_engine(url)
+    impatient = build_engine(url, **limits)
+    try:
+        owner: User = await committed_user(SqlAlchemyUnitOfWorkFactory(patient))
+        async with SqlAlchemyUnitOfWorkFactory(patient)() as holder:
+            await holder.users.lock(owner.id)
+            async with SqlAlchemyUnitOfWorkFactory(impatient)() as waiter:
+                started = time.monotonic()
+                with pytest.raises(StoreUnavailable) as raised:
+                    await asyncio.wait_for(waiter.users.lock(owner.id), timeout=10)
+                waited = time.monotonic() - started
+        assert raised.value.__cause__ is None
+        return waited, impatient.pool.checkedout()  # type: ignore[attr-defined]
+    finally:
+        await impatient.dispose()
+        await patient.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_user_lock_held_past_the_lock_timeout_raises_store_unavailable(
+    postgres_url: str,
+) -> None:
+    waited, checked_out = await _wait_for_a_held_user_lock(postgres_url, lock_timeout_s=0.5)
+    assert 0.4 < waited < 5
+    assert checked_out == 0, "the connection went back to the pool"
+
+
+@pytest.mark.postgres
+async def test_a_statement_past_the_statement_timeout_raises_store_unavailable(
+    postgres_url: str,
+) -> None:
+    waited, checked_out = await _wait_for_a_held_user_lock(
+        postgres_url, lock_timeout_s=30, statement_timeout_s=0.5
+    )
+    assert 0.4 < waited < 5
+    assert checked_out == 0
+
+
+@pytest.mark.postgres
+async def test_postgresql_sessions_have_lock_statement_and_idle_transaction_timeouts(
+    postgres_url: str,
+) -> None:
+    engine = build_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            shown = [
+                (await connection.exec_driver_sql(f"SHOW {name}")).scalar()
+                for name in (
+                    "lock_timeout",
+                    "statement_timeout",
+                    "idle_in_transaction_session_timeout",
+                )
+            ]
+    finally:
+        await engine.dispose()
+    assert shown == ["5s", "15s", "30s"]

@@ -45,9 +45,11 @@ _PG_CONSTRAINT = re.compile(r'constraint "([^"]+)"')
 _SQLITE_FAILED = re.compile(r"^(UNIQUE|FOREIGN KEY|NOT NULL|CHECK) constraint failed(?:: (.*))?$")
 
 # SQLSTATE classes that mean "cannot reach or use the server right now": connection exception,
-# invalid authorization, insufficient resources, operator intervention (incl. statement timeout),
-# and invalid catalog name (the database does not exist).
+# invalid authorization, insufficient resources, operator intervention (57014 query_canceled:
+# statement_timeout), and invalid catalog name (the database does not exist).
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "53", "57", "3D")
+# And single codes of other classes: 55P03 lock_not_available (lock_timeout, NOWAIT).
+_UNAVAILABLE_SQLSTATES = ("55P03",)
 
 
 def constraint_name(error: sa_exc.IntegrityError) -> str:
@@ -86,7 +88,9 @@ def is_unavailable(error: BaseException) -> bool:
             return True
         orig = error.orig
         sqlstate = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
-        return isinstance(sqlstate, str) and sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+        return isinstance(sqlstate, str) and (
+            sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in _UNAVAILABLE_SQLSTATES
+        )
     return False
 
 

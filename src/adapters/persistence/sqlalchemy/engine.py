@@ -41,13 +41,27 @@ def build_engine(
     max_overflow: int = 10,
     connect_timeout_s: float = 5.0,
     busy_timeout_s: float = 5.0,
+    lock_timeout_s: float | None = 5.0,
+    statement_timeout_s: float | None = 15.0,
+    idle_in_transaction_timeout_s: float | None = 30.0,
     foreign_keys: bool = True,
 ) -> AsyncEngine:
-    """``foreign_keys=False`` is for SQLite migrations only (batch table rebuilds need it)."""
+    """``foreign_keys=False`` is for SQLite migrations only (batch table rebuilds need it).
+
+    PostgreSQL sessions give up, with ``StoreUnavailable``, on a lock wait (``users.lock``
+    included) past ``lock_timeout_s`` and on a statement past ``statement_timeout_s``, and the
+    server ends a session left idle inside a transaction past ``idle_in_transaction_timeout_s``
+    (SECURITY-TESTS H6); None is no limit. SQLite waits ``busy_timeout_s`` for its write lock.
+    """
     parsed = database_url(url)
     _quiet_driver_logs()
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo, busy_timeout_s, foreign_keys)
+    limits = {
+        "lock_timeout": lock_timeout_s,
+        "statement_timeout": statement_timeout_s,
+        "idle_in_transaction_session_timeout": idle_in_transaction_timeout_s,
+    }
     return create_async_engine(
         parsed,
         echo=echo,
@@ -58,7 +72,11 @@ def build_engine(
         pool_timeout=connect_timeout_s,
         connect_args={
             "timeout": connect_timeout_s,
-            "server_settings": {"application_name": "byom"},
+            "server_settings": {
+                "application_name": "byom",
+                # Milliseconds; 0 is PostgreSQL's "no limit".
+                **{name: str(round((s or 0) * 1000)) for name, s in limits.items()},
+            },
         },
     )
 

@@ -83,7 +83,8 @@ def _current_revision(connection: Connection) -> str | None:
 
 async def _run(url: str | URL, operation: _Operation) -> None:
     # Foreign keys off on SQLite: batch migrations rebuild tables by copy, drop and rename.
-    engine = build_engine(url, foreign_keys=False)
+    # No statement timeout: rebuilding a large table or index may take longer than a request.
+    engine = build_engine(url, foreign_keys=False, statement_timeout_s=None)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_with_connection, operation, url)
