@@ -28,5 +28,5 @@ class GetAgentSession:
             session = await uow.sessions.get(user_id, session_id)
             if session is None:
                 raise SessionNotFound()
-            messages = await uow.sessions.messages(session.id)
+            messages = await uow.sessions.messages(user_id, session.id)
         return SessionWithMessages(session, messages)

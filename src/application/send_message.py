@@ -153,7 +153,7 @@ class SendMessage:
             session = await uow.sessions.get(user_id, session_id)
             if session is None:
                 raise SessionNotFound()
-            history = await uow.sessions.messages(session.id)
+            history = await uow.sessions.messages(user_id, session.id)
         llm = await self._llm_for(user_id, session)
         choice = llm.choice
         request = CompletionRequest(
@@ -214,8 +214,8 @@ class SendMessage:
             model=choice.model,
         )
         async with self._uow() as uow:
-            await uow.sessions.add_message(call.user_message)
-            await uow.sessions.add_message(reply)
+            await uow.sessions.add_message(call.user_id, call.user_message)
+            await uow.sessions.add_message(call.user_id, reply)
             session = await uow.sessions.get(call.user_id, session_id)
             if session is not None:
                 session.updated_at = now

@@ -126,10 +126,12 @@ class AgentSessionStore(Protocol):
 
     async def save(self, session: AgentSession) -> None: ...
 
-    async def add_message(self, message: AgentMessage) -> None: ...
+    async def add_message(self, user_id: UUID, message: AgentMessage) -> None:
+        """Raises ``SessionNotFound`` unless the message's session is this user's."""
+        ...
 
-    async def messages(self, session_id: UUID) -> list[AgentMessage]:
-        """Oldest first."""
+    async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
+        """Oldest first; none for a session that is not this user's."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""AgentSessionStore contract: sessions newest first, messages oldest first."""
+"""AgentSessionStore contract: sessions newest first, messages oldest first, everything scoped
+to the owner (messages included: they are reached through their session's owner)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation
+from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 from domain.ports import UnitOfWorkFactory
 from tests.contract.builders import at, committed_user, credential, message, session
@@ -102,20 +104,43 @@ async def test_messages_come_back_oldest_first_with_usage_and_cost(
     async with uow_factory() as uow:
         await uow.sessions.add(item)
         await uow.sessions.add(other_session)
-        await uow.sessions.add_message(answer)
-        await uow.sessions.add_message(question)
-        await uow.sessions.add_message(message(other_session.id))
+        await uow.sessions.add_message(owner.id, answer)
+        await uow.sessions.add_message(owner.id, question)
+        await uow.sessions.add_message(owner.id, message(other_session.id))
         await uow.commit()
 
     async with uow_factory() as uow:
-        assert await uow.sessions.messages(item.id) == [question, answer]
-        assert await uow.sessions.messages(uuid4()) == []
+        assert await uow.sessions.messages(owner.id, item.id) == [question, answer]
+        assert await uow.sessions.messages(owner.id, uuid4()) == []
+
+
+async def test_messages_are_read_and_added_only_through_the_sessions_owner(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    stranger = await committed_user(uow_factory)
+    item = session(owner.id)
+    said = message(item.id)
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        await uow.sessions.add_message(owner.id, said)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.messages(stranger.id, item.id) == []
+        with pytest.raises(SessionNotFound):
+            await uow.sessions.add_message(stranger.id, message(item.id))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.messages(owner.id, item.id) == [said]
 
 
 async def test_a_message_needs_an_existing_session(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
     async with uow_factory() as uow:
-        with pytest.raises(ConstraintViolation):
-            await uow.sessions.add_message(message(uuid4()))
+        with pytest.raises(SessionNotFound):
+            await uow.sessions.add_message(owner.id, message(uuid4()))
 
 
 async def test_a_session_needs_an_existing_user_and_credential(

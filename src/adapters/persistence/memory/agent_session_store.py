@@ -8,6 +8,7 @@ from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
 from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
+from domain.errors import SessionNotFound
 from domain.user import User
 
 
@@ -48,14 +49,16 @@ class MemoryAgentSessionStore:
         self._check_credential(session)
         self._sessions.put(session.id, session)
 
-    async def add_message(self, message: AgentMessage) -> None:
+    async def add_message(self, user_id: UUID, message: AgentMessage) -> None:
+        if await self.get(user_id, message.session_id) is None:
+            raise SessionNotFound()
         if message.id in self._messages:
             raise ConstraintViolation("pk_agent_messages")
-        if message.session_id not in self._sessions:
-            raise ConstraintViolation("fk_agent_messages_session_id_agent_sessions")
         self._messages.put(message.id, message)
 
-    async def messages(self, session_id: UUID) -> list[AgentMessage]:
+    async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
+        if await self.get(user_id, session_id) is None:
+            return []
         rows = [m for m in self._messages.rows() if m.session_id == session_id]
         rows.sort(key=lambda m: (m.created_at, m.id))
         return copies(rows)

@@ -11,6 +11,7 @@ from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSessionRow
 from domain.agent_session import AgentMessage, AgentSession
+from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 
 
@@ -47,7 +48,14 @@ class SqlAlchemyAgentSessionStore:
         _apply(row, session)
         await self._db.add(row)
 
-    async def add_message(self, message: AgentMessage) -> None:
+    async def add_message(self, user_id: UUID, message: AgentMessage) -> None:
+        owned = await self._db.scalar(
+            select(AgentSessionRow.id).where(
+                AgentSessionRow.id == message.session_id, AgentSessionRow.user_id == user_id
+            )
+        )
+        if owned is None:
+            raise SessionNotFound()
         usage = message.usage
         await self._db.add(
             AgentMessageRow(
@@ -64,10 +72,11 @@ class SqlAlchemyAgentSessionStore:
             )
         )
 
-    async def messages(self, session_id: UUID) -> list[AgentMessage]:
+    async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
         rows: Sequence[AgentMessageRow] = await self._db.scalars(
             select(AgentMessageRow)
-            .where(AgentMessageRow.session_id == session_id)
+            .join(AgentSessionRow, AgentSessionRow.id == AgentMessageRow.session_id)
+            .where(AgentMessageRow.session_id == session_id, AgentSessionRow.user_id == user_id)
             .order_by(AgentMessageRow.created_at, AgentMessageRow.id)
         )
         return [_message(row) for row in rows]
