@@ -3,6 +3,7 @@ to the owner (messages included: they are reached through their session's owner)
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from uuid import uuid4
 
@@ -153,3 +154,26 @@ async def test_a_session_needs_an_existing_user_and_credential(
     async with uow_factory() as uow:
         with pytest.raises(ConstraintViolation):
             await uow.sessions.add(session(owner.id, credential_id=uuid4()))
+
+
+async def test_concurrent_writers_of_messages_all_succeed(uow_factory: UnitOfWorkFactory) -> None:
+    """Adding a message starts with its write: on SQLite a transaction that read first cannot
+    write once another has committed since (chat replies are stored concurrently)."""
+    owner = await committed_user(uow_factory)
+    sessions = [session(owner.id) for _ in range(8)]
+    async with uow_factory() as uow:
+        for item in sessions:
+            await uow.sessions.add(item)
+        await uow.commit()
+
+    async def chat(session_id: object) -> None:
+        for n in range(5):
+            async with uow_factory() as uow:
+                await uow.sessions.add_message(owner.id, message(session_id, created_at=at(n)))
+                await uow.commit()
+
+    await asyncio.wait_for(asyncio.gather(*(chat(item.id) for item in sessions)), timeout=60)
+
+    async with uow_factory() as uow:
+        for item in sessions:
+            assert len(await uow.sessions.messages(owner.id, item.id)) == 5

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Executable, Result, Update
+from sqlalchemy import CursorResult, Executable, Insert, Result, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy._errors import translate
@@ -29,8 +29,8 @@ class Db:
     ) -> Result[*tuple[Any, ...]]:
         return await self._execute(statement, params, {})
 
-    async def rowcount(self, statement: Update) -> int:
-        """Run an UPDATE; the number of rows its WHERE matched."""
+    async def rowcount(self, statement: Update | Insert) -> int:
+        """Run an UPDATE (or an INSERT ... SELECT); the number of rows it matched (or added)."""
         result = await self._execute(statement, None, {"synchronize_session": False})
         return int(cast("CursorResult[Any]", result).rowcount)
 

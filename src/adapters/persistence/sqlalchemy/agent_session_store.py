@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import exists, insert, literal, select
 
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
@@ -49,28 +49,34 @@ class SqlAlchemyAgentSessionStore:
         await self._db.add(row)
 
     async def add_message(self, user_id: UUID, message: AgentMessage) -> None:
-        owned = await self._db.scalar(
-            select(AgentSessionRow.id).where(
-                AgentSessionRow.id == message.session_id, AgentSessionRow.user_id == user_id
-            )
-        )
-        if owned is None:
-            raise SessionNotFound()
+        # One INSERT ... SELECT ... WHERE EXISTS: the owner check and the write are one
+        # statement. (On SQLite a transaction that reads first cannot write at all once another
+        # has committed since, and chat replies are stored concurrently.)
         usage = message.usage
-        await self._db.add(
-            AgentMessageRow(
-                id=message.id,
-                session_id=message.session_id,
-                role=message.role.value,
-                content=message.content,
-                input_tokens=None if usage is None else usage.input_tokens,
-                output_tokens=None if usage is None else usage.output_tokens,
-                cost_usd=message.cost_usd,
-                incomplete=message.incomplete,
-                model=message.model,
-                created_at=message.created_at,
+        values = {
+            "id": message.id,
+            "session_id": message.session_id,
+            "role": message.role.value,
+            "content": message.content,
+            "input_tokens": None if usage is None else usage.input_tokens,
+            "output_tokens": None if usage is None else usage.output_tokens,
+            "cost_usd": message.cost_usd,
+            "incomplete": message.incomplete,
+            "model": message.model,
+            "created_at": message.created_at,
+        }
+        columns = AgentMessageRow.__table__.c
+        owned = exists().where(
+            AgentSessionRow.id == message.session_id, AgentSessionRow.user_id == user_id
+        )
+        added = await self._db.rowcount(
+            insert(AgentMessageRow).from_select(
+                list(values),
+                select(*(literal(v, columns[k].type) for k, v in values.items())).where(owned),
             )
         )
+        if added == 0:
+            raise SessionNotFound()
 
     async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
         rows: Sequence[AgentMessageRow] = await self._db.scalars(
