@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
@@ -30,6 +31,7 @@ from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
 from domain.usage import UsageSource
 
+logger = logging.getLogger(__name__)
 MAX_MESSAGE_LENGTH = 100_000
 
 
@@ -263,7 +265,12 @@ class ReplyStream:
         return self.reply
 
     async def aclose(self) -> None:
-        await self.finish()
+        """Store what arrived, if not done yet. Nobody is left to tell of a failure here (the
+        response has gone), so it is logged, not raised."""
+        try:
+            await self.finish()
+        except DomainError as exc:
+            logger.warning("reply could not be stored after the response: %s", exc.code)
 
     async def __aenter__(self) -> Self:
         await self.start()

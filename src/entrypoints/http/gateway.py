@@ -7,6 +7,7 @@ status OpenAI would use, so the official SDKs raise their usual exception classe
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -122,18 +123,22 @@ async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIter
                     yield _data(content)
                 if chunk.is_final:
                     finish, reported = chunk.finish_reason, chunk.usage
-        except DomainError as exc:
+            # Recording the usage can fail too (database down) after the headers are out:
+            # then the client gets an error line like any other mid-stream failure.
             await stream.finish()
+        except DomainError as exc:
+            with contextlib.suppress(DomainError):
+                await stream.finish()
             yield _data(_error_body(exc)[1])
             return
-        await stream.finish()
         yield _data(writer.finish(finish))
         if (usage := writer.usage(reported)) is not None:
             yield _data(usage)
         yield b"data: [DONE]\n\n"
     finally:
         # The client went away: record what the provider reported, if it did.
-        await stream.finish()
+        with contextlib.suppress(DomainError):
+            await stream.finish()
 
 
 def _data(payload: object) -> bytes:

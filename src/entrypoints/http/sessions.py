@@ -5,6 +5,7 @@ Every query is scoped to the caller: another user's session id is a 404, like a 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -274,14 +275,20 @@ async def server_sent_events(stream: ReplyStream, path: str) -> AsyncIterator[by
                 yield sse("delta", DeltaEvent(text))
         except DomainError as exc:
             failure = exc
-        reply = await stream.finish()
+        try:
+            reply = await stream.finish()
+        except DomainError as exc:
+            # Storing the reply failed (database down) after the headers were sent: say so in
+            # the stream, the only place left to say it.
+            failure, reply = failure or exc, None
         if failure is not None:
             yield sse("error", problem_body(failure, path))
         if reply is not None:
             yield sse("done", DoneEvent.of(reply))
     finally:
         # The client went away mid-reply: what arrived is stored, marked incomplete.
-        await stream.finish()
+        with contextlib.suppress(DomainError):
+            await stream.finish()
 
 
 def sse(event: str, data: object) -> bytes:
