@@ -367,3 +367,31 @@ async def test_a_revoke_committed_after_the_read_wins_over_the_save(
 
     async with uow_factory() as uow:
         assert await uow.credentials.get(owner.id, item.id) == item
+
+
+# Memory only: on PostgreSQL the revoke would wait for the saved row's lock (it commits after),
+# and on SQLite for the write lock; the memory store has neither, so it refuses at commit.
+@pytest.mark.parametrize("uow_factory", ["memory"], indirect=True)
+async def test_a_revoke_committed_after_the_save_wins_at_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    item = credential(owner.id)
+    async with uow_factory() as uow:
+        await uow.credentials.add(item)
+        await uow.commit()
+
+    async with uow_factory() as late:
+        stale = await late.credentials.get(owner.id, item.id)
+        assert stale is not None
+        stale.change_model("gpt-4.1", at(2))
+        await late.credentials.save(stale)
+        async with uow_factory() as other:
+            item.revoke(at(1))
+            await other.credentials.save(item)
+            await other.commit()
+        with pytest.raises(CredentialRevoked):
+            await late.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.credentials.get(owner.id, item.id) == item

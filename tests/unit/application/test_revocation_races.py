@@ -3,15 +3,25 @@ nothing written from a stale read brings a revoked credential or gateway token b
 
 from __future__ import annotations
 
-from uuid import UUID
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 
 from adapters.persistence.memory import MemoryCredentialStore, MemoryGatewayTokenStore
 from application.provider_failures import ProviderFailures
-from domain.errors import CredentialRejected, InvalidApiKey, InvalidGatewayToken
+from domain.errors import (
+    CredentialRejected,
+    CredentialRevoked,
+    DataKeyDestroyed,
+    InvalidApiKey,
+    InvalidGatewayToken,
+)
+from domain.gateway_token import GatewayToken
 from domain.provider import Provider
 from domain.resolution import LlmChoice, ResolutionReason
+from domain.sealing import DataKey, WrappedKey
+from domain.user import User
 from tests.builders import World
 from tests.unit.application.conftest import OPENAI_KEY
 from tests.unit.application.interleave import interleave
@@ -93,3 +103,39 @@ async def test_a_gateway_token_revoked_while_it_authenticates_stays_revoked(
     assert world.db.gateway_tokens[new.token.id].revoked_at is not None
     with pytest.raises(InvalidGatewayToken):
         await world.container.authenticate_gateway_token.execute(new.secret)
+
+
+def test_terminal_states_are_final_on_the_entities() -> None:
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    key = DataKey(uuid4(), uuid4(), WrappedKey("k1", b"wrapped"), now)
+    assert key.destroy(now)
+    assert not key.destroy(now + timedelta(1))
+    assert key.destroyed_at == now
+    with pytest.raises(DataKeyDestroyed):
+        key.rewrap(WrappedKey("k2", b"rewrapped"))
+    with pytest.raises(DataKeyDestroyed):
+        key.count_seal()
+    assert (key.wrapped.kek_id, key.seal_count) == ("k1", 0)
+
+    token = GatewayToken(uuid4(), uuid4(), "bot", b"digest", "a1b2", now)
+    assert token.touch(now)
+    assert not token.touch(now + timedelta(seconds=30), resolution=timedelta(minutes=1))
+    token.revoke(now)
+    assert not token.touch(now + timedelta(hours=1))
+    assert token.last_used_at == now
+
+    user = User(uuid4(), "a@example.com", "hash", now)
+    assert user.deactivate()
+    assert not user.deactivate()
+    assert not user.is_active
+
+
+async def test_a_revoked_credential_cannot_be_flagged_or_validated(
+    world: World, user_id: UUID
+) -> None:
+    credential_id = await _openai_key(world, user_id)
+    revoked = await world.container.revoke_credential.execute(user_id, credential_id)
+    with pytest.raises(CredentialRevoked):
+        revoked.mark_rejected("401", world.clock.now())
+    with pytest.raises(CredentialRevoked):
+        revoked.mark_validated(world.clock.now())
