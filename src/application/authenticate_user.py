@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.account import MAX_PASSWORD_LENGTH, parse_email
-from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts
+from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts, UserNotFound
 from domain.ports import LoginThrottle, PasswordHasher, TokenIssuer, UnitOfWorkFactory
 from domain.user import User
 
@@ -60,8 +60,11 @@ class AuthenticateUser:
         await self._throttle.succeeded(address)
         if self._hasher.needs_rehash(user.password_hash):
             user.password_hash = await self._hasher.hash(password)
-            async with self._uow() as uow:
-                await uow.users.save(user)
-                await uow.commit()
+            try:
+                async with self._uow() as uow:
+                    await uow.users.save(user)
+                    await uow.commit()
+            except UserNotFound:
+                raise InvalidLogin() from None  # deleted while logging in: same answer as gone
         token, expires_in = self._tokens.issue(user.id)
         return AccessToken(token, expires_in, user)
