@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -44,9 +45,26 @@ def test_engines_hide_bound_parameters(url: str) -> None:
     assert engine.sync_engine.hide_parameters is True
 
 
-def test_postgresql_connections_are_pinged_before_use() -> None:
-    engine = build_engine("postgresql+asyncpg://byom@127.0.0.1:1/byom")
-    assert engine.sync_engine.pool._pre_ping is True
+@pytest.mark.postgres
+async def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
+    postgres_url: str,
+) -> None:
+    engine = build_engine(postgres_url, pool_size=1, max_overflow=0)
+    admin = build_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            first = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with admin.connect() as connection:  # a restart or failover, as the pool sees it
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await asyncio.sleep(0.5)  # the server's goodbye reaches the idle pooled connection
+
+        async with engine.connect() as connection:
+            second = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+
+        assert second != first
+    finally:
+        await engine.dispose()
+        await admin.dispose()
 
 
 def test_plain_driver_names_get_their_async_driver() -> None:
