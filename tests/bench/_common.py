@@ -1,0 +1,276 @@
+"""What every benchmark shares: the machine, result files, tables, percentiles, process CPU,
+a scratch PostgreSQL database, wrk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+RESULTS = Path("bench-results")
+PACKAGES = (
+    "litestar",
+    "httpx",
+    "httpx-aiohttp",
+    "aiohttp",
+    "sqlalchemy",
+    "asyncpg",
+    "aiosqlite",
+    "uvicorn",
+    "msgspec",
+    "cryptography",
+    "prometheus-client",
+)
+
+
+def machine() -> dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "versions": versions,
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def write_results(name: str, command: str, figures: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    document = {
+        "benchmark": name,
+        "command": command,
+        "finished_at": stamp,
+        "machine": machine(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        **figures,
+    }
+    path = RESULTS / f"{name}-{stamp}.json"
+    text = json.dumps(document, indent=2, default=str)
+    path.write_text(text)
+    (RESULTS / f"{name}-latest.json").write_text(text)
+    return path
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for row in cells:
+        out.append(
+            "  ".join(
+                v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths, strict=True)
+            )
+        )
+    return "\n".join(out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("-", "").isdigit()
+
+
+def percentiles(samples_s: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean, in milliseconds."""
+    ordered = sorted(samples_s)
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return {
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "mean_ms": statistics.fmean(ordered) * 1000,
+    }
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    parent = psutil.Process(pid)
+    return [parent, *parent.children(recursive=True)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its children (uvicorn workers)."""
+    total = 0.0
+    for process in tree(pid):
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def worker_rss_mb(pid: int) -> list[float]:
+    """Resident memory of each serving process: the workers, or the process itself if alone."""
+    processes = tree(pid)
+    serving = [
+        p
+        for p in processes
+        if "multiprocessing" in " ".join(_cmdline(p)) and "spawn_main" in " ".join(_cmdline(p))
+    ]
+    chosen = serving or processes[:1]
+    return [round(p.memory_info().rss / 2**20, 1) for p in chosen]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+# --- processes we start ----------------------------------------------------------------------
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment for the processes a benchmark starts: no BYOM_* from the caller, and
+    compiled bytecode kept between starts (outside the tree, in bench-results/.pycache), as any
+    installed service has it. This machine sets PYTHONDONTWRITEBYTECODE, which would make every
+    start compile every module again (3 s instead of 1.2 s of imports)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BYOM_", "PROMETHEUS_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
+    env["PYTHONPYCACHEPREFIX"] = str((RESULTS / ".pycache").resolve())
+    env.update(extra)
+    return env
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get("BYOM_BENCH_POSTGRES_URL") or os.environ.get("BYOM_TEST_POSTGRES_URL")
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str | None]:
+    """A fresh database on the server of BYOM_BENCH_POSTGRES_URL (or BYOM_TEST_POSTGRES_URL),
+    migrated, dropped afterwards. None when neither is set."""
+    base = postgres_base_url()
+    if base is None:
+        yield None
+        return
+    from sqlalchemy.engine import make_url
+
+    from adapters.persistence.sqlalchemy.migrate import upgrade
+
+    name = f"byom_bench_{uuid.uuid4().hex[:12]}"
+    _pg_admin(base, f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(upgrade(url))
+        yield url
+    finally:
+        _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_admin(url: str, statement: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run() -> None:
+        connection = await asyncpg.connect(dsn, timeout=10)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+# --- load generator ---------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    loadgen_cpu_ms_per_request: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def run_load(
+    url: str,
+    specs: Sequence[tuple[str, str, str, str]],
+    *,
+    requests: int,
+    concurrency: int,
+    workdir: Path,
+) -> LoadResult:
+    """``specs``: (method, path, Authorization header or "", JSON body or ""). Runs
+    tests/bench/loadgen.py in a process of its own for exactly ``requests`` requests."""
+    spec_file = workdir / f"specs-{uuid.uuid4().hex[:8]}.tsv"
+    spec_file.write_text("\n".join("\t".join(s) for s in specs) + "\n")
+    command = [
+        sys.executable,
+        "-m",
+        "tests.bench.loadgen",
+        url,
+        str(spec_file),
+        "--requests",
+        str(requests),
+        "--concurrency",
+        str(concurrency),
+    ]
+    done = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=True, env=bench_env()
+    )
+    return LoadResult(**json.loads(done.stdout.strip().splitlines()[-1]))

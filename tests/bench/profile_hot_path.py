@@ -1,0 +1,118 @@
+"""Where a worker's CPU goes on the hot path: py-spy samples one ``byom serve`` worker while the
+load generator sends chat messages (or gateway calls), then prints the frames with the most
+samples, by own time and by inclusive time. Needs ptrace (root, or CAP_SYS_PTRACE).
+
+    uv run python -m tests.bench.profile_hot_path [chat|gateway] [--seconds 20] [--sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from tests.bench._common import bench_env, run_load, scratch_postgres
+from tests.bench.bench_gateway import KEYS, seed, settings_for, start_standin
+from tests.builders import JWT_SECRET
+from tests.live_server import start_server
+
+PY_SPY = str(Path(sys.executable).parent / "py-spy")
+
+
+def summarise(collapsed: Path, top: int) -> str:
+    own: collections.Counter[str] = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    out = [f"{total} samples", "", "own time:"]
+    out += [f"{100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
+    out += ["", "inclusive, by package (a sample counts once per package on its stack):"]
+    packages: collections.Counter[str] = collections.Counter()
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        seen = {_package(frame) for frame in stack.split(";")}
+        for package in seen:
+            packages[package] += int(count)
+    out += [f"{100 * n / total:5.1f}%  {p}" for p, n in packages.most_common(top)]
+    out += ["", "inclusive, by function:"]
+    out += [f"{100 * n / total:5.1f}%  {f}" for f, n in inclusive.most_common(top)]
+    return "\n".join(out)
+
+
+def _package(frame: str) -> str:
+    """``Function (package/module.py:12)`` -> ``package/module.py``."""
+    location = frame.rpartition("(")[2].split(":")[0]
+    return location or frame
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("target", nargs="?", default="chat", choices=["chat", "gateway", "me"])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--keep", type=Path, help="copy the raw py-spy samples there")
+    args = parser.parse_args()
+    standin, port = start_standin()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, scratch_postgres() as pg:
+            workdir = Path(tmp)
+            url = f"sqlite+aiosqlite:///{tmp}/byom.db" if args.sqlite or pg is None else pg
+            if url.startswith("sqlite"):
+                from adapters.persistence.sqlalchemy.migrate import upgrade
+
+                asyncio.run(upgrade(url))
+            chat, gateway = asyncio.run(seed(settings_for(url, port, workdir)))
+            env = bench_env(
+                BYOM_VAR_DIR=tmp,
+                BYOM_DATABASE_URL=url,
+                BYOM_ENCRYPTION_KEYS=KEYS,
+                BYOM_JWT_SECRET=JWT_SECRET,
+                BYOM_OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1",
+            )
+            server = start_server(env, workers=1, log_path=workdir / "serve.log")
+            me = [("GET", "/api/v1/users/me", auth, "") for (_, _, auth, _) in chat]
+            specs = {"chat": chat, "gateway": gateway, "me": me}[args.target]
+            try:
+                run_load(server.url, specs, requests=300, concurrency=8, workdir=workdir)
+                out = workdir / "profile.txt"
+                # --gil: only the thread holding the GIL, i.e. where the CPU goes.
+                spy = subprocess.Popen(  # noqa: S603
+                    [PY_SPY, "record", "--pid", str(server.process.pid), "--format", "raw", "--gil",
+                     "--output", str(out), "--duration", str(args.seconds), "--rate", "250"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+                stop = threading.Event()
+
+                def load() -> None:
+                    while not stop.is_set():
+                        run_load(server.url, specs, requests=400, concurrency=8, workdir=workdir)
+
+                thread = threading.Thread(target=load)
+                thread.start()
+                spy.wait()
+                stop.set()
+                thread.join()
+                print(summarise(out, args.top))
+                if args.keep:
+                    args.keep.write_text(out.read_text())
+            finally:
+                server.stop()
+    finally:
+        standin.terminate()
+
+
+if __name__ == "__main__":
+    main()
