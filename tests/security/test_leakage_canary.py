@@ -132,9 +132,7 @@ async def test_the_canary_never_leaves_its_ciphertext(
     await call("DELETE", f"{BASE}/{cid}", headers=auth)
     await call("GET", f"{BASE}?include_inactive=true", headers=auth)
 
-    logged = [r.getMessage() for r in caplog.records] + [
-        str(r.__dict__) for r in caplog.records
-    ]
+    logged = [r.getMessage() for r in caplog.records] + [str(r.__dict__) for r in caplog.records]
     for key in (CANARY, ROTATED):
         for fragment in _fragments(key):
             assert not [s for s in seen if fragment in s], f"{fragment!r} in a response"
