@@ -100,6 +100,8 @@ class ServerSettings:
     """BYOM_REDIS_URL: shared rate-limit store for several instances."""
     max_body_bytes: int = 64 * 1024
     """BYOM_MAX_BODY_BYTES: larger request bodies get 413 before parsing."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """BYOM_METRICS_TOKEN: when set, /metrics needs ``Authorization: Bearer <token>``."""
     metrics_multiproc_dir: str | None = None
     """PROMETHEUS_MULTIPROC_DIR: prometheus_client's directory shared by worker processes
     (``byom serve --workers N`` uses var/prometheus when it is unset)."""
@@ -173,6 +175,7 @@ class Settings:
             log_format=env.literal("BYOM_LOG_FORMAT", ("console", "json"), "console"),
             redis_url=env.text("BYOM_REDIS_URL"),
             max_body_bytes=env.whole("BYOM_MAX_BODY_BYTES", 64 * 1024),
+            metrics_token=env.text("BYOM_METRICS_TOKEN"),
             metrics_multiproc_dir=env.text("PROMETHEUS_MULTIPROC_DIR"),
         )
         settings = cls(environment, var_dir, database, crypto, auth, providers, server)

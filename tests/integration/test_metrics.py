@@ -166,3 +166,24 @@ async def test_metrics_answer_while_the_database_is_down() -> None:
             path="/health/ready",
             status_code="503",
         )
+
+
+async def test_a_configured_metrics_token_is_required_to_scrape() -> None:
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+    from tests.builders import make_settings, memory_world
+
+    settings = make_settings()
+    token = "scrape-token-" + "z" * 24
+    settings = replace(settings, server=replace(settings.server, metrics_token=token))
+    world = memory_world(settings)
+    async with AsyncTestClient(create_app(container=world.container)) as client:
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert right.status_code == 200
+        assert "byom_requests_total" in right.text

@@ -14,14 +14,16 @@ endpoint then aggregates every worker's files.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
+from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.types import Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -110,13 +112,23 @@ class MetricsController(Controller):
     include_in_schema = False
 
     @get("/", operation_id="Metrics", cache=False)
-    async def metrics(self, state: State) -> Response[bytes]:
+    async def metrics(self, state: State, request: Request[Any, Any, Any]) -> Response[bytes]:
+        _authorise_scrape(container_of(state).settings.server.metrics_token, request)
         await _refresh_census(state)
         registry = REGISTRY
         if container_of(state).settings.server.metrics_multiproc_dir:
             registry = CollectorRegistry()
             prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST, status_code=200)
+
+
+def _authorise_scrape(token: str | None, request: Request[Any, Any, Any]) -> None:
+    """Metrics name master key ids and call volumes: operators can require a scrape token."""
+    if token is None:
+        return
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise NotAuthorizedException("a valid metrics token is required")
 
 
 async def _refresh_census(state: State) -> None:
