@@ -8,13 +8,18 @@ import getpass
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from adapters.crypto.keyring import generate_key_line
 from domain.errors import DomainError
-from entrypoints.bootstrap import Container, build
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    # Imported where used: the process that supervises `byom serve --workers N` then never
+    # loads the application (about a second and 70 MB that only the workers need).
+    from entrypoints.bootstrap import Container
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -90,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(settings: Settings, work: Callable[[Container], Awaitable[int]]) -> int:
+    from entrypoints.bootstrap import build
+
     async def go() -> int:
         container = build(settings)
         try:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
-
-from entrypoints.http.middleware import request_id_var
 
 # httpx logs full request URLs at INFO; keep it and its transport quiet (SECURITY.md).
 QUIET = ("httpx", "httpcore", "aiohttp", "sqlalchemy.engine", "aiosqlite", "asyncio")
+
+# The request being served (set by entrypoints.http.middleware). Defined here, not there, so
+# that logging, which every command sets up, does not import the web framework.
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 class JsonFormatter(logging.Formatter):

@@ -11,19 +11,19 @@ import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar
 from typing import Any, cast
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from entrypoints.logging_setup import request_id_var
+
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _ID_KEY = "byom.request_id"
 _START_KEY = "byom.started"
 
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_log = logging.getLogger("byom.access")
 
 
