@@ -12,8 +12,11 @@ import asyncio
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from tests.bench._common import (
@@ -62,7 +65,12 @@ def memory(url: str, workers: int, load: int, port: int) -> dict[str, Any]:
             env_for(url, tmp, port), workers=workers, log_path=Path(tmp) / "s.log"
         )
         try:
+            # Every worker up and past its first requests, then quiet: that is idle.
+            health = [("GET", "/health/ready", "", "")]
+            run_load(server.url, health, requests=200, concurrency=8, workdir=Path(tmp))
+            time.sleep(2)
             idle = worker_rss_mb(server.process.pid)
+            supervisor = round(psutil.Process(server.process.pid).memory_info().rss / 2**20, 1)
             mixed = [s for pair in zip(chat, gateway, strict=False) for s in pair]
             result = run_load(server.url, mixed, requests=load, concurrency=32, workdir=Path(tmp))
             loaded = worker_rss_mb(server.process.pid)
@@ -117,9 +125,10 @@ def main() -> None:
     ))  # fmt: skip
     print()
     print(table(
-        ["byom serve", "RSS idle MB per worker", f"RSS after {args.load} requests MB", "errors"],
+        ["byom serve", "RSS idle MB per worker", f"RSS after {args.load} requests MB",
+         "supervisor MB", "errors"],
         [[k, " / ".join(map(str, v["idle_mb"])), " / ".join(map(str, v["after_load_mb"])),
-          v["errors"]] for k, v in rss.items()],
+          v["supervisor_mb"], v["errors"]] for k, v in rss.items()],
     ))  # fmt: skip
     path = write_results(
         "footprint",
