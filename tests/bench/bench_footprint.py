@@ -79,6 +79,7 @@ def memory(url: str, workers: int, load: int, port: int) -> dict[str, Any]:
     return {
         "idle_mb": idle,
         "after_load_mb": loaded,
+        "supervisor_mb": supervisor if workers > 1 else None,
         "load_requests": load,
         "errors": result.errors,
     }
