@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class Row:
     cpu_ms_per_request: float | None
     errors: int
     loadgen_cpu_ms_per_request: float = 0.0
+    error_kinds: dict[str, int] = field(default_factory=dict)
 
 
 def start_standin() -> tuple[subprocess.Popen[str], int]:
@@ -154,6 +155,7 @@ def measure(
         cpu,
         result.errors,
         result.loadgen_cpu_ms_per_request,
+        result.error_kinds,
     )
 
 
@@ -228,6 +230,11 @@ def run_config(
         return rows, {"rss_mb_after_warmup": idle_rss, "rss_mb_after_load": loaded_rss}
 
 
+def _errors(row: Row) -> str:
+    kinds = ", ".join(f"{n}x{k}" for k, n in sorted(row.error_kinds.items()))
+    return f"{row.errors} ({kinds})" if kinds else str(row.errors)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -287,7 +294,7 @@ def main() -> None:
         ["config", "target", "mode", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms",
          "BYOM CPU ms/req", "errors"],
         [[r.config, r.target, r.mode, r.requests, r.rps, r.p50_ms, r.p95_ms, r.p99_ms,
-          r.cpu_ms_per_request, r.errors] for r in rows],
+          r.cpu_ms_per_request, _errors(r)] for r in rows],
     ))  # fmt: skip
     baseline = {r.mode: r for r in rows if r.target.startswith("a. ")}
     added = []

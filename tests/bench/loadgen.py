@@ -35,6 +35,7 @@ async def run(url: str, specs_path: Path, total: int, concurrency: int) -> dict[
     specs = load_specs(specs_path)
     latencies: list[float] = []
     errors = 0
+    statuses: dict[str, int] = {}
     issued = 0
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
@@ -51,8 +52,11 @@ async def run(url: str, specs_path: Path, total: int, concurrency: int) -> dict[
                         await r.read()
                         if r.status >= 300:
                             errors += 1
-                except (aiohttp.ClientError, TimeoutError):
+                            statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
+                except (aiohttp.ClientError, TimeoutError) as error:
                     errors += 1
+                    name = type(error).__name__
+                    statuses[name] = statuses.get(name, 0) + 1
                 latencies.append(time.perf_counter() - started)
 
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -67,6 +71,7 @@ async def run(url: str, specs_path: Path, total: int, concurrency: int) -> dict[
         "requests": len(latencies),
         "seconds": wall,
         "errors": errors,
+        "error_kinds": statuses,
         "p50_ms": at(0.50),
         "p95_ms": at(0.95),
         "p99_ms": at(0.99),
