@@ -9,6 +9,7 @@ with ``PinnedNetworkBackend``: that is where connecting to the guard's checked a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 from collections.abc import Iterable
@@ -115,16 +116,14 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
         addresses = pinned_addresses(host, port)
         if not addresses:
             raise httpcore.ConnectError("no checked address for this destination")
-        failure: Exception | None = None
-        for address in addresses:
-            try:
+        # Try each checked address in turn; the last one's failure is the one reported.
+        *others, last = addresses
+        for address in others:
+            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
                 return await self._inner.connect_tcp(
                     address, port, timeout, local_address, socket_options
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None  # noqa: S101 - addresses is not empty
-        raise failure
+        return await self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
         self,
