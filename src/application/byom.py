@@ -12,12 +12,12 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from application.get_agent_session import GetAgentSession, SessionWithMessages
-from application.get_usage import GetUsage, UsageReport
-from application.list_agent_sessions import ListAgentSessions
-from application.resolve_llm import ResolveLlm
-from application.send_message import ChatReply, ReplyStream, SendMessage
-from application.start_agent_session import StartAgentSession
+from application.llm.resolve_llm import ResolveLlm
+from application.sessions.get_agent_session import GetAgentSession, SessionWithMessages
+from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.send_message import ChatReply, ReplyStream, SendMessage
+from application.sessions.start_agent_session import StartAgentSession
+from application.usage.get_usage import GetUsage, UsageReport
 from domain.agent_session import AgentSession
 from domain.provider import Provider
 from domain.resolution import LlmChoice

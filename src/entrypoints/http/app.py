@@ -25,8 +25,8 @@ from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
-from entrypoints.http.gateway import OpenAiGatewayController
-from entrypoints.http.gateway_tokens import GatewayTokenController
+from entrypoints.http.gateway.completions import OpenAiGatewayController
+from entrypoints.http.gateway.tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import api_rate_limits
 from entrypoints.http.llm import LlmCatalogController, MyLlmController

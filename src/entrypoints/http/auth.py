@@ -11,9 +11,9 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from application.authenticate_user import AuthenticateUser
-from application.delete_account import DeleteAccount
-from application.register_user import RegisterUser
+from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.delete_account import DeleteAccount
+from application.accounts.register_user import RegisterUser
 from domain.user import User
 from entrypoints.http.deps import CURRENT_USER, use_cases
 from entrypoints.http.openapi import problem_responses

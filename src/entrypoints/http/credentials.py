@@ -11,14 +11,14 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from application.add_credential import AddCredential
-from application.get_credential import GetCredential
-from application.list_credentials import ListCredentials
-from application.revalidate_credential import RevalidateCredential
-from application.revoke_credential import RevokeCredential
-from application.set_default_credential import SetDefaultCredential
-from application.update_credential import UNCHANGED, UpdateCredential
-from application.validate_api_key import ValidateApiKey, ValidationResult
+from application.credentials.add_credential import AddCredential
+from application.credentials.get_credential import GetCredential
+from application.credentials.list_credentials import ListCredentials
+from application.credentials.revalidate_credential import RevalidateCredential
+from application.credentials.revoke_credential import RevokeCredential
+from application.credentials.set_default_credential import SetDefaultCredential
+from application.credentials.update_credential import UNCHANGED, UpdateCredential
+from application.credentials.validate_api_key import ValidateApiKey, ValidationResult
 from domain.credential import LlmCredential
 from entrypoints.http.deps import CURRENT_USER, use_cases
 from entrypoints.http.openapi import problem_responses

@@ -9,8 +9,8 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from application.explain_llm import ExplainLlm, LlmExplanation
-from application.list_providers import ListProviders, ProviderOffer
+from application.llm.explain_llm import ExplainLlm, LlmExplanation
+from application.llm.list_providers import ListProviders, ProviderOffer
 from domain.llm import CatalogModel
 from entrypoints.http.deps import CURRENT_USER, use_cases
 

@@ -18,15 +18,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 
-from application.get_agent_session import GetAgentSession
-from application.list_agent_sessions import ListAgentSessions
-from application.send_message import (
+from application.sessions.get_agent_session import GetAgentSession
+from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.send_message import (
     MAX_MESSAGE_LENGTH,
     ChatReply,
     ReplyStream,
     SendMessage,
 )
-from application.start_agent_session import (
+from application.sessions.start_agent_session import (
     MAX_SYSTEM_PROMPT_LENGTH,
     MAX_TITLE_LENGTH,
     StartAgentSession,

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
-from application.get_usage import GetUsage, UsageReport
+from application.usage.get_usage import GetUsage, UsageReport
 from domain.usage import DailyUsage, UsageTotal
 from entrypoints.http.deps import CURRENT_USER, use_cases
 from entrypoints.http.money import usd

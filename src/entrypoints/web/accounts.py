@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
-from application.authenticate_user import AuthenticateUser
-from application.register_user import RegisterUser
+from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.register_user import RegisterUser
 from domain.account import MIN_PASSWORD_LENGTH
 from domain.errors import DomainError
 from entrypoints.http.deps import container_of, use_cases

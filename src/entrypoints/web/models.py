@@ -11,12 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
-from application.add_credential import AddCredential
-from application.revalidate_credential import RevalidateCredential
-from application.revoke_credential import RevokeCredential
-from application.set_default_credential import SetDefaultCredential
-from application.update_credential import UpdateCredential
-from application.validate_api_key import ValidateApiKey
+from application.credentials.add_credential import AddCredential
+from application.credentials.revalidate_credential import RevalidateCredential
+from application.credentials.revoke_credential import RevokeCredential
+from application.credentials.set_default_credential import SetDefaultCredential
+from application.credentials.update_credential import UpdateCredential
+from application.credentials.validate_api_key import ValidateApiKey
 from domain.errors import DomainError
 from domain.user import User
 from entrypoints.http.deps import container_of, use_cases

@@ -13,7 +13,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import Token
 
 from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
-from application.authenticate_user import AccessToken
+from application.accounts.authenticate_user import AccessToken
 from domain.errors import UserNotFound
 from domain.user import User
 from entrypoints.http.deps import container_of

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from application.get_usage import GetUsage
+from application.usage.get_usage import GetUsage
 from domain.user import User
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.web.chart import SERIES_CLASSES, stacked_bars

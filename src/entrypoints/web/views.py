@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.validate_api_key import ValidationResult
+from application.credentials.validate_api_key import ValidationResult
 from domain.credential import LlmCredential
 from domain.ports import ModelCatalog
 from domain.provider import Provider

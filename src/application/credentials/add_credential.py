@@ -1,0 +1,106 @@
+"""Store a new provider key for a user."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from application.credentials._input import parse_credential_input
+from application.credentials._sealer import CredentialSealer
+from application.llm._key_check import ApiKeyChecker
+from domain.credential import LlmCredential
+from domain.errors import DuplicateActiveCredential, ModelNotAvailable, UserNotFound
+from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
+
+
+class AddCredential:
+    """- the key is validated live first; a wrong key or an unreachable provider stores nothing;
+    - a ``model_name`` the key cannot reach is refused;
+    - one active credential per provider: a second one is refused with the existing id;
+    - the user's first credential becomes the default unless ``is_default=False`` is asked;
+      ``is_default=True`` moves the default in the same transaction."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        checker: ApiKeyChecker,
+        sealer: CredentialSealer,
+        ids: IdGenerator,
+        clock: Clock,
+        *,
+        allow_http_base_urls: bool = False,
+    ) -> None:
+        self._uow = uow
+        self._checker = checker
+        self._sealer = sealer
+        self._ids = ids
+        self._clock = clock
+        self._allow_http = allow_http_base_urls
+
+    async def execute(
+        self,
+        user_id: UUID,
+        *,
+        provider: str,
+        api_key: str,
+        model_name: str | None = None,
+        is_default: bool | None = None,
+        base_url: str | None = None,
+    ) -> LlmCredential:
+        given = parse_credential_input(
+            provider,
+            api_key,
+            base_url=base_url,
+            model_name=model_name,
+            allow_http_base_urls=self._allow_http,
+        )
+        # Fail fast on a duplicate before spending a provider call on it.
+        async with self._uow() as uow:
+            existing = await uow.credentials.active_for_provider(user_id, given.provider)
+            if existing is not None:
+                raise DuplicateActiveCredential(given.provider.value, existing.id)
+        check = await self._checker.check(
+            given.provider, given.key, base_url=given.base_url, model_name=given.model_name
+        )
+        if check.model_available is False and given.model_name is not None:
+            raise ModelNotAvailable(given.provider.value, given.model_name)
+
+        async with self._uow() as uow:
+            await uow.users.lock(user_id)
+            if await uow.users.get(user_id) is None:
+                raise UserNotFound()
+            existing = await uow.credentials.active_for_provider(user_id, given.provider)
+            if existing is not None:
+                raise DuplicateActiveCredential(given.provider.value, existing.id)
+            now = self._clock.now()
+            current_default = await uow.credentials.default_for_user(user_id)
+            becomes_default = is_default is True or (current_default is None and is_default is None)
+            if becomes_default and current_default is not None:
+                current_default.unset_default(now)
+                await uow.credentials.save(current_default)
+            credential_id = self._ids.new_id()
+            sealed, data_key_id = await self._sealer.seal(
+                uow,
+                user_id=user_id,
+                credential_id=credential_id,
+                provider=given.provider,
+                base_url=given.base_url,
+                key=given.key,
+            )
+            credential = LlmCredential(
+                id=credential_id,
+                user_id=user_id,
+                provider=given.provider,
+                model_name=given.model_name,
+                encrypted_api_key=sealed,
+                encryption_key_id=data_key_id,
+                key_hint=given.key.hint,
+                base_url=given.base_url,
+                is_default=becomes_default,
+                is_active=True,
+                created_at=now,
+                updated_at=now,
+                last_validated_at=now,
+            )
+            await uow.credentials.add(credential)
+            await uow.commit()
+        return credential

@@ -1,0 +1,60 @@
+"""Check a stored credential against its provider again."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from application.credentials._sealer import CredentialSealer
+from application.credentials.validate_api_key import ValidationResult
+from application.llm._key_check import ApiKeyChecker
+from domain.errors import CredentialNotFound, InvalidApiKey
+from domain.ports import Clock, UnitOfWorkFactory
+
+
+class RevalidateCredential:
+    """- valid: ``last_validated_at`` moves to now and any recorded error is cleared;
+    - rejected: ``last_validated_at`` is cleared and the scrubbed reason recorded;
+    - provider unreachable: nothing changes and the error propagates (503);
+    - the result is written under the owner's lock after a fresh read: a credential revoked
+      while its provider was asked stays revoked."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, checker: ApiKeyChecker, sealer: CredentialSealer, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._checker = checker
+        self._sealer = sealer
+        self._clock = clock
+
+    async def execute(self, user_id: UUID, credential_id: UUID) -> ValidationResult:
+        async with self._uow() as uow:
+            credential = await uow.credentials.get(user_id, credential_id)
+            if credential is None:
+                raise CredentialNotFound()
+            credential.ensure_active()
+            key = await self._sealer.open(uow, credential)
+        try:
+            check = await self._checker.check(
+                credential.provider,
+                key,
+                base_url=credential.base_url,
+                model_name=credential.model_name,
+            )
+        except InvalidApiKey as exc:
+            result = ValidationResult(False, credential.provider, detail=exc.message)
+        else:
+            result = ValidationResult(
+                True, credential.provider, check.models, check.model_available
+            )
+        async with self._uow() as uow:
+            await uow.users.lock(user_id)
+            fresh = await uow.credentials.get(user_id, credential_id)
+            if fresh is not None and fresh.is_active:
+                now = self._clock.now()
+                if result.valid:
+                    fresh.mark_validated(now)
+                else:
+                    fresh.mark_rejected(result.detail or "rejected by the provider", now)
+                await uow.credentials.save(fresh)
+                await uow.commit()
+        return result

@@ -1,0 +1,127 @@
+"""Relay an OpenAI-style chat completion to the caller's own provider, and record its usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from application.gateway._routing import route
+from application.llm._generation_limits import check_generation
+from application.llm._provider_failures import ProviderFailures
+from application.llm._provider_stream import OpenedStream, ProviderStream
+from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
+from application.usage._meter import UsageMeter
+from domain.errors import DomainError, InvalidMessage, ProviderError
+from domain.llm import ChatMessage, Completion, CompletionRequest, Role, Usage
+from domain.ports import UnitOfWorkFactory
+from domain.resolution import LlmChoice
+from domain.usage import UsageSource
+
+RelayedStream = ProviderStream[Decimal | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RelayRequest:
+    """A provider-neutral chat request; system turns may appear anywhere in ``messages``."""
+
+    model: str
+    messages: tuple[ChatMessage, ...]
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedCompletion:
+    completion: Completion
+    choice: LlmChoice
+    cost_usd: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    user_id: UUID
+    llm: ResolvedLlm
+    request: CompletionRequest
+
+
+class RelayCompletion:
+    """- the model name picks the provider (``gateway_routing.route``); the LLM factory then
+      picks the caller's credential for it (or their default, or the system default), so a
+      token only ever reaches its owner's keys;
+    - system turns become the request's system prompt (each adapter places it the way its
+      provider expects); user and assistant turns keep their order;
+    - every call that completes records a usage row (source ``gateway``) with its catalog cost;
+    - provider failures are translated by ``ProviderFailures`` (a refused key is flagged)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        resolve: ResolveLlm,
+        meter: UsageMeter,
+        failures: ProviderFailures,
+    ) -> None:
+        self._uow = uow
+        self._resolve = resolve
+        self._meter = meter
+        self._failures = failures
+
+    async def execute(self, user_id: UUID, request: RelayRequest) -> RelayedCompletion:
+        call = await self._prepare(user_id, request)
+        llm = call.llm
+        try:
+            completion = await llm.client.complete(
+                llm.api_key, call.request, base_url=llm.choice.base_url
+            )
+        except ProviderError as exc:
+            raise await self._failures.translate(user_id, llm.choice, exc) from exc
+        cost = await self._record(call, completion.usage)
+        return RelayedCompletion(completion, llm.choice, cost)
+
+    def stream(self, user_id: UUID, request: RelayRequest) -> RelayedStream:
+        """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage the
+        provider reported and returns its cost. A stream cut short reported none: nothing is
+        recorded."""
+
+        async def open_() -> OpenedStream[Decimal | None]:
+            call = await self._prepare(user_id, request)
+            llm = call.llm
+
+            async def translate(error: ProviderError) -> DomainError:
+                return await self._failures.translate(user_id, llm.choice, error)
+
+            async def keep(text: str, usage: Usage | None) -> Decimal | None:
+                return None if usage is None else await self._record(call, usage)
+
+            chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
+            return OpenedStream(chunks, translate, keep)
+
+        return ProviderStream(open_)
+
+    async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
+        check_generation(request.max_tokens, request.temperature)
+        target = route(request.model)
+        system = [m.content for m in request.messages if m.role is Role.SYSTEM]
+        turns = tuple(m for m in request.messages if m.role is not Role.SYSTEM)
+        if not turns:
+            raise InvalidMessage("messages must hold at least one user or assistant turn")
+        llm = await self._resolve.execute(user_id, provider=target.provider, model=target.model)
+        completion_request = CompletionRequest(
+            model=llm.choice.model,
+            messages=turns,
+            system="\n\n".join(system) or None,
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            stop=request.stop,
+        )
+        return _Call(user_id, llm, completion_request)
+
+    async def _record(self, call: _Call, usage: Usage) -> Decimal | None:
+        record = self._meter.record(
+            call.user_id, call.llm.choice, usage, source=UsageSource.GATEWAY
+        )
+        async with self._uow() as uow:
+            await uow.usage.add(record)
+            await uow.commit()
+        return record.cost_usd

@@ -1,0 +1,183 @@
+"""The LLM factory: which provider, model and key serve a user, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.credentials._sealer import CredentialSealer
+from domain.api_key import ApiKey
+from domain.credential import LlmCredential
+from domain.errors import CredentialNotFound, CredentialProviderMismatch, NoLlmConfigured
+from domain.model_name import parse_model_name
+from domain.ports import (
+    LlmProvider,
+    LlmProviderRegistry,
+    ModelCatalog,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from domain.provider import Provider
+from domain.resolution import LlmChoice, ResolutionReason, SystemDefault
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLlm:
+    """A choice ready to call: the provider client and the opened key."""
+
+    choice: LlmChoice
+    client: LlmProvider
+    api_key: ApiKey
+
+
+class ResolveLlm:
+    """Order of preference:
+
+    - an explicit credential id (must be the caller's and active);
+    - the user's active credential for the requested provider (a requested provider is never
+      swapped for another one: without a credential for it, only a system default of that
+      same provider can serve);
+    - the user's default credential;
+    - the system default (``BYOM_SYSTEM_DEFAULT_*``), when the operator configured one with a key;
+    - otherwise ``NoLlmConfigured``.
+
+    The model is the requested one, else the credential's, else the catalog default of the
+    provider. ``explain`` answers the same question without opening any key."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        providers: LlmProviderRegistry,
+        sealer: CredentialSealer,
+        catalog: ModelCatalog,
+        system_default: SystemDefault | None,
+    ) -> None:
+        self._uow = uow
+        self._providers = providers
+        self._sealer = sealer
+        self._catalog = catalog
+        self._system = system_default
+
+    async def execute(
+        self,
+        user_id: UUID,
+        *,
+        provider: str | Provider | None = None,
+        model: str | None = None,
+        credential_id: UUID | None = None,
+    ) -> ResolvedLlm:
+        async with self._uow() as uow:
+            choice, credential = await self._choose(uow, user_id, provider, model, credential_id)
+            if credential is not None:
+                key = await self._sealer.open(uow, credential)
+            else:
+                key = self._system_key()
+        return ResolvedLlm(choice, self._providers.get(choice.provider), key)
+
+    async def explain(
+        self,
+        user_id: UUID,
+        *,
+        provider: str | Provider | None = None,
+        model: str | None = None,
+        credential_id: UUID | None = None,
+    ) -> LlmChoice:
+        async with self._uow() as uow:
+            choice, _ = await self._choose(uow, user_id, provider, model, credential_id)
+        return choice
+
+    def system_default(self, model: str | None = None) -> ResolvedLlm:
+        """The operator's fallback, for sessions that were started on it."""
+        system = self._usable_system_default()
+        if system is None:
+            raise NoLlmConfigured("the system default LLM is no longer configured")
+        choice = LlmChoice(
+            provider=system.provider,
+            model=self._model_for(system.provider, parse_model_name(model) or system.model),
+            credential_id=None,
+            reason=ResolutionReason.SYSTEM_DEFAULT,
+            base_url=system.base_url,
+        )
+        return ResolvedLlm(choice, self._providers.get(system.provider), self._system_key())
+
+    async def _choose(
+        self,
+        uow: UnitOfWork,
+        user_id: UUID,
+        provider: str | Provider | None,
+        model: str | None,
+        credential_id: UUID | None,
+    ) -> tuple[LlmChoice, LlmCredential | None]:
+        wanted = Provider.parse(provider) if isinstance(provider, str) else provider
+        wanted_model = parse_model_name(model)
+
+        if credential_id is not None:
+            credential = await uow.credentials.get(user_id, credential_id)
+            if credential is None:
+                raise CredentialNotFound()
+            credential.ensure_active()
+            if wanted is not None and credential.provider is not wanted:
+                raise CredentialProviderMismatch(credential.provider.value, wanted.value)
+            return self._from(credential, wanted_model, ResolutionReason.EXPLICIT_CREDENTIAL)
+
+        if wanted is not None:
+            credential = await uow.credentials.active_for_provider(user_id, wanted)
+            if credential is not None:
+                return self._from(credential, wanted_model, ResolutionReason.PROVIDER_CREDENTIAL)
+            system = self._usable_system_default()
+            if system is not None and system.provider is wanted:
+                return self._from_system(system, wanted_model), None
+            raise NoLlmConfigured(
+                f"you have no active {wanted.value} credential; add a {wanted.label} key "
+                "or choose another provider"
+            )
+
+        credential = await uow.credentials.default_for_user(user_id)
+        if credential is not None:
+            return self._from(credential, wanted_model, ResolutionReason.USER_DEFAULT)
+
+        system = self._usable_system_default()
+        if system is not None:
+            return self._from_system(system, wanted_model), None
+        raise NoLlmConfigured()
+
+    def _from(
+        self, credential: LlmCredential, model: str | None, reason: ResolutionReason
+    ) -> tuple[LlmChoice, LlmCredential]:
+        choice = LlmChoice(
+            provider=credential.provider,
+            model=self._model_for(credential.provider, model or credential.model_name),
+            credential_id=credential.id,
+            reason=reason,
+            base_url=credential.base_url,
+        )
+        return choice, credential
+
+    def _from_system(self, system: SystemDefault, model: str | None) -> LlmChoice:
+        return LlmChoice(
+            provider=system.provider,
+            model=self._model_for(system.provider, model or system.model),
+            credential_id=None,
+            reason=ResolutionReason.SYSTEM_DEFAULT,
+            base_url=system.base_url,
+        )
+
+    def _model_for(self, provider: Provider, model: str | None) -> str:
+        chosen = model or self._catalog.default_model(provider)
+        if chosen is None:
+            raise NoLlmConfigured(
+                f"no model chosen for this {provider.value} credential; set its model_name"
+            )
+        return chosen
+
+    def _usable_system_default(self) -> SystemDefault | None:
+        system = self._system
+        if system is None or system.api_key is None:
+            return None
+        return system
+
+    def _system_key(self) -> ApiKey:
+        system = self._usable_system_default()
+        if system is None or system.api_key is None:
+            raise NoLlmConfigured("the system default LLM is no longer configured")
+        return system.api_key

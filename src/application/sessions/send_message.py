@@ -1,0 +1,305 @@
+"""Send a message in an agent session; store the reply, whole or streamed, with usage and cost."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from application.llm._generation_limits import check_generation
+from application.llm._provider_failures import ProviderFailures
+from application.llm._provider_stream import OpenedStream, ProviderStream
+from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
+from application.usage._meter import UsageMeter
+from domain.agent_session import AgentMessage, AgentSession
+from domain.errors import (
+    CredentialNotFound,
+    CredentialRevoked,
+    DataKeyDestroyed,
+    DomainError,
+    InvalidMessage,
+    NoLlmConfigured,
+    ProviderError,
+    SessionCredentialRevoked,
+    SessionNotFound,
+)
+from domain.llm import ChatMessage, CompletionRequest, Role, Usage
+from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
+from domain.provider import Provider
+from domain.usage import UsageSource
+
+logger = logging.getLogger(__name__)
+MAX_MESSAGE_LENGTH = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReply:
+    """The stored assistant message and the LLM that wrote it."""
+
+    message: AgentMessage
+    provider: Provider
+    model: str
+    credential_id: UUID | None
+
+    @property
+    def text(self) -> str:
+        return self.message.content
+
+    @property
+    def usage(self) -> Usage | None:
+        return self.message.usage
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        return self.message.cost_usd
+
+    @property
+    def incomplete(self) -> bool:
+        return self.message.incomplete
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    user_id: UUID
+    session: AgentSession
+    llm: ResolvedLlm
+    request: CompletionRequest
+    user_message: AgentMessage
+
+
+class SendMessage:
+    """- the session is the caller's (another user's id is ``SessionNotFound``, like a missing one);
+    - it runs on the LLM recorded at its start: its credential (a deleted one is never used
+      again: ``SessionCredentialRevoked``), or the system default when it has none;
+    - the whole conversation goes to the provider, the system prompt apart (each adapter places
+      it the way its provider expects), ``max_tokens`` defaulting to the model's catalog maximum;
+    - the user message and the reply are stored together, with usage and catalog cost (null for
+      a model the catalog does not price), and one usage record (source ``session``);
+    - a failure before any text arrived stores nothing (send again); provider failures are
+      translated by ``ProviderFailures`` (rejected key flagged, 429, 504, 502)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        resolve: ResolveLlm,
+        meter: UsageMeter,
+        failures: ProviderFailures,
+        ids: IdGenerator,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._resolve = resolve
+        self._meter = meter
+        self._failures = failures
+        self._ids = ids
+        self._clock = clock
+
+    async def execute(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        content: str,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> ChatReply:
+        call = await self._prepare(user_id, session_id, content, max_tokens, temperature)
+        llm = call.llm
+        try:
+            completion = await llm.client.complete(
+                llm.api_key, call.request, base_url=llm.choice.base_url
+            )
+        except ProviderError as exc:
+            raise await self._failures.translate(user_id, llm.choice, exc) from exc
+        return await self._store(call, completion.text, completion.usage, incomplete=False)
+
+    def stream(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        content: str,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> ReplyStream:
+        """Nothing happens until the stream is started (``start``, ``async with``, iteration)."""
+
+        async def open_() -> OpenedStream[ChatReply]:
+            call = await self._prepare(user_id, session_id, content, max_tokens, temperature)
+            llm = call.llm
+
+            async def translate(error: ProviderError) -> DomainError:
+                return await self._failures.translate(user_id, llm.choice, error)
+
+            async def keep(text: str, usage: Usage | None) -> ChatReply:
+                return await self._store(call, text, usage, incomplete=usage is None)
+
+            chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
+            return OpenedStream(chunks, translate, keep)
+
+        return ReplyStream(ProviderStream(open_))
+
+    async def _prepare(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        content: str,
+        max_tokens: int | None,
+        temperature: float | None,
+    ) -> _Call:
+        _check_input(content, max_tokens, temperature)
+        async with self._uow() as uow:
+            session = await uow.sessions.get(user_id, session_id)
+            if session is None:
+                raise SessionNotFound()
+            history = await uow.sessions.messages(user_id, session.id)
+        llm = await self._llm_for(user_id, session)
+        choice = llm.choice
+        request = CompletionRequest(
+            model=choice.model,
+            messages=(*_conversation(history), ChatMessage(Role.USER, content)),
+            system=session.system_prompt,
+            max_tokens=max_tokens or self._meter.max_output_tokens(choice.provider, choice.model),
+            temperature=temperature,
+        )
+        user_message = AgentMessage(
+            id=self._ids.new_id(),
+            session_id=session.id,
+            role=Role.USER,
+            content=content,
+            created_at=self._clock.now(),
+        )
+        return _Call(user_id, session, llm, request, user_message)
+
+    async def _llm_for(self, user_id: UUID, session: AgentSession) -> ResolvedLlm:
+        if session.llm_credential_id is not None:
+            try:
+                return await self._resolve.execute(
+                    user_id, credential_id=session.llm_credential_id, model=session.llm_model
+                )
+            except (CredentialRevoked, CredentialNotFound, DataKeyDestroyed) as exc:
+                raise SessionCredentialRevoked() from exc
+        llm = self._resolve.system_default(session.llm_model)
+        if llm.choice.provider.value != session.llm_provider:
+            raise NoLlmConfigured(
+                "the system default LLM this session was started on has changed; "
+                "start a new session"
+            )
+        return llm
+
+    async def _store(
+        self, call: _Call, text: str, usage: Usage | None, *, incomplete: bool
+    ) -> ChatReply:
+        choice = call.llm.choice
+        session_id = call.session.id
+        record = (
+            None
+            if usage is None
+            else self._meter.record(
+                call.user_id, choice, usage, source=UsageSource.SESSION, session_id=session_id
+            )
+        )
+        now = self._clock.now()
+        reply = AgentMessage(
+            id=self._ids.new_id(),
+            session_id=session_id,
+            role=Role.ASSISTANT,
+            # A provider may send NUL, which PostgreSQL text cannot hold: keep the rest.
+            content=text.replace("\x00", "\ufffd"),
+            created_at=now,
+            usage=usage,
+            cost_usd=None if record is None else record.cost_usd,
+            incomplete=incomplete,
+            model=choice.model,
+        )
+        async with self._uow() as uow:
+            await uow.sessions.add_message(call.user_id, call.user_message)
+            await uow.sessions.add_message(call.user_id, reply)
+            session = await uow.sessions.get(call.user_id, session_id)
+            if session is not None:
+                session.updated_at = now
+                await uow.sessions.save(session)
+            if record is not None:
+                await uow.usage.add(record)
+            await uow.commit()
+        return ChatReply(reply, choice.provider, choice.model, choice.credential_id)
+
+
+class ReplyStream:
+    """A reply streamed as text deltas (see ``ProviderStream`` for what is kept, and when).
+
+    ``async with send_message.stream(...) as reply: async for text in reply: ...``; afterwards
+    ``reply.reply`` is the stored message, ``incomplete`` when it was cut short."""
+
+    def __init__(self, stream: ProviderStream[ChatReply]) -> None:
+        self._stream = stream
+        self.reply: ChatReply | None = None
+
+    @property
+    def text(self) -> str:
+        return self._stream.text
+
+    @property
+    def error(self) -> DomainError | None:
+        """Why the provider stopped mid-reply, when it failed."""
+        return self._stream.error
+
+    async def start(self) -> None:
+        await self._stream.start()
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> str:
+        async for chunk in self._stream:
+            if chunk.delta:
+                return chunk.delta
+        raise StopAsyncIteration
+
+    async def finish(self) -> ChatReply | None:
+        """The stored reply; None when the provider was never reached (nothing to store)."""
+        self.reply = await self._stream.finish()
+        return self.reply
+
+    async def aclose(self) -> None:
+        """Store what arrived, if not done yet. Nobody is left to tell of a failure here (the
+        response has gone), so it is logged, not raised."""
+        try:
+            await self.finish()
+        except DomainError as exc:
+            logger.warning("reply could not be stored after the response: %s", exc.code)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.finish()
+
+
+def _conversation(history: list[AgentMessage]) -> tuple[ChatMessage, ...]:
+    # An empty (cut-off) reply is left out: providers refuse empty turns.
+    return tuple(
+        ChatMessage(m.role, m.content)
+        for m in history
+        if m.role in (Role.USER, Role.ASSISTANT) and m.content.strip()
+    )
+
+
+def _check_input(content: str, max_tokens: int | None, temperature: float | None) -> None:
+    if not content.strip():
+        raise InvalidMessage("the message is empty")
+    if len(content) > MAX_MESSAGE_LENGTH:
+        raise InvalidMessage(f"the message is too long (at most {MAX_MESSAGE_LENGTH} characters)")
+    if "\x00" in content:
+        # PostgreSQL text cannot hold it: refused before the provider is paid for a reply.
+        raise InvalidMessage("the message contains a NUL character")
+    check_generation(max_tokens, temperature)

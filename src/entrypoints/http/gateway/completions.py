@@ -1,0 +1,212 @@
+"""The OpenAI-compatible gateway: ``POST /v1/chat/completions`` and ``GET /v1/models``.
+
+Authenticated by a gateway token (``Authorization: Bearer byom_...``), not by an access token;
+every error is in OpenAI's shape (``{"error": {"message", "type", "param", "code"}}``) with the
+status OpenAI would use, so the official SDKs raise their usual exception classes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import JSONBody
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.response import Stream
+
+from application.gateway.list_gateway_models import ListGatewayModels
+from application.gateway.relay_completion import RelayCompletion, RelayedStream
+from domain import errors
+from domain.errors import DomainError
+from entrypoints.http.deps import container_of, use_cases
+from entrypoints.http.gateway import wire
+from entrypoints.http.gateway.translate import (
+    ChunkWriter,
+    UnsupportedRequest,
+    completion,
+    relay_request,
+)
+from entrypoints.http.problems import problem_for
+
+logger = logging.getLogger("byom.gateway")
+
+EVENT_STREAM = "text/event-stream"
+# Agents send whole conversations: more than the app-wide limit meant for small JSON bodies.
+GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
+
+
+async def provide_gateway_user_id(request: Request[Any, Any, State]) -> UUID:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.InvalidGatewayToken()
+    return await container_of(request.app.state).authenticate_gateway_token.execute(token.strip())
+
+
+class OpenAiGatewayController(Controller):
+    path = "/v1"
+    tags = ["OpenAI-compatible gateway"]
+    dependencies = {
+        "gateway_user_id": Provide(provide_gateway_user_id),
+        **use_cases("relay_completion", "list_gateway_models"),
+    }
+    exception_handlers = {
+        UnsupportedRequest: lambda request, exc: openai_error_response(exc),
+        DomainError: lambda request, exc: openai_error_response(exc),
+        ValidationException: lambda request, exc: openai_error_response(exc),
+        ProblemDetailsException: lambda request, exc: openai_error_response(exc),
+        HTTPException: lambda request, exc: openai_error_response(exc),
+        Exception: lambda request, exc: openai_error_response(exc),
+    }
+
+    @post(
+        "/chat/completions",
+        operation_id="CreateChatCompletion",
+        summary="OpenAI Chat Completions on the caller's own provider (stream: true for SSE)",
+        status_code=200,
+        request_max_body_size=GATEWAY_BODY_LIMIT,
+    )
+    async def chat_completions(
+        self,
+        data: JSONBody[wire.ChatCompletionIn],
+        gateway_user_id: NamedDependency[UUID],
+        relay_completion: NamedDependency[RelayCompletion],
+    ) -> wire.ChatCompletionOut | Stream:
+        request = relay_request(data)
+        id_ = f"chatcmpl-{uuid.uuid4().hex}"
+        created = int(time.time())
+        if not data.stream:
+            relayed = await relay_completion.execute(gateway_user_id, request)
+            return completion(relayed.completion, id_=id_, created=created, model=data.model)
+        stream = relay_completion.stream(gateway_user_id, request)
+        await stream.start()
+        include_usage = bool(data.stream_options and data.stream_options.include_usage)
+        writer = ChunkWriter(
+            id_=id_, created=created, model=data.model, include_usage=include_usage
+        )
+        return Stream(
+            openai_events(stream, writer),
+            headers={"content-type": EVENT_STREAM, "cache-control": "no-store"},
+            background=BackgroundTask(stream.aclose),
+        )
+
+    @get("/models", operation_id="ListGatewayModels", summary="Models the caller can reach")
+    async def models(
+        self,
+        gateway_user_id: NamedDependency[UUID],
+        list_gateway_models: NamedDependency[ListGatewayModels],
+    ) -> wire.ModelListOut:
+        found = await list_gateway_models.execute(gateway_user_id)
+        return wire.ModelListOut([wire.ModelOut(m.id, m.provider.value) for m in found])
+
+
+async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIterator[bytes]:
+    """OpenAI's SSE: ``data: {chunk}`` lines, then ``data: [DONE]``; a failure mid-stream is a
+    ``data: {"error": ...}`` line (the SDKs raise it) and no ``[DONE]``."""
+    try:
+        yield _data(writer.role())
+        finish = None
+        reported = None
+        try:
+            async for chunk in stream:
+                if (content := writer.content(chunk)) is not None:
+                    yield _data(content)
+                if chunk.is_final:
+                    finish, reported = chunk.finish_reason, chunk.usage
+            # Recording the usage can fail too (database down) after the headers are out:
+            # then the client gets an error line like any other mid-stream failure.
+            await stream.finish()
+        except DomainError as exc:
+            with contextlib.suppress(DomainError):
+                await stream.finish()
+            yield _data(_error_body(exc)[1])
+            return
+        yield _data(writer.finish(finish))
+        if (usage := writer.usage(reported)) is not None:
+            yield _data(usage)
+        yield b"data: [DONE]\n\n"
+    finally:
+        # The client went away: record what the provider reported, if it did.
+        with contextlib.suppress(DomainError):
+            await stream.finish()
+
+
+def _data(payload: object) -> bytes:
+    return b"data: " + msgspec.json.encode(payload) + b"\n\n"
+
+
+# --- errors in OpenAI's shape ----------------------------------------------------------------
+
+# Statuses where the gateway deliberately differs from the problem table: OpenAI answers 404
+# for a model the caller cannot reach, 401 for any refused key, and 400 for invalid input.
+_GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    errors.InvalidGatewayToken: (401, "invalid_api_key"),
+    errors.CredentialRejected: (401, "provider_key_rejected"),
+    errors.NoLlmConfigured: (404, "model_not_found"),
+    errors.ModelNotFound: (404, "model_not_found"),
+    errors.CredentialRevoked: (404, "model_not_found"),
+}
+_TYPE_BY_STATUS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    409: "invalid_request_error",
+    413: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
+    status, body = _error_body(exc)
+    headers = {}
+    if isinstance(exc, errors.ProviderRateLimited) and exc.retry_after is not None:
+        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+    return Response(body, status_code=status, headers=headers or None)
+
+
+def _error_body(exc: Exception) -> tuple[int, wire.ErrorOut]:
+    status, message, code, param = _classify(exc)
+    type_ = _TYPE_BY_STATUS.get(status, "api_error")
+    return status, wire.ErrorOut(wire.ErrorBody(message, type_, param, code))
+
+
+def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
+    if isinstance(exc, UnsupportedRequest):
+        return 400, exc.message, "unsupported_parameter", exc.param
+    if isinstance(exc, DomainError):
+        for cls in type(exc).__mro__:
+            if cls in _GATEWAY_STATUS:
+                status, code = _GATEWAY_STATUS[cls]
+                return status, exc.message, code, None
+        problem = problem_for(exc)
+        if problem.status >= 500:
+            logger.warning("%s: %s", type(exc).__name__, exc.message)
+        status = 400 if problem.status == 422 else problem.status
+        return status, exc.message, problem.slug.replace("-", "_"), None
+    if isinstance(exc, ValidationException):
+        return 400, *_validation(exc)
+    if isinstance(exc, HTTPException):
+        detail = exc.detail if exc.status_code < 500 else "the request failed"
+        return exc.status_code, detail, None, None
+    logger.error("unhandled %s in the gateway", type(exc).__name__, exc_info=exc)
+    return 500, "something went wrong on our side; it has been logged", "internal_error", None
+
+
+def _validation(exc: ValidationException) -> tuple[str, str | None, str | None]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = next((e for e in extra if isinstance(e, dict)), None)
+    if first is None:
+        return "the request body is not valid JSON", "invalid_json", None
+    param = first.get("key") or None
+    return f"{param or 'body'}: {first.get('message', 'invalid value')}", "invalid_value", param

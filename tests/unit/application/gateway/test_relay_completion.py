@@ -1,0 +1,131 @@
+"""Relaying a completion: routing, system turns, usage records, failures, streams."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from application.gateway.relay_completion import RelayRequest
+from domain.errors import (
+    CredentialRejected,
+    InvalidApiKey,
+    InvalidMessage,
+    NoLlmConfigured,
+    ProviderCallFailed,
+)
+from domain.llm import ChatMessage, Role, Usage
+from domain.provider import Provider
+from domain.usage import UsageSource
+from tests.builders import World
+from tests.unit.application.sessions.conftest import add_key
+
+CONVERSATION = (
+    ChatMessage(Role.SYSTEM, "Be brief."),
+    ChatMessage(Role.USER, "EUR/USD?"),
+    ChatMessage(Role.ASSISTANT, "Flat."),
+    ChatMessage(Role.SYSTEM, "Use basis points."),
+    ChatMessage(Role.USER, "And GBP?"),
+)
+
+
+async def test_system_turns_become_the_system_prompt_and_usage_is_recorded(
+    world: World, user_id: UUID
+) -> None:
+    credential = await add_key(world, user_id, "anthropic")
+    await add_key(world, user_id, "openai")  # the default: routing must not pick it
+    world.providers.get(Provider.ANTHROPIC).models = ("claude-x",)
+
+    relayed = await world.container.relay_completion.execute(
+        user_id, RelayRequest("claude-x", CONVERSATION, max_tokens=99, stop=("END",))
+    )
+
+    [sent] = world.providers.get(Provider.ANTHROPIC).requests
+    assert sent.system == "Be brief.\n\nUse basis points."
+    assert sent.messages == (
+        ChatMessage(Role.USER, "EUR/USD?"),
+        ChatMessage(Role.ASSISTANT, "Flat."),
+        ChatMessage(Role.USER, "And GBP?"),
+    )
+    assert (sent.model, sent.max_tokens, sent.stop) == ("claude-x", 99, ("END",))
+    assert relayed.choice.credential_id == credential
+    [record] = world.db.usage.values()
+    assert (record.source, record.session_id, record.provider, record.model) == (
+        UsageSource.GATEWAY,
+        None,
+        "anthropic",
+        "claude-x",
+    )
+    assert record.cost_usd is None, "claude-x is not in the catalog"
+
+
+async def test_a_priced_model_records_its_cost(world: World, user_id: UUID) -> None:
+    await add_key(world, user_id, "openai")
+    relayed = await world.container.relay_completion.execute(
+        user_id, RelayRequest("openai/model-a", (ChatMessage(Role.USER, "hi"),))
+    )
+    assert relayed.cost_usd == Decimal("0.00008")
+    assert relayed.completion.usage == Usage(12, 5)
+
+
+async def test_a_model_for_a_provider_without_a_key_is_no_llm_configured(
+    world: World, user_id: UUID
+) -> None:
+    await add_key(world, user_id, "openai")
+    with pytest.raises(NoLlmConfigured, match="google"):
+        await world.container.relay_completion.execute(
+            user_id, RelayRequest("gemini-2.5-pro", (ChatMessage(Role.USER, "hi"),))
+        )
+    assert world.db.usage == {}
+
+
+async def test_only_system_turns_is_invalid(world: World, user_id: UUID) -> None:
+    await add_key(world, user_id, "openai")
+    with pytest.raises(InvalidMessage):
+        await world.container.relay_completion.execute(
+            user_id, RelayRequest("gpt-x", (ChatMessage(Role.SYSTEM, "hi"),))
+        )
+
+
+async def test_a_refused_key_flags_the_credential(world: World, user_id: UUID) -> None:
+    credential = await add_key(world, user_id, "openai")
+    world.providers.get(Provider.OPENAI).fail_with = InvalidApiKey("openai", "revoked key")
+    with pytest.raises(CredentialRejected):
+        await world.container.relay_completion.execute(
+            user_id, RelayRequest("model-a", (ChatMessage(Role.USER, "hi"),))
+        )
+    assert world.db.credentials[credential].last_error == "revoked key"
+
+
+async def test_a_whole_stream_records_usage_once(world: World, user_id: UUID) -> None:
+    await add_key(world, user_id, "openai")
+    stream = world.container.relay_completion.stream(
+        user_id, RelayRequest("model-a", (ChatMessage(Role.USER, "hi"),))
+    )
+
+    async with stream:
+        chunks = [c async for c in stream]
+    assert await stream.finish() == Decimal("0.00008")
+
+    assert "".join(c.delta for c in chunks) == "Hello from the fake model."
+    assert chunks[-1].usage == Usage(12, 5)
+    assert len(world.db.usage) == 1
+
+
+async def test_a_stream_cut_short_records_nothing(world: World, user_id: UUID) -> None:
+    await add_key(world, user_id, "openai")
+    request = RelayRequest("model-a", (ChatMessage(Role.USER, "hi"),))
+
+    async with world.container.relay_completion.stream(user_id, request) as early:
+        async for _ in early:
+            break
+    dropping = world.providers.get(Provider.OPENAI)
+    dropping.drop_stream_after = 1
+    dropped = world.container.relay_completion.stream(user_id, request)
+    await dropped.start()
+    with pytest.raises(ProviderCallFailed):
+        _ = [c async for c in dropped]
+    await dropped.aclose()
+
+    assert world.db.usage == {}, "no provider reported what it counted"

@@ -1,0 +1,91 @@
+"""The in-process facade other modules use: the same rules as the HTTP API, typed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from application.byom import Byom
+from domain.errors import NoLlmConfigured, SessionNotFound
+from domain.llm import Usage
+from domain.resolution import ResolutionReason
+from entrypoints.bootstrap import Database, build_byom
+from tests.builders import World
+from tests.fakes import FakeCatalog
+from tests.unit.application.sessions.conftest import add_key, new_user, system_default_world
+
+
+def _byom_on(world: World) -> Byom:
+    closed: list[bool] = []
+
+    async def close() -> None:
+        closed.append(True)
+
+    return build_byom(
+        world.container.settings,
+        database=Database(world.db.unit_of_work, world.health, close),
+        providers=world.providers,
+        catalog=FakeCatalog(),
+        clock=world.clock,
+    )
+
+
+async def test_resolve_start_chat_stream_and_usage_through_the_facade(world: World) -> None:
+    user_id = await new_user(world)
+    credential = await add_key(world, user_id, "openai")
+
+    async with _byom_on(world) as byom:
+        choice = await byom.resolve_llm(user_id)
+        assert (choice.provider.value, choice.model, choice.credential_id, choice.reason) == (
+            "openai",
+            "model-a",
+            credential,
+            ResolutionReason.USER_DEFAULT,
+        )
+
+        session = await byom.start_session(user_id, title="FX desk", system_prompt="Be brief.")
+        reply = await byom.chat(user_id, session.id, "EUR/USD?")
+        assert (reply.text, reply.usage, reply.cost_usd) == (
+            "Hello from the fake model.",
+            Usage(12, 5),
+            Decimal("0.00008"),
+        )
+
+        async with byom.stream(user_id, session.id, "And tomorrow?") as stream:
+            pieces = [text async for text in stream]
+        assert "".join(pieces) == "Hello from the fake model."
+        assert stream.reply is not None
+        assert not stream.reply.incomplete
+
+        found = await byom.session(user_id, session.id)
+        assert [m.content for m in found.messages] == [
+            "EUR/USD?",
+            "Hello from the fake model.",
+            "And tomorrow?",
+            "Hello from the fake model.",
+        ]
+        assert [s.id for s in await byom.sessions(user_id)] == [session.id]
+        usage = await byom.usage(user_id)
+        assert usage.cost_usd == Decimal("0.00016")
+
+
+async def test_the_facade_explains_the_system_default_and_refuses_other_users() -> None:
+    world = system_default_world(model="model-a")
+    user_id = await new_user(world)
+    stranger = await new_user(world, "stranger@example.com")
+    byom = _byom_on(world)
+
+    choice = await byom.resolve_llm(user_id)
+    assert (choice.provider.value, choice.credential_id, choice.reason) == (
+        "anthropic",
+        None,
+        ResolutionReason.SYSTEM_DEFAULT,
+    )
+    with pytest.raises(NoLlmConfigured):
+        await byom.resolve_llm(user_id, provider="openai")
+
+    session = await byom.start_session(user_id)
+    with pytest.raises(SessionNotFound):
+        await byom.chat(stranger, session.id, "hi")
+    await byom.aclose()
