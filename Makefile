@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint fmt hooks typecheck bench clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -20,6 +20,13 @@ run: install
 lint: install
 	$(UV) run ruff check src tests migrations
 	$(UV) run ruff format --check src tests migrations
+
+fmt: install
+	$(UV) run ruff check --fix src tests migrations
+	$(UV) run ruff format src tests migrations
+
+hooks: install
+	$(UV) run pre-commit install
 
 typecheck: install
 	$(UV) run mypy
