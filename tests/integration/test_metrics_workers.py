@@ -26,13 +26,15 @@ def test_every_scrape_counts_the_requests_of_all_workers(tmp_path: Path) -> None
 
     with (
         served(env, workers=2, log_path=tmp_path / "serve.log") as server,
-        # No keep-alive: every request is a new connection, which either worker may accept.
-        httpx.Client(timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client,
+        httpx.Client(timeout=10) as client,
         ThreadPoolExecutor(16) as pool,
     ):
 
         def live(_: int) -> int:
-            return client.get(f"{server.url}/health/live").status_code
+            # A client per request: every request is a new connection, which either worker may
+            # accept. (One client shared by 16 threads without keep-alive has had a connection
+            # closed under another thread's read: EBADF in httpcore, a failure of the test.)
+            return httpx.get(f"{server.url}/health/live", timeout=10).status_code
 
         sent = 0
         deadline = time.monotonic() + WAIT_FOR_BOTH_S
