@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
+from adapters.persistence.errors import StoreUnavailable
 from domain.api_key import ApiKey
 from domain.errors import (
     InvalidApiKey,
     ModelNotFound,
     ProviderError,
     ProviderUnavailable,
-    StoreUnavailable,
 )
 from domain.llm import (
     CatalogModel,

@@ -201,7 +201,7 @@ class UnitOfWorkFactory(Protocol):
 
 class HealthProbe(Protocol):
     async def check(self) -> None:
-        """Raises ``StoreUnavailable`` when the backing store cannot be reached."""
+        """Raises when the backing store cannot be reached (an error of the adapter's own)."""
         ...
 
 

@@ -8,13 +8,12 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.persistence.errors import ConstraintViolation, MissingRow
+from adapters.persistence.errors import ConstraintViolation, MissingRow, StoreUnavailable
 from domain.credential import LlmCredential
 from domain.errors import (
     CredentialRevoked,
     DuplicateActiveCredential,
     DuplicateDefaultCredential,
-    StoreUnavailable,
 )
 from domain.ports import UnitOfWorkFactory
 from domain.provider import Provider

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from adapters.persistence.errors import StoreUnavailable
 from adapters.persistence.sqlalchemy import (
     SqlAlchemyHealthProbe,
     SqlAlchemyUnitOfWorkFactory,
     build_engine,
 )
-from domain.errors import StoreUnavailable
 from domain.user import User
 from tests.contract.builders import committed_user, user
 from tests.contract.conftest import SQL_BACKENDS

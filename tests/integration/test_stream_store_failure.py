@@ -8,8 +8,8 @@ from typing import Any, Self
 from litestar.testing import AsyncTestClient
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.persistence.errors import StoreUnavailable
 from adapters.persistence.memory.database import MemoryDatabase
-from domain.errors import StoreUnavailable
 from domain.ports import UnitOfWork
 from domain.provider import Provider
 from entrypoints.bootstrap import Database, build

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from domain.errors import DomainError
+
+
+class StoreUnavailable(DomainError):
+    """The database could not be reached: a fault of operating the service, not of the request.
+
+    Still a ``DomainError``: every caller that reports an expected failure (the reply stored
+    after a stream, the CLI, the pages) reports this one too, without naming an adapter; the
+    entrypoints answer 503 ``service-unavailable``."""
+
+    code = "store-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("the database is not reachable right now")
+
 
 class ConstraintViolation(RuntimeError):
     """A database rule with no domain meaning was broken (a missing parent row, a second live

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.errors import DecryptionFailed, MasterKeysMissing, UnknownMasterKey
+from domain.errors import DecryptionFailed, UnknownMasterKey
 from domain.ports import KeyWrapper, UnitOfWorkFactory
 from domain.sealing import DataKey
 
@@ -78,6 +78,21 @@ class RewrapDataKeys:
             await uow.data_keys.save(key)
             await uow.commit()
         return True
+
+
+class MasterKeysMissing(RuntimeError):
+    """Data keys are wrapped by master keys the keyring no longer has: refusing to strand them.
+
+    A fault of operating the service (it names its settings and its CLI), not of a request:
+    it stops startup, so no API error stands for it."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        listed = ", ".join(f"{kid!r} ({n} data keys)" for kid, n in sorted(counts.items()))
+        super().__init__(
+            f"master keys still wrap data keys but are not in the keyring: {listed}; "
+            "add them back to BYOM_ENCRYPTION_KEYS and run `byom keys rewrap` before removing them"
+        )
+        self.counts = counts
 
 
 class KeyringCensus:

@@ -18,7 +18,8 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.security.jwt import JWTAuth, Token
 
 from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
-from domain.errors import StoreUnavailable, UserNotFound
+from adapters.persistence.errors import StoreUnavailable
+from domain.errors import UserNotFound
 from domain.user import User
 from entrypoints.bootstrap import Container, build, shared_store
 from entrypoints.http.auth import AuthController, UserController

@@ -6,7 +6,7 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 
-from domain.errors import StoreUnavailable
+from adapters.persistence.errors import StoreUnavailable
 from entrypoints.http.deps import container_of
 
 

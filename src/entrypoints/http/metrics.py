@@ -30,7 +30,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from adapters.metrics import KeyringMetrics
-from domain.errors import DomainError, StoreUnavailable
+from adapters.persistence.errors import StoreUnavailable
+from domain.errors import DomainError
 from entrypoints.http.deps import container_of
 from entrypoints.http.problems import problem_for
 

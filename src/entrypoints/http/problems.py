@@ -1,13 +1,15 @@
 """The one table from error to RFC 9457 problem: status, stable slug, title.
 
-Slugs are part of the API contract: clients switch on ``type``. They are listed in the
-OpenAPI description (see ``describe_problems``).
+An error's slug is its ``code`` unless ``MERGED`` says otherwise. Slugs are part of the API
+contract: clients switch on ``type``. They are listed in the OpenAPI description (see
+``describe_problems``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.persistence.errors import StoreUnavailable
 from domain import errors
 
 
@@ -26,50 +28,74 @@ def _p(status: int, slug: str, title: str) -> ProblemType:
     return ProblemType(status, slug, title)
 
 
-# Most specific first is not needed: lookup walks each error's MRO.
+# The transport facts of each error class: status and title. Every class has its own row; a
+# subclass never falls back to its base's (tests/unit/entrypoints/http/test_problems.py).
+_HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.UnknownProvider: (422, "Unknown provider"),
+    errors.MalformedApiKey: (422, "The API key is malformed"),
+    errors.InvalidBaseUrl: (422, "The base URL is not acceptable"),
+    errors.UnsafeBaseUrl: (422, "The base URL points to a refused address"),
+    errors.InvalidModelName: (422, "The model name is not acceptable"),
+    errors.InvalidEmail: (422, "The email address is not valid"),
+    errors.WeakPassword: (422, "The password is not acceptable"),
+    errors.EmailTaken: (409, "Email already registered"),
+    errors.InvalidLogin: (401, "Invalid email or password"),
+    errors.TooManyLoginAttempts: (429, "Too many failed logins"),
+    errors.UserNotFound: (404, "User not found"),
+    errors.CredentialNotFound: (404, "Credential not found"),
+    errors.DuplicateActiveCredential: (409, "Credential already exists"),
+    errors.DuplicateDefaultCredential: (409, "Default changed concurrently"),
+    errors.CredentialRevoked: (409, "Credential was deleted"),
+    errors.SessionCredentialRevoked: (409, "Credential was deleted"),
+    errors.CredentialRejected: (424, "The provider rejected the key"),
+    errors.CredentialProviderMismatch: (422, "Credential is for another provider"),
+    errors.ModelNotAvailable: (422, "Model not available to this key"),
+    errors.NoLlmConfigured: (409, "No LLM configured"),
+    errors.InvalidMessage: (422, "The message is not acceptable"),
+    errors.SessionNotFound: (404, "Agent session not found"),
+    errors.GatewayTokenNotFound: (404, "Gateway token not found"),
+    errors.InvalidGatewayToken: (401, "Gateway token not accepted"),
+    errors.DecryptionFailed: (503, "Stored key cannot be opened"),
+    errors.UnknownMasterKey: (503, "Stored key cannot be opened"),
+    errors.DataKeyDestroyed: (409, "Credential was deleted"),
+    StoreUnavailable: (503, "Service temporarily unavailable"),
+    errors.InvalidApiKey: (422, "The provider rejected the API key"),
+    errors.ModelNotFound: (422, "The provider does not know this model"),
+    errors.ProviderRateLimited: (429, "The provider is rate limiting"),
+    errors.ProviderTimeout: (504, "The provider did not answer in time"),
+    errors.ProviderUnavailable: (503, "The provider could not be reached"),
+    errors.ProviderCallFailed: (502, "The provider call failed"),
+    errors.ProviderRejectedRequest: (502, "The provider refused the request"),
+    errors.ProviderProtocolError: (502, "The provider answered nonsense"),
+    errors.ProviderError: (502, "The provider call failed"),
+    errors.DomainError: (400, "Bad request"),
+}
+
+# The public slug is the error's own code, except where the API merges errors on purpose:
+MERGED: dict[type[errors.DomainError], str] = {
+    # Whether a ciphertext failed to authenticate or its master key is gone, the user can do
+    # nothing about it and an attacker must not learn which: one answer.
+    errors.DecryptionFailed: "key-unavailable",
+    errors.UnknownMasterKey: "key-unavailable",
+    # A user whose data key was shredded (account closed) sees the credential as deleted; a
+    # session whose credential was deleted sees what any caller of a deleted credential sees.
+    errors.DataKeyDestroyed: "credential-revoked",
+    errors.SessionCredentialRevoked: "credential-revoked",
+    # Clients react alike to every failed upstream call of a valid request (502); the codes
+    # still tell logs apart.
+    errors.ProviderCallFailed: "provider-error",
+    errors.ProviderRejectedRequest: "provider-error",
+    errors.ProviderProtocolError: "provider-error",
+    # The same 503 as any other outage, and the database is not the client's business.
+    StoreUnavailable: "service-unavailable",
+    # Any other expected error: the generic refusal.
+    errors.DomainError: "bad-request",
+}
+
+# Lookup walks each error's MRO, so an error declared later still gets its nearest row.
 DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
-    errors.UnknownProvider: _p(422, "unknown-provider", "Unknown provider"),
-    errors.MalformedApiKey: _p(422, "malformed-api-key", "The API key is malformed"),
-    errors.InvalidBaseUrl: _p(422, "invalid-base-url", "The base URL is not acceptable"),
-    errors.UnsafeBaseUrl: _p(422, "unsafe-base-url", "The base URL points to a refused address"),
-    errors.InvalidModelName: _p(422, "invalid-model-name", "The model name is not acceptable"),
-    errors.InvalidEmail: _p(422, "invalid-email", "The email address is not valid"),
-    errors.WeakPassword: _p(422, "weak-password", "The password is not acceptable"),
-    errors.EmailTaken: _p(409, "email-taken", "Email already registered"),
-    errors.InvalidLogin: _p(401, "invalid-credentials", "Invalid email or password"),
-    errors.TooManyLoginAttempts: _p(429, "login-throttled", "Too many failed logins"),
-    errors.UserNotFound: _p(404, "user-not-found", "User not found"),
-    errors.CredentialNotFound: _p(404, "credential-not-found", "Credential not found"),
-    errors.DuplicateActiveCredential: _p(409, "credential-exists", "Credential already exists"),
-    errors.DuplicateDefaultCredential: _p(409, "default-conflict", "Default changed concurrently"),
-    errors.CredentialRevoked: _p(409, "credential-revoked", "Credential was deleted"),
-    errors.CredentialRejected: _p(424, "credential-rejected", "The provider rejected the key"),
-    errors.CredentialProviderMismatch: _p(
-        422, "credential-provider-mismatch", "Credential is for another provider"
-    ),
-    errors.ModelNotAvailable: _p(422, "model-unavailable", "Model not available to this key"),
-    errors.NoLlmConfigured: _p(409, "no-llm-configured", "No LLM configured"),
-    errors.InvalidMessage: _p(422, "invalid-message", "The message is not acceptable"),
-    errors.SessionNotFound: _p(404, "session-not-found", "Agent session not found"),
-    errors.GatewayTokenNotFound: _p(404, "gateway-token-not-found", "Gateway token not found"),
-    errors.InvalidGatewayToken: _p(401, "invalid-gateway-token", "Gateway token not accepted"),
-    errors.DecryptionFailed: _p(503, "key-unavailable", "Stored key cannot be opened"),
-    errors.UnknownMasterKey: _p(503, "key-unavailable", "Stored key cannot be opened"),
-    errors.MasterKeysMissing: _p(503, "key-unavailable", "Stored key cannot be opened"),
-    errors.DataKeyDestroyed: _p(409, "credential-revoked", "Credential was deleted"),
-    errors.StoreUnavailable: _p(503, "service-unavailable", "Service temporarily unavailable"),
-    errors.InvalidApiKey: _p(422, "invalid-api-key", "The provider rejected the API key"),
-    errors.ModelNotFound: _p(422, "model-not-found", "The provider does not know this model"),
-    errors.ProviderRateLimited: _p(429, "provider-rate-limited", "The provider is rate limiting"),
-    errors.ProviderTimeout: _p(504, "provider-timeout", "The provider did not answer in time"),
-    errors.ProviderUnavailable: _p(
-        503, "provider-unavailable", "The provider could not be reached"
-    ),
-    errors.ProviderCallFailed: _p(502, "provider-error", "The provider call failed"),
-    errors.ProviderRejectedRequest: _p(502, "provider-error", "The provider refused the request"),
-    errors.ProviderProtocolError: _p(502, "provider-error", "The provider answered nonsense"),
-    errors.ProviderError: _p(502, "provider-error", "The provider call failed"),
-    errors.DomainError: _p(400, "bad-request", "Bad request"),
+    cls: ProblemType(status, MERGED.get(cls, cls.code), title)
+    for cls, (status, title) in _HTTP.items()
 }
 
 VALIDATION = _p(422, "validation-error", "The request is not valid")

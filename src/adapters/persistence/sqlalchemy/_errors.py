@@ -14,13 +14,13 @@ from collections.abc import Callable
 from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy import exc as sa_exc
 
-from adapters.persistence.errors import ConstraintViolation, DatabaseError
+from adapters.persistence.errors import ConstraintViolation, DatabaseError, StoreUnavailable
 from adapters.persistence.sqlalchemy.tables import (
     UQ_ONE_DEFAULT_PER_USER,
     UQ_USERS_EMAIL,
     metadata,
 )
-from domain.errors import DomainError, DuplicateDefaultCredential, EmailTaken, StoreUnavailable
+from domain.errors import DomainError, DuplicateDefaultCredential, EmailTaken
 
 logger = logging.getLogger(__name__)
 

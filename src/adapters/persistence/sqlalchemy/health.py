@@ -8,7 +8,7 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.errors import StoreUnavailable
+from adapters.persistence.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,8 @@ from uuid import UUID
 import pytest
 
 from adapters.persistence.memory import MemoryDataKeyStore
-from domain.errors import (
-    MasterKeysMissing,
-    UnknownMasterKey,
-)
+from application.keys.rewrap_data_keys import MasterKeysMissing
+from domain.errors import UnknownMasterKey
 from domain.provider import Provider
 from domain.sealing import DataKey, WrappedKey
 from tests.builders import World, key_line, make_settings, memory_world

@@ -1,0 +1,92 @@
+"""Errors the domain and the application raise on purpose, grouped by feature.
+
+Each class has a stable code of its own (``DomainError.code``); the entrypoints derive the
+public problem slug from it in one table (``entrypoints/http/problems.py``), so no error here
+knows about HTTP. Import them from here: ``from domain.errors import CredentialNotFound``.
+"""
+
+from __future__ import annotations
+
+from domain.errors._base import DomainError
+from domain.errors.accounts import (
+    EmailTaken,
+    InvalidEmail,
+    InvalidLogin,
+    TooManyLoginAttempts,
+    UserNotFound,
+    WeakPassword,
+)
+from domain.errors.credentials import (
+    CredentialNotFound,
+    CredentialProviderMismatch,
+    CredentialRejected,
+    CredentialRevoked,
+    DuplicateActiveCredential,
+    DuplicateDefaultCredential,
+    InvalidBaseUrl,
+    InvalidModelName,
+    MalformedApiKey,
+    ModelNotAvailable,
+    NoLlmConfigured,
+    UnknownProvider,
+    UnsafeBaseUrl,
+)
+from domain.errors.providers import (
+    InvalidApiKey,
+    ModelNotFound,
+    ProviderCallFailed,
+    ProviderError,
+    ProviderProtocolError,
+    ProviderRateLimited,
+    ProviderRejectedRequest,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from domain.errors.sealing import DataKeyDestroyed, DecryptionFailed, UnknownMasterKey
+from domain.errors.sessions import (
+    GatewayTokenNotFound,
+    InvalidGatewayToken,
+    InvalidMessage,
+    SessionCredentialRevoked,
+    SessionNotFound,
+)
+
+__all__ = [
+    "CredentialNotFound",
+    "CredentialProviderMismatch",
+    "CredentialRejected",
+    "CredentialRevoked",
+    "DataKeyDestroyed",
+    "DecryptionFailed",
+    "DomainError",
+    "DuplicateActiveCredential",
+    "DuplicateDefaultCredential",
+    "EmailTaken",
+    "GatewayTokenNotFound",
+    "InvalidApiKey",
+    "InvalidBaseUrl",
+    "InvalidEmail",
+    "InvalidGatewayToken",
+    "InvalidLogin",
+    "InvalidMessage",
+    "InvalidModelName",
+    "MalformedApiKey",
+    "ModelNotAvailable",
+    "ModelNotFound",
+    "NoLlmConfigured",
+    "ProviderCallFailed",
+    "ProviderError",
+    "ProviderProtocolError",
+    "ProviderRateLimited",
+    "ProviderRejectedRequest",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "SessionCredentialRevoked",
+    "SessionNotFound",
+    "TooManyLoginAttempts",
+    "UnknownMasterKey",
+    "UnknownProvider",
+    "UnsafeBaseUrl",
+    "UserNotFound",
+    "WeakPassword",
+]

@@ -1,0 +1,44 @@
+"""Errors about accounts: signing up, logging in."""
+
+from __future__ import annotations
+
+from domain.errors._base import DomainError
+
+
+class EmailTaken(DomainError):
+    code = "email-taken"
+
+    def __init__(self) -> None:
+        super().__init__("an account with this email already exists")
+
+
+class InvalidEmail(DomainError):
+    code = "invalid-email"
+
+
+class WeakPassword(DomainError):
+    code = "weak-password"
+
+
+class InvalidLogin(DomainError):
+    code = "invalid-credentials"
+
+    def __init__(self) -> None:
+        super().__init__("email or password is wrong")
+
+
+class TooManyLoginAttempts(DomainError):
+    """Repeated failures for one account: it is slowed down, never locked for good."""
+
+    code = "login-throttled"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins for this account; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class UserNotFound(DomainError):
+    code = "user-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("user not found")
