@@ -18,7 +18,8 @@ import pytest
 
 from adapters.llm import OpenAiProvider, RetryPolicy
 from adapters.llm._errors import ProviderErrorMapper
-from adapters.llm._http import CallSpec, ProviderHttp
+from adapters.llm._http import ProviderHttp
+from adapters.llm._policy import CallSpec
 from adapters.llm.clients import TransportName, build_http_client
 from adapters.llm.openai import read_openai_error
 from adapters.llm.openai_wire import ModelList
@@ -116,7 +117,8 @@ async def test_a_read_timeout_is_provider_timeout_and_not_retried(
     async with LocalServer(_slow(3.0)) as server:
         http, retries = fast_http(client)
         with pytest.raises(ProviderTimeout):
-            await http.get_json(
+            await http.request_json(
+                "GET",
                 f"{server.url}/v1/models",
                 ModelList,
                 key=KEY,
@@ -133,7 +135,8 @@ async def test_the_total_deadline_stops_a_slow_drip(client: httpx.AsyncClient) -
     async with LocalServer(_trickle) as server:
         http, retries = fast_http(client)
         with pytest.raises(ProviderTimeout):
-            await http.get_json(
+            await http.request_json(
+                "GET",
                 f"{server.url}/v1/models",
                 ModelList,
                 key=KEY,
@@ -173,8 +176,13 @@ async def test_a_connect_timeout_is_retried_then_provider_timeout(
         call = spec(read_timeout=1.0, deadline=5.0, connect_timeout=0.3, pool_timeout=0.3)
         http, retries = fast_http(client)
         with pytest.raises(ProviderTimeout):
-            await http.get_json(
-                f"http://127.0.0.1:{port}/v1/models", ModelList, key=KEY, headers={}, call=call
+            await http.request_json(
+                "GET",
+                f"http://127.0.0.1:{port}/v1/models",
+                ModelList,
+                key=KEY,
+                headers={},
+                call=call,
             )
         assert len(retries) == call.max_retries  # nothing was sent: retried, then reported
 
