@@ -92,8 +92,12 @@ class Deadline:
         return None if self.at is None else self.at - self.clock()
 
     def timeout(self) -> asyncio.Timeout:
-        """A block that raises ``TimeoutError`` if the deadline passes while it waits."""
-        return asyncio.timeout(self.left())
+        """A block that raises ``TimeoutError`` if the deadline passes while it waits. Past the
+        deadline no block starts at all (one that never waited would otherwise slip through)."""
+        left = self.left()
+        if left is not None and left <= 0:
+            raise TimeoutError
+        return asyncio.timeout(left)
 
 
 @dataclass(frozen=True, slots=True)
