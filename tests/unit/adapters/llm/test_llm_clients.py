@@ -11,8 +11,10 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import httpx
 import pytest
 
@@ -20,7 +22,12 @@ from adapters.llm import OpenAiProvider, RetryPolicy
 from adapters.llm._errors import ProviderErrorMapper
 from adapters.llm._http import ProviderHttp
 from adapters.llm._policy import CallSpec
-from adapters.llm.clients import TransportName, build_http_client
+from adapters.llm.clients import (
+    TransportFault,
+    TransportName,
+    build_http_client,
+    classify_transport_error,
+)
 from adapters.llm.openai import read_openai_error
 from adapters.llm.openai_wire import ModelList
 from adapters.llm.sse import SseEvent
@@ -291,3 +298,33 @@ async def test_a_stalled_stream_times_out_after_what_arrived(client: httpx.Async
 async def collect_events(events: AsyncIterator[SseEvent], into: list[SseEvent]) -> None:
     async for event in events:
         into.append(event)
+
+
+def _caused_by(cause: BaseException) -> httpx.ConnectTimeout:
+    """What the aiohttp transport raises for most connection errors: the real one underneath."""
+    wrapper = httpx.ConnectTimeout("wrapped")
+    wrapper.__cause__ = cause
+    return wrapper
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "sent"),
+    [
+        (ssl.SSLError("bad certificate"), "tls", False),
+        (_caused_by(ssl.SSLError("bad certificate")), "tls", False),
+        (_caused_by(aiohttp.ConnectionTimeoutError()), "timeout", False),
+        (_caused_by(aiohttp.ServerTimeoutError()), "timeout", True),
+        (_caused_by(aiohttp.ServerDisconnectedError()), "lost", True),
+        (httpx.ConnectTimeout("x"), "timeout", False),
+        (httpx.PoolTimeout("x"), "timeout", False),
+        (httpx.ReadTimeout("x"), "timeout", True),
+        (TimeoutError(), "timeout", True),
+        (httpx.ConnectError("x"), "connect", False),
+        (httpx.RemoteProtocolError("x"), "lost", True),
+    ],
+)
+def test_each_transports_failures_are_classified_by_what_happened_underneath(
+    exc: BaseException, kind: TransportFault, sent: bool
+) -> None:
+    """Only a failure before a byte was sent (``sent`` False) may be retried."""
+    assert classify_transport_error(exc) == (kind, sent)
