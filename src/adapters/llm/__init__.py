@@ -15,7 +15,7 @@ Wiring, in the composition root (one long-lived client per provider, closed at s
     })
 """
 
-from adapters.llm._http import BodyLimits, RetryPolicy
+from adapters.llm._policy import BodyLimits, RetryPolicy
 from adapters.llm.anthropic import AnthropicProvider
 from adapters.llm.catalog import TomlModelCatalog
 from adapters.llm.clients import build_guarded_http_client, build_http_client

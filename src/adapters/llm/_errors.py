@@ -1,26 +1,23 @@
-"""Mapping of provider HTTP failures to the domain errors of PROVIDERS.md, and the readers of
-provider bodies every adapter shares (error envelopes, finish reasons)."""
+"""Mapping of provider HTTP failures (a status and what its body said, or a transport error)
+to the domain errors of PROVIDERS.md, with whether the policy may retry them."""
 
 from __future__ import annotations
 
 import email.utils
 import math
 import re
-import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Protocol, TypeVar
+from typing import Final, Protocol
 
-import aiohttp
 import httpx
-import msgspec
 
 from adapters.llm._scrub import clip, scrub
+from adapters.llm.clients import classify_transport_error
 from domain.api_key import ApiKey
 from domain.errors import (
     InvalidApiKey,
-    InvalidBaseUrl,
     ModelNotFound,
     ProviderError,
     ProviderProtocolError,
@@ -29,11 +26,6 @@ from domain.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from domain.llm import FinishReason
-from domain.provider import Provider
-
-B = TypeVar("B")
-B_co = TypeVar("B_co", covariant=True)
 
 RETRYABLE_STATUSES: Final = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 _MAX_RETRY_AFTER_REPORTED: Final = 86_400.0
@@ -188,7 +180,7 @@ class ProviderErrorMapper:
         return Failure(ProviderProtocolError(self.provider, msg), False)
 
     def from_transport(self, exc: BaseException) -> Failure:
-        kind, sent = _classify_transport(exc)
+        kind, sent = classify_transport_error(exc)
         if kind == "tls":
             msg = f"{self.label}: the TLS handshake with the provider failed"
             return Failure(ProviderUnavailable(self.provider, msg), False)
@@ -203,81 +195,3 @@ class ProviderErrorMapper:
 
     def protocol(self, what: str) -> ProviderProtocolError:
         return ProviderProtocolError(self.provider, f"{self.label}: {what}")
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _classify_transport(exc: BaseException) -> tuple[str, bool]:
-    """(kind, request_may_have_been_sent). Looks through the cause chain because the aiohttp
-    transport maps most connection errors to ``httpx.ConnectTimeout``."""
-    chain = list(_chain(exc))
-    if any(isinstance(e, ssl.SSLError | aiohttp.ClientSSLError) for e in chain):
-        return "tls", False
-    for e in chain:
-        if isinstance(e, aiohttp.ConnectionTimeoutError):
-            return "timeout", False
-        if isinstance(e, aiohttp.ServerTimeoutError):
-            return "timeout", True
-        if isinstance(e, aiohttp.ClientConnectorError):
-            return "connect", False
-        if isinstance(e, aiohttp.ClientError):
-            return "lost", True
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "timeout", False
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "timeout", True
-    if isinstance(exc, httpx.ConnectError):
-        return "connect", False
-    return "lost", True
-
-
-def decode_error(body: bytes, shape: type[Any]) -> Any | None:
-    """Best-effort decode of an error body; ``None`` when it is not the expected JSON."""
-    if not body:
-        return None
-    try:
-        return msgspec.json.decode(body, type=shape)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return None
-
-
-class ErrorEnvelope(Protocol[B_co]):
-    """``{"error": {...}}``: the outer shape of every provider's error body."""
-
-    @property
-    def error(self) -> B_co: ...
-
-
-def error_reader(
-    envelope: type[ErrorEnvelope[B]], detail: Callable[[B], ErrorDetail]
-) -> ErrorReader:
-    """An ``ErrorReader`` for one provider's envelope; ``detail`` also serves its stream errors."""
-
-    def read(body: bytes) -> ErrorDetail | None:
-        found = decode_error(body, envelope)
-        return None if found is None else detail(found.error)
-
-    return read
-
-
-def finish_reason(table: Mapping[str, FinishReason], raw: str | None) -> FinishReason:
-    """A provider's finish reason in the domain's terms: none given is a stop, an unknown one
-    (providers add them) is ``OTHER``."""
-    if raw is None:
-        return FinishReason.STOP
-    return table.get(raw, FinishReason.OTHER)
-
-
-def refuse_user_base_url(base_url: str | None, provider: Provider) -> None:
-    """Official providers go only to the operator's configured URL, never to a user's."""
-    if base_url is not None:
-        raise InvalidBaseUrl(
-            f"base_url is accepted only for openai_compatible, not {provider.value}"
-        )

@@ -14,21 +14,11 @@ import httpx
 import msgspec
 
 from adapters.llm import anthropic_wire as wire
-from adapters.llm._errors import (
-    ErrorDetail,
-    ProviderErrorMapper,
-    error_reader,
-    finish_reason,
-    refuse_user_base_url,
-)
-from adapters.llm._http import (
-    COMPLETION,
-    LIST_MODELS,
-    STREAM,
-    BodyLimits,
-    ProviderHttp,
-    RetryPolicy,
-)
+from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
+from adapters.llm._http import ProviderHttp
+from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
+from adapters.llm._wire import error_reader, finish_reason
+from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
 from domain.errors import ProviderUnavailable
 from domain.llm import (
@@ -133,7 +123,8 @@ class AnthropicProvider:
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         refuse_user_base_url(base_url, Provider.ANTHROPIC)
-        listing = await self._http.get_json(
+        listing = await self._http.request_json(
+            "GET",
             f"{self._base_url}/models",
             wire.ModelList,
             key=key,
@@ -147,10 +138,11 @@ class AnthropicProvider:
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
     ) -> Completion:
         refuse_user_base_url(base_url, Provider.ANTHROPIC)
-        reply = await self._http.post_json(
+        reply = await self._http.request_json(
+            "POST",
             f"{self._base_url}/messages",
-            self._body(request, stream=False),
             wire.MessageResponse,
+            body=self._body(request, stream=False),
             key=key,
             headers=self._headers(key),
             call=COMPLETION,

@@ -1,27 +1,30 @@
-"""Builds the long-lived ``httpx.AsyncClient`` each provider adapter is handed.
+"""Builds the long-lived ``httpx.AsyncClient`` each provider adapter is handed, and reads the
+failures of the transports it chooses from.
 
 Every client: no proxy from the environment (``trust_env=False``), no redirects, HTTP/1.1
-keep-alive pool, explicit timeouts. The transport is a setting: httpx's own (httpcore) or
-``httpx_aiohttp.AiohttpTransport`` (httpx 0.28's pool is slow at high concurrency,
-encode/httpx#3215). The client for user-supplied base URLs always uses the httpcore transport
-with ``PinnedNetworkBackend``: that is where connecting to the guard's checked address is possible.
+keep-alive pool, explicit timeouts. The transport is a setting (``BYOM_HTTP_TRANSPORT``):
+httpx's own (httpcore) or ``httpx_aiohttp.AiohttpTransport`` (httpx 0.28's pool is slow at high
+concurrency, encode/httpx#3215). The client for user-supplied base URLs always uses the
+httpcore transport with ``PinnedNetworkBackend`` (``pinning.py``): that is where connecting to
+the guard's checked address is possible. ``classify_transport_error`` reads what either
+transport raised.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Literal
 
-import httpcore
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from adapters.llm.ssrf import pinned_addresses
+from adapters.llm.pinning import PinnedHTTPTransport
 
 TransportName = Literal["aiohttp", "httpx"]
+TransportFault = Literal["tls", "connect", "timeout", "lost"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=10.0, pool=10.0)
 DEFAULT_LIMITS = httpx.Limits(
@@ -77,61 +80,36 @@ def build_guarded_http_client(
     )
 
 
-class PinnedHTTPTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport whose connection pool dials through ``PinnedNetworkBackend``.
+def classify_transport_error(exc: BaseException) -> tuple[TransportFault, bool]:
+    """(kind, request_may_have_been_sent) of a failure from either transport.
 
-    httpx does not expose the pool's network backend, so the pool is rebuilt with the same
-    settings; tests/security/test_ssrf.py proves connections go only to pinned addresses.
-    """
+    Looks through the cause chain because the aiohttp transport maps most connection errors to
+    ``httpx.ConnectTimeout``; the aiohttp error underneath tells what really happened."""
+    chain = list(_chain(exc))
+    if any(isinstance(e, ssl.SSLError | aiohttp.ClientSSLError) for e in chain):
+        return "tls", False
+    for e in chain:
+        if isinstance(e, aiohttp.ConnectionTimeoutError):
+            return "timeout", False
+        if isinstance(e, aiohttp.ServerTimeoutError):
+            return "timeout", True
+        if isinstance(e, aiohttp.ClientConnectorError):
+            return "connect", False
+        if isinstance(e, aiohttp.ClientError):
+            return "lost", True
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "timeout", False
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return "timeout", True
+    if isinstance(exc, httpx.ConnectError):
+        return "connect", False
+    return "lost", True
 
-    def __init__(
-        self, *, verify: ssl.SSLContext | bool = True, limits: httpx.Limits = DEFAULT_LIMITS
-    ) -> None:
-        super().__init__(verify=verify, trust_env=False, http1=True, http2=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            network_backend=PinnedNetworkBackend(),
-        )
 
-
-class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses the guard pinned for the current call; refuses otherwise."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = pinned_addresses(host, port)
-        if not addresses:
-            raise httpcore.ConnectError("no checked address for this destination")
-        # Try each checked address in turn; the last one's failure is the one reported.
-        *others, last = addresses
-        for address in others:
-            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-        return await self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__

@@ -15,21 +15,11 @@ import httpx
 import msgspec
 
 from adapters.llm import gemini_wire as wire
-from adapters.llm._errors import (
-    ErrorDetail,
-    ProviderErrorMapper,
-    error_reader,
-    finish_reason,
-    refuse_user_base_url,
-)
-from adapters.llm._http import (
-    COMPLETION,
-    LIST_MODELS,
-    STREAM,
-    BodyLimits,
-    ProviderHttp,
-    RetryPolicy,
-)
+from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
+from adapters.llm._http import ProviderHttp
+from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
+from adapters.llm._wire import error_reader, finish_reason
+from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
 from domain.errors import InvalidModelName, ProviderUnavailable
 from domain.llm import (
@@ -136,7 +126,8 @@ class GeminiProvider:
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         refuse_user_base_url(base_url, Provider.GOOGLE)
-        listing = await self._http.get_json(
+        listing = await self._http.request_json(
+            "GET",
             f"{self._base_url}/models",
             wire.ModelList,
             key=key,
@@ -155,10 +146,11 @@ class GeminiProvider:
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
     ) -> Completion:
         refuse_user_base_url(base_url, Provider.GOOGLE)
-        reply = await self._http.post_json(
+        reply = await self._http.request_json(
+            "POST",
             self._model_url(request.model, "generateContent"),
-            self._body(request),
             wire.GenerateResponse,
+            body=self._body(request),
             key=key,
             headers=self._headers(key),
             call=COMPLETION,

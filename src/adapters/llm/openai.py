@@ -13,22 +13,11 @@ import httpx
 import msgspec
 
 from adapters.llm import openai_wire as wire
-from adapters.llm._errors import (
-    ErrorDetail,
-    ProviderErrorMapper,
-    error_reader,
-    finish_reason,
-    refuse_user_base_url,
-)
-from adapters.llm._http import (
-    COMPLETION,
-    LIST_MODELS,
-    STREAM,
-    BodyLimits,
-    ProviderHttp,
-    RetryPolicy,
-    ScopeFactory,
-)
+from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
+from adapters.llm._http import ProviderHttp, ScopeFactory
+from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
+from adapters.llm._wire import error_reader, finish_reason
+from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
 from domain.errors import ProviderUnavailable
 from domain.llm import (
@@ -114,7 +103,8 @@ class OpenAiShapedApi:
     async def list_models(
         self, base_url: str, key: ApiKey, scope: ScopeFactory | None = None
     ) -> list[ModelInfo]:
-        listing = await self._http.get_json(
+        listing = await self._http.request_json(
+            "GET",
             f"{base_url}/models",
             wire.ModelList,
             key=key,
@@ -131,10 +121,11 @@ class OpenAiShapedApi:
         request: CompletionRequest,
         scope: ScopeFactory | None = None,
     ) -> Completion:
-        reply = await self._http.post_json(
+        reply = await self._http.request_json(
+            "POST",
             f"{base_url}/chat/completions",
-            self._body(request, stream=False),
             wire.ChatResponse,
+            body=self._body(request, stream=False),
             key=key,
             headers=self._headers(key),
             call=COMPLETION,

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
-from adapters.llm._http import BodyLimits, RetryPolicy
+from adapters.llm._policy import BodyLimits, RetryPolicy
 from adapters.llm.openai import OpenAiShapedApi
 from adapters.llm.ssrf import CheckedBaseUrl, SsrfGuard
 from domain.api_key import ApiKey

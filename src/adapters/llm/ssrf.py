@@ -5,9 +5,10 @@ odd IPv4 numbers, resolves the host once, unwraps IPv4 embedded in IPv6 (mapped,
 NAT64, 6to4, Teredo), and refuses the whole answer if any address is not globally routable or
 is on the deny list (a mixed answer is how DNS rebinding gets in). Plain http is for private
 networks only, even when the operator allows them. The result pins the checked addresses: the
-guarded client's ``PinnedNetworkBackend`` (``clients.py``) connects only to them (no second
+guarded client's ``PinnedNetworkBackend`` (``pinning.py``) connects only to them (no second
 lookup), while the URL keeps the host name so the Host header, TLS SNI and certificate
-verification still use it.
+verification still use it. Official providers take no user base URL at all
+(``refuse_user_base_url``).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
+from adapters.llm.pinning import pin
 from domain.base_url import normalise_base_url
-from domain.errors import ProviderUnavailable, UnsafeBaseUrl
+from domain.errors import InvalidBaseUrl, ProviderUnavailable, UnsafeBaseUrl
 from domain.provider import Provider
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
@@ -83,10 +84,6 @@ _CANONICAL_QUAD: Final = re.compile(
     r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}"
 )
 
-_PINS: ContextVar[dict[tuple[str, int], tuple[str, ...]] | None] = ContextVar(
-    "byom_ssrf_pins", default=None
-)
-
 
 async def system_resolver(host: str, port: int) -> list[str]:
     """The event loop's ``getaddrinfo``: every A/AAAA answer, in order, without duplicates."""
@@ -96,10 +93,12 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def pinned_addresses(host: str, port: int) -> tuple[str, ...]:
-    """The addresses a ``CheckedBaseUrl.pinned`` block allows for ``host:port`` (none: empty)."""
-    pins = _PINS.get() or {}
-    return pins.get((host.lower().strip("[]"), port), ())
+def refuse_user_base_url(base_url: str | None, provider: Provider) -> None:
+    """Official providers go only to the operator's configured URL, never to a user's."""
+    if base_url is not None:
+        raise InvalidBaseUrl(
+            f"base_url is accepted only for openai_compatible, not {provider.value}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +110,9 @@ class CheckedBaseUrl:
     port: int
     addresses: tuple[str, ...]
 
-    @contextmanager
-    def pinned(self) -> Iterator[None]:
+    def pinned(self) -> AbstractContextManager[None]:
         """While open, connections to ``host:port`` go only to the checked addresses."""
-        current = _PINS.get() or {}
-        token = _PINS.set({**current, (self.host, self.port): self.addresses})
-        try:
-            yield
-        finally:
-            _PINS.reset(token)
+        return pin(self.host, self.port, self.addresses)
 
 
 @dataclass(frozen=True, slots=True)

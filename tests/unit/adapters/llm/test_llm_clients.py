@@ -11,15 +11,23 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import httpx
 import pytest
 
 from adapters.llm import OpenAiProvider, RetryPolicy
 from adapters.llm._errors import ProviderErrorMapper
-from adapters.llm._http import CallSpec, ProviderHttp
-from adapters.llm.clients import TransportName, build_http_client
+from adapters.llm._http import ProviderHttp
+from adapters.llm._policy import CallSpec
+from adapters.llm.clients import (
+    TransportFault,
+    TransportName,
+    build_http_client,
+    classify_transport_error,
+)
 from adapters.llm.openai import read_openai_error
 from adapters.llm.openai_wire import ModelList
 from adapters.llm.sse import SseEvent
@@ -116,7 +124,8 @@ async def test_a_read_timeout_is_provider_timeout_and_not_retried(
     async with LocalServer(_slow(3.0)) as server:
         http, retries = fast_http(client)
         with pytest.raises(ProviderTimeout):
-            await http.get_json(
+            await http.request_json(
+                "GET",
                 f"{server.url}/v1/models",
                 ModelList,
                 key=KEY,
@@ -133,7 +142,8 @@ async def test_the_total_deadline_stops_a_slow_drip(client: httpx.AsyncClient) -
     async with LocalServer(_trickle) as server:
         http, retries = fast_http(client)
         with pytest.raises(ProviderTimeout):
-            await http.get_json(
+            await http.request_json(
+                "GET",
                 f"{server.url}/v1/models",
                 ModelList,
                 key=KEY,
@@ -173,8 +183,13 @@ async def test_a_connect_timeout_is_retried_then_provider_timeout(
         call = spec(read_timeout=1.0, deadline=5.0, connect_timeout=0.3, pool_timeout=0.3)
         http, retries = fast_http(client)
         with pytest.raises(ProviderTimeout):
-            await http.get_json(
-                f"http://127.0.0.1:{port}/v1/models", ModelList, key=KEY, headers={}, call=call
+            await http.request_json(
+                "GET",
+                f"http://127.0.0.1:{port}/v1/models",
+                ModelList,
+                key=KEY,
+                headers={},
+                call=call,
             )
         assert len(retries) == call.max_retries  # nothing was sent: retried, then reported
 
@@ -283,3 +298,33 @@ async def test_a_stalled_stream_times_out_after_what_arrived(client: httpx.Async
 async def collect_events(events: AsyncIterator[SseEvent], into: list[SseEvent]) -> None:
     async for event in events:
         into.append(event)
+
+
+def _caused_by(cause: BaseException) -> httpx.ConnectTimeout:
+    """What the aiohttp transport raises for most connection errors: the real one underneath."""
+    wrapper = httpx.ConnectTimeout("wrapped")
+    wrapper.__cause__ = cause
+    return wrapper
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "sent"),
+    [
+        (ssl.SSLError("bad certificate"), "tls", False),
+        (_caused_by(ssl.SSLError("bad certificate")), "tls", False),
+        (_caused_by(aiohttp.ConnectionTimeoutError()), "timeout", False),
+        (_caused_by(aiohttp.ServerTimeoutError()), "timeout", True),
+        (_caused_by(aiohttp.ServerDisconnectedError()), "lost", True),
+        (httpx.ConnectTimeout("x"), "timeout", False),
+        (httpx.PoolTimeout("x"), "timeout", False),
+        (httpx.ReadTimeout("x"), "timeout", True),
+        (TimeoutError(), "timeout", True),
+        (httpx.ConnectError("x"), "connect", False),
+        (httpx.RemoteProtocolError("x"), "lost", True),
+    ],
+)
+def test_each_transports_failures_are_classified_by_what_happened_underneath(
+    exc: BaseException, kind: TransportFault, sent: bool
+) -> None:
+    """Only a failure before a byte was sent (``sent`` False) may be retried."""
+    assert classify_transport_error(exc) == (kind, sent)
