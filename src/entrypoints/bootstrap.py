@@ -15,8 +15,6 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
-from adapters.auth.jwt_issuer import JwtTokenIssuer
-from adapters.auth.login_throttle import StoreLoginThrottle
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import load_keyring
@@ -83,6 +81,8 @@ from domain.ports import (
 )
 from domain.provider import Provider
 from domain.resolution import SystemDefault
+from entrypoints.http.access_tokens import JwtTokenIssuer
+from entrypoints.http.login_throttle import StoreLoginThrottle
 from entrypoints.settings import Settings
 
 logger = logging.getLogger("byom")

@@ -1,4 +1,5 @@
-"""HS256 access tokens. Decoding happens in Litestar's JWT middleware with the same settings."""
+"""HS256 access tokens, issued with Litestar's ``Token``; its JWT middleware (http/app.py,
+web/session.py) decodes them with the settings below, so issuing sits with the framework too."""
 
 from __future__ import annotations
 

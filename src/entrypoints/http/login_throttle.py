@@ -1,4 +1,5 @@
-"""Failed-login counters per account in a Litestar store (in memory, or Redis when shared)."""
+"""Failed-login counters per account in a Litestar store (in memory, or Redis when shared): the
+same store the HTTP rate limits use, so it lives with the framework, not among the adapters."""
 
 from __future__ import annotations
 
