@@ -37,6 +37,8 @@ class DataKeyStore(Protocol):
 class KeyWrapper(Protocol):
     """Wraps users' data keys with the master keyring (a KMS could implement this later)."""
 
+    __slots__ = ()  # so implementations that declare __slots__ stay without a __dict__
+
     @property
     def primary_key_id(self) -> str: ...
 
@@ -51,6 +53,8 @@ class KeyWrapper(Protocol):
 
 class Cipher(Protocol):
     """Authenticated encryption of API keys under a data key; ``context`` is the associated data."""
+
+    __slots__ = ()  # so implementations that declare __slots__ stay without a __dict__
 
     def new_data_key(self) -> bytes: ...
 
