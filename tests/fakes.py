@@ -31,11 +31,12 @@ from domain.llm import (
     ModelPrice,
     Usage,
 )
+from domain.ports import Clock, HealthProbe, LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.provider import Provider
 
 
 @dataclass
-class FakeLlmProvider:
+class FakeLlmProvider(LlmProvider):
     """A provider that knows which keys are valid and which models exist.
 
     ``fail_with`` makes every call raise that error (provider down, rate limited...).
@@ -88,7 +89,7 @@ class FakeLlmProvider:
             raise ModelNotFound(self.name, f"model {model!r} does not exist")
 
 
-class FakeProviderRegistry:
+class FakeProviderRegistry(LlmProviderRegistry):
     def __init__(self, providers: Iterable[FakeLlmProvider] = ()) -> None:
         self.by_provider: dict[Provider, FakeLlmProvider] = {
             p: FakeLlmProvider(p.value) for p in Provider
@@ -107,7 +108,7 @@ class FakeProviderRegistry:
         return sum(len(p.calls) for p in self.by_provider.values())
 
 
-class FakeCatalog:
+class FakeCatalog(ModelCatalog):
     """A small catalog: one priced model per provider, openai_compatible without a default."""
 
     PRICES: ClassVar[dict[Provider, tuple[str, Decimal, Decimal]]] = {
@@ -137,7 +138,7 @@ class FakeCatalog:
         return CatalogModel(provider.value, name, 128_000, 4096, ModelPrice(found[1], found[2]))
 
 
-class FakeHealthProbe:
+class FakeHealthProbe(HealthProbe):
     def __init__(self) -> None:
         self.up = True
 
@@ -146,7 +147,7 @@ class FakeHealthProbe:
             raise StoreUnavailable()
 
 
-class FakeClock:
+class FakeClock(Clock):
     def __init__(self, start: datetime | None = None) -> None:
         # Ten minutes ago: tests advance it, and tokens it stamps must not be issued in the future.
         self.current = start or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.ports import Clock
 
-class SystemClock:
+
+class SystemClock(Clock):
     """``Clock``: the system's current time, timezone-aware UTC."""
 
     __slots__ = ()

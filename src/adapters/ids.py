@@ -15,12 +15,14 @@ import time
 from collections.abc import Callable
 from uuid import UUID
 
+from domain.ports import IdGenerator
+
 _COUNTER_MAX = (1 << 42) - 1
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0b10 << 62
 
 
-class UuidV7Generator:
+class UuidV7Generator(IdGenerator):
     """``IdGenerator``. Build one per process (the composition root does) and share it."""
 
     __slots__ = ("_counter", "_last_ms", "_lock", "_time_ns")

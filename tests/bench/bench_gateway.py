@@ -29,9 +29,9 @@ from typing import Any
 import httpx
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
-from adapters.auth.jwt_issuer import JwtTokenIssuer
 from adapters.clock import SystemClock
 from entrypoints.bootstrap import build
+from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.settings import CryptoSettings, DatabaseSettings, ProviderSettings, Settings
 from tests.bench._common import (
     LoadResult,

@@ -10,8 +10,10 @@ from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from domain.ports import PasswordHasher
 
-class Argon2PasswordHasher:
+
+class Argon2PasswordHasher(PasswordHasher):
     """Defaults are argon2-cffi's RFC 9106 low-memory profile (m=64 MiB, t=3, p=4), above
     OWASP's argon2id minimum (m=19 MiB, t=2, p=1). Hashing runs in a worker thread."""
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from adapters.crypto.keyring import Keyring
 from domain.errors import DecryptionFailed, UnknownMasterKey
+from domain.ports import Cipher, KeyWrapper
 from domain.sealing import SealContext, WrappedKey
 
 FORMAT_VERSION = 1
@@ -38,7 +39,7 @@ def dek_associated_data(user_id: UUID) -> bytes:
     return _DEK_AAD_PREFIX + str(user_id).encode()
 
 
-class AesGcmKeyWrapper:
+class AesGcmKeyWrapper(KeyWrapper):
     """``KeyWrapper`` over the master keyring: new wraps use the primary, unwraps any listed key."""
 
     __slots__ = ("_aeads", "_keyring")
@@ -77,7 +78,7 @@ class AesGcmKeyWrapper:
         return f"AesGcmKeyWrapper(key_ids={self.key_ids()!r})"
 
 
-class AesGcmCipher:
+class AesGcmCipher(Cipher):
     """``Cipher``: seals API keys under a user's data key, bound to their row by ``SealContext``."""
 
     __slots__ = ()

@@ -30,7 +30,7 @@ from domain.llm import (
     Role,
     Usage,
 )
-from domain.ports import ModelCatalog
+from domain.ports import LlmProvider, ModelCatalog
 from domain.provider import Provider
 
 DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1"
@@ -68,7 +68,7 @@ def _detail(error: wire.ErrorBody) -> ErrorDetail:
 read_anthropic_error = error_reader(wire.ErrorEnvelope, _detail)
 
 
-class AnthropicProvider:
+class AnthropicProvider(LlmProvider):
     """``LlmProvider`` for api.anthropic.com (or the operator's ``BYOM_ANTHROPIC_BASE_URL``)."""
 
     def __init__(

@@ -31,6 +31,7 @@ from domain.llm import (
     Role,
     Usage,
 )
+from domain.ports import LlmProvider
 from domain.provider import Provider
 
 DEFAULT_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
@@ -72,7 +73,7 @@ def _detail(error: wire.ErrorBody) -> ErrorDetail:
 read_gemini_error = error_reader(wire.ErrorEnvelope, _detail)
 
 
-class GeminiProvider:
+class GeminiProvider(LlmProvider):
     """``LlmProvider`` for the Gemini API (or the operator's ``BYOM_GOOGLE_BASE_URL``)."""
 
     def __init__(

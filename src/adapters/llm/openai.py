@@ -28,6 +28,7 @@ from domain.llm import (
     ModelInfo,
     Usage,
 )
+from domain.ports import LlmProvider
 from domain.provider import Provider
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -197,7 +198,7 @@ class OpenAiShapedApi:
         return self._errors.from_status(status, None, _detail(error), call=STREAM, key=key).error
 
 
-class OpenAiProvider:
+class OpenAiProvider(LlmProvider):
     """``LlmProvider`` for api.openai.com (or the operator's ``BYOM_OPENAI_BASE_URL``)."""
 
     def __init__(

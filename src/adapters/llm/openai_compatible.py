@@ -18,10 +18,11 @@ from adapters.llm.ssrf import CheckedBaseUrl, SsrfGuard
 from domain.api_key import ApiKey
 from domain.errors import InvalidBaseUrl
 from domain.llm import Completion, CompletionChunk, CompletionRequest, ModelInfo
+from domain.ports import LlmProvider
 from domain.provider import Provider
 
 
-class OpenAiCompatibleProvider:
+class OpenAiCompatibleProvider(LlmProvider):
     """``LlmProvider`` for OpenAI-compatible servers. Give it ``build_guarded_http_client()``."""
 
     def __init__(

@@ -84,7 +84,7 @@ def outcome_of(error: BaseException) -> str:
     return "error"
 
 
-class MeteredLlmProvider:
+class MeteredLlmProvider(LlmProvider):
     """An ``LlmProvider`` that measures the one it wraps and changes nothing else."""
 
     def __init__(self, inner: LlmProvider, provider: Provider, metrics: ProviderMetrics) -> None:
@@ -141,7 +141,7 @@ class MeteredLlmProvider:
         self._metrics.observe(self._name, operation, outcome, time.perf_counter() - started)
 
 
-class MeteredProviderRegistry:
+class MeteredProviderRegistry(LlmProviderRegistry):
     """Hands out metered wrappers of the registry it wraps (one wrapper per provider client)."""
 
     def __init__(self, inner: LlmProviderRegistry, metrics: ProviderMetrics) -> None:

@@ -17,11 +17,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.security.jwt import JWTAuth, Token
 
-from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
 from adapters.persistence.errors import StoreUnavailable
 from domain.errors import UserNotFound
 from domain.user import User
 from entrypoints.bootstrap import Container, build, shared_store
+from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
 from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of

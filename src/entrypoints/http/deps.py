@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast, get_type_hints
 from uuid import UUID
 
 from litestar import Request
@@ -10,9 +10,11 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from domain.user import User
+from entrypoints.bootstrap.container import Container
 
-if TYPE_CHECKING:
-    from entrypoints.bootstrap import Container
+# The container's fields and their types, resolved once: a controller naming a field that does
+# not exist fails when its module is imported (at start-up), not on its first request.
+_FIELDS: dict[str, Any] = get_type_hints(Container)
 
 
 def container_of(state: State) -> Container:
@@ -20,11 +22,15 @@ def container_of(state: State) -> Container:
 
 
 def use_case(name: str) -> Provide:
-    """Provide the container's attribute ``name`` (a use case) to a handler parameter."""
+    """Provide the container's field ``name`` (a use case) to the handler parameter of that name;
+    the provider is annotated with the field's type."""
+    if name not in _FIELDS:
+        raise LookupError(f"the Container has no field {name!r}")
 
-    def provide(state: State) -> Any:
+    def provide(state: State) -> object:
         return getattr(container_of(state), name)
 
+    provide.__annotations__ = {"state": State, "return": _FIELDS[name]}
     return Provide(provide, sync_to_thread=False)
 
 

@@ -12,10 +12,10 @@ from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import Token
 
-from adapters.auth.jwt_issuer import ALGORITHM, REQUIRED_CLAIMS
 from application.accounts.authenticate_user import AccessToken
 from domain.errors import UserNotFound
 from domain.user import User
+from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
 from entrypoints.http.deps import container_of
 from entrypoints.settings import Settings
 from entrypoints.web.security import CookiePolicy

@@ -42,3 +42,8 @@ def test_the_application_imports_only_the_domain_and_the_standard_library() -> N
         m for m in _imports("application") if m not in allowed and m not in sys.stdlib_module_names
     }
     assert outside == set()
+
+
+def test_only_the_entrypoints_import_the_web_framework() -> None:
+    for package in ("domain", "application", "adapters"):
+        assert "litestar" not in _imports(package), package

@@ -9,10 +9,11 @@ from adapters.persistence.memory._table import Table, copies
 from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
 from domain.errors import SessionNotFound
+from domain.ports import AgentSessionStore
 from domain.user import User
 
 
-class MemoryAgentSessionStore:
+class MemoryAgentSessionStore(AgentSessionStore):
     def __init__(
         self,
         sessions: Table[AgentSession],

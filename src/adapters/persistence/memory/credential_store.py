@@ -9,11 +9,12 @@ from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
 from domain.credential import LlmCredential
 from domain.errors import CredentialRevoked, DuplicateActiveCredential, DuplicateDefaultCredential
+from domain.ports import CredentialStore
 from domain.provider import Provider
 from domain.user import User
 
 
-class MemoryCredentialStore:
+class MemoryCredentialStore(CredentialStore):
     def __init__(self, credentials: Table[LlmCredential], users: Table[User]) -> None:
         self._credentials = credentials
         self._users = users

@@ -8,11 +8,12 @@ from uuid import UUID
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
 from domain.errors import DataKeyDestroyed
+from domain.ports import DataKeyStore
 from domain.sealing import DataKey
 from domain.user import User
 
 
-class MemoryDataKeyStore:
+class MemoryDataKeyStore(DataKeyStore):
     def __init__(self, keys: Table[DataKey], users: Table[User]) -> None:
         self._keys = keys
         self._users = users

@@ -15,12 +15,13 @@ from adapters.persistence.memory.unit_of_work import MemoryUnitOfWork
 from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
 from domain.gateway_token import GatewayToken
+from domain.ports import UnitOfWorkFactory
 from domain.sealing import DataKey
 from domain.usage import UsageRecord
 from domain.user import User
 
 
-class MemoryDatabase:
+class MemoryDatabase(UnitOfWorkFactory):
     """The committed state. ``unit_of_work()`` is the ``UnitOfWorkFactory``."""
 
     def __init__(self) -> None:

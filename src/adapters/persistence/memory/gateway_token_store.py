@@ -9,10 +9,11 @@ from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
+from domain.ports import GatewayTokenStore
 from domain.user import User
 
 
-class MemoryGatewayTokenStore:
+class MemoryGatewayTokenStore(GatewayTokenStore):
     def __init__(self, tokens: Table[GatewayToken], users: Table[User]) -> None:
         self._tokens = tokens
         self._users = users

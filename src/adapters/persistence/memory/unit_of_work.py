@@ -17,6 +17,7 @@ from domain.ports import (
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
+    UnitOfWork,
     UsageStore,
     UserStore,
 )
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from adapters.persistence.memory.database import MemoryDatabase
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(UnitOfWork):
     """``committed`` tells a unit test whether the use case committed; ``db.commits`` counts."""
 
     def __init__(self, db: MemoryDatabase) -> None:

@@ -9,13 +9,14 @@ from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation
 from adapters.persistence.memory._table import Table
+from domain.ports import UsageStore
 from domain.usage import DailyUsage, UsageRecord, UsageTotal
 from domain.user import User
 
 _ZERO = Decimal(0)
 
 
-class MemoryUsageStore:
+class MemoryUsageStore(UsageStore):
     def __init__(self, usage: Table[UsageRecord], users: Table[User]) -> None:
         self._usage = usage
         self._users = users

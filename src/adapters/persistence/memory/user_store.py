@@ -8,10 +8,11 @@ from uuid import UUID
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table
 from domain.errors import EmailTaken, UserNotFound
+from domain.ports import UserStore
 from domain.user import User
 
 
-class MemoryUserStore:
+class MemoryUserStore(UserStore):
     def __init__(self, users: Table[User], locks: dict[UUID, asyncio.Lock]) -> None:
         self._users = users
         self._locks = locks

@@ -3,8 +3,8 @@ is translated in one place."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, Insert, Result, Update
@@ -43,54 +43,48 @@ class Db:
     async def _execute(
         self, statement: Executable, params: dict[str, Any] | None, options: dict[str, Any]
     ) -> Result[*tuple[Any, ...]]:
-        try:
+        with _translated_errors():
             return await self.session.execute(statement, params, execution_options=options)
-        except Exception as error:
-            raise _translated(error) from None
 
     async def get(self, row_type: type[T], key: Any, *, for_update: bool = False) -> T | None:
         """``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite has one
         writer at a time, and a transaction whose snapshot is stale cannot write at all)."""
-        try:
+        with _translated_errors():
             return await self.session.get(
                 row_type, key, populate_existing=True, with_for_update=for_update or None
             )
-        except Exception as error:
-            raise _translated(error) from None
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[AsyncSession]:
         """Writes inside run in a SAVEPOINT and are flushed at its end: a violated constraint
         rolls back to it, and the transaction stays usable (PostgreSQL would abort it)."""
-        try:
+        with _translated_errors():
             async with self.session.begin_nested():
                 yield self.session
-        except Exception as error:
-            raise _translated(error) from None
 
     async def add(self, row: object) -> None:
         """Insert without a savepoint: for rows whose only constraints are keys (a bug if hit)."""
         self.session.add(row)
-        try:
+        with _translated_errors():
             await self.session.flush()
-        except Exception as error:
-            raise _translated(error) from None
 
     async def commit(self) -> None:
-        try:
+        with _translated_errors():
             await self.session.commit()
-        except Exception as error:
-            raise _translated(error) from None
 
     async def rollback(self) -> None:
-        try:
+        with _translated_errors():
             await self.session.rollback()
-        except Exception as error:
-            raise _translated(error) from None
 
 
-def _translated(error: Exception) -> Exception:
-    translated = translate(error)
-    if translated is None:
-        raise error
-    return translated
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Driver errors leave as domain or adapter errors (``from None``: the driver's message may
+    quote values); anything else passes through unchanged."""
+    try:
+        yield
+    except Exception as error:
+        translated = translate(error)
+        if translated is None:
+            raise
+        raise translated from None

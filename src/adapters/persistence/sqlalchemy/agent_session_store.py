@@ -13,9 +13,10 @@ from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSession
 from domain.agent_session import AgentMessage, AgentSession
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
+from domain.ports import AgentSessionStore
 
 
-class SqlAlchemyAgentSessionStore:
+class SqlAlchemyAgentSessionStore(AgentSessionStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 

@@ -14,10 +14,11 @@ from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UQ_ONE_ACTIVE_PER_PROVIDER, CredentialRow
 from domain.credential import LlmCredential
 from domain.errors import CredentialRevoked, DuplicateActiveCredential, DuplicateDefaultCredential
+from domain.ports import CredentialStore
 from domain.provider import Provider
 
 
-class SqlAlchemyCredentialStore:
+class SqlAlchemyCredentialStore(CredentialStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 

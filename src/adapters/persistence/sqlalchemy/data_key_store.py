@@ -11,10 +11,11 @@ from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import DataKeyRow
 from domain.errors import DataKeyDestroyed
+from domain.ports import DataKeyStore
 from domain.sealing import DataKey, WrappedKey
 
 
-class SqlAlchemyDataKeyStore:
+class SqlAlchemyDataKeyStore(DataKeyStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 

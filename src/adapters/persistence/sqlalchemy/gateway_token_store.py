@@ -13,9 +13,10 @@ from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import GatewayTokenRow
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
+from domain.ports import GatewayTokenStore
 
 
-class SqlAlchemyGatewayTokenStore:
+class SqlAlchemyGatewayTokenStore(GatewayTokenStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 

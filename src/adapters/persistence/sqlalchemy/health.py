@@ -9,11 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.errors import StoreUnavailable
+from domain.ports import HealthProbe
 
 logger = logging.getLogger(__name__)
 
 
-class SqlAlchemyHealthProbe:
+class SqlAlchemyHealthProbe(HealthProbe):
     def __init__(self, engine: AsyncEngine, *, timeout_s: float = 2.0) -> None:
         self._engine = engine
         self._timeout_s = timeout_s

@@ -20,6 +20,8 @@ from domain.ports import (
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
+    UnitOfWork,
+    UnitOfWorkFactory,
     UsageStore,
     UserStore,
 )
@@ -31,7 +33,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-class SqlAlchemyUnitOfWork:
+class SqlAlchemyUnitOfWork(UnitOfWork):
     """The stores exist inside ``async with`` only; leaving without ``commit()`` rolls back."""
 
     users: UserStore
@@ -90,7 +92,7 @@ class SqlAlchemyUnitOfWork:
         return self._db
 
 
-class SqlAlchemyUnitOfWorkFactory:
+class SqlAlchemyUnitOfWorkFactory(UnitOfWorkFactory):
     """The ``UnitOfWorkFactory`` over one engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:

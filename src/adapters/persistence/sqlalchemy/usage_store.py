@@ -10,10 +10,11 @@ from sqlalchemy import ColumnElement, Date, cast, func, select
 
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UsageRow
+from domain.ports import UsageStore
 from domain.usage import DailyUsage, UsageRecord, UsageTotal
 
 
-class SqlAlchemyUsageStore:
+class SqlAlchemyUsageStore(UsageStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 

@@ -11,10 +11,11 @@ from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UserRow
 from domain.errors import UserNotFound
+from domain.ports import UserStore
 from domain.user import User
 
 
-class SqlAlchemyUserStore:
+class SqlAlchemyUserStore(UserStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 

@@ -8,8 +8,6 @@ import pytest
 from litestar.stores.memory import MemoryStore
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
-from adapters.auth.jwt_issuer import JwtTokenIssuer
-from adapters.auth.login_throttle import StoreLoginThrottle
 from application.accounts.authenticate_user import AuthenticateUser
 from domain.errors import (
     DataKeyDestroyed,
@@ -21,6 +19,8 @@ from domain.errors import (
     UserNotFound,
     WeakPassword,
 )
+from entrypoints.http.access_tokens import JwtTokenIssuer
+from entrypoints.http.login_throttle import StoreLoginThrottle
 from tests.builders import JWT_SECRET, World, key_line, memory_world
 from tests.unit.application.conftest import OPENAI_KEY
 

@@ -1,4 +1,5 @@
-"""HS256 access tokens. Decoding happens in Litestar's JWT middleware with the same settings."""
+"""HS256 access tokens, issued with Litestar's ``Token``; its JWT middleware (http/app.py,
+web/session.py) decodes them with the settings below, so issuing sits with the framework too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from uuid import UUID
 
 from litestar.security.jwt import Token
 
-from domain.ports import Clock
+from domain.ports import Clock, TokenIssuer
 
 ALGORITHM = "HS256"
 # Tokens without these are refused by the middleware (SECURITY-TESTS D3).
@@ -16,7 +17,7 @@ REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti")
 MIN_SECRET_BYTES = 32
 
 
-class JwtTokenIssuer:
+class JwtTokenIssuer(TokenIssuer):
     def __init__(self, secret: str, ttl_seconds: int, clock: Clock) -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes")

@@ -1,41 +1,12 @@
-"""The composition root: the only place that chooses adapters and wires them into use cases.
-
-``build(settings, **overrides)`` is called by the app, the CLI and the tests (with fakes).
-Nothing here runs at import time.
-"""
+"""Wiring: the adapters the settings choose (or a test's fakes) into every use case."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
-
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
-from adapters.auth.jwt_issuer import JwtTokenIssuer
-from adapters.auth.login_throttle import StoreLoginThrottle
 from adapters.clock import SystemClock
-from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
-from adapters.crypto.keyring import load_keyring
+from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
-from adapters.llm import (
-    AnthropicProvider,
-    GeminiProvider,
-    OpenAiCompatibleProvider,
-    OpenAiProvider,
-    SsrfGuard,
-    StaticProviderRegistry,
-    TomlModelCatalog,
-    build_guarded_http_client,
-    build_http_client,
-)
 from adapters.metrics import MeteredProviderRegistry, ProviderMetrics
-from adapters.persistence.sqlalchemy.engine import build_engine
-from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
-from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.delete_account import DeleteAccount
 from application.accounts.get_user import GetUser
@@ -69,84 +40,27 @@ from application.sessions.send_message import SendMessage
 from application.sessions.start_agent_session import StartAgentSession
 from application.usage._meter import UsageMeter
 from application.usage.get_usage import GetUsage
-from domain.api_key import ApiKey
 from domain.ports import (
     Clock,
-    HealthProbe,
     IdGenerator,
-    KeyWrapper,
     LlmProviderRegistry,
     LoginThrottle,
     ModelCatalog,
     PasswordHasher,
-    UnitOfWorkFactory,
 )
-from domain.provider import Provider
-from domain.resolution import SystemDefault
+from entrypoints.bootstrap.adapters import (
+    Closer,
+    Database,
+    key_wrapper,
+    provider_registry,
+    shared_store,
+    sql_database,
+    system_default,
+)
+from entrypoints.bootstrap.container import Container
+from entrypoints.http.access_tokens import JwtTokenIssuer
+from entrypoints.http.login_throttle import StoreLoginThrottle
 from entrypoints.settings import Settings
-
-logger = logging.getLogger("byom")
-
-Closer = Callable[[], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Database:
-    """What the composition root needs from a persistence adapter."""
-
-    unit_of_work: UnitOfWorkFactory
-    health: HealthProbe
-    aclose: Closer
-
-
-@dataclass
-class Container:
-    """Adapters and use cases for one process. ``aclose()`` releases pools and clients."""
-
-    settings: Settings
-    uow: UnitOfWorkFactory
-    health: HealthProbe
-    keyring: KeyWrapper
-    clock: Clock
-    ids: IdGenerator
-    catalog: ModelCatalog
-    providers: LlmProviderRegistry
-    sealer: CredentialSealer
-    register_user: RegisterUser
-    authenticate_user: AuthenticateUser
-    get_user: GetUser
-    delete_account: DeleteAccount
-    add_credential: AddCredential
-    list_credentials: ListCredentials
-    get_credential: GetCredential
-    update_credential: UpdateCredential
-    set_default_credential: SetDefaultCredential
-    revoke_credential: RevokeCredential
-    validate_api_key: ValidateApiKey
-    revalidate_credential: RevalidateCredential
-    resolve_llm: ResolveLlm
-    explain_llm: ExplainLlm
-    list_providers: ListProviders
-    rewrap_data_keys: RewrapDataKeys
-    keyring_census: KeyringCensus
-    rotate_user_data_key: RotateUserDataKey
-    start_agent_session: StartAgentSession
-    send_message: SendMessage
-    list_agent_sessions: ListAgentSessions
-    get_agent_session: GetAgentSession
-    get_usage: GetUsage
-    create_gateway_token: CreateGatewayToken
-    list_gateway_tokens: ListGatewayTokens
-    revoke_gateway_token: RevokeGatewayToken
-    authenticate_gateway_token: AuthenticateGatewayToken
-    relay_completion: RelayCompletion
-    list_gateway_models: ListGatewayModels
-    closers: list[Closer] = field(default_factory=list)
-
-    async def aclose(self) -> None:
-        for close in reversed(self.closers):
-            await close()
-        self.closers.clear()
 
 
 def build(
@@ -162,12 +76,7 @@ def build(
 ) -> Container:
     clock = clock or SystemClock()
     ids = ids or UuidV7Generator()
-    loaded = load_keyring(
-        settings.crypto.keys, settings.crypto.keys_file, dev_file=settings.crypto.dev_keys_file
-    )
-    if loaded.warning:
-        logger.warning(loaded.warning)
-    wrapper = AesGcmKeyWrapper(loaded.keyring)
+    wrapper = key_wrapper(settings)
     closers: list[Closer] = []
     if database is None:
         database = sql_database(settings)
@@ -261,64 +170,3 @@ def build_byom(
         get_usage=container.get_usage,
         aclose=container.aclose,
     )
-
-
-def system_default(settings: Settings) -> SystemDefault | None:
-    configured = settings.providers.system_default
-    if configured.provider is None:
-        return None
-    provider = Provider.parse(configured.provider)
-    raw_key = configured.api_keys.get(provider.value)
-    return SystemDefault(
-        provider=provider,
-        model=configured.model,
-        api_key=ApiKey(raw_key) if raw_key else None,
-        base_url=configured.base_url,
-    )
-
-
-def sql_database(settings: Settings) -> Database:
-    engine = build_engine(settings.database.url, pool_size=settings.database.pool_size)
-    return Database(
-        unit_of_work=SqlAlchemyUnitOfWorkFactory(engine),
-        health=SqlAlchemyHealthProbe(engine),
-        aclose=engine.dispose,
-    )
-
-
-def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCatalog, Closer]:
-    """One long-lived HTTP client per provider; the OpenAI-compatible one pins checked addresses."""
-    config = settings.providers
-    catalog = TomlModelCatalog.from_package()
-    clients = {
-        Provider.OPENAI: build_http_client(config.http_transport),
-        Provider.ANTHROPIC: build_http_client(config.http_transport),
-        Provider.GOOGLE: build_http_client(config.http_transport),
-        Provider.OPENAI_COMPATIBLE: build_guarded_http_client(),
-    }
-    registry = StaticProviderRegistry(
-        {
-            Provider.OPENAI: OpenAiProvider(clients[Provider.OPENAI], config.openai_base_url),
-            Provider.ANTHROPIC: AnthropicProvider(
-                clients[Provider.ANTHROPIC], config.anthropic_base_url, catalog=catalog
-            ),
-            Provider.GOOGLE: GeminiProvider(clients[Provider.GOOGLE], config.google_base_url),
-            Provider.OPENAI_COMPATIBLE: OpenAiCompatibleProvider(
-                clients[Provider.OPENAI_COMPATIBLE],
-                SsrfGuard(allow_private=config.allow_private_base_urls),
-            ),
-        }
-    )
-
-    async def close() -> None:
-        for client in clients.values():
-            await client.aclose()
-
-    return registry, catalog, close
-
-
-def shared_store(settings: Settings, namespace: str) -> Store:
-    """Counters several instances must share: Redis when configured, else this process."""
-    if settings.server.redis_url:
-        return RedisStore.with_client(url=settings.server.redis_url, namespace=namespace)
-    return MemoryStore()

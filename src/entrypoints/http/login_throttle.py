@@ -1,4 +1,5 @@
-"""Failed-login counters per account in a Litestar store (in memory, or Redis when shared)."""
+"""Failed-login counters per account in a Litestar store (in memory, or Redis when shared): the
+same store the HTTP rate limits use, so it lives with the framework, not among the adapters."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import hashlib
 import msgspec
 from litestar.stores.base import Store
 
-from domain.ports import Clock
+from domain.ports import Clock, LoginThrottle
 
 
 class _Failures(msgspec.Struct):
@@ -16,7 +17,7 @@ class _Failures(msgspec.Struct):
     last: float
 
 
-class StoreLoginThrottle:
+class StoreLoginThrottle(LoginThrottle):
     """- the first ``free_attempts`` failures cost nothing;
     - after that each failure doubles the wait (1 s, 2 s, 4 s … up to ``max_delay_s``), so a
       guesser slows to a crawl while the owner is never locked out for good;

@@ -1,0 +1,37 @@
+"""The ports: what the application needs from the outside world, named for the role they play,
+grouped by feature. Import them from here (``from domain.ports import CredentialStore``).
+
+Every read of user-owned data takes the owner's id: there is no "get by id" that ignores it.
+"""
+
+from domain.ports.accounts import LoginThrottle, PasswordHasher, TokenIssuer, UserStore
+from domain.ports.credentials import CredentialStore
+from domain.ports.gateway import GatewayTokenStore
+from domain.ports.keys import Cipher, DataKeyStore, KeyWrapper
+from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
+from domain.ports.sessions import AgentSessionStore
+from domain.ports.system import Clock, IdGenerator
+from domain.ports.unit_of_work import HealthProbe, UnitOfWork, UnitOfWorkFactory
+from domain.ports.usage import UsageStore
+
+__all__ = [
+    "AgentSessionStore",
+    "Cipher",
+    "Clock",
+    "CredentialStore",
+    "DataKeyStore",
+    "GatewayTokenStore",
+    "HealthProbe",
+    "IdGenerator",
+    "KeyWrapper",
+    "LlmProvider",
+    "LlmProviderRegistry",
+    "LoginThrottle",
+    "ModelCatalog",
+    "PasswordHasher",
+    "TokenIssuer",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "UsageStore",
+    "UserStore",
+]

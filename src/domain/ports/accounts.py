@@ -1,0 +1,57 @@
+"""Accounts: who the users are and how they prove it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+from domain.user import User
+
+
+class UserStore(Protocol):
+    async def add(self, user: User) -> None:
+        """Raises ``EmailTaken`` when the (normalised) email exists."""
+        ...
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+    async def save(self, user: User) -> None:
+        """Persist changes. A deactivated account is final: saving onto one (from a stale read)
+        changes nothing and raises ``UserNotFound``."""
+        ...
+
+    async def lock(self, user_id: UUID) -> None:
+        """Serialise changes to one user's credentials until the unit of work ends."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time a real verification would, so unknown emails are not revealed."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class LoginThrottle(Protocol):
+    """Slows down repeated failed logins per account (the address limit is the HTTP layer's)."""
+
+    async def retry_after(self, account: str) -> int | None:
+        """Seconds to wait before this account may try again, or None."""
+        ...
+
+    async def failed(self, account: str) -> None: ...
+
+    async def succeeded(self, account: str) -> None: ...
+
+
+class TokenIssuer(Protocol):
+    def issue(self, user_id: UUID) -> tuple[str, int]:
+        """A signed access token and its lifetime in seconds."""
+        ...

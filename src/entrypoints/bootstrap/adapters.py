@@ -1,0 +1,118 @@
+"""Choosing adapters from the settings: the database, the provider clients, the keyring, the
+shared counters. ``wiring.build`` calls these unless a test hands it its own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+
+from adapters.crypto.aes_gcm import AesGcmKeyWrapper
+from adapters.crypto.keyring import load_keyring
+from adapters.llm import (
+    AnthropicProvider,
+    GeminiProvider,
+    OpenAiCompatibleProvider,
+    OpenAiProvider,
+    SsrfGuard,
+    StaticProviderRegistry,
+    TomlModelCatalog,
+    build_guarded_http_client,
+    build_http_client,
+)
+from adapters.persistence.sqlalchemy.engine import build_engine
+from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
+from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from domain.api_key import ApiKey
+from domain.ports import HealthProbe, LlmProviderRegistry, ModelCatalog, UnitOfWorkFactory
+from domain.provider import Provider
+from domain.resolution import SystemDefault
+from entrypoints.settings import Settings
+
+logger = logging.getLogger("byom")
+
+Closer = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """What the composition root needs from a persistence adapter."""
+
+    unit_of_work: UnitOfWorkFactory
+    health: HealthProbe
+    aclose: Closer
+
+
+def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
+    """The master keyring from the settings (in development, generated once into ``var/``)."""
+    loaded = load_keyring(
+        settings.crypto.keys, settings.crypto.keys_file, dev_file=settings.crypto.dev_keys_file
+    )
+    if loaded.warning:
+        logger.warning(loaded.warning)
+    return AesGcmKeyWrapper(loaded.keyring)
+
+
+def system_default(settings: Settings) -> SystemDefault | None:
+    configured = settings.providers.system_default
+    if configured.provider is None:
+        return None
+    provider = Provider.parse(configured.provider)
+    raw_key = configured.api_keys.get(provider.value)
+    return SystemDefault(
+        provider=provider,
+        model=configured.model,
+        api_key=ApiKey(raw_key) if raw_key else None,
+        base_url=configured.base_url,
+    )
+
+
+def sql_database(settings: Settings) -> Database:
+    engine = build_engine(settings.database.url, pool_size=settings.database.pool_size)
+    return Database(
+        unit_of_work=SqlAlchemyUnitOfWorkFactory(engine),
+        health=SqlAlchemyHealthProbe(engine),
+        aclose=engine.dispose,
+    )
+
+
+def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCatalog, Closer]:
+    """One long-lived HTTP client per provider; the OpenAI-compatible one pins checked addresses."""
+    config = settings.providers
+    catalog = TomlModelCatalog.from_package()
+    clients = {
+        Provider.OPENAI: build_http_client(config.http_transport),
+        Provider.ANTHROPIC: build_http_client(config.http_transport),
+        Provider.GOOGLE: build_http_client(config.http_transport),
+        Provider.OPENAI_COMPATIBLE: build_guarded_http_client(),
+    }
+    registry = StaticProviderRegistry(
+        {
+            Provider.OPENAI: OpenAiProvider(clients[Provider.OPENAI], config.openai_base_url),
+            Provider.ANTHROPIC: AnthropicProvider(
+                clients[Provider.ANTHROPIC], config.anthropic_base_url, catalog=catalog
+            ),
+            Provider.GOOGLE: GeminiProvider(clients[Provider.GOOGLE], config.google_base_url),
+            Provider.OPENAI_COMPATIBLE: OpenAiCompatibleProvider(
+                clients[Provider.OPENAI_COMPATIBLE],
+                SsrfGuard(allow_private=config.allow_private_base_urls),
+            ),
+        }
+    )
+
+    async def close() -> None:
+        for client in clients.values():
+            await client.aclose()
+
+    return registry, catalog, close
+
+
+def shared_store(settings: Settings, namespace: str) -> Store:
+    """Counters several instances must share: Redis when configured, else this process."""
+    if settings.server.redis_url:
+        return RedisStore.with_client(url=settings.server.redis_url, namespace=namespace)
+    return MemoryStore()

@@ -1,0 +1,97 @@
+"""What one process holds: its adapters and its use cases, each a typed field (the HTTP layer's
+dependency providers are checked against these names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.delete_account import DeleteAccount
+from application.accounts.get_user import GetUser
+from application.accounts.register_user import RegisterUser
+from application.credentials._sealer import CredentialSealer
+from application.credentials.add_credential import AddCredential
+from application.credentials.get_credential import GetCredential
+from application.credentials.list_credentials import ListCredentials
+from application.credentials.revalidate_credential import RevalidateCredential
+from application.credentials.revoke_credential import RevokeCredential
+from application.credentials.set_default_credential import SetDefaultCredential
+from application.credentials.update_credential import UpdateCredential
+from application.credentials.validate_api_key import ValidateApiKey
+from application.gateway.authenticate_gateway_token import AuthenticateGatewayToken
+from application.gateway.create_gateway_token import CreateGatewayToken
+from application.gateway.list_gateway_models import ListGatewayModels
+from application.gateway.list_gateway_tokens import ListGatewayTokens
+from application.gateway.relay_completion import RelayCompletion
+from application.gateway.revoke_gateway_token import RevokeGatewayToken
+from application.keys.rewrap_data_keys import KeyringCensus, RewrapDataKeys
+from application.keys.rotate_user_data_key import RotateUserDataKey
+from application.llm.explain_llm import ExplainLlm
+from application.llm.list_providers import ListProviders
+from application.llm.resolve_llm import ResolveLlm
+from application.sessions.get_agent_session import GetAgentSession
+from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.send_message import SendMessage
+from application.sessions.start_agent_session import StartAgentSession
+from application.usage.get_usage import GetUsage
+from domain.ports import (
+    Clock,
+    HealthProbe,
+    IdGenerator,
+    KeyWrapper,
+    LlmProviderRegistry,
+    ModelCatalog,
+    UnitOfWorkFactory,
+)
+from entrypoints.bootstrap.adapters import Closer
+from entrypoints.settings import Settings
+
+
+@dataclass
+class Container:
+    """Adapters and use cases for one process. ``aclose()`` releases pools and clients."""
+
+    settings: Settings
+    uow: UnitOfWorkFactory
+    health: HealthProbe
+    keyring: KeyWrapper
+    clock: Clock
+    ids: IdGenerator
+    catalog: ModelCatalog
+    providers: LlmProviderRegistry
+    sealer: CredentialSealer
+    register_user: RegisterUser
+    authenticate_user: AuthenticateUser
+    get_user: GetUser
+    delete_account: DeleteAccount
+    add_credential: AddCredential
+    list_credentials: ListCredentials
+    get_credential: GetCredential
+    update_credential: UpdateCredential
+    set_default_credential: SetDefaultCredential
+    revoke_credential: RevokeCredential
+    validate_api_key: ValidateApiKey
+    revalidate_credential: RevalidateCredential
+    resolve_llm: ResolveLlm
+    explain_llm: ExplainLlm
+    list_providers: ListProviders
+    rewrap_data_keys: RewrapDataKeys
+    keyring_census: KeyringCensus
+    rotate_user_data_key: RotateUserDataKey
+    start_agent_session: StartAgentSession
+    send_message: SendMessage
+    list_agent_sessions: ListAgentSessions
+    get_agent_session: GetAgentSession
+    get_usage: GetUsage
+    create_gateway_token: CreateGatewayToken
+    list_gateway_tokens: ListGatewayTokens
+    revoke_gateway_token: RevokeGatewayToken
+    authenticate_gateway_token: AuthenticateGatewayToken
+    relay_completion: RelayCompletion
+    list_gateway_models: ListGatewayModels
+    closers: list[Closer] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+        self.closers.clear()

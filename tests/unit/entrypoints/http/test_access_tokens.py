@@ -1,0 +1,43 @@
+"""Access tokens: what the issuer signs is what the JWT middleware's settings accept."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from litestar.security.jwt import Token
+
+from entrypoints.http.access_tokens import (
+    ALGORITHM,
+    MIN_SECRET_BYTES,
+    REQUIRED_CLAIMS,
+    JwtTokenIssuer,
+)
+from tests.builders import JWT_SECRET
+from tests.fakes import FakeClock
+
+
+def test_a_token_carries_the_user_and_every_required_claim() -> None:
+    clock = FakeClock()
+    user_id = uuid4()
+    encoded, ttl = JwtTokenIssuer(JWT_SECRET, 3600, clock).issue(user_id)
+    token = Token.decode(
+        encoded, secret=JWT_SECRET, algorithm=ALGORITHM, require_claims=list(REQUIRED_CLAIMS)
+    )
+    assert ttl == 3600
+    assert token.sub == str(user_id)
+    assert token.iat == clock.now()
+    assert (token.exp - token.iat).total_seconds() == 3600
+
+
+def test_two_tokens_for_one_user_differ() -> None:
+    issuer = JwtTokenIssuer(JWT_SECRET, 600, FakeClock())
+    user_id = uuid4()
+    assert issuer.issue(user_id)[0] != issuer.issue(user_id)[0]
+
+
+def test_a_short_secret_is_refused_and_never_shown() -> None:
+    short = "s" * (MIN_SECRET_BYTES - 1)
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        JwtTokenIssuer(short, 600, FakeClock())
+    assert JWT_SECRET not in repr(JwtTokenIssuer(JWT_SECRET, 600, FakeClock()))
