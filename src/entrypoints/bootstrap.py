@@ -19,7 +19,7 @@ from adapters.auth.jwt_issuer import JwtTokenIssuer
 from adapters.auth.login_throttle import StoreLoginThrottle
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
-from adapters.crypto.keyring import load_keyring
+from adapters.crypto.keyring_loading import load_keyring
 from adapters.ids import UuidV7Generator
 from adapters.llm import (
     AnthropicProvider,
