@@ -39,9 +39,9 @@ from domain.llm import (
     ModelInfo,
     Usage,
 )
-from domain.provider import Provider
+from domain.provider import PUBLIC_BASE_URLS, Provider
 
-DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_OPENAI_BASE_URL = PUBLIC_BASE_URLS[Provider.OPENAI]
 
 _FINISH = {
     "stop": FinishReason.STOP,
