@@ -42,6 +42,7 @@ class Environ:
         return value or None
 
     def read(self, var: Var[T]) -> T:
+        """The variable's value, parsed, or its default (a context-free read)."""
         raw = self.text(var.name)
         return var.default if raw is None else var.parse(var.name, raw)
 
@@ -65,10 +66,9 @@ class Var(Generic[T]):
         return field(default=self.default, repr=not self.secret, metadata={SPEC: self})
 
     def load(self, environ: Environ, context: Context) -> T:
-        raw = environ.text(self.name)
-        if raw is None and self.fallback is not None:
-            raw = self.fallback(self.name, context)
-        return self.default if raw is None else self.parse(self.name, raw)
+        if self.fallback is None or environ.text(self.name) is not None:
+            return environ.read(self)
+        return self.parse(self.name, self.fallback(self.name, context))
 
     @property
     def shown_default(self) -> str:
