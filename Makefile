@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: install run test lint fmt hooks typecheck bench clean
+.PHONY: install run test lint fmt hooks typecheck bench readme-settings clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -37,6 +37,10 @@ test: lint typecheck
 
 bench: install
 	$(UV) run python -m tests.bench
+
+# The README's configuration table, generated from the settings' declarations.
+readme-settings: install
+	$(UV) run python -m entrypoints.settings --readme README.md
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .coverage var

@@ -50,3 +50,11 @@ _LABELS = {
     Provider.ANTHROPIC: "Anthropic",
     Provider.OPENAI_COMPATIBLE: "OpenAI-compatible",
 }
+
+# Where each provider serves its public API (operators may point elsewhere: BYOM_*_BASE_URL).
+# openai_compatible has none: each of its credentials names its own base URL.
+PUBLIC_BASE_URLS = {
+    Provider.OPENAI: "https://api.openai.com/v1",
+    Provider.ANTHROPIC: "https://api.anthropic.com/v1",
+    Provider.GOOGLE: "https://generativelanguage.googleapis.com/v1beta",
+}

@@ -31,9 +31,9 @@ from domain.llm import (
     Usage,
 )
 from domain.ports import LlmProvider, ModelCatalog
-from domain.provider import Provider
+from domain.provider import PUBLIC_BASE_URLS, Provider
 
-DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1"
+DEFAULT_ANTHROPIC_BASE_URL = PUBLIC_BASE_URLS[Provider.ANTHROPIC]
 ANTHROPIC_VERSION = "2023-06-01"
 FALLBACK_MAX_TOKENS = 4096
 

@@ -32,9 +32,9 @@ from domain.llm import (
     Usage,
 )
 from domain.ports import LlmProvider
-from domain.provider import Provider
+from domain.provider import PUBLIC_BASE_URLS, Provider
 
-DEFAULT_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
+DEFAULT_GEMINI_BASE_URL = PUBLIC_BASE_URLS[Provider.GOOGLE]
 
 # The model id becomes part of the URL path: allow only what Gemini model ids look like.
 _MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")

@@ -29,9 +29,9 @@ from domain.llm import (
     Usage,
 )
 from domain.ports import LlmProvider
-from domain.provider import Provider
+from domain.provider import PUBLIC_BASE_URLS, Provider
 
-DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_OPENAI_BASE_URL = PUBLIC_BASE_URLS[Provider.OPENAI]
 
 _FINISH = {
     "stop": FinishReason.STOP,

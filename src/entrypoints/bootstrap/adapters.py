@@ -12,7 +12,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
 from adapters.crypto.aes_gcm import AesGcmKeyWrapper
-from adapters.crypto.keyring import load_keyring
+from adapters.crypto.keyring_loading import load_keyring
 from adapters.llm import (
     AnthropicProvider,
     GeminiProvider,

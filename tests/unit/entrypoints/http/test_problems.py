@@ -74,7 +74,8 @@ def _import_every_module() -> None:
     for name in ("domain", "application", "adapters", "entrypoints"):
         package = importlib.import_module(name)
         for found in pkgutil.walk_packages(package.__path__, f"{name}."):
-            importlib.import_module(found.name)
+            if not found.name.endswith(".__main__"):  # runs a program when imported
+                importlib.import_module(found.name)
 
 
 def _subclasses(cls: type[DomainError]) -> Iterator[type[DomainError]]:

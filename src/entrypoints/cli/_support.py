@@ -1,0 +1,45 @@
+"""What the command groups share: the handler shape and a container for the command's work."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeAlias
+from uuid import UUID
+
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    # Imported where used: the process that supervises `byom serve --workers N` then never
+    # loads the application (about a second and 70 MB that only the workers need).
+    from entrypoints.bootstrap import Container
+
+Command: TypeAlias = Callable[[argparse.Namespace, Settings], int]
+Unconfigured: TypeAlias = Callable[[argparse.Namespace], int]
+"""A command that runs without settings (parsers set it as ``unconfigured``)."""
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def run(settings: Settings, work: Callable[[Container], Awaitable[int]]) -> int:
+    from entrypoints.bootstrap import build
+
+    async def go() -> int:
+        container = build(settings)
+        try:
+            return await work(container)
+        finally:
+            await container.aclose()
+
+    return asyncio.run(go())
+
+
+async def user_id_of(c: Container, who: str) -> UUID:
+    try:
+        return UUID(who)
+    except ValueError:
+        async with c.uow() as uow:
+            user = await uow.users.by_email(who.strip().lower())
+        if user is None:
+            raise ValueError(f"no user with email {who!r}") from None
+        return user.id

@@ -1,0 +1,81 @@
+"""Parsers of environment values: ``(variable name, stripped non-empty value) -> value``.
+
+They raise ``SettingsError`` naming the variable, never the value (it may be a secret).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeAlias, TypeVar
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+L = TypeVar("L", bound=str)
+
+Parser: TypeAlias = Callable[[str, str], T]
+
+
+class SettingsError(ValueError):
+    """The configuration cannot run. The message names the variable, never its value."""
+
+
+def text(name: str, raw: str) -> str:
+    return raw
+
+
+def upper(name: str, raw: str) -> str:
+    return raw.upper()
+
+
+def path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def whole(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
+def flag(name: str, raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false")
+
+
+def choice(enum: type[E]) -> Parser[E]:
+    def parse(name: str, raw: str) -> E:
+        try:
+            return enum(raw.lower())
+        except ValueError:
+            accepted = ", ".join(e.value for e in enum)
+            raise SettingsError(f"{name} must be one of: {accepted}") from None
+
+    return parse
+
+
+def literal(*accepted: L) -> Parser[L]:
+    def parse(name: str, raw: str) -> L:
+        for option in accepted:
+            if raw.lower() == option:
+                return option
+        raise SettingsError(f"{name} must be one of: {', '.join(accepted)}")
+
+    return parse
+
+
+def at_least_bytes(minimum: int) -> Parser[str]:
+    def parse(name: str, raw: str) -> str:
+        if len(raw.encode()) < minimum:
+            raise SettingsError(f"{name} must be at least {minimum} bytes")
+        return raw
+
+    return parse

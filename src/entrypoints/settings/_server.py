@@ -1,0 +1,44 @@
+"""Settings of the HTTP server: where it listens, what it logs, what it guards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from entrypoints.settings._parsers import literal, text, upper, whole
+from entrypoints.settings._variables import setting
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = setting("BYOM_HOST", "127.0.0.1", text, "the address `byom serve` listens on")
+    port: int = setting("BYOM_PORT", 8000, whole, "the port `byom serve` listens on")
+    workers: int = setting("BYOM_WORKERS", 1, whole, "worker processes of `byom serve`")
+    log_level: str = setting("BYOM_LOG_LEVEL", "INFO", upper, "the log level")
+    log_format: Literal["console", "json"] = setting(
+        "BYOM_LOG_FORMAT", "console", literal("console", "json"), "`json` for production"
+    )
+    redis_url: str | None = setting(
+        "BYOM_REDIS_URL",
+        None,
+        text,
+        "shared rate-limit store when several instances run",
+        secret=True,
+    )
+    max_body_bytes: int = setting(
+        "BYOM_MAX_BODY_BYTES", 64 * 1024, whole, "larger request bodies get 413 before parsing"
+    )
+    metrics_token: str | None = setting(
+        "BYOM_METRICS_TOKEN",
+        None,
+        text,
+        "when set, `GET /metrics` needs `Authorization: Bearer <token>`",
+        secret=True,
+    )
+    metrics_multiproc_dir: str | None = setting(
+        "PROMETHEUS_MULTIPROC_DIR",
+        None,
+        text,
+        "where worker processes share their metrics (prometheus_client's own variable)",
+        shown="set by `byom serve --workers N`",
+    )
