@@ -43,8 +43,8 @@ class StreamState(Enum):
     FINISHED = "finished"  # kept (``result``), or nothing to keep: the provider never answered
 
 
-# States in which a stream was opened and its outcome is not kept yet.
-_READ = frozenset({StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.FAILED})
+# States of a stream that reached the provider and whose outcome is not kept yet.
+_TO_KEEP = frozenset({StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.FAILED})
 
 
 class ProviderStream(Generic[R]):
@@ -71,7 +71,7 @@ class ProviderStream(Generic[R]):
         self._open = open_
         self._keep_alive = keep_alive
         self._max_chars = max_chars
-        self.state = StreamState.NEW
+        self._state = StreamState.NEW
         self._opened: OpenedStream[R] | None = None
         self._first: CompletionChunk | None = None
         self._parts: list[str] = []
@@ -82,6 +82,10 @@ class ProviderStream(Generic[R]):
         self.result: R | None = None
 
     @property
+    def state(self) -> StreamState:
+        return self._state
+
+    @property
     def text(self) -> str:
         """What arrived so far."""
         return "".join(self._parts)
@@ -89,13 +93,13 @@ class ProviderStream(Generic[R]):
     async def start(self) -> None:
         """NEW → OPENING → STREAMING (EXHAUSTED when the provider sent nothing at all); a failure
         → FINISHED with nothing kept, and raised (translated when it is the provider's)."""
-        if self.state is not StreamState.NEW:
+        if self._state is not StreamState.NEW:
             return
-        self.state = StreamState.OPENING
+        self._state = StreamState.OPENING
         try:
             self._opened = opened = await self._open()
         except BaseException:
-            self.state = StreamState.FINISHED
+            self._state = StreamState.FINISHED
             raise
         try:
             self._first = await anext(opened.chunks)
@@ -104,16 +108,16 @@ class ProviderStream(Generic[R]):
         except BaseException as exc:
             # UnsafeBaseUrl, InvalidModelName, cancellation, the provider refusing: nothing to
             # keep, but the provider's stream (and its connection) must not be left open.
-            self.state = StreamState.FINISHED
+            self._state = StreamState.FINISHED
             await _close(opened.chunks)
             if isinstance(exc, ProviderError):
                 raise await opened.translate(exc) from exc
             raise
-        if self.state is not StreamState.OPENING:
+        if self._state is not StreamState.OPENING:
             # Finished while opening: nobody will read it.
             await _close(opened.chunks)
             return
-        self.state = StreamState.EXHAUSTED if self._first is None else StreamState.STREAMING
+        self._state = StreamState.EXHAUSTED if self._first is None else StreamState.STREAMING
 
     def __aiter__(self) -> Self:
         return self
@@ -133,7 +137,7 @@ class ProviderStream(Generic[R]):
         is none (STREAMING → EXHAUSTED at the provider's end)."""
         await self.start()
         opened = self._opened
-        if opened is None or self.state is not StreamState.STREAMING:
+        if opened is None or self._state is not StreamState.STREAMING:
             raise StopAsyncIteration
         chunk = await self._read(opened)
         if chunk.delta:
@@ -155,7 +159,7 @@ class ProviderStream(Generic[R]):
         try:
             return await anext(opened.chunks)
         except StopAsyncIteration:
-            self.state = StreamState.EXHAUSTED
+            self._state = StreamState.EXHAUSTED
             raise
         except ProviderError as exc:
             await self._fail(opened, exc)
@@ -163,7 +167,7 @@ class ProviderStream(Generic[R]):
     async def _fail(self, opened: OpenedStream[R], error: ProviderError) -> NoReturn:
         """STREAMING → FAILED: the provider's stream is closed, the translated error kept in
         ``error`` and raised."""
-        self.state = StreamState.FAILED
+        self._state = StreamState.FAILED
         await _close(opened.chunks)
         self.error = await opened.translate(error)
         raise self.error from error
@@ -171,10 +175,10 @@ class ProviderStream(Generic[R]):
     async def finish(self) -> R | None:
         """→ FINISHING → FINISHED, once: what ``keep`` returned (also in ``result``), or None
         when the provider never answered (NEW, OPENING, a failed start)."""
-        if self.state in (StreamState.NEW, StreamState.OPENING):
-            self.state = StreamState.FINISHED
-        elif (opened := self._opened) is not None and self.state in _READ:
-            self.state = StreamState.FINISHING
+        if self._state in (StreamState.NEW, StreamState.OPENING):
+            self._state = StreamState.FINISHED
+        elif (opened := self._opened) is not None and self._state in _TO_KEEP:
+            self._state = StreamState.FINISHING
             task = asyncio.ensure_future(self._keep(opened))
             self._keep_alive.add(task)
             task.add_done_callback(self._keep_alive.discard)
@@ -188,7 +192,7 @@ class ProviderStream(Generic[R]):
             await _close(opened.chunks)
             self.result = await opened.keep(self.text, self._usage)
         finally:
-            self.state = StreamState.FINISHED
+            self._state = StreamState.FINISHED
         return self.result
 
     async def aclose(self) -> None:

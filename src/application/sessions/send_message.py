@@ -11,17 +11,10 @@ from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
+from application.sessions._session_llm import session_llm
 from application.usage._meter import UsageMeter
 from domain.agent_session import AgentMessage, AgentSession
-from domain.errors import (
-    CredentialNotFound,
-    CredentialRevoked,
-    DataKeyDestroyed,
-    InvalidMessage,
-    NoLlmConfigured,
-    SessionCredentialRevoked,
-    SessionNotFound,
-)
+from domain.errors import InvalidMessage, SessionNotFound
 from domain.llm import ChatMessage, CompletionRequest, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
@@ -122,7 +115,7 @@ class SendMessage:
             if session is None:
                 raise SessionNotFound()
             history = await uow.sessions.messages(user_id, session.id)
-        llm = await self._llm_for(user_id, session)
+        llm = await session_llm(self._resolve, user_id, session)
         choice = llm.choice
         request = CompletionRequest(
             model=choice.model,
@@ -139,22 +132,6 @@ class SendMessage:
             created_at=self._clock.now(),
         )
         return _Call(user_id, session, llm, request, user_message)
-
-    async def _llm_for(self, user_id: UUID, session: AgentSession) -> ResolvedLlm:
-        if session.llm_credential_id is not None:
-            try:
-                return await self._resolve.execute(
-                    user_id, credential_id=session.llm_credential_id, model=session.llm_model
-                )
-            except (CredentialRevoked, CredentialNotFound, DataKeyDestroyed) as exc:
-                raise SessionCredentialRevoked() from exc
-        llm = self._resolve.system_default(session.llm_model)
-        if llm.choice.provider.value != session.llm_provider:
-            raise NoLlmConfigured(
-                "the system default LLM this session was started on has changed; "
-                "start a new session"
-            )
-        return llm
 
     async def _store(self, call: _Call, text: str, usage: Usage | None) -> ChatReply:
         """The reply is incomplete when the provider never said what it counted (cut short)."""
