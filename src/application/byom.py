@@ -28,7 +28,7 @@ class Byom:
       is opened);
     - ``start_session`` records that choice on a new agent session;
     - ``chat`` sends a message and returns the stored reply with usage and cost; ``stream``
-      yields the reply as it is written (see ``ReplyStream``);
+      yields the reply as it is written (see ``ProviderStream``);
     - errors are the domain errors of ``domain.errors`` (``NoLlmConfigured``,
       ``SessionNotFound``, ``CredentialRejected``, ``ProviderRateLimited`` ...)."""
 
@@ -105,7 +105,8 @@ class Byom:
         temperature: float | None = None,
     ) -> ReplyStream:
         """``async with byom.stream(...) as reply: async for text in reply: ...``; then
-        ``reply.reply`` is the stored message (``incomplete`` when the loop stopped early)."""
+        ``reply.result`` is the stored reply (its message ``incomplete`` when the loop stopped
+        early)."""
         return self._send.stream(
             user_id, session_id, content, max_tokens=max_tokens, temperature=temperature
         )

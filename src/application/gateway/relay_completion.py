@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from uuid import UUID
 
 from application.gateway._routing import route
 from application.llm._generation_limits import check_generation
+from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
-from application.llm._provider_stream import OpenedStream, ProviderStream
+from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage._meter import UsageMeter
-from domain.errors import DomainError, InvalidMessage, ProviderError
+from domain.errors import InvalidMessage
 from domain.llm import ChatMessage, Completion, CompletionRequest, Role, Usage
 from domain.ports import UnitOfWorkFactory
 from domain.resolution import LlmChoice
@@ -65,39 +67,18 @@ class RelayCompletion:
         self._uow = uow
         self._resolve = resolve
         self._meter = meter
-        self._failures = failures
+        self._provider = ProviderCall(failures, self._record)
 
     async def execute(self, user_id: UUID, request: RelayRequest) -> RelayedCompletion:
         call = await self._prepare(user_id, request)
-        llm = call.llm
-        try:
-            completion = await llm.client.complete(
-                llm.api_key, call.request, base_url=llm.choice.base_url
-            )
-        except ProviderError as exc:
-            raise await self._failures.translate(user_id, llm.choice, exc) from exc
-        cost = await self._record(call, completion.usage)
-        return RelayedCompletion(completion, llm.choice, cost)
+        completion, cost = await self._provider.complete(call)
+        return RelayedCompletion(completion, call.llm.choice, cost)
 
     def stream(self, user_id: UUID, request: RelayRequest) -> RelayedStream:
         """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage the
         provider reported and returns its cost. A stream cut short reported none: nothing is
         recorded."""
-
-        async def open_() -> OpenedStream[Decimal | None]:
-            call = await self._prepare(user_id, request)
-            llm = call.llm
-
-            async def translate(error: ProviderError) -> DomainError:
-                return await self._failures.translate(user_id, llm.choice, error)
-
-            async def keep(text: str, usage: Usage | None) -> Decimal | None:
-                return None if usage is None else await self._record(call, usage)
-
-            chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
-            return OpenedStream(chunks, translate, keep)
-
-        return ProviderStream(open_)
+        return self._provider.stream(partial(self._prepare, user_id, request))
 
     async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
         check_generation(request.max_tokens, request.temperature)
@@ -117,7 +98,9 @@ class RelayCompletion:
         )
         return _Call(user_id, llm, completion_request)
 
-    async def _record(self, call: _Call, usage: Usage) -> Decimal | None:
+    async def _record(self, call: _Call, text: str, usage: Usage | None) -> Decimal | None:
+        if usage is None:
+            return None
         record = self._meter.record(
             call.user_id, call.llm.choice, usage, source=UsageSource.GATEWAY
         )

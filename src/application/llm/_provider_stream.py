@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 from types import TracebackType
 from typing import Any, Generic, NoReturn, Self, TypeVar
 
@@ -13,11 +15,10 @@ from domain.llm import CompletionChunk, Usage
 
 R = TypeVar("R")
 
+logger = logging.getLogger(__name__)
+
 # Characters of reply text kept from one stream; the adapters also stop reading at 8 MiB.
 MAX_REPLY_CHARS = 8 * 1024 * 1024
-
-# Work of streams whose consumer went away: referenced until done (asyncio holds tasks weakly).
-_FINISHING: set[asyncio.Task[Any]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,36 +31,59 @@ class OpenedStream(Generic[R]):
     keep: Callable[[str, Usage | None], Awaitable[R]]
 
 
+class StreamState(Enum):
+    """Where a ``ProviderStream`` is. Its methods say which moves they make."""
+
+    NEW = "new"  # nothing asked of the provider yet
+    OPENING = "opening"  # preparing the call, waiting for the provider's first chunk
+    STREAMING = "streaming"  # chunks are being read
+    EXHAUSTED = "exhausted"  # the provider sent all it had
+    FAILED = "failed"  # the provider failed mid-reply, or the reply grew too long: ``error``
+    FINISHING = "finishing"  # keeping the outcome, in a task of its own
+    FINISHED = "finished"  # kept (``result``), or nothing to keep: the provider never answered
+
+
+# States of a stream that reached the provider and whose outcome is not kept yet.
+_TO_KEEP = frozenset({StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.FAILED})
+
+
 class ProviderStream(Generic[R]):
-    """- ``start()`` (also run by ``async with`` and the first iteration) opens the call and
-      waits for the provider's first chunk: a failure before any byte is raised there,
-      translated, and nothing is kept;
-    - iterating yields the chunks; a failure mid-stream is translated, kept in ``error`` and
-      raised; so is a reply longer than ``max_chars`` (the chunk that would pass it is not
-      yielded, the provider's stream is closed and the reply ends incomplete);
-    - ``finish()`` keeps the outcome once: the text and the usage when the provider finished,
-      else what arrived and no usage (the consumer stopped early or was cancelled, the provider
-      dropped). It runs in a task of its own, so a consumer cancelled meanwhile cannot lose it;
-      leaving ``async with`` calls it."""
+    """- ``start()`` (also run by ``async with`` and the first read) opens the call and waits
+      for the provider's first chunk: a failure before any byte is raised there, translated,
+      and nothing is kept;
+    - iterating yields the reply's text pieces, ``chunks()`` the provider's chunks; a failure
+      mid-stream is translated, kept in ``error`` and raised; so is a reply longer than
+      ``max_chars`` (the chunk that would pass it is not yielded, the provider's stream is
+      closed and the reply ends incomplete);
+    - ``finish()`` keeps the outcome once (``result``): the text and the usage when the
+      provider finished, else what arrived and no usage (the consumer stopped early or was
+      cancelled, the provider dropped). It runs in a task of its own, held in ``keep_alive``
+      (asyncio holds tasks weakly; its owner outlives the stream), so a consumer cancelled
+      meanwhile cannot lose it; leaving ``async with`` and ``aclose()`` call it."""
 
     def __init__(
         self,
         open_: Callable[[], Awaitable[OpenedStream[R]]],
         *,
+        keep_alive: set[asyncio.Task[Any]],
         max_chars: int = MAX_REPLY_CHARS,
     ) -> None:
         self._open = open_
+        self._keep_alive = keep_alive
         self._max_chars = max_chars
-        self._chars = 0
+        self._state = StreamState.NEW
         self._opened: OpenedStream[R] | None = None
-        self._started = False
         self._first: CompletionChunk | None = None
-        self._exhausted = False
         self._parts: list[str] = []
+        self._chars = 0
         self._usage: Usage | None = None
-        self._complete = False
         self._finishing: asyncio.Task[R | None] | None = None
         self.error: DomainError | None = None
+        self.result: R | None = None
+
+    @property
+    def state(self) -> StreamState:
+        return self._state
 
     @property
     def text(self) -> str:
@@ -67,81 +91,117 @@ class ProviderStream(Generic[R]):
         return "".join(self._parts)
 
     async def start(self) -> None:
-        if self._started:
+        """NEW → OPENING → STREAMING (EXHAUSTED when the provider sent nothing at all); a failure
+        → FINISHED with nothing kept, and raised (translated when it is the provider's)."""
+        if self._state is not StreamState.NEW:
             return
-        self._started = True
-        opened = await self._open()
+        self._state = StreamState.OPENING
+        try:
+            self._opened = opened = await self._open()
+        except BaseException:
+            self._state = StreamState.FINISHED
+            raise
         try:
             self._first = await anext(opened.chunks)
         except StopAsyncIteration:
-            self._exhausted = True
-        except ProviderError as exc:
+            self._first = None
+        except BaseException as exc:
+            # UnsafeBaseUrl, InvalidModelName, cancellation, the provider refusing: nothing to
+            # keep, but the provider's stream (and its connection) must not be left open.
+            self._state = StreamState.FINISHED
             await _close(opened.chunks)
-            raise await opened.translate(exc) from exc
-        except BaseException:
-            # UnsafeBaseUrl, InvalidModelName, cancellation: nothing to keep, but the provider's
-            # stream (and its connection) must not be left open.
-            await _close(opened.chunks)
+            if isinstance(exc, ProviderError):
+                raise await opened.translate(exc) from exc
             raise
-        self._opened = opened
+        if self._state is not StreamState.OPENING:
+            # Finished while opening: nobody will read it.
+            await _close(opened.chunks)
+            return
+        self._state = StreamState.EXHAUSTED if self._first is None else StreamState.STREAMING
 
     def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> CompletionChunk:
+    async def __anext__(self) -> str:
+        """The next piece of text (chunks without text are read past)."""
+        while not (chunk := await self.next_chunk()).delta:
+            pass
+        return chunk.delta
+
+    def chunks(self) -> AsyncIterator[CompletionChunk]:
+        """The provider's chunks, with their finish reason and usage."""
+        return _Chunks(self)
+
+    async def next_chunk(self) -> CompletionChunk:
+        """The provider's next chunk, starting the call if needed; StopAsyncIteration when there
+        is none (STREAMING → EXHAUSTED at the provider's end)."""
         await self.start()
-        chunk = await self._next_chunk()
+        opened = self._opened
+        if opened is None or self._state is not StreamState.STREAMING:
+            raise StopAsyncIteration
+        chunk = await self._read(opened)
         if chunk.delta:
             if self._chars + len(chunk.delta) > self._max_chars:
-                await self._too_long()
+                # Which provider sent it is not known here; the translator keeps the message.
+                too_long = f"the reply was longer than {self._max_chars} characters"
+                await self._fail(opened, ProviderProtocolError("", f"{too_long}; it was cut short"))
             self._chars += len(chunk.delta)
             self._parts.append(chunk.delta)
         if chunk.usage is not None:
+            # Only a final chunk carries usage: it is kept only when the provider finished.
             self._usage = chunk.usage
-        if chunk.is_final:
-            self._complete = True
         return chunk
 
-    async def _next_chunk(self) -> CompletionChunk:
+    async def _read(self, opened: OpenedStream[R]) -> CompletionChunk:
         if self._first is not None:
             chunk, self._first = self._first, None
             return chunk
-        opened = self._opened
-        if opened is None or self._exhausted or self._finishing is not None:
-            raise StopAsyncIteration
         try:
             return await anext(opened.chunks)
         except StopAsyncIteration:
-            self._exhausted = True
+            self._state = StreamState.EXHAUSTED
             raise
         except ProviderError as exc:
-            self._exhausted = True
-            self.error = await opened.translate(exc)
-            raise self.error from exc
+            await self._fail(opened, exc)
 
-    async def _too_long(self) -> NoReturn:
-        opened = self._opened
-        assert opened is not None  # noqa: S101 - a chunk arrived, so the call was opened
-        self._exhausted = True
+    async def _fail(self, opened: OpenedStream[R], error: ProviderError) -> NoReturn:
+        """STREAMING → FAILED: the provider's stream is closed, the translated error kept in
+        ``error`` and raised."""
+        self._state = StreamState.FAILED
         await _close(opened.chunks)
-        # Which provider sent it is not known here; the translator keeps the message.
-        cut = ProviderProtocolError(
-            "", f"the reply was longer than {self._max_chars} characters; it was cut short"
-        )
-        self.error = await opened.translate(cut)
-        raise self.error
+        self.error = await opened.translate(error)
+        raise self.error from error
 
     async def finish(self) -> R | None:
-        """What ``keep`` returned; None when the provider was never reached."""
-        if self._finishing is None:
-            task = asyncio.ensure_future(self._keep())
-            _FINISHING.add(task)
-            task.add_done_callback(_FINISHING.discard)
+        """→ FINISHING → FINISHED, once: what ``keep`` returned (also in ``result``), or None
+        when the provider never answered (NEW, OPENING, a failed start)."""
+        if self._state in (StreamState.NEW, StreamState.OPENING):
+            self._state = StreamState.FINISHED
+        elif (opened := self._opened) is not None and self._state in _TO_KEEP:
+            self._state = StreamState.FINISHING
+            task = asyncio.ensure_future(self._keep(opened))
+            self._keep_alive.add(task)
+            task.add_done_callback(self._keep_alive.discard)
             self._finishing = task
+        if self._finishing is None:
+            return None
         return await asyncio.shield(self._finishing)
 
+    async def _keep(self, opened: OpenedStream[R]) -> R | None:
+        try:
+            await _close(opened.chunks)
+            self.result = await opened.keep(self.text, self._usage)
+        finally:
+            self._state = StreamState.FINISHED
+        return self.result
+
     async def aclose(self) -> None:
-        await self.finish()
+        """Keep the outcome, if not done yet. Nobody is left to tell of a failure here (the
+        response has gone), so it is logged, not raised."""
+        try:
+            await self.finish()
+        except DomainError as exc:
+            logger.warning("a streamed reply could not be kept after the response: %s", exc.code)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -155,12 +215,16 @@ class ProviderStream(Generic[R]):
     ) -> None:
         await self.finish()
 
-    async def _keep(self) -> R | None:
-        opened = self._opened
-        if opened is None:
-            return None
-        await _close(opened.chunks)
-        return await opened.keep(self.text, self._usage if self._complete else None)
+
+class _Chunks(Generic[R]):
+    def __init__(self, stream: ProviderStream[R]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> CompletionChunk:
+        return await self._stream.next_chunk()
 
 
 async def _close(chunks: AsyncIterator[CompletionChunk]) -> None:

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from decimal import Decimal
-from types import TracebackType
-from typing import Self
+from functools import partial
 from uuid import UUID
 
 from application.llm._generation_limits import check_generation
+from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
-from application.llm._provider_stream import OpenedStream, ProviderStream
+from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
+from application.sessions._session_llm import session_llm
 from application.usage._meter import UsageMeter
 from domain.agent_session import AgentMessage, AgentSession
-from domain.errors import (
-    CredentialNotFound,
-    CredentialRevoked,
-    DataKeyDestroyed,
-    DomainError,
-    InvalidMessage,
-    NoLlmConfigured,
-    ProviderError,
-    SessionCredentialRevoked,
-    SessionNotFound,
-)
+from domain.errors import InvalidMessage, SessionNotFound
 from domain.llm import ChatMessage, CompletionRequest, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
 from domain.usage import UsageSource
 
-logger = logging.getLogger(__name__)
 MAX_MESSAGE_LENGTH = 100_000
 
 
@@ -44,21 +32,10 @@ class ChatReply:
     model: str
     credential_id: UUID | None
 
-    @property
-    def text(self) -> str:
-        return self.message.content
 
-    @property
-    def usage(self) -> Usage | None:
-        return self.message.usage
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        return self.message.cost_usd
-
-    @property
-    def incomplete(self) -> bool:
-        return self.message.incomplete
+# ``async with send_message.stream(...) as reply: async for text in reply: ...``; afterwards
+# ``reply.result`` is the stored reply, ``incomplete`` when it was cut short.
+ReplyStream = ProviderStream[ChatReply]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +70,9 @@ class SendMessage:
         self._uow = uow
         self._resolve = resolve
         self._meter = meter
-        self._failures = failures
         self._ids = ids
         self._clock = clock
+        self._provider = ProviderCall(failures, self._store)
 
     async def execute(
         self,
@@ -107,14 +84,8 @@ class SendMessage:
         temperature: float | None = None,
     ) -> ChatReply:
         call = await self._prepare(user_id, session_id, content, max_tokens, temperature)
-        llm = call.llm
-        try:
-            completion = await llm.client.complete(
-                llm.api_key, call.request, base_url=llm.choice.base_url
-            )
-        except ProviderError as exc:
-            raise await self._failures.translate(user_id, llm.choice, exc) from exc
-        return await self._store(call, completion.text, completion.usage, incomplete=False)
+        _completion, reply = await self._provider.complete(call)
+        return reply
 
     def stream(
         self,
@@ -126,21 +97,9 @@ class SendMessage:
         temperature: float | None = None,
     ) -> ReplyStream:
         """Nothing happens until the stream is started (``start``, ``async with``, iteration)."""
-
-        async def open_() -> OpenedStream[ChatReply]:
-            call = await self._prepare(user_id, session_id, content, max_tokens, temperature)
-            llm = call.llm
-
-            async def translate(error: ProviderError) -> DomainError:
-                return await self._failures.translate(user_id, llm.choice, error)
-
-            async def keep(text: str, usage: Usage | None) -> ChatReply:
-                return await self._store(call, text, usage, incomplete=usage is None)
-
-            chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
-            return OpenedStream(chunks, translate, keep)
-
-        return ReplyStream(ProviderStream(open_))
+        return self._provider.stream(
+            partial(self._prepare, user_id, session_id, content, max_tokens, temperature)
+        )
 
     async def _prepare(
         self,
@@ -156,7 +115,7 @@ class SendMessage:
             if session is None:
                 raise SessionNotFound()
             history = await uow.sessions.messages(user_id, session.id)
-        llm = await self._llm_for(user_id, session)
+        llm = await session_llm(self._resolve, user_id, session)
         choice = llm.choice
         request = CompletionRequest(
             model=choice.model,
@@ -174,25 +133,8 @@ class SendMessage:
         )
         return _Call(user_id, session, llm, request, user_message)
 
-    async def _llm_for(self, user_id: UUID, session: AgentSession) -> ResolvedLlm:
-        if session.llm_credential_id is not None:
-            try:
-                return await self._resolve.execute(
-                    user_id, credential_id=session.llm_credential_id, model=session.llm_model
-                )
-            except (CredentialRevoked, CredentialNotFound, DataKeyDestroyed) as exc:
-                raise SessionCredentialRevoked() from exc
-        llm = self._resolve.system_default(session.llm_model)
-        if llm.choice.provider.value != session.llm_provider:
-            raise NoLlmConfigured(
-                "the system default LLM this session was started on has changed; "
-                "start a new session"
-            )
-        return llm
-
-    async def _store(
-        self, call: _Call, text: str, usage: Usage | None, *, incomplete: bool
-    ) -> ChatReply:
+    async def _store(self, call: _Call, text: str, usage: Usage | None) -> ChatReply:
+        """The reply is incomplete when the provider never said what it counted (cut short)."""
         choice = call.llm.choice
         session_id = call.session.id
         record = (
@@ -212,7 +154,7 @@ class SendMessage:
             created_at=now,
             usage=usage,
             cost_usd=None if record is None else record.cost_usd,
-            incomplete=incomplete,
+            incomplete=usage is None,
             model=choice.model,
         )
         async with self._uow() as uow:
@@ -226,63 +168,6 @@ class SendMessage:
                 await uow.usage.add(record)
             await uow.commit()
         return ChatReply(reply, choice.provider, choice.model, choice.credential_id)
-
-
-class ReplyStream:
-    """A reply streamed as text deltas (see ``ProviderStream`` for what is kept, and when).
-
-    ``async with send_message.stream(...) as reply: async for text in reply: ...``; afterwards
-    ``reply.reply`` is the stored message, ``incomplete`` when it was cut short."""
-
-    def __init__(self, stream: ProviderStream[ChatReply]) -> None:
-        self._stream = stream
-        self.reply: ChatReply | None = None
-
-    @property
-    def text(self) -> str:
-        return self._stream.text
-
-    @property
-    def error(self) -> DomainError | None:
-        """Why the provider stopped mid-reply, when it failed."""
-        return self._stream.error
-
-    async def start(self) -> None:
-        await self._stream.start()
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> str:
-        async for chunk in self._stream:
-            if chunk.delta:
-                return chunk.delta
-        raise StopAsyncIteration
-
-    async def finish(self) -> ChatReply | None:
-        """The stored reply; None when the provider was never reached (nothing to store)."""
-        self.reply = await self._stream.finish()
-        return self.reply
-
-    async def aclose(self) -> None:
-        """Store what arrived, if not done yet. Nobody is left to tell of a failure here (the
-        response has gone), so it is logged, not raised."""
-        try:
-            await self.finish()
-        except DomainError as exc:
-            logger.warning("reply could not be stored after the response: %s", exc.code)
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.finish()
 
 
 def _conversation(history: list[AgentMessage]) -> tuple[ChatMessage, ...]:

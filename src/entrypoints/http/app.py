@@ -34,7 +34,7 @@ from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.metrics import MetricsController, instrument_requests
 from entrypoints.http.middleware import RequestContextMiddleware, finish_response
 from entrypoints.http.problems import describe_problems
-from entrypoints.http.sessions import AgentSessionController
+from entrypoints.http.sessions.controller import AgentSessionController
 from entrypoints.http.usage import UsageController
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings

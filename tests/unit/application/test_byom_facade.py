@@ -46,7 +46,7 @@ async def test_resolve_start_chat_stream_and_usage_through_the_facade(world: Wor
 
         session = await byom.start_session(user_id, title="FX desk", system_prompt="Be brief.")
         reply = await byom.chat(user_id, session.id, "EUR/USD?")
-        assert (reply.text, reply.usage, reply.cost_usd) == (
+        assert (reply.message.content, reply.message.usage, reply.message.cost_usd) == (
             "Hello from the fake model.",
             Usage(12, 5),
             Decimal("0.00008"),
@@ -55,8 +55,8 @@ async def test_resolve_start_chat_stream_and_usage_through_the_facade(world: Wor
         async with byom.stream(user_id, session.id, "And tomorrow?") as stream:
             pieces = [text async for text in stream]
         assert "".join(pieces) == "Hello from the fake model."
-        assert stream.reply is not None
-        assert not stream.reply.incomplete
+        assert stream.result is not None
+        assert not stream.result.message.incomplete
 
         found = await byom.session(user_id, session.id)
         assert [m.content for m in found.messages] == [

@@ -118,7 +118,7 @@ async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIter
         finish = None
         reported = None
         try:
-            async for chunk in stream:
+            async for chunk in stream.chunks():
                 if (content := writer.content(chunk)) is not None:
                     yield _data(content)
                 if chunk.is_final:

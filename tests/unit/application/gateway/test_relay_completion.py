@@ -105,7 +105,7 @@ async def test_a_whole_stream_records_usage_once(world: World, user_id: UUID) ->
     )
 
     async with stream:
-        chunks = [c async for c in stream]
+        chunks = [c async for c in stream.chunks()]
     assert await stream.finish() == Decimal("0.00008")
 
     assert "".join(c.delta for c in chunks) == "Hello from the fake model."
@@ -118,14 +118,14 @@ async def test_a_stream_cut_short_records_nothing(world: World, user_id: UUID) -
     request = RelayRequest("model-a", (ChatMessage(Role.USER, "hi"),))
 
     async with world.container.relay_completion.stream(user_id, request) as early:
-        async for _ in early:
+        async for _ in early.chunks():
             break
     dropping = world.providers.get(Provider.OPENAI)
     dropping.drop_stream_after = 1
     dropped = world.container.relay_completion.stream(user_id, request)
     await dropped.start()
     with pytest.raises(ProviderCallFailed):
-        _ = [c async for c in dropped]
+        _ = [c async for c in dropped.chunks()]
     await dropped.aclose()
 
     assert world.db.usage == {}, "no provider reported what it counted"

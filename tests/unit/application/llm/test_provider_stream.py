@@ -1,22 +1,34 @@
-"""``ProviderStream`` around a provider's chunks: bounded text, and never a stream left open."""
+"""``ProviderStream`` around a provider's chunks: each state move, bounded text, and never a
+stream left open."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import pytest
 
-from application.llm._provider_stream import MAX_REPLY_CHARS, OpenedStream, ProviderStream
+from application.llm._provider_stream import (
+    MAX_REPLY_CHARS,
+    OpenedStream,
+    ProviderStream,
+    StreamState,
+)
 from domain.errors import (
     DomainError,
+    InvalidMessage,
     InvalidModelName,
     ProviderCallFailed,
     ProviderError,
+    ProviderUnavailable,
+    SessionNotFound,
     UnsafeBaseUrl,
 )
 from domain.llm import CompletionChunk, FinishReason, Usage
+
+FINAL = CompletionChunk(usage=Usage(3, 2), finish_reason=FinishReason.STOP)
 
 
 class FakeChunks(AsyncGenerator[CompletionChunk, None]):
@@ -46,26 +58,185 @@ class FakeChunks(AsyncGenerator[CompletionChunk, None]):
 
 
 class Kept:
-    """What ``keep`` and ``translate`` were called with."""
+    """What ``keep`` and ``translate`` were called with. ``keep`` waits for ``release`` when
+    given one, and fails with ``fail`` when given one (the store is down)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, release: asyncio.Event | None = None, fail: DomainError | None = None
+    ) -> None:
         self.kept: list[tuple[str, Usage | None]] = []
         self.translated: list[ProviderError] = []
+        self.release = release
+        self.fail = fail
+        self.keeping = asyncio.Event()
 
     async def translate(self, error: ProviderError) -> DomainError:
         self.translated.append(error)
         return ProviderCallFailed(error.provider, error.message)
 
     async def keep(self, text: str, usage: Usage | None) -> str:
+        self.keeping.set()
+        if self.release is not None:
+            await self.release.wait()
+        if self.fail is not None:
+            raise self.fail
         self.kept.append((text, usage))
         return text
 
 
-def stream_of(chunks: AsyncIterator[CompletionChunk], kept: Kept, **options: int) -> Any:
+def stream_of(
+    chunks: AsyncIterator[CompletionChunk],
+    kept: Kept,
+    *,
+    keep_alive: set[asyncio.Task[Any]] | None = None,
+    max_chars: int = MAX_REPLY_CHARS,
+) -> ProviderStream[str]:
     async def open_() -> OpenedStream[str]:
         return OpenedStream(chunks, kept.translate, kept.keep)
 
-    return ProviderStream(open_, **options)
+    held = set() if keep_alive is None else keep_alive
+    return ProviderStream(open_, keep_alive=held, max_chars=max_chars)
+
+
+class Scripted:
+    """A provider that sends ``chunks`` (after ``gate`` opens, when given), then fails with
+    ``fail`` if given; it records being asked and being closed."""
+
+    def __init__(
+        self,
+        *chunks: CompletionChunk,
+        fail: ProviderError | None = None,
+        gate: asyncio.Event | None = None,
+    ) -> None:
+        self.script = chunks
+        self.fail = fail
+        self.gate = gate
+        self.asked = asyncio.Event()
+        self.closed = False
+
+    async def chunks(self) -> AsyncGenerator[CompletionChunk, None]:
+        self.asked.set()
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            for chunk in self.script:
+                yield chunk
+            if self.fail is not None:
+                raise self.fail
+        finally:
+            self.closed = True
+
+
+def state(stream: ProviderStream[str]) -> StreamState:
+    # Read through a call: mypy would carry an earlier assert's narrowing across awaits.
+    return stream.state
+
+
+def hello() -> Scripted:
+    return Scripted(CompletionChunk(delta="Hello"), CompletionChunk(delta=" there"), FINAL)
+
+
+# --- NEW ---------------------------------------------------------------------------------------
+
+
+async def test_a_new_stream_asks_nothing_of_the_provider() -> None:
+    opened: list[bool] = []
+
+    async def open_() -> OpenedStream[str]:
+        opened.append(True)
+        raise AssertionError("not expected to open")
+
+    stream = ProviderStream(open_, keep_alive=set())
+
+    assert state(stream) is StreamState.NEW
+    assert (stream.text, stream.error, stream.result) == ("", None, None)
+    assert opened == []
+
+
+async def test_finishing_a_new_stream_keeps_nothing_and_never_opens_it_afterwards() -> None:
+    provider, kept = hello(), Kept()
+    stream = stream_of(provider.chunks(), kept)
+
+    assert await stream.finish() is None
+    assert state(stream) is StreamState.FINISHED
+    await stream.start()
+    assert [text async for text in stream] == []
+    assert not provider.asked.is_set()
+    assert kept.kept == []
+
+
+# --- NEW → OPENING → STREAMING / EXHAUSTED / FINISHED ------------------------------------------
+
+
+async def test_start_opens_once_and_waits_for_the_first_chunk() -> None:
+    gate = asyncio.Event()
+    provider, kept = Scripted(CompletionChunk(delta="Hi"), FINAL, gate=gate), Kept()
+    stream = stream_of(provider.chunks(), kept)
+
+    starting = asyncio.ensure_future(stream.start())
+    await provider.asked.wait()
+    assert state(stream) is StreamState.OPENING
+    await stream.start()  # a second start while opening does nothing
+    gate.set()
+    await starting
+
+    assert state(stream) is StreamState.STREAMING
+    assert stream.text == "", "the first chunk is held until it is read"
+
+
+async def test_a_provider_that_sends_nothing_is_exhausted_at_start() -> None:
+    provider, kept = Scripted(), Kept()
+    stream = stream_of(provider.chunks(), kept)
+
+    await stream.start()
+
+    assert state(stream) is StreamState.EXHAUSTED
+    assert [text async for text in stream] == []
+    assert await stream.finish() == ""
+    assert kept.kept == [("", None)]
+
+
+async def test_a_provider_refusing_at_start_is_translated_and_nothing_is_kept() -> None:
+    provider, kept = Scripted(fail=ProviderUnavailable("openai", "down")), Kept()
+    stream = stream_of(provider.chunks(), kept)
+
+    with pytest.raises(ProviderCallFailed, match="down"):
+        await stream.start()
+
+    assert state(stream) is StreamState.FINISHED
+    assert stream.error is None, "raised, not kept: no response has started"
+    assert provider.closed
+    assert await stream.finish() is None
+    assert kept.kept == []
+
+
+async def test_a_call_that_cannot_be_prepared_finishes_with_nothing_kept() -> None:
+    async def open_() -> OpenedStream[str]:
+        raise SessionNotFound()
+
+    stream = ProviderStream(open_, keep_alive=set())
+
+    with pytest.raises(SessionNotFound):
+        await stream.start()
+    assert state(stream) is StreamState.FINISHED
+    assert await stream.finish() is None
+
+
+async def test_finishing_while_opening_keeps_nothing_and_closes_the_provider_stream() -> None:
+    gate = asyncio.Event()
+    provider, kept = Scripted(CompletionChunk(delta="late"), FINAL, gate=gate), Kept()
+    stream = stream_of(provider.chunks(), kept)
+    starting = asyncio.ensure_future(stream.start())
+    await provider.asked.wait()
+
+    assert await stream.finish() is None
+    gate.set()
+    await starting
+
+    assert state(stream) is StreamState.FINISHED
+    assert provider.closed
+    assert [text async for text in stream] == []
+    assert kept.kept == []
 
 
 @pytest.mark.parametrize(
@@ -114,9 +285,9 @@ class Endless:
             self.closed = True
 
 
-async def drain(stream: Any, into: list[str]) -> None:
-    async for chunk in stream:
-        into.append(chunk.delta)
+async def drain(stream: ProviderStream[str], into: list[str]) -> None:
+    async for text in stream:
+        into.append(text)
 
 
 async def test_a_reply_longer_than_the_limit_ends_incomplete_with_what_fits() -> None:
@@ -127,6 +298,7 @@ async def test_a_reply_longer_than_the_limit_ends_incomplete_with_what_fits() ->
         await drain(stream, received)
     assert received == ["xxxx", "xxxx"]  # the third would pass 10
     assert isinstance(stream.error, ProviderCallFailed)
+    assert state(stream) is StreamState.FAILED
     assert provider.closed
     assert await stream.finish() == "x" * 8
     assert kept.kept == [("x" * 8, None)]  # no usage: stored as incomplete
@@ -142,3 +314,127 @@ async def test_the_default_reply_limit_is_about_eight_million_characters() -> No
     assert provider.sent == 9
     await stream.finish()
     assert kept.kept[0][1] is None
+
+
+# --- STREAMING → EXHAUSTED / FAILED ------------------------------------------------------------
+
+
+async def test_reading_yields_the_text_pieces_and_chunks_yields_every_chunk() -> None:
+    script = (CompletionChunk(delta="Hi"), CompletionChunk(), CompletionChunk(delta="!"), FINAL)
+    texts = stream_of(Scripted(*script).chunks(), Kept())
+    chunks = stream_of(Scripted(*script).chunks(), Kept())
+
+    assert [text async for text in texts] == ["Hi", "!"]
+    assert [chunk async for chunk in chunks.chunks()] == list(script)
+
+
+async def test_the_providers_end_exhausts_the_stream_and_its_usage_is_kept() -> None:
+    provider, kept = hello(), Kept()
+    stream = stream_of(provider.chunks(), kept)
+
+    async with stream:
+        assert [text async for text in stream] == ["Hello", " there"]
+        assert state(stream) is StreamState.EXHAUSTED
+
+    assert state(stream) is StreamState.FINISHED
+    assert stream.result == "Hello there"
+    assert kept.kept == [("Hello there", Usage(3, 2))]
+
+
+async def test_a_provider_failing_mid_reply_fails_the_stream_and_keeps_what_arrived() -> None:
+    provider = Scripted(CompletionChunk(delta="Hel"), fail=ProviderUnavailable("openai", "gone"))
+    kept = Kept()
+    stream = stream_of(provider.chunks(), kept)
+    received: list[str] = []
+
+    with pytest.raises(ProviderCallFailed, match="gone") as raised:
+        await drain(stream, received)
+
+    assert received == ["Hel"]
+    assert state(stream) is StreamState.FAILED
+    assert stream.error is raised.value
+    assert [text async for text in stream] == [], "a failed stream is not read again"
+    assert await stream.finish() == "Hel"
+    assert kept.kept == [("Hel", None)]
+
+
+async def test_a_consumer_stopping_early_keeps_what_it_read_without_usage() -> None:
+    provider, kept = hello(), Kept()
+    stream = stream_of(provider.chunks(), kept)
+
+    async for _ in stream:
+        break
+    await stream.aclose()
+
+    assert provider.closed
+    assert kept.kept == [("Hello", None)]
+
+
+# --- FINISHING → FINISHED ----------------------------------------------------------------------
+
+
+async def test_finishing_runs_in_a_task_held_until_it_is_done() -> None:
+    held: set[asyncio.Task[Any]] = set()
+    release = asyncio.Event()
+    kept = Kept(release=release)
+    stream = stream_of(hello().chunks(), kept, keep_alive=held)
+    await stream.start()
+
+    finishing = asyncio.ensure_future(stream.finish())
+    await kept.keeping.wait()
+    assert state(stream) is StreamState.FINISHING
+    assert len(held) == 1
+    assert [text async for text in stream] == [], "nothing is read once finishing"
+    release.set()
+    assert await finishing == ""
+
+    assert state(stream) is StreamState.FINISHED
+    assert held == set()
+
+
+async def test_a_consumer_cancelled_while_finishing_does_not_lose_the_outcome() -> None:
+    release = asyncio.Event()
+    kept = Kept(release=release)
+    stream = stream_of(hello().chunks(), kept)
+    async for _ in stream:
+        break
+
+    finishing = asyncio.ensure_future(stream.finish())
+    await kept.keeping.wait()
+    finishing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await finishing
+    release.set()
+
+    assert await stream.finish() == "Hello"
+    assert kept.kept == [("Hello", None)]
+
+
+async def test_the_outcome_is_kept_once_however_often_it_is_finished() -> None:
+    kept = Kept()
+    stream = stream_of(hello().chunks(), kept)
+    async for _ in stream:
+        pass
+
+    assert await stream.finish() == "Hello there"
+    assert await stream.finish() == "Hello there"
+    await stream.aclose()
+
+    assert len(kept.kept) == 1
+
+
+async def test_a_keep_failure_is_raised_by_finish_and_logged_by_aclose(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    kept = Kept(fail=InvalidMessage("the store refused it"))
+    stream = stream_of(hello().chunks(), kept)
+    await stream.start()
+
+    with pytest.raises(InvalidMessage):
+        await stream.finish()
+    assert state(stream) is StreamState.FINISHED
+    assert stream.result is None
+    with caplog.at_level(logging.WARNING, logger="application.llm._provider_stream"):
+        await stream.aclose()
+
+    assert "could not be kept" in caplog.text

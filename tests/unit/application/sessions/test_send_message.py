@@ -45,9 +45,9 @@ async def test_the_reply_is_stored_with_usage_and_catalog_cost(world: World, use
     reply = await world.container.send_message.execute(user_id, session_id, "Hedge my EUR exposure")
 
     # 1200 x 2.50 + 300 x 10.00 per million tokens
-    assert reply.cost_usd == Decimal("0.006")
-    assert reply.usage == Usage(1200, 300)
-    assert reply.text == "Hello from the fake model."
+    assert reply.message.cost_usd == Decimal("0.006")
+    assert reply.message.usage == Usage(1200, 300)
+    assert reply.message.content == "Hello from the fake model."
     assert (reply.provider, reply.model, reply.credential_id) == (
         Provider.OPENAI,
         "model-a",
@@ -106,7 +106,7 @@ async def test_a_model_the_catalog_does_not_price_records_tokens_and_a_null_cost
 
     reply = await world.container.send_message.execute(user_id, session_id, "hi")
 
-    assert reply.cost_usd is None
+    assert reply.message.cost_usd is None
     [record] = world.db.usage.values()
     assert (record.model, record.input_tokens, record.output_tokens, record.cost_usd) == (
         "model-b",
@@ -197,7 +197,7 @@ async def test_a_system_default_session_chats_on_the_platform_key() -> None:
         "model-a",
         None,
     )
-    assert reply.cost_usd == Decimal("0.000111")  # 12 x 3.00 + 5 x 15.00 per million
+    assert reply.message.cost_usd == Decimal("0.000111")  # 12 x 3.00 + 5 x 15.00 per million
     [record] = world.db.usage.values()
     assert record.credential_id is None
 

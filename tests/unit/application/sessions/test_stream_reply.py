@@ -65,11 +65,12 @@ async def test_a_whole_stream_stores_the_reply_with_usage_and_cost(
             deltas.append(text)
 
     assert deltas == ["Hello", " from", " the", " fake", " model."]
-    assert reply.reply is not None
-    assert reply.reply.text == "Hello from the fake model."
-    assert reply.reply.usage == Usage(12, 5)
-    assert reply.reply.cost_usd == Decimal("0.00008")
-    assert not reply.reply.incomplete
+    assert reply.result is not None
+    stored = reply.result.message
+    assert stored.content == "Hello from the fake model."
+    assert stored.usage == Usage(12, 5)
+    assert stored.cost_usd == Decimal("0.00008")
+    assert not stored.incomplete
     user, assistant = _messages(world)
     assert (user.role, user.content) == (Role.USER, "hi")
     assert (assistant.content, assistant.incomplete) == ("Hello from the fake model.", False)

@@ -1,0 +1,136 @@
+"""Agent sessions and their messages (JSON, or SSE with ``Accept: text/event-stream``).
+
+Every query is scoped to the caller: another user's session id is a 404, like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
+
+from application.sessions.get_agent_session import GetAgentSession
+from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.send_message import MAX_MESSAGE_LENGTH, SendMessage
+from application.sessions.start_agent_session import StartAgentSession
+from domain.user import User
+from entrypoints.http.deps import CURRENT_USER, use_cases
+from entrypoints.http.openapi import problem_responses
+from entrypoints.http.sessions.events import EVENT_STREAM, event_stream
+from entrypoints.http.sessions.wire import (
+    MessageCreate,
+    MessageOut,
+    SessionCreate,
+    SessionDetailOut,
+    SessionOut,
+)
+
+# A long conversation turn is larger than the app-wide body limit meant for small JSON bodies.
+CHAT_BODY_LIMIT = 4 * MAX_MESSAGE_LENGTH + 4096
+
+
+class AgentSessionController(Controller):
+    path = "/api/v1/agent-sessions"
+    tags = ["Agent sessions"]
+    dependencies = {
+        **CURRENT_USER,
+        **use_cases(
+            "start_agent_session", "list_agent_sessions", "get_agent_session", "send_message"
+        ),
+    }
+
+    @post(
+        "/",
+        operation_id="StartAgentSession",
+        summary="Start a session on the LLM the factory picks (null credential = system default)",
+        responses=problem_responses(404, 409, 422),
+        request_max_body_size=CHAT_BODY_LIMIT,
+    )
+    async def start(
+        self,
+        data: JSONBody[SessionCreate],
+        user_id: NamedDependency[UUID],
+        start_agent_session: NamedDependency[StartAgentSession],
+    ) -> SessionOut:
+        session = await start_agent_session.execute(
+            user_id,
+            title=data.title,
+            provider=data.provider,
+            model=data.model,
+            credential_id=data.credential_id,
+            system_prompt=data.system_prompt,
+        )
+        return SessionOut.of(session)
+
+    @get("/", operation_id="ListAgentSessions", summary="The caller's sessions, newest first")
+    async def list(
+        self,
+        user_id: NamedDependency[UUID],
+        list_agent_sessions: NamedDependency[ListAgentSessions],
+    ) -> list[SessionOut]:
+        return [SessionOut.of(s) for s in await list_agent_sessions.execute(user_id)]
+
+    @get(
+        "/{session_id:uuid}",
+        operation_id="GetAgentSession",
+        summary="One session with its messages, oldest first",
+        responses=problem_responses(404),
+    )
+    async def get(
+        self,
+        session_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        get_agent_session: NamedDependency[GetAgentSession],
+    ) -> SessionDetailOut:
+        found = await get_agent_session.execute(user_id, session_id)
+        s = found.session
+        return SessionDetailOut(
+            **msgspec.structs.asdict(SessionOut.of(s)),
+            messages=[MessageOut.of(m) for m in found.messages],
+        )
+
+    @post(
+        "/{session_id:uuid}/messages",
+        operation_id="SendMessage",
+        summary="Send a message; the reply as JSON, or as SSE with Accept: text/event-stream",
+        description=(
+            "With `Accept: text/event-stream` the reply streams as server-sent events: "
+            '`event: delta` with `{"text": ...}`, then exactly one `event: done` with '
+            "`message_id`, `usage`, `cost_usd` and `incomplete`. If the provider fails "
+            "mid-reply, an `event: error` carrying a problem body comes before `done`, and "
+            "what arrived is stored with `incomplete: true`."
+        ),
+        status_code=200,
+        responses=problem_responses(404, 409, 422, 424, 429, 502, 504),
+        request_max_body_size=CHAT_BODY_LIMIT,
+    )
+    async def send(
+        self,
+        session_id: FromPath[UUID],
+        data: JSONBody[MessageCreate],
+        user_id: NamedDependency[UUID],
+        send_message: NamedDependency[SendMessage],
+        request: Request[User, Any, Any],
+    ) -> MessageOut | Stream:
+        if EVENT_STREAM in request.headers.get("accept", ""):
+            stream = send_message.stream(
+                user_id,
+                session_id,
+                data.content,
+                max_tokens=data.max_tokens,
+                temperature=data.temperature,
+            )
+            return await event_stream(stream, request.url.path)
+        reply = await send_message.execute(
+            user_id,
+            session_id,
+            data.content,
+            max_tokens=data.max_tokens,
+            temperature=data.temperature,
+        )
+        return MessageOut.of(reply.message)
