@@ -10,7 +10,7 @@ import pytest
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.crypto.keyring import Keyring
-from application.keys.rewrap_data_keys import MasterKeysMissing
+from application.keys.keyring_census import MasterKeysMissing
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.cli import main

@@ -27,7 +27,8 @@ from application.gateway.list_gateway_models import ListGatewayModels
 from application.gateway.list_gateway_tokens import ListGatewayTokens
 from application.gateway.relay_completion import RelayCompletion
 from application.gateway.revoke_gateway_token import RevokeGatewayToken
-from application.keys.rewrap_data_keys import KeyringCensus, RewrapDataKeys
+from application.keys.keyring_census import KeyringCensus
+from application.keys.rewrap_data_keys import RewrapDataKeys
 from application.keys.rotate_user_data_key import RotateUserDataKey
 from application.llm._key_check import ApiKeyChecker
 from application.llm._provider_failures import ProviderFailures

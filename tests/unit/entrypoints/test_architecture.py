@@ -47,3 +47,62 @@ def test_the_application_imports_only_the_domain_and_the_standard_library() -> N
 def test_only_the_entrypoints_import_the_web_framework() -> None:
     for package in ("domain", "application", "adapters"):
         assert "litestar" not in _imports(package), package
+
+
+MAX_MODULE_LINES = 250
+APPLICATION = SRC / "application"
+
+
+def test_no_module_outgrows_a_read() -> None:
+    too_long = {
+        str(path.relative_to(SRC)): n
+        for path in SRC.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}, f"split these past {MAX_MODULE_LINES} lines"
+
+
+def test_the_application_is_a_package_per_feature() -> None:
+    loose = {p.name for p in APPLICATION.glob("*.py")} - {"__init__.py", "byom.py"}
+    assert loose == set(), "use cases live in a feature package (application/<feature>/)"
+
+
+def _use_case_modules() -> list[Path]:
+    return sorted(
+        path
+        for path in APPLICATION.glob("*/*.py")
+        if not path.name.startswith("_")  # helpers (and __init__) are not use cases
+    )
+
+
+@pytest.mark.parametrize("path", _use_case_modules(), ids=lambda p: str(p.relative_to(APPLICATION)))
+def test_a_use_case_module_holds_one_use_case_named_for_it(path: Path) -> None:
+    """``add_credential.py`` holds ``AddCredential``, the one class of the module with an
+    ``execute``; anything else it needs beside it is an input or output value."""
+    tree = ast.parse(path.read_text())
+    with_execute = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(
+            isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == "execute"
+            for item in node.body
+        )
+    ]
+    expected = "".join(part.title() for part in path.stem.split("_"))
+    assert with_execute == [expected]
+
+
+def test_only_bootstrap_wires_the_application_helpers() -> None:
+    """A controller, a page or a command calls use cases; the ``_x`` helpers they are built
+    from are wired in one place."""
+    reaching: set[str] = set()
+    for path in (SRC / "entrypoints").rglob("*.py"):
+        if "bootstrap" in path.relative_to(SRC).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                if parts[0] == "application" and any(p.startswith("_") for p in parts[1:]):
+                    reaching.add(f"{path.relative_to(SRC)}: {node.module}")
+    assert reaching == set()

@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 
 from adapters.persistence.memory import MemoryDataKeyStore
-from application.keys.rewrap_data_keys import MasterKeysMissing
+from application.keys.keyring_census import MasterKeysMissing
 from domain.errors import UnknownMasterKey
 from domain.provider import Provider
 from domain.sealing import DataKey, WrappedKey
