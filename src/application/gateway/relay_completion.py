@@ -49,7 +49,7 @@ class _Call:
 
 
 class RelayCompletion:
-    """- the model name picks the provider (``gateway_routing.route``); the LLM factory then
+    """- the model name picks the provider (``gateway._routing.route``); the LLM factory then
       picks the caller's credential for it (or their default, or the system default), so a
       token only ever reaches its owner's keys;
     - system turns become the request's system prompt (each adapter places it the way its
