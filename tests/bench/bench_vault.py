@@ -26,7 +26,6 @@ from uuid import UUID
 
 from sqlalchemy import insert
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import Keyring
 from adapters.persistence.sqlalchemy import build_engine
@@ -34,18 +33,13 @@ from adapters.persistence.sqlalchemy.migrate import upgrade
 from adapters.persistence.sqlalchemy.tables import CredentialRow, DataKeyRow, UserRow
 from domain.provider import Provider
 from domain.sealing import SealContext
-from entrypoints.bootstrap import Container, build, sql_database
+from entrypoints.bootstrap import Container
 from tests.bench._common import percentiles, scratch_postgres, table, write_results
-from tests.builders import key_line, make_settings
-from tests.fakes import FakeCatalog, FakeProviderRegistry
+from tests.support.builders import key_line, make_settings, sql_world
+from tests.support.constants import KEYS as API_KEYS
 
 KEYS = key_line("k1")
 PROVIDERS = (Provider.OPENAI, Provider.ANTHROPIC, Provider.GOOGLE)
-API_KEYS = {
-    Provider.OPENAI: "sk-proj-" + "Qw3rTy7u" * 20 + "wxyz",
-    Provider.ANTHROPIC: "sk-ant-api03-" + "Zy9_" * 23 + "AAAA",
-    Provider.GOOGLE: "AIzaSyD" + "x" * 28 + "g00g",
-}
 MODELS = {Provider.OPENAI: "model-a", Provider.ANTHROPIC: "model-a", Provider.GOOGLE: "model-a"}
 
 
@@ -153,16 +147,7 @@ async def bulk_insert(url: str, count: int, start: int) -> list[UUID]:
 
 def container_for(url: str) -> Container:
     settings = make_settings(database_url=url, keys=KEYS)
-    providers = FakeProviderRegistry()
-    for provider, key in API_KEYS.items():
-        providers.accept(provider, key)
-    return build(
-        settings,
-        database=sql_database(settings),
-        providers=providers,
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
+    return sql_world(settings).container
 
 
 async def timed(samples: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:

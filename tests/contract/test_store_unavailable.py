@@ -20,7 +20,7 @@ from adapters.persistence.sqlalchemy import (
 from domain.errors import StoreUnavailable
 from domain.user import User
 from tests.contract.builders import committed_user, user
-from tests.contract.conftest import SQL_BACKENDS
+from tests.support.databases import SQL_BACKENDS
 
 
 def _closed_port() -> int:

@@ -25,14 +25,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
-from domain.provider import Provider
-from entrypoints.bootstrap import Container, build, sql_database
+from entrypoints.bootstrap import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from tests.builders import make_settings
-from tests.fakes import FakeCatalog, FakeProviderRegistry
-from tests.integration.conftest import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY, PASSWORD
+from tests.support.builders import make_settings, sql_world
+from tests.support.constants import OPENAI_KEY, PASSWORD
 
 CHECKS = [
     not_a_server_error,
@@ -69,17 +66,7 @@ class Target:
 
     def _container(self, settings: Settings) -> Container:
         settings = replace(settings, database=replace(settings.database, url=self.url))
-        providers = FakeProviderRegistry()
-        providers.accept(Provider.OPENAI, OPENAI_KEY)
-        providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
-        providers.accept(Provider.GOOGLE, GOOGLE_KEY)
-        return build(
-            settings,
-            database=sql_database(settings),
-            providers=providers,
-            catalog=FakeCatalog(),
-            hasher=Argon2PasswordHasher.fast_for_tests(),
-        )
+        return sql_world(settings).container
 
     def sign_in(self, url: str) -> None:
         self.url = url
@@ -152,7 +139,7 @@ def sqlite_target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="module")
 def postgres_target(pg_database: Any) -> Target:
     from adapters.persistence.sqlalchemy.migrate import upgrade
-    from tests.conftest import run_blocking
+    from tests.support.databases import run_blocking
 
     url = pg_database()
     run_blocking(upgrade(url))

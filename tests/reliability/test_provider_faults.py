@@ -20,10 +20,10 @@ import adapters.llm.openai as openai_adapter
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from entrypoints.bootstrap import build, sql_database
 from entrypoints.http.app import create_app
-from tests.builders import make_settings
-from tests.integration.conftest import PASSWORD
-from tests.reliability.conftest import LogSink
-from tests.standin_openai import Fault, StandInOpenAi
+from tests.support.builders import make_settings
+from tests.support.constants import PASSWORD
+from tests.support.logs import LogSink
+from tests.support.standin_openai import Fault, StandInOpenAi
 
 CANARY = f"sk-canary-{uuid.uuid4().hex}"
 FRAGMENTS = [CANARY, CANARY[-12:], CANARY[10:26]]

@@ -13,8 +13,7 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from tests.builders import make_settings
-from tests.contract.conftest import sqlite_template, sqlite_url  # noqa: F401 (fixtures)
+from tests.support.builders import make_settings
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import OpenAiProvider, RetryPolicy, StaticProviderRegistry, TomlModelCatalog
@@ -51,7 +50,7 @@ async def _no_sleep(_: float) -> None:
 
 
 @pytest.fixture
-async def client(sqlite_url: str) -> AsyncIterator[tuple[AsyncTestClient[Any], str]]:  # noqa: F811
+async def client(sqlite_url: str) -> AsyncIterator[tuple[AsyncTestClient[Any], str]]:
     settings = make_settings(database_url=sqlite_url)
     upstream = httpx.AsyncClient(transport=httpx.MockTransport(openai_standin))
     openai = OpenAiProvider(

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from domain.provider import Provider
-from tests.integration.sessions.conftest import ChatApi
+from tests.support.chat_api import ChatApi
 
 
 async def test_a_client_gone_mid_reply_leaves_an_incomplete_reply_stored(api: ChatApi) -> None:

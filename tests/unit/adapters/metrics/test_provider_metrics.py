@@ -13,7 +13,7 @@ from domain.api_key import ApiKey
 from domain.errors import ProviderRateLimited, ProviderUnavailable
 from domain.llm import ChatMessage, CompletionRequest, Role
 from domain.provider import Provider
-from tests.fakes import FakeProviderRegistry
+from tests.support.fakes import FakeProviderRegistry
 
 KEY = "sk-proj-" + "m" * 40
 REQUEST = CompletionRequest(model="model-a", messages=(ChatMessage(Role.USER, "hi"),))

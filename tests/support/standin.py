@@ -1,6 +1,6 @@
 """A local stand-in for the OpenAI API: try BYOM end to end without a real key or the internet.
 
-    uv run python -m tests.standin --port 9100
+    uv run python -m tests.support.standin --port 9100
     BYOM_OPENAI_BASE_URL=http://127.0.0.1:9100/v1 make run
 
 Any key that starts with ``sk-`` and does not contain ``bad`` is accepted. Replies echo the last
