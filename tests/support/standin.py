@@ -10,14 +10,14 @@ user message; streaming follows OpenAI's SSE chunks with ``stream_options.includ
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.response import Stream
+
+from tests.support.wire import openai
 
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "o3-mini")
 
@@ -28,21 +28,15 @@ def _authorised(request: Request[Any, Any, Any]) -> bool:
 
 
 def _unauthorised() -> Response[dict[str, Any]]:
-    error = {
-        "message": "Incorrect API key provided.",
-        "type": "invalid_request_error",
-        "param": None,
-        "code": "invalid_api_key",
-    }
-    return Response({"error": error}, status_code=401)
+    error = openai.error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+    return Response(error, status_code=401)
 
 
 @get("/v1/models", sync_to_thread=False)
 def models(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     if not _authorised(request):
         return _unauthorised()
-    data = [{"id": m, "object": "model", "created": 0, "owned_by": "standin"} for m in MODELS]
-    return Response({"object": "list", "data": data})
+    return Response(openai.models(*((m, "standin") for m in MODELS)))
 
 
 @post("/v1/chat/completions", status_code=200)
@@ -52,35 +46,18 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     body = await request.json()
     last = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), "")
     words = f"You said: {last}".split(" ")
-    usage = {
-        "prompt_tokens": sum(len(m["content"].split()) for m in body["messages"]),
-        "completion_tokens": len(words),
-    }
-    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-    base = {"id": "chatcmpl-standin", "created": int(time.time()), "model": body["model"]}
+    prompt = sum(len(m["content"].split()) for m in body["messages"])
+    tokens = (prompt, len(words))
     if not body.get("stream"):
-        choice = {
-            "index": 0,
-            "message": {"role": "assistant", "content": " ".join(words)},
-            "finish_reason": "stop",
-        }
-        return Response({**base, "object": "chat.completion", "choices": [choice], "usage": usage})
+        return Response(openai.completion(" ".join(words), tokens=tokens, model=body["model"]))
+    pieces = [w if n == 0 else " " + w for n, w in enumerate(words)]
+    events = openai.stream(pieces, tokens=tokens, model=body["model"])
 
-    async def events() -> AsyncIterator[bytes]:
-        for n, word in enumerate(words):
-            delta = {"role": "assistant", "content": word} if n == 0 else {"content": " " + word}
-            chunk = {"index": 0, "delta": delta, "finish_reason": None}
-            yield _sse({**base, "object": "chat.completion.chunk", "choices": [chunk]})
-        end = {"index": 0, "delta": {}, "finish_reason": "stop"}
-        yield _sse({**base, "object": "chat.completion.chunk", "choices": [end]})
-        yield _sse({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage})
-        yield b"data: [DONE]\n\n"
+    async def replay() -> AsyncIterator[bytes]:
+        for event in events:
+            yield (event + "\n\n").encode()
 
-    return Stream(events(), media_type="text/event-stream")
-
-
-def _sse(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload)}\n\n".encode()
+    return Stream(replay(), media_type="text/event-stream")
 
 
 app = Litestar([models, chat], debug=False)
