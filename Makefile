@@ -23,6 +23,7 @@ lint: install
 
 typecheck: install
 	$(UV) run mypy
+	$(UV) run mypy tests
 	$(UV) run lint-imports
 
 test: lint typecheck

@@ -30,7 +30,7 @@ from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import Keyring
 from adapters.persistence.sqlalchemy import build_engine
 from adapters.persistence.sqlalchemy.migrate import upgrade
-from adapters.persistence.sqlalchemy.tables import CredentialRow, DataKeyRow, UserRow
+from adapters.persistence.sqlalchemy.tables import CredentialRow, DataKeyRow, UserRow, metadata
 from domain.provider import Provider
 from domain.sealing import SealContext
 from entrypoints.bootstrap import Container
@@ -117,9 +117,9 @@ async def bulk_insert(url: str, count: int, start: int) -> list[UUID]:
                 raw = (await connection.get_raw_connection()).driver_connection
                 assert raw is not None
                 for table_, rows in (
-                    (UserRow.__table__, users),
-                    (DataKeyRow.__table__, data_keys),
-                    (CredentialRow.__table__, credentials),
+                    (metadata.tables[UserRow.__tablename__], users),
+                    (metadata.tables[DataKeyRow.__tablename__], data_keys),
+                    (metadata.tables[CredentialRow.__tablename__], credentials),
                 ):
                     columns = list(rows[0])
                     await raw.copy_records_to_table(
@@ -128,9 +128,9 @@ async def bulk_insert(url: str, count: int, start: int) -> list[UUID]:
                     )  # fmt: skip
             else:
                 for table_, rows in (
-                    (UserRow.__table__, users),
-                    (DataKeyRow.__table__, data_keys),
-                    (CredentialRow.__table__, credentials),
+                    (metadata.tables[UserRow.__tablename__], users),
+                    (metadata.tables[DataKeyRow.__tablename__], data_keys),
+                    (metadata.tables[CredentialRow.__tablename__], credentials),
                 ):
                     for i in range(0, len(rows), 5000):
                         await connection.execute(insert(table_), rows[i : i + 5000])

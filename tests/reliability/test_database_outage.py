@@ -162,7 +162,7 @@ async def test_a_create_cut_short_by_the_outage_leaves_no_row_and_no_orphan_data
 
     assert interrupted.status_code == 503, interrupted.text
     assert interrupted.json()["type"] == "/problems/service-unavailable"
-    assert outage.cut_before is None, "the outage struck where intended"
+    assert not outage.cut_before, "the outage struck where intended"
     assert await outage.count("user_llm_credentials") == 0
     assert await outage.count("user_data_keys") == 0
 

@@ -20,6 +20,7 @@ import pytest
 from entrypoints.bootstrap import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import CryptoSettings
+from tests.support.asgi import asgi_transport
 from tests.support.builders import JWT_SECRET, key_line, make_settings, sql_world
 from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY, PASSWORD
 from tests.support.live_server import byom_command
@@ -104,7 +105,7 @@ async def serving(postgres_url: str) -> AsyncIterator[tuple[Traffic, Container]]
         await before.aclose()
     # The operator puts k2 first (the new primary) and restarts the service.
     container = container_for(postgres_url, f"{K2},{K1}")
-    transport = httpx.ASGITransport(app=create_app(container=container))
+    transport = asgi_transport(create_app(container=container))
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", timeout=30
     ) as client:

@@ -20,6 +20,7 @@ from domain.api_key import ApiKey
 from domain.llm import Completion, CompletionChunk, CompletionRequest
 from domain.provider import Provider
 from entrypoints.http.app import create_app
+from tests.support.asgi import asgi_transport
 from tests.support.builders import make_settings, sql_world
 from tests.support.constants import PASSWORD
 from tests.support.fakes import FakeLlmProvider, FakeProviderRegistry
@@ -44,8 +45,10 @@ class ExplodingProvider(FakeLlmProvider):
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
     ) -> Any:
         headers = {"authorization": f"Bearer {key.reveal()}"}
+        nothing: list[CompletionChunk] = []
+        for chunk in nothing:  # an async generator, like the real adapters
+            yield chunk
         raise RuntimeError(f"unexpected failure after building {len(headers)} header(s)")
-        yield CompletionChunk()  # an async generator, like the real adapters
 
 
 def assert_no_leak(where: str, *texts: str) -> None:
@@ -59,7 +62,7 @@ async def client_on(url: str) -> AsyncIterator[httpx.AsyncClient]:
     providers.accept(Provider.OPENAI, CANARY)
     settings = make_settings(database_url=url)
     container = sql_world(settings, providers=providers).container
-    transport = httpx.ASGITransport(app=create_app(container=container))
+    transport = asgi_transport(create_app(container=container))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c

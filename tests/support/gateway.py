@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import httpx2
 import openai
 
 from domain.provider import Provider
@@ -17,6 +18,8 @@ from tests.support.chat_api import ChatApi
 class Gateway:
     api: ChatApi
     http: httpx.AsyncClient
+    # The SDK's own HTTP client type (the openai package moved to httpx2), on the same app.
+    sdk_http: httpx2.AsyncClient
 
     async def token(self, me: dict[str, str], name: str = "laptop") -> dict[str, Any]:
         created = await self.api.client.post(
@@ -29,7 +32,7 @@ class Gateway:
     def sdk(self, token: str) -> openai.AsyncOpenAI:
         # max_retries=0: the SDK would otherwise retry 429s and 5xx on its own.
         return openai.AsyncOpenAI(
-            api_key=token, base_url="http://byom.test/v1", http_client=self.http, max_retries=0
+            api_key=token, base_url="http://byom.test/v1", http_client=self.sdk_http, max_retries=0
         )
 
     async def user_with_key(self, email: str, *providers: Provider) -> openai.AsyncOpenAI:

@@ -140,10 +140,10 @@ class Upstream:
     def key_of(self, request: httpx.Request) -> str:
         """The API key a request carried, in this provider's header."""
         if self.provider is Provider.ANTHROPIC:
-            return request.headers.get("x-api-key", "")
+            return str(request.headers.get("x-api-key", ""))
         if self.provider is Provider.GOOGLE:
-            return request.headers.get("x-goog-api-key", "")
-        return request.headers.get("authorization", "").removeprefix("Bearer ")
+            return str(request.headers.get("x-goog-api-key", ""))
+        return str(request.headers.get("authorization", "")).removeprefix("Bearer ")
 
     def _key_ok(self, request: httpx.Request) -> bool:
         return self.key_of(request) in {self.key, *self.other_keys}

@@ -55,7 +55,7 @@ def stream(
     """message_start, a text block with a ping, one delta per piece, then (when ``complete``)
     the block's end, message_delta with the usage and message_stop."""
     prompt, completion = tokens
-    start = {
+    start: dict[str, Any] = {
         "id": ID,
         "type": "message",
         "role": "assistant",

@@ -119,7 +119,7 @@ async def test_a_stream_the_caller_leaves_early_is_closed_early_not_ok(
 ) -> None:
     provider = metered(fakes, registry).get(Provider.OPENAI)
     stream = provider.stream(ApiKey(KEY), REQUEST)
-    first = await anext(stream)  # type: ignore[call-overload]
+    first = await anext(stream)
     await stream.aclose()  # type: ignore[attr-defined]
     assert first.delta == "one"
     assert calls(registry, "stream", "closed-early") == 1
