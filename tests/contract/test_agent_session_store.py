@@ -13,7 +13,7 @@ from adapters.persistence.errors import ConstraintViolation
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 from domain.ports import UnitOfWorkFactory
-from tests.contract.builders import at, committed_user, credential, message, session
+from tests.support.entities import at, committed_user, credential, message, session
 
 
 async def test_an_added_session_reads_back_scoped_to_its_owner(

@@ -20,8 +20,8 @@ from adapters.persistence.sqlalchemy import (
 )
 from domain.errors import StoreUnavailable
 from domain.user import User
-from tests.contract.builders import committed_user, user
 from tests.support.databases import SQL_BACKENDS
+from tests.support.entities import committed_user, user
 
 
 def _closed_port() -> int:
