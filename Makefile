@@ -30,6 +30,7 @@ hooks: install
 
 typecheck: install
 	$(UV) run mypy
+	$(UV) run mypy tests
 	$(UV) run lint-imports
 
 test: lint typecheck

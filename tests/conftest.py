@@ -1,83 +1,84 @@
-"""Shared fixtures. PostgreSQL tests run when BYOM_TEST_POSTGRES_URL is set; in CI they must."""
+"""Shared fixtures. PostgreSQL tests run when BYOM_TEST_POSTGRES_URL is set; in CI they must.
+
+SQLite databases are copies of one file migrated once per session; the PostgreSQL database is
+migrated once per session and its tables are emptied before each test.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-POSTGRES_URL = os.environ.get("BYOM_TEST_POSTGRES_URL", "")
-
-T = TypeVar("T")
-
-
-def postgres_url_or_skip() -> str:
-    """The PostgreSQL URL for tests. Skips locally without one; fails in CI rather than skip."""
-    if POSTGRES_URL:
-        return POSTGRES_URL
-    if os.environ.get("CI"):
-        pytest.fail("CI is set but BYOM_TEST_POSTGRES_URL is not: PostgreSQL tests must run in CI")
-    pytest.skip("BYOM_TEST_POSTGRES_URL not set (PostgreSQL tests run in CI)")
-
+from adapters.persistence.sqlalchemy.migrate import upgrade
+from tests.support.databases import (
+    database_named,
+    empty_tables,
+    pg_admin,
+    postgres_url_or_skip,
+    run_blocking,
+)
 
 # --- PostgreSQL: one fresh database per test session, dropped at the end ----------------------
-
-
-def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code, even under a running event loop (session
-    fixtures are often first requested from inside an async test)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def _pg_admin_dsn(url: str) -> str:
-    """asyncpg's DSN for an SQLAlchemy URL (asyncpg does not know ``+asyncpg``)."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _pg_admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_pg_admin_dsn(url), timeout=10)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[Callable[[], str]]:
     """Creates fresh, uniquely named PostgreSQL databases (``byom_test_<hex>``) on the server of
     BYOM_TEST_POSTGRES_URL and drops them when the session ends, so parallel runs never meet."""
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
     base = postgres_url_or_skip()
     created: list[str] = []
 
     def create() -> str:
         name = f"byom_test_{uuid.uuid4().hex[:16]}"
-        run_blocking(_pg_admin(base, f'CREATE DATABASE "{name}"'))
+        run_blocking(pg_admin(base, f'CREATE DATABASE "{name}"'))
         created.append(name)
-        return make_url(base).set(database=name).render_as_string(hide_password=False)
+        return database_named(base, name)
 
     yield create
     for name in created:
-        run_blocking(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_blocking(pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
 def pg_url(pg_database: Callable[[], str]) -> str:
     """The URL of an empty PostgreSQL database for this session (migrate it yourself)."""
     return pg_database()
+
+
+# --- migrated databases: SQLite copies of one template, PostgreSQL emptied between tests ------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "byom.db"
+    run_blocking(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_url(pg_url: str) -> str:
+    run_blocking(upgrade(pg_url))
+    return pg_url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database of its own for one test."""
+    path = tmp_path / "byom.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url(pg_migrated_url: str) -> str:
+    """The session's migrated PostgreSQL database, emptied for this test."""
+    run_blocking(empty_tables(pg_migrated_url))
+    return pg_migrated_url
 
 
 # --- slow tests: in CI always; locally only when asked for ------------------------------------

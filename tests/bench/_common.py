@@ -38,7 +38,7 @@ PACKAGES = (
 
 
 def machine() -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -160,7 +160,7 @@ def worker_rss_mb(pid: int) -> list[float]:
 
 def _cmdline(process: psutil.Process) -> list[str]:
     try:
-        return process.cmdline()
+        return [str(part) for part in process.cmdline()]
     except psutil.Error:
         return []
 

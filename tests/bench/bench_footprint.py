@@ -28,8 +28,8 @@ from tests.bench._common import (
     write_results,
 )
 from tests.bench.bench_gateway import KEYS, seed, settings_for, start_standin
-from tests.builders import JWT_SECRET
-from tests.live_server import start_server
+from tests.support.builders import JWT_SECRET
+from tests.support.live_server import start_server
 
 
 def env_for(url: str, var_dir: str, standin_port: int, **extra: str) -> dict[str, str]:

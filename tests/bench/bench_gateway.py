@@ -43,8 +43,8 @@ from tests.bench._common import (
     worker_rss_mb,
     write_results,
 )
-from tests.builders import JWT_SECRET, key_line
-from tests.live_server import LiveServer, start_server
+from tests.support.builders import JWT_SECRET, key_line
+from tests.support.live_server import LiveServer, start_server
 
 USERS = 64
 SESSIONS_PER_USER = 16

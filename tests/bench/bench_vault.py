@@ -26,26 +26,20 @@ from uuid import UUID
 
 from sqlalchemy import insert
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.crypto.aes_gcm import AesGcmCipher, AesGcmKeyWrapper
 from adapters.crypto.keyring import Keyring
 from adapters.persistence.sqlalchemy import build_engine
 from adapters.persistence.sqlalchemy.migrate import upgrade
-from adapters.persistence.sqlalchemy.tables import CredentialRow, DataKeyRow, UserRow
+from adapters.persistence.sqlalchemy.tables import CredentialRow, DataKeyRow, UserRow, metadata
 from domain.provider import Provider
 from domain.sealing import SealContext
-from entrypoints.bootstrap import Container, build, sql_database
+from entrypoints.bootstrap import Container
 from tests.bench._common import percentiles, scratch_postgres, table, write_results
-from tests.builders import key_line, make_settings
-from tests.fakes import FakeCatalog, FakeProviderRegistry
+from tests.support.builders import key_line, make_settings, sql_world
+from tests.support.constants import KEYS as API_KEYS
 
 KEYS = key_line("k1")
 PROVIDERS = (Provider.OPENAI, Provider.ANTHROPIC, Provider.GOOGLE)
-API_KEYS = {
-    Provider.OPENAI: "sk-proj-" + "Qw3rTy7u" * 20 + "wxyz",
-    Provider.ANTHROPIC: "sk-ant-api03-" + "Zy9_" * 23 + "AAAA",
-    Provider.GOOGLE: "AIzaSyD" + "x" * 28 + "g00g",
-}
 MODELS = {Provider.OPENAI: "model-a", Provider.ANTHROPIC: "model-a", Provider.GOOGLE: "model-a"}
 
 
@@ -123,9 +117,9 @@ async def bulk_insert(url: str, count: int, start: int) -> list[UUID]:
                 raw = (await connection.get_raw_connection()).driver_connection
                 assert raw is not None
                 for table_, rows in (
-                    (UserRow.__table__, users),
-                    (DataKeyRow.__table__, data_keys),
-                    (CredentialRow.__table__, credentials),
+                    (metadata.tables[UserRow.__tablename__], users),
+                    (metadata.tables[DataKeyRow.__tablename__], data_keys),
+                    (metadata.tables[CredentialRow.__tablename__], credentials),
                 ):
                     columns = list(rows[0])
                     await raw.copy_records_to_table(
@@ -134,9 +128,9 @@ async def bulk_insert(url: str, count: int, start: int) -> list[UUID]:
                     )  # fmt: skip
             else:
                 for table_, rows in (
-                    (UserRow.__table__, users),
-                    (DataKeyRow.__table__, data_keys),
-                    (CredentialRow.__table__, credentials),
+                    (metadata.tables[UserRow.__tablename__], users),
+                    (metadata.tables[DataKeyRow.__tablename__], data_keys),
+                    (metadata.tables[CredentialRow.__tablename__], credentials),
                 ):
                     for i in range(0, len(rows), 5000):
                         await connection.execute(insert(table_), rows[i : i + 5000])
@@ -153,16 +147,7 @@ async def bulk_insert(url: str, count: int, start: int) -> list[UUID]:
 
 def container_for(url: str) -> Container:
     settings = make_settings(database_url=url, keys=KEYS)
-    providers = FakeProviderRegistry()
-    for provider, key in API_KEYS.items():
-        providers.accept(provider, key)
-    return build(
-        settings,
-        database=sql_database(settings),
-        providers=providers,
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
+    return sql_world(settings).container
 
 
 async def timed(samples: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:

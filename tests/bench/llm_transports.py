@@ -23,23 +23,9 @@ from adapters.llm import OpenAiProvider, build_http_client
 from adapters.llm.clients import TransportName
 from domain.api_key import ApiKey
 from domain.llm import ChatMessage, CompletionRequest, Role
+from tests.support.wire import openai
 
-BODY = json.dumps(
-    {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "gpt-4.1-mini",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "ok " * 50},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 20, "completion_tokens": 50, "total_tokens": 70},
-    }
-).encode()
+BODY = json.dumps(openai.completion("ok " * 50, tokens=(20, 50), model="gpt-4.1-mini")).encode()
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from tests.bench._common import bench_env, run_load, scratch_postgres
 from tests.bench.bench_gateway import KEYS, seed, settings_for, start_standin
-from tests.builders import JWT_SECRET
-from tests.live_server import start_server
+from tests.support.builders import JWT_SECRET
+from tests.support.live_server import start_server
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
 

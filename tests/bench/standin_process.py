@@ -11,7 +11,7 @@ import signal
 
 import uvloop
 
-from tests.standin_openai import StandInOpenAi
+from tests.support.standin_openai import StandInOpenAi
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """A real browser (Debian's Chromium through Playwright) against the app served by uvicorn.
 
 The app runs on 127.0.0.1 in a background thread with the in-memory world: provider calls go
-to ``tests.fakes``' stand-ins, so nothing leaves the machine. Browser tests skip only when
+to ``tests.support.fakes``' stand-ins, so nothing leaves the machine. Browser tests skip only when
 /usr/bin/chromium is missing and CI is unset; in CI a missing browser is a failure.
 """
 
@@ -12,55 +12,18 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Coroutine, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
 
-from domain.provider import Provider
 from entrypoints.http.app import create_app
-from tests.builders import World, memory_world
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, LiveServer
+from tests.support.builders import keyed_providers, memory_world
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-OPENAI_KEY = "sk-proj-" + "Br0wser7" * 6 + "wxyz"
-OPENAI_ROTATED = "sk-proj-" + "R0tated9" * 6 + "n3w1"
-ANTHROPIC_KEY = "sk-ant-api03-" + "Pl4y_" * 12 + "AAAA"
-PASSWORD = "a long enough password"
-
-T = TypeVar("T")
-
-
-@dataclass
-class LiveServer:
-    """The app on a real port, and a way to run coroutines on its event loop."""
-
-    url: str
-    world: World
-    loop: asyncio.AbstractEventLoop
-    server: uvicorn.Server
-    thread: threading.Thread = field(repr=False)
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
+    from playwright.sync_api import Browser, Page
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop running in this thread
@@ -83,9 +46,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def live_server() -> Iterator[LiveServer]:
-    world = memory_world()
-    world.providers.accept(Provider.OPENAI, OPENAI_KEY, OPENAI_ROTATED)
-    world.providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
+    world = memory_world(providers=keyed_providers())
     app = create_app(container=world.container)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -126,40 +87,3 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.close()
     blocked = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
     assert not blocked, blocked
-
-
-def click_and_wait(page: Page, button: Locator, url: str | None = None) -> None:
-    """Submit a form with a click and wait for the page that answers it (same URL or not)."""
-    with page.expect_navigation(url=url) if url else page.expect_navigation():
-        button.click()
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Saves the page at desktop and at phone width under artifacts/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size or DESKTOP
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
-    page.set_viewport_size(size)
-
-
-def sign_up(page: Page, email: str = "trader@example.com") -> None:
-    page.goto("/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation(url="**/models?done=welcome"):
-        page.get_by_role("button", name="Sign up").click()
-
-
-def add_key(page: Page, provider: str, key: str, model: str | None = None) -> None:
-    form = page.locator("form.add-key")
-    form.get_by_label("Provider").select_option(label=provider)
-    form.get_by_label("API key").fill(key)
-    if model is not None:
-        form.get_by_role("button", name="Check key and load models").click()
-        # The model list arrives live from the provider (htmx swaps in a select).
-        form.locator("select#model_name").select_option(model)
-    # The page may already be at ?done=added: wait for the new navigation, not the URL.
-    with page.expect_navigation(url="**/models?done=added"):
-        form.get_by_role("button", name="Save key").click()

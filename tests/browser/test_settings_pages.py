@@ -11,17 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.provider import Provider
-from tests.browser.conftest import (
-    ANTHROPIC_KEY,
-    OPENAI_KEY,
-    OPENAI_ROTATED,
-    PASSWORD,
-    LiveServer,
-    add_key,
-    click_and_wait,
-    screenshot,
-    sign_up,
-)
+from tests.support.browser import LiveServer, add_key, click_and_wait, screenshot, sign_up
+from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY, OPENAI_ROTATED, PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page

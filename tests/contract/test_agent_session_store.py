@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -13,7 +13,7 @@ from adapters.persistence.errors import ConstraintViolation
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 from domain.ports import UnitOfWorkFactory
-from tests.contract.builders import at, committed_user, credential, message, session
+from tests.support.entities import at, committed_user, credential, message, session
 
 
 async def test_an_added_session_reads_back_scoped_to_its_owner(
@@ -166,7 +166,7 @@ async def test_concurrent_writers_of_messages_all_succeed(uow_factory: UnitOfWor
             await uow.sessions.add(item)
         await uow.commit()
 
-    async def chat(session_id: object) -> None:
+    async def chat(session_id: UUID) -> None:
         for n in range(5):
             async with uow_factory() as uow:
                 await uow.sessions.add_message(owner.id, message(session_id, created_at=at(n)))

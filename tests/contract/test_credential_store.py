@@ -17,7 +17,7 @@ from domain.errors import (
 )
 from domain.ports import UnitOfWorkFactory
 from domain.provider import Provider
-from tests.contract.builders import at, committed_user, credential
+from tests.support.entities import at, committed_user, credential
 
 
 async def test_an_added_credential_reads_back_with_every_field(

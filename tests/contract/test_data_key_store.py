@@ -10,7 +10,7 @@ from adapters.persistence.errors import ConstraintViolation
 from domain.errors import DataKeyDestroyed
 from domain.ports import UnitOfWorkFactory
 from domain.sealing import WrappedKey
-from tests.contract.builders import at, committed_user, data_key
+from tests.support.entities import at, committed_user, data_key
 
 
 async def test_an_added_key_reads_back_scoped_to_its_owner(uow_factory: UnitOfWorkFactory) -> None:

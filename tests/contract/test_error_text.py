@@ -14,7 +14,7 @@ from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory, build_e
 from domain.errors import DuplicateActiveCredential, EmailTaken
 from domain.ports import UnitOfWorkFactory
 from domain.provider import Provider
-from tests.contract.builders import committed_user, credential, gateway_token, user
+from tests.support.entities import committed_user, credential, gateway_token, user
 
 CANARY = "sk-CANARY-7f3a9c1e5b"
 

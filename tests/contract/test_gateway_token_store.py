@@ -9,7 +9,7 @@ import pytest
 from adapters.persistence.errors import ConstraintViolation
 from domain.errors import GatewayTokenNotFound
 from domain.ports import UnitOfWorkFactory
-from tests.contract.builders import at, committed_user, gateway_token
+from tests.support.entities import at, committed_user, gateway_token
 
 
 async def test_an_added_token_reads_back_by_id_and_by_digest(

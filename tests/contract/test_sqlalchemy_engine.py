@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.persistence.sqlalchemy import build_engine, database_url
-from tests.contract.conftest import SQL_BACKENDS
+from tests.support.databases import SQL_BACKENDS
 
 
 async def _pragma(url: str, name: str) -> object:

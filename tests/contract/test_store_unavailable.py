@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -19,8 +20,8 @@ from adapters.persistence.sqlalchemy import (
     build_engine,
 )
 from domain.user import User
-from tests.contract.builders import committed_user, user
-from tests.contract.conftest import SQL_BACKENDS
+from tests.support.databases import SQL_BACKENDS
+from tests.support.entities import committed_user, user
 
 
 def _closed_port() -> int:
@@ -97,7 +98,12 @@ async def test_a_write_lock_held_past_the_busy_timeout_raises_store_unavailable(
         await patient.dispose()
 
 
-async def _wait_for_a_held_user_lock(url: str, **limits: float) -> tuple[float, int]:
+class _Limits(TypedDict, total=False):
+    lock_timeout_s: float
+    statement_timeout_s: float
+
+
+async def _wait_for_a_held_user_lock(url: str, **limits: Unpack[_Limits]) -> tuple[float, int]:
     """Seconds until a second unit of work gave up waiting for a user lock another holds, and
     how many of its engine's connections were still checked out afterwards."""
     patient = build_engine(url)

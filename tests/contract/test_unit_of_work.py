@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.ports import UnitOfWorkFactory
-from tests.contract.builders import committed_user, credential, user
+from tests.support.entities import committed_user, credential, user
 
 
 async def test_committed_changes_are_visible_to_later_units_of_work(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain.ports import UnitOfWorkFactory
 from domain.usage import DailyUsage, UsageTotal
-from tests.contract.builders import at, committed_user, usage
+from tests.support.entities import at, committed_user, usage
 
 
 async def test_no_usage_gives_empty_lists(uow_factory: UnitOfWorkFactory) -> None:

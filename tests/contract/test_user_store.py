@@ -10,8 +10,8 @@ import pytest
 from domain.credential import LlmCredential
 from domain.errors import EmailTaken, UserNotFound
 from domain.ports import UnitOfWorkFactory
-from tests.contract.builders import at, committed_user, credential, user
-from tests.contract.conftest import BACKENDS
+from tests.support.databases import BACKENDS
+from tests.support.entities import at, committed_user, credential, user
 
 
 async def test_an_added_user_reads_back_with_every_field(uow_factory: UnitOfWorkFactory) -> None:

@@ -14,8 +14,9 @@ import jwt
 import pytest
 import redis
 
-from tests.builders import JWT_SECRET
-from tests.integration.conftest import PASSWORD, Api, make_api
+from tests.support.api import Api, make_api
+from tests.support.builders import JWT_SECRET
+from tests.support.constants import PASSWORD
 
 ME = "/api/v1/users/me"
 

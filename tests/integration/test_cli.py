@@ -8,19 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.crypto.keyring import Keyring
 from application.keys.keyring_census import MasterKeysMissing
-from domain.provider import Provider
-from entrypoints.bootstrap import Container, build, sql_database
+from entrypoints.bootstrap import Container
 from entrypoints.cli import main
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from tests.builders import key_line
-from tests.fakes import FakeCatalog, FakeProviderRegistry
+from tests.support.builders import key_line, sql_world
+from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY
 
-OPENAI_KEY = "sk-proj-cli-test-key-000000001"
-ANTHROPIC_KEY = "sk-ant-api03-cli-test-key-0002"
 K1, K2 = key_line("k1"), key_line("k2")
 
 
@@ -34,17 +30,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _container() -> Container:
-    settings = Settings.from_env()
-    providers = FakeProviderRegistry()
-    providers.accept(Provider.OPENAI, OPENAI_KEY)
-    providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
-    return build(
-        settings,
-        database=sql_database(settings),
-        providers=providers,
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
+    return sql_world(Settings.from_env()).container
 
 
 def _seed_users(count: int) -> None:

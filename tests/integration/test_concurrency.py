@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from tests.integration.conftest import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY, Api
+from tests.support.api import Api
+from tests.support.constants import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY
 
 BASE = "/api/v1/users/me/llm-credentials"
 pytestmark = pytest.mark.postgres

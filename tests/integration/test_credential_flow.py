@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from domain.provider import Provider
-from tests.integration.conftest import ANTHROPIC_KEY, OPENAI_KEY, Api, as_uuid
+from tests.support.api import Api, as_uuid
+from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY, OPENAI_ROTATED
 
 BASE = "/api/v1/users/me/llm-credentials"
 
@@ -65,8 +65,7 @@ async def test_signup_login_create_list_default_validate_delete(api: Api) -> Non
 async def test_rotating_a_key_keeps_its_id_and_hint_changes(api: Api) -> None:
     me = await api.signup_and_login("rotate@example.com")
     created = await api.add(me, provider="openai", api_key=OPENAI_KEY)
-    new_key = OPENAI_KEY.replace("wxyz", "n3w1")
-    api.providers.accept(Provider.OPENAI, new_key)
+    new_key = OPENAI_ROTATED
     rotated = await api.client.patch(
         f"{BASE}/{created['id']}", headers=me, json={"api_key": new_key}
     )

@@ -7,7 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from tests.integration.conftest import GOOGLE_KEY, OPENAI_KEY, Api
+from tests.support.api import Api
+from tests.support.constants import GOOGLE_KEY, OPENAI_KEY
 
 BASE = "/api/v1/users/me/llm-credentials"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.conftest import ANTHROPIC_KEY, OPENAI_KEY, Api
+from tests.support.api import Api
+from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY
 
 
 async def test_the_catalog_lists_every_provider_without_a_token(api: Api) -> None:

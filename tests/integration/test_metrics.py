@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from domain.errors import ProviderRateLimited
 from domain.provider import Provider
-from tests.integration.conftest import Api, make_api
+from tests.support.api import Api, make_api
 
 CANARY = f"sk-canary-{uuid.uuid4().hex}"
 CREDENTIALS = "/api/v1/users/me/llm-credentials"
@@ -174,7 +174,7 @@ async def test_a_configured_metrics_token_is_required_to_scrape() -> None:
     from litestar.testing import AsyncTestClient
 
     from entrypoints.http.app import create_app
-    from tests.builders import make_settings, memory_world
+    from tests.support.builders import make_settings, memory_world
 
     settings = make_settings()
     token = "scrape-token-" + "z" * 24

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.integration.test_metrics import parse, value
-from tests.live_server import served, server_env
+from tests.support.live_server import served, server_env
 
 BATCH = 50
 WAIT_FOR_BOTH_S = 120

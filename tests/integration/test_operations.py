@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.integration.conftest import Api, make_api
-from tests.tcp_proxy import TcpProxy
+from tests.support.api import Api, make_api
+from tests.support.tcp_proxy import TcpProxy
 
 
 async def test_liveness_needs_no_token(api: Api) -> None:

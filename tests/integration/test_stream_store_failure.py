@@ -14,11 +14,11 @@ from domain.ports import UnitOfWork
 from domain.provider import Provider
 from entrypoints.bootstrap import Database, build
 from entrypoints.http.app import create_app
-from tests.builders import make_settings
-from tests.fakes import FakeCatalog, FakeHealthProbe, FakeProviderRegistry
+from tests.support.builders import make_settings
+from tests.support.constants import PASSWORD
+from tests.support.fakes import FakeCatalog, FakeHealthProbe, FakeProviderRegistry
 
 KEY = "sk-proj-stream-store-failure-0001"
-PASSWORD = "correct horse battery staple"
 
 
 class FlakyUnitOfWork:

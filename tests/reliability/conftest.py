@@ -8,28 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.contract.conftest import (  # noqa: F401 (fixtures)
-    pg_migrated_url,
-    postgres_url,
-    sqlite_template,
-    sqlite_url,
-)
-
-
-class LogSink(logging.Handler):
-    """Every record of every logger, formatted with its traceback, as an operator would see it."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record) + " " + repr(record.args))
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
+from tests.support.logs import LogSink
 
 
 @pytest.fixture

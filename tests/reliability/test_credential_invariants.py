@@ -17,13 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from domain.credential import LlmCredential
 from domain.errors import CredentialRevoked, DomainError, DuplicateActiveCredential
 from domain.provider import Provider
-from entrypoints.bootstrap import Container, build, sql_database
-from tests.builders import make_settings, memory_world
-from tests.fakes import FakeCatalog, FakeProviderRegistry
+from entrypoints.bootstrap import Container
+from tests.support.builders import make_settings, memory_world, sql_world
+from tests.support.fakes import FakeProviderRegistry
 
 COMPAT_URL = "https://llm.example.com/v1"
 
@@ -267,13 +266,7 @@ async def test_on_the_memory_store_the_invariants_hold_after_any_sequence(
 @pytest.fixture
 async def pg_container(postgres_url: str) -> AsyncIterator[Container]:
     settings = make_settings(database_url=postgres_url)
-    container = build(
-        settings,
-        database=sql_database(settings),
-        providers=fake_providers(),
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
+    container = sql_world(settings, providers=fake_providers()).container
     try:
         yield container
     finally:

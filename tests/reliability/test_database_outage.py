@@ -16,17 +16,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory, build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
-from domain.provider import Provider
-from entrypoints.bootstrap import Container, Database, build
+from entrypoints.bootstrap import Container, Database
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from tests.builders import make_settings
-from tests.fakes import FakeCatalog, FakeProviderRegistry
-from tests.integration.conftest import ANTHROPIC_KEY, OPENAI_KEY, PASSWORD
-from tests.tcp_proxy import TcpProxy
+from tests.support.builders import keyed_providers, make_settings, sql_world
+from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY, PASSWORD
+from tests.support.fakes import FakeProviderRegistry
+from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 
@@ -59,9 +57,7 @@ async def outage(postgres_url: str) -> AsyncIterator[Outage]:
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     proxy.start()
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    providers = FakeProviderRegistry()
-    providers.accept(Provider.OPENAI, OPENAI_KEY)
-    providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
+    providers = keyed_providers()
     direct = build_engine(postgres_url)
     state = Outage(None, proxy, direct, providers)  # type: ignore[arg-type]
 
@@ -84,13 +80,7 @@ async def outage(postgres_url: str) -> AsyncIterator[Outage]:
         database = Database(
             SqlAlchemyUnitOfWorkFactory(engine), SqlAlchemyHealthProbe(engine), engine.dispose
         )
-        return build(
-            settings,
-            database=database,
-            providers=providers,
-            catalog=FakeCatalog(),
-            hasher=Argon2PasswordHasher.fast_for_tests(),
-        )
+        return sql_world(settings, providers=providers, database=database).container
 
     app = create_app(make_settings(database_url=proxied), build_container=build_container)
     try:
@@ -172,7 +162,7 @@ async def test_a_create_cut_short_by_the_outage_leaves_no_row_and_no_orphan_data
 
     assert interrupted.status_code == 503, interrupted.text
     assert interrupted.json()["type"] == "/problems/service-unavailable"
-    assert outage.cut_before is None, "the outage struck where intended"
+    assert not outage.cut_before, "the outage struck where intended"
     assert await outage.count("user_llm_credentials") == 0
     assert await outage.count("user_data_keys") == 0
 

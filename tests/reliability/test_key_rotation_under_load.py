@@ -17,15 +17,13 @@ from dataclasses import dataclass, replace
 import httpx
 import pytest
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
-from domain.provider import Provider
-from entrypoints.bootstrap import Container, build, sql_database
+from entrypoints.bootstrap import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import CryptoSettings
-from tests.builders import JWT_SECRET, key_line, make_settings
-from tests.fakes import FakeCatalog, FakeProviderRegistry
-from tests.integration.conftest import ANTHROPIC_KEY, OPENAI_KEY, PASSWORD
-from tests.live_server import byom_command
+from tests.support.asgi import asgi_transport
+from tests.support.builders import JWT_SECRET, key_line, make_settings, sql_world
+from tests.support.constants import ANTHROPIC_KEY, OPENAI_KEY, PASSWORD
+from tests.support.live_server import byom_command
 
 # Three `byom` processes and a few hundred requests: run in CI (the fast suite has the
 # interrupted rewrap in tests/integration/test_cli.py).
@@ -40,16 +38,7 @@ def container_for(url: str, keys: str) -> Container:
     # Every user logs in once at the start, from one address.
     settings = make_settings(database_url=url, login_rate_per_minute=10_000)
     settings = replace(settings, crypto=CryptoSettings(keys=keys))
-    providers = FakeProviderRegistry()
-    providers.accept(Provider.OPENAI, OPENAI_KEY)
-    providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
-    return build(
-        settings,
-        database=sql_database(settings),
-        providers=providers,
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
+    return sql_world(settings).container
 
 
 def byom(url: str, keys: str, *args: str) -> subprocess.Popen[str]:
@@ -116,7 +105,7 @@ async def serving(postgres_url: str) -> AsyncIterator[tuple[Traffic, Container]]
         await before.aclose()
     # The operator puts k2 first (the new primary) and restarts the service.
     container = container_for(postgres_url, f"{K2},{K1}")
-    transport = httpx.ASGITransport(app=create_app(container=container))
+    transport = asgi_transport(create_app(container=container))
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", timeout=30
     ) as client:

@@ -15,17 +15,16 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.sqlalchemy import build_engine
 from domain.api_key import ApiKey
 from domain.llm import Completion, CompletionChunk, CompletionRequest
 from domain.provider import Provider
-from entrypoints.bootstrap import build, sql_database
 from entrypoints.http.app import create_app
-from tests.builders import make_settings
-from tests.fakes import FakeCatalog, FakeLlmProvider, FakeProviderRegistry
-from tests.integration.conftest import PASSWORD
-from tests.reliability.conftest import LogSink
+from tests.support.asgi import asgi_transport
+from tests.support.builders import make_settings, sql_world
+from tests.support.constants import PASSWORD
+from tests.support.fakes import FakeLlmProvider, FakeProviderRegistry
+from tests.support.logs import LogSink
 
 CANARY = f"sk-canary-{uuid.uuid4().hex}"
 FRAGMENTS = [CANARY, CANARY[-12:], CANARY[10:26], CANARY.encode().hex()[:24]]
@@ -46,8 +45,10 @@ class ExplodingProvider(FakeLlmProvider):
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
     ) -> Any:
         headers = {"authorization": f"Bearer {key.reveal()}"}
+        nothing: list[CompletionChunk] = []
+        for chunk in nothing:  # an async generator, like the real adapters
+            yield chunk
         raise RuntimeError(f"unexpected failure after building {len(headers)} header(s)")
-        yield CompletionChunk()  # an async generator, like the real adapters
 
 
 def assert_no_leak(where: str, *texts: str) -> None:
@@ -60,14 +61,8 @@ async def client_on(url: str) -> AsyncIterator[httpx.AsyncClient]:
     providers = FakeProviderRegistry([ExplodingProvider("openai")])
     providers.accept(Provider.OPENAI, CANARY)
     settings = make_settings(database_url=url)
-    container = build(
-        settings,
-        database=sql_database(settings),
-        providers=providers,
-        catalog=FakeCatalog(),
-        hasher=Argon2PasswordHasher.fast_for_tests(),
-    )
-    transport = httpx.ASGITransport(app=create_app(container=container))
+    container = sql_world(settings, providers=providers).container
+    transport = asgi_transport(create_app(container=container))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.integration.conftest import OPENAI_KEY, Api, make_api
+from tests.support.api import Api, make_api
+from tests.support.constants import OPENAI_KEY
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

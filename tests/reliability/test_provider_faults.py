@@ -20,10 +20,11 @@ import adapters.llm.openai as openai_adapter
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from entrypoints.bootstrap import build, sql_database
 from entrypoints.http.app import create_app
-from tests.builders import make_settings
-from tests.integration.conftest import PASSWORD
-from tests.reliability.conftest import LogSink
-from tests.standin_openai import Fault, StandInOpenAi
+from tests.support.asgi import asgi_transport
+from tests.support.builders import make_settings
+from tests.support.constants import PASSWORD
+from tests.support.logs import LogSink
+from tests.support.standin_openai import Fault, StandInOpenAi
 
 CANARY = f"sk-canary-{uuid.uuid4().hex}"
 FRAGMENTS = [CANARY, CANARY[-12:], CANARY[10:26]]
@@ -100,7 +101,7 @@ async def client(
         # httpx's ASGI transport runs requests concurrently in this loop (Litestar's test
         # client would send them one at a time). The container is built here, not by the
         # app's lifespan, which is therefore not needed.
-        transport = httpx.ASGITransport(app=create_app(container=container))
+        transport = asgi_transport(create_app(container=container))
         try:
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://testserver", timeout=30

@@ -6,6 +6,7 @@ import dataclasses
 import secrets
 import string
 import uuid
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -146,7 +147,7 @@ def test_a4_a_failed_open_returns_no_partial_plaintext() -> None:
     ],
 )
 def test_a8_to_a11_an_envelope_copied_to_another_row_fails(
-    case: str, change: dict[str, object]
+    case: str, change: dict[str, Any]
 ) -> None:
     dek, context, plaintext = CIPHER.new_data_key(), row_context(), openai_key()
     sealed = CIPHER.seal(dek, plaintext, context)

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from tests.builders import make_settings
-from tests.contract.conftest import sqlite_template, sqlite_url  # noqa: F401 (fixtures)
+from tests.support.builders import make_settings
+from tests.support.wire import openai as wire
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import OpenAiProvider, RetryPolicy, StaticProviderRegistry, TomlModelCatalog
@@ -37,13 +37,10 @@ def openai_standin(request: httpx.Request) -> httpx.Response:
     """OpenAI's real habit: a 401 that echoes the (partly masked) key back."""
     key = request.headers["authorization"].removeprefix("Bearer ")
     if key != CANARY:
-        message = f"Incorrect API key provided: {key}. You can find your API key at ..."
-        error = {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}
-        return httpx.Response(401, json={"error": error, "param": None})
+        return httpx.Response(401, json=wire.invalid_key(key))
     if request.url.path.endswith("/models"):
-        models = [{"id": "gpt-4o-mini", "object": "model", "created": 0, "owned_by": "openai"}]
-        return httpx.Response(200, json={"object": "list", "data": models})
-    return httpx.Response(500, json={"error": {"message": f"boom {key}", "type": "server_error"}})
+        return httpx.Response(200, json=wire.models(("gpt-4o-mini", "openai")))
+    return httpx.Response(500, json=wire.server_error(f"boom {key}"))
 
 
 async def _no_sleep(_: float) -> None:
@@ -51,7 +48,7 @@ async def _no_sleep(_: float) -> None:
 
 
 @pytest.fixture
-async def client(sqlite_url: str) -> AsyncIterator[tuple[AsyncTestClient[Any], str]]:  # noqa: F811
+async def client(sqlite_url: str) -> AsyncIterator[tuple[AsyncTestClient[Any], str]]:
     settings = make_settings(database_url=sqlite_url)
     upstream = httpx.AsyncClient(transport=httpx.MockTransport(openai_standin))
     openai = OpenAiProvider(

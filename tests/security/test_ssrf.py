@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.llm_local_server import LocalServer, answer, tls_for
+from tests.support.llm_local_server import LocalServer, answer, tls_for
 
 from adapters.llm import OpenAiCompatibleProvider, RetryPolicy, SsrfGuard
 from adapters.llm.clients import build_guarded_http_client

@@ -3,46 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
-import openai
+import httpx2
 import pytest
 
-from domain.provider import Provider
-from tests.integration.sessions.conftest import ChatApi, make_chat_api
-
-
-@dataclass
-class Gateway:
-    api: ChatApi
-    http: httpx.AsyncClient
-
-    async def token(self, me: dict[str, str], name: str = "laptop") -> dict[str, Any]:
-        created = await self.api.client.post(
-            "/api/v1/users/me/gateway-tokens", json={"name": name}, headers=me
-        )
-        assert created.status_code == 201, created.text
-        result: dict[str, Any] = created.json()
-        return result
-
-    def sdk(self, token: str) -> openai.AsyncOpenAI:
-        # max_retries=0: the SDK would otherwise retry 429s and 5xx on its own.
-        return openai.AsyncOpenAI(
-            api_key=token, base_url="http://byom.test/v1", http_client=self.http, max_retries=0
-        )
-
-    async def user_with_key(self, email: str, *providers: Provider) -> openai.AsyncOpenAI:
-        me = await self.api.user(email)
-        for provider in providers:
-            await self.api.add_key(me, provider)
-        return self.sdk((await self.token(me))["token"])
+from tests.support.chat_api import make_chat_api
+from tests.support.gateway import Gateway
 
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[Gateway]:
     async for api in make_chat_api("memory"):
-        transport = httpx.ASGITransport(app=api.client.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://byom.test") as http:
-            yield Gateway(api, http)
+        app, base_url = api.client.app, "http://byom.test"
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as http,
+            httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=base_url) as sdk,
+        ):
+            yield Gateway(api, http, sdk)

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from domain.provider import Provider
-from tests.integration.gateway.conftest import Gateway
+from tests.support.gateway import Gateway
 
 BASE = "/api/v1/users/me/gateway-tokens"
 OTHER_OPENAI_KEY = "sk-proj-" + "Zz9yXx8w" * 20 + "bob1"

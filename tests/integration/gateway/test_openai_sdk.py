@@ -11,8 +11,8 @@ import pytest
 
 from domain.provider import Provider
 from domain.usage import UsageSource
-from tests.integration.gateway.conftest import Gateway
-from tests.upstreams import MODELS
+from tests.support.gateway import Gateway
+from tests.support.upstreams import MODELS
 
 REPLY = "Carry is positive; watch the ECB on Thursday."
 GATEWAY_MODEL = {

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from domain.provider import Provider
-from tests.integration.gateway.conftest import Gateway
+from tests.support.gateway import Gateway
 
 CONVERSATION: list[Any] = [
     {"role": "system", "content": "You are a cautious FX risk analyst."},

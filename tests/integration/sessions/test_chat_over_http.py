@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from domain.provider import Provider
-from tests.integration.sessions.conftest import ChatApi, parse_sse
-from tests.upstreams import MODELS
+from tests.support.chat_api import ChatApi, parse_sse
+from tests.support.upstreams import MODELS
 
 REPLY = "Carry is positive; watch the ECB on Thursday."
 # 1200 input and 80 output tokens at each model's catalog price per million tokens.

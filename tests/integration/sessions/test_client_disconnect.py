@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from domain.provider import Provider
-from tests.integration.sessions.conftest import ChatApi
+from tests.support.chat_api import ChatApi
 
 
 async def test_a_client_gone_mid_reply_leaves_an_incomplete_reply_stored(api: ChatApi) -> None:
@@ -67,7 +67,7 @@ async def test_a_client_gone_mid_reply_leaves_an_incomplete_reply_stored(api: Ch
     }
 
     # A safety net so a regression fails instead of hanging the suite; not a timing assertion.
-    await asyncio.wait_for(api.client.app(scope, receive, send), timeout=30)  # type: ignore[arg-type]
+    await asyncio.wait_for(api.client.app(scope, receive, send), timeout=30)
 
     assert statuses == [200]
     streamed = b"".join(received).decode()

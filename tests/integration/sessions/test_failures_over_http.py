@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 
 from domain.provider import Provider
-from tests.integration.sessions.conftest import ChatApi, parse_sse
+from tests.support.chat_api import ChatApi, parse_sse
 
 BIG_THREE = [Provider.OPENAI, Provider.ANTHROPIC, Provider.GOOGLE]
 

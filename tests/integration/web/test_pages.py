@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,14 +12,8 @@ import pytest
 from domain.errors import ProviderUnavailable
 from domain.provider import Provider
 from domain.usage import UsageRecord, UsageSource
-from tests.integration.web.conftest import (
-    ANTHROPIC_KEY,
-    EMAIL,
-    OPENAI_KEY,
-    OPENAI_ROTATED,
-    PASSWORD,
-    Site,
-)
+from tests.support.constants import ANTHROPIC_KEY, EMAIL, OPENAI_KEY, OPENAI_ROTATED, PASSWORD
+from tests.support.site import Site
 
 
 @pytest.mark.parametrize(
@@ -275,10 +270,10 @@ async def test_another_users_key_is_not_found_and_left_alone(site: Site) -> None
 
 async def test_the_explanation_names_the_platform_default_when_you_have_no_key() -> None:
     from entrypoints.settings import ProviderSettings, SystemDefaultSettings
-    from tests.builders import make_settings, with_settings
-    from tests.integration.web.conftest import open_site
+    from tests.support.builders import make_settings
+    from tests.support.site import open_site
 
-    settings = with_settings(
+    settings = replace(
         make_settings(),
         providers=ProviderSettings(
             system_default=SystemDefaultSettings(

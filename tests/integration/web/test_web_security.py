@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from http.cookies import SimpleCookie
 
 import pytest
@@ -10,8 +11,9 @@ from litestar.security.jwt import Token
 
 from entrypoints.settings import Environment
 from entrypoints.web.security import CONTENT_SECURITY_POLICY
-from tests.builders import JWT_SECRET, make_settings, with_settings
-from tests.integration.web.conftest import EMAIL, OPENAI_KEY, PASSWORD, Site, open_site
+from tests.support.builders import JWT_SECRET, make_settings
+from tests.support.constants import EMAIL, OPENAI_KEY, PASSWORD
+from tests.support.site import Site, open_site
 
 PAGES = ["/login", "/signup", "/models", "/usage"]
 
@@ -50,7 +52,7 @@ async def test_the_csrf_cookie_is_httponly_too(site: Site) -> None:
 
 
 async def test_outside_development_cookies_are_secure_and_host_prefixed() -> None:
-    settings = with_settings(make_settings(), env=Environment.PRODUCTION)
+    settings = replace(make_settings(), env=Environment.PRODUCTION)
     async for site in open_site(settings):
         login = await site.client.get("/login")
         csrf_header = next(h for h in set_cookies(login) if h.startswith("__Host-byom_csrf="))

@@ -7,7 +7,7 @@ what two requests racing on a real database do: read, then another request commi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -32,7 +32,7 @@ def interleave(
     monkeypatch: pytest.MonkeyPatch,
     store_class: type,
     method: str,
-    other: Callable[[], Awaitable[Any]],
+    other: Callable[[], Coroutine[Any, Any, Any]],
     *,
     on_call: int = 1,
     patience: float = 0.2,

@@ -11,9 +11,9 @@ from domain.errors import NoLlmConfigured, SessionNotFound
 from domain.llm import Usage
 from domain.resolution import ResolutionReason
 from entrypoints.bootstrap import Database, build_byom
-from tests.builders import World
-from tests.fakes import FakeCatalog
-from tests.unit.application.sessions.conftest import add_key, new_user, system_default_world
+from tests.support.builders import World
+from tests.support.fakes import FakeCatalog
+from tests.support.scenarios import add_key, new_user, system_default_world
 
 
 def _byom_on(world: World) -> Byom:

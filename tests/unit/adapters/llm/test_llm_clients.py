@@ -34,7 +34,7 @@ from adapters.llm.sse import SseEvent
 from domain.api_key import ApiKey
 from domain.errors import ProviderProtocolError, ProviderTimeout, ProviderUnavailable
 from domain.llm import ChatMessage, CompletionChunk, CompletionRequest, Role
-from tests.llm_local_server import Handler, LocalServer, SeenRequest, answer, response_bytes
+from tests.support.llm_local_server import Handler, LocalServer, SeenRequest, answer, response_bytes
 
 KEY = ApiKey("sk-canary-clients-0123456789abcdef")
 MODELS = json.dumps({"object": "list", "data": [{"id": "gpt-4.1-mini", "object": "model"}]})

@@ -13,7 +13,7 @@ from domain.api_key import ApiKey
 from domain.errors import ProviderRateLimited, ProviderUnavailable
 from domain.llm import ChatMessage, CompletionRequest, Role
 from domain.provider import Provider
-from tests.fakes import FakeProviderRegistry
+from tests.support.fakes import FakeProviderRegistry
 
 KEY = "sk-proj-" + "m" * 40
 REQUEST = CompletionRequest(model="model-a", messages=(ChatMessage(Role.USER, "hi"),))
@@ -119,7 +119,7 @@ async def test_a_stream_the_caller_leaves_early_is_closed_early_not_ok(
 ) -> None:
     provider = metered(fakes, registry).get(Provider.OPENAI)
     stream = provider.stream(ApiKey(KEY), REQUEST)
-    first = await anext(stream)  # type: ignore[call-overload]
+    first = await anext(stream)
     await stream.aclose()  # type: ignore[attr-defined]
     assert first.delta == "one"
     assert calls(registry, "stream", "closed-early") == 1

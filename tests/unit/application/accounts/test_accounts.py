@@ -21,8 +21,8 @@ from domain.errors import (
 )
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.http.login_throttle import StoreLoginThrottle
-from tests.builders import JWT_SECRET, World, key_line, memory_world
-from tests.unit.application.conftest import OPENAI_KEY
+from tests.support.builders import JWT_SECRET, World, key_line, memory_world
+from tests.support.constants import OPENAI_KEY, PASSWORD
 
 K1 = key_line("k1")
 K2 = key_line("k2")
@@ -30,12 +30,12 @@ K2 = key_line("k2")
 
 async def test_signing_up_normalises_the_email_and_hashes_the_password(world: World) -> None:
     user = await world.container.register_user.execute(
-        email="  Trader@Example.COM ", password="a long enough password"
+        email="  Trader@Example.COM ", password=PASSWORD
     )
     assert user.email == "trader@example.com"
     stored = world.db.users[user.id]
     assert stored.password_hash.startswith("$argon2id$")
-    assert "a long enough password" not in stored.password_hash
+    assert PASSWORD not in stored.password_hash
 
 
 async def test_an_email_can_sign_up_once(world: World, user_id: UUID) -> None:
@@ -68,7 +68,7 @@ async def test_long_passwords_are_kept_whole(world: World) -> None:
 
 async def test_logging_in_returns_a_token(world: World, user_id: UUID) -> None:
     token = await world.container.authenticate_user.execute(
-        email="trader@example.com", password="a long enough password"
+        email="trader@example.com", password=PASSWORD
     )
     assert token.user.id == user_id
     assert token.expires_in == 3600
@@ -79,8 +79,8 @@ async def test_logging_in_returns_a_token(world: World, user_id: UUID) -> None:
     ("email", "password"),
     [
         ("trader@example.com", "the wrong password"),
-        ("nobody@example.com", "a long enough password"),
-        ("not-an-email", "a long enough password"),
+        ("nobody@example.com", PASSWORD),
+        ("not-an-email", PASSWORD),
         ("trader@example.com", "x" * 5000),
     ],
 )
@@ -95,10 +95,8 @@ async def test_every_failed_login_looks_the_same(
 async def test_weak_hashes_are_upgraded_on_login() -> None:
     world = memory_world()
     weak = Argon2PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    user = await world.container.register_user.execute(
-        email="old@example.com", password="a long enough password"
-    )
-    world.db.users[user.id].password_hash = await weak.hash("a long enough password")
+    user = await world.container.register_user.execute(email="old@example.com", password=PASSWORD)
+    world.db.users[user.id].password_hash = await weak.hash(PASSWORD)
     # The container's hasher is the test profile; a stronger one considers the weak hash stale.
     strong = Argon2PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
     assert strong.needs_rehash(world.db.users[user.id].password_hash)
@@ -106,7 +104,7 @@ async def test_weak_hashes_are_upgraded_on_login() -> None:
     login = AuthenticateUser(
         world.container.uow, strong, tokens, StoreLoginThrottle(MemoryStore(), world.clock)
     )
-    await login.execute(email="old@example.com", password="a long enough password")
+    await login.execute(email="old@example.com", password=PASSWORD)
     assert not strong.needs_rehash(world.db.users[user.id].password_hash)
 
 
@@ -114,7 +112,7 @@ async def test_a_deleted_account_cannot_log_in_or_be_found(world: World, user_id
     await world.container.delete_account.execute(user_id)
     with pytest.raises(InvalidLogin):
         await world.container.authenticate_user.execute(
-            email="trader@example.com", password="a long enough password"
+            email="trader@example.com", password=PASSWORD
         )
     with pytest.raises(UserNotFound):
         await world.container.get_user.execute(user_id)
@@ -163,13 +161,13 @@ async def test_repeated_failures_slow_one_account_down_and_never_lock_it(
     assert caught.value.retry_after == 1
     with pytest.raises(TooManyLoginAttempts):
         await world.container.authenticate_user.execute(
-            email="trader@example.com", password="a long enough password"
+            email="trader@example.com", password=PASSWORD
         )
     other = await world.container.register_user.execute(
-        email="other@example.com", password="a long enough password"
+        email="other@example.com", password=PASSWORD
     )
     token = await world.container.authenticate_user.execute(
-        email="other@example.com", password="a long enough password"
+        email="other@example.com", password=PASSWORD
     )
     assert token.user.id == other.id, "other accounts are not slowed down"
 
@@ -182,7 +180,7 @@ async def test_repeated_failures_slow_one_account_down_and_never_lock_it(
 
     world.clock.advance(3)
     token = await world.container.authenticate_user.execute(
-        email="trader@example.com", password="a long enough password"
+        email="trader@example.com", password=PASSWORD
     )
     assert token.user.id == user_id, "the owner gets back in once the wait is over"
     with pytest.raises(InvalidLogin):

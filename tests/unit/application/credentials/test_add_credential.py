@@ -15,14 +15,8 @@ from domain.errors import (
     UserNotFound,
 )
 from domain.provider import Provider
-from tests.builders import World
-from tests.unit.application.conftest import (
-    ANTHROPIC_KEY,
-    COMPAT_KEY,
-    COMPAT_URL,
-    GOOGLE_KEY,
-    OPENAI_KEY,
-)
+from tests.support.builders import World
+from tests.support.constants import ANTHROPIC_KEY, COMPAT_KEY, COMPAT_URL, GOOGLE_KEY, OPENAI_KEY
 
 
 async def test_the_first_credential_becomes_the_default(world: World, user_id: UUID) -> None:

@@ -14,10 +14,9 @@ from domain.errors import (
     ProviderUnavailable,
 )
 from domain.provider import Provider
-from tests.builders import World
-from tests.unit.application.conftest import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY, new_user
-
-NEW_OPENAI_KEY = OPENAI_KEY.replace("wxyz", "new1")
+from tests.support.builders import World
+from tests.support.constants import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY, OPENAI_ROTATED
+from tests.support.scenarios import new_user
 
 
 async def _three(world: World, user_id: UUID) -> list[UUID]:
@@ -129,14 +128,14 @@ async def test_rotating_a_key_keeps_the_id_and_reseals(world: World, user_id: UU
     openai, *_ = await _three(world, user_id)
     before = world.db.credentials[openai].encrypted_api_key
     rotated = await world.container.update_credential.execute(
-        user_id, openai, api_key=NEW_OPENAI_KEY
+        user_id, openai, api_key=OPENAI_ROTATED
     )
     assert rotated.id == openai
-    assert rotated.key_hint == "new1"
+    assert rotated.key_hint == "n3w1"
     assert world.db.credentials[openai].encrypted_api_key != before
     async with world.container.uow() as uow:
         opened = await world.container.sealer.open(uow, world.db.credentials[openai])
-    assert opened.reveal() == NEW_OPENAI_KEY
+    assert opened.reveal() == OPENAI_ROTATED
 
 
 async def test_rotating_to_a_rejected_key_leaves_the_old_one(world: World, user_id: UUID) -> None:

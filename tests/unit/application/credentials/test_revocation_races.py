@@ -22,8 +22,8 @@ from domain.provider import Provider
 from domain.resolution import LlmChoice, ResolutionReason
 from domain.sealing import DataKey, WrappedKey
 from domain.user import User
-from tests.builders import World
-from tests.unit.application.conftest import OPENAI_KEY
+from tests.support.builders import World
+from tests.support.constants import OPENAI_KEY
 from tests.unit.application.interleave import interleave
 
 

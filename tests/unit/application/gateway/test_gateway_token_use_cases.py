@@ -9,8 +9,8 @@ import pytest
 
 from application.gateway import _token_secret
 from domain.errors import GatewayTokenNotFound, InvalidGatewayToken, InvalidMessage
-from tests.builders import World
-from tests.unit.application.sessions.conftest import new_user
+from tests.support.builders import World
+from tests.support.scenarios import new_user
 
 
 def test_secrets_are_prefixed_256_bit_and_never_repeat() -> None:

@@ -18,8 +18,8 @@ from domain.errors import (
 from domain.llm import ChatMessage, Role, Usage
 from domain.provider import Provider
 from domain.usage import UsageSource
-from tests.builders import World
-from tests.unit.application.sessions.conftest import add_key
+from tests.support.builders import World
+from tests.support.scenarios import add_key
 
 CONVERSATION = (
     ChatMessage(Role.SYSTEM, "Be brief."),

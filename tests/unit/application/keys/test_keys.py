@@ -11,8 +11,8 @@ from application.keys.keyring_census import MasterKeysMissing
 from domain.errors import UnknownMasterKey
 from domain.provider import Provider
 from domain.sealing import DataKey, WrappedKey
-from tests.builders import World, key_line, make_settings, memory_world
-from tests.unit.application.conftest import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY
+from tests.support.builders import World, key_line, make_settings, memory_world
+from tests.support.constants import ANTHROPIC_KEY, GOOGLE_KEY, OPENAI_KEY, OPENAI_ROTATED
 from tests.unit.application.interleave import interleave
 
 K1 = key_line("k1")
@@ -223,9 +223,6 @@ async def test_every_seal_is_counted_on_the_data_key(world: World, user_id: UUID
     """SECURITY-TESTS A18: the per-key encryption counter moves with every seal and is stored."""
     c = await world.container.add_credential.execute(user_id, provider="openai", api_key=OPENAI_KEY)
     await world.container.add_credential.execute(user_id, provider="google", api_key=GOOGLE_KEY)
-    world.providers.accept(Provider.OPENAI, OPENAI_KEY.replace("wxyz", "n3w1"))
-    await world.container.update_credential.execute(
-        user_id, c.id, api_key=OPENAI_KEY.replace("wxyz", "n3w1")
-    )
+    await world.container.update_credential.execute(user_id, c.id, api_key=OPENAI_ROTATED)
     (data_key,) = world.db.data_keys.values()
     assert data_key.seal_count == 3

@@ -17,7 +17,7 @@ from domain.errors import InvalidApiKey, ProviderCallFailed, ProviderRateLimited
 from domain.llm import ChatMessage, CompletionRequest, Role, Usage
 from domain.provider import Provider
 from domain.resolution import LlmChoice, ResolutionReason
-from tests.fakes import FakeClock, FakeLlmProvider
+from tests.support.fakes import FakeClock, FakeLlmProvider
 
 KEY = "sk-proj-provider-call-key-0001"
 

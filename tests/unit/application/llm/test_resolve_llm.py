@@ -17,15 +17,9 @@ from domain.errors import (
 from domain.provider import Provider
 from domain.resolution import ResolutionReason
 from entrypoints.settings import ProviderSettings, SystemDefaultSettings
-from tests.builders import World, make_settings, memory_world
-from tests.unit.application.conftest import (
-    ANTHROPIC_KEY,
-    COMPAT_KEY,
-    COMPAT_URL,
-    GOOGLE_KEY,
-    OPENAI_KEY,
-    new_user,
-)
+from tests.support.builders import World, make_settings, memory_world
+from tests.support.constants import ANTHROPIC_KEY, COMPAT_KEY, COMPAT_URL, GOOGLE_KEY, OPENAI_KEY
+from tests.support.scenarios import new_user
 
 SYSTEM_KEY = "sk-system-platform-key-0042"
 

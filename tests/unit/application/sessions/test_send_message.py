@@ -23,13 +23,9 @@ from domain.errors import (
 from domain.llm import ChatMessage, Role, Usage
 from domain.provider import Provider
 from domain.usage import UsageSource
-from tests.builders import World
-from tests.unit.application.sessions.conftest import (
-    SYSTEM_KEY,
-    add_key,
-    new_user,
-    system_default_world,
-)
+from tests.support.builders import World
+from tests.support.constants import SYSTEM_KEY
+from tests.support.scenarios import add_key, new_user, system_default_world
 
 
 async def _session(world: World, user_id: UUID, **choice: object) -> UUID:

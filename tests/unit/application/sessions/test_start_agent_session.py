@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.errors import CredentialNotFound, CredentialRevoked, InvalidMessage, NoLlmConfigured
-from tests.builders import World
-from tests.unit.application.sessions.conftest import add_key, new_user, system_default_world
+from tests.support.builders import World
+from tests.support.scenarios import add_key, new_user, system_default_world
 
 
 def _stored(world: World) -> list[tuple[str, str, UUID | None]]:

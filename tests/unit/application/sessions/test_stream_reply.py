@@ -15,9 +15,9 @@ from domain.api_key import ApiKey
 from domain.errors import CredentialRejected, InvalidApiKey, ProviderCallFailed
 from domain.llm import CompletionChunk, CompletionRequest, FinishReason, Role, Usage
 from domain.provider import Provider
-from tests.builders import World
-from tests.fakes import FakeLlmProvider
-from tests.unit.application.sessions.conftest import add_key
+from tests.support.builders import World
+from tests.support.fakes import FakeLlmProvider
+from tests.support.scenarios import add_key
 
 
 class StallingProvider(FakeLlmProvider):

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from domain.llm import Usage
 from domain.provider import Provider
-from tests.builders import World
-from tests.unit.application.sessions.conftest import add_key, new_user
+from tests.support.builders import World
+from tests.support.scenarios import add_key, new_user
 
 
 async def _chat(world: World, user_id: UUID, session_id: UUID, times: int = 1) -> None:

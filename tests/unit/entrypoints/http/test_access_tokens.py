@@ -13,8 +13,8 @@ from entrypoints.http.access_tokens import (
     REQUIRED_CLAIMS,
     JwtTokenIssuer,
 )
-from tests.builders import JWT_SECRET
-from tests.fakes import FakeClock
+from tests.support.builders import JWT_SECRET
+from tests.support.fakes import FakeClock
 
 
 def test_a_token_carries_the_user_and_every_required_claim() -> None:

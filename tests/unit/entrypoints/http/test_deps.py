@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from application.accounts.register_user import RegisterUser
 from application.credentials.add_credential import AddCredential
 from entrypoints.http.deps import use_case, use_cases
-from tests.builders import memory_world
+from tests.support.builders import memory_world
 
 
 def test_a_name_the_container_lacks_fails_at_once() -> None:

@@ -7,7 +7,7 @@ import hashlib
 from litestar.stores.memory import MemoryStore
 
 from entrypoints.http.login_throttle import StoreLoginThrottle
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 
 async def test_waits_double_after_the_free_attempts_and_a_success_clears_them() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints.settings import Environment, Settings, SettingsError
-from tests.builders import key_line
+from tests.support.builders import key_line
 
 SECRET = "s" * 40
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory.database import MemoryDatabase
-from entrypoints.bootstrap import Container, Database, build
+from domain.provider import Provider
+from entrypoints.bootstrap import Container, Database, build, sql_database
 from entrypoints.settings import (
     AuthSettings,
     CryptoSettings,
@@ -19,7 +21,14 @@ from entrypoints.settings import (
     ServerSettings,
     Settings,
 )
-from tests.fakes import FakeCatalog, FakeClock, FakeHealthProbe, FakeProviderRegistry
+from tests.support.constants import (
+    ANTHROPIC_KEY,
+    COMPAT_KEY,
+    GOOGLE_KEY,
+    OPENAI_KEY,
+    OPENAI_ROTATED,
+)
+from tests.support.fakes import FakeCatalog, FakeClock, FakeHealthProbe, FakeProviderRegistry
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
@@ -29,20 +38,28 @@ def key_line(key_id: str, raw: bytes | None = None) -> str:
     return f"{key_id}:{base64.urlsafe_b64encode(raw).decode().rstrip('=')}"
 
 
+class AuthLimits(TypedDict, total=False):
+    """The ``AuthSettings`` a test may change (the JWT secret is always ``JWT_SECRET``)."""
+
+    access_token_ttl_s: int
+    login_rate_per_minute: int
+    validate_rate_per_minute: int
+
+
 def make_settings(
     *,
     keys: str | None = None,
     database_url: str = "sqlite+aiosqlite:///:memory:",
     var_dir: Path = Path("var-test"),
     redis_url: str | None = None,
-    **auth: int,
+    **auth: Unpack[AuthLimits],
 ) -> Settings:
     return Settings(
         env=Environment.TEST,
         var_dir=var_dir,
         database=DatabaseSettings(url=database_url),
         crypto=CryptoSettings(keys=keys or key_line("k1")),
-        auth=AuthSettings(jwt_secret=JWT_SECRET, **auth),  # type: ignore[arg-type]
+        auth=AuthSettings(jwt_secret=JWT_SECRET, **auth),
         providers=ProviderSettings(),
         server=ServerSettings(redis_url=redis_url),
     )
@@ -87,5 +104,42 @@ def memory_world(
     return World(container, db, providers, clock, health)
 
 
-def with_settings(settings: Settings, **changes: object) -> Settings:
-    return replace(settings, **changes)  # type: ignore[arg-type]
+def keyed_providers() -> FakeProviderRegistry:
+    """Fake providers that accept the shared test keys (tests.support.constants)."""
+    providers = FakeProviderRegistry()
+    providers.accept(Provider.OPENAI, OPENAI_KEY, OPENAI_ROTATED)
+    providers.accept(Provider.ANTHROPIC, ANTHROPIC_KEY)
+    providers.accept(Provider.GOOGLE, GOOGLE_KEY)
+    providers.accept(Provider.OPENAI_COMPATIBLE, COMPAT_KEY)
+    return providers
+
+
+@dataclass
+class SqlWorld:
+    """A container on SQLite or PostgreSQL and the fake providers behind it."""
+
+    container: Container
+    providers: FakeProviderRegistry
+
+
+def sql_world(
+    settings: Settings,
+    *,
+    providers: FakeProviderRegistry | None = None,
+    database: Database | None = None,
+) -> SqlWorld:
+    """A container on the SQL database of ``settings.database.url`` (migrated by the caller),
+    with fake providers (by default accepting the shared test keys), the fake catalog and the
+    fast hasher. Pass ``database`` to put something between the stores and the engine.
+
+    Call it where the container is to live: an asyncpg pool is bound to the event loop that
+    opened it (inside an app's ``build_container`` when the app's lifespan serves requests)."""
+    providers = providers if providers is not None else keyed_providers()
+    container = build(
+        settings,
+        database=database or sql_database(settings),
+        providers=providers,
+        catalog=FakeCatalog(),
+        hasher=Argon2PasswordHasher.fast_for_tests(),
+    )
+    return SqlWorld(container, providers)

@@ -18,8 +18,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from tests.support.wire import openai
+
 REPLY = "Carry is positive; watch the ECB on Thursday."
-USAGE = {"prompt_tokens": 20, "completion_tokens": 12, "total_tokens": 32}
+TOKENS = (20, 12)
+MODEL = "gpt-4o-mini"
 
 
 class Fault(enum.Enum):
@@ -32,57 +35,17 @@ class Fault(enum.Enum):
     DROP = "drop"  # the connection dies mid-reply (a stream: after two events)
 
 
-def _completion(model: str) -> bytes:
-    return json.dumps(
-        {
-            "id": "chatcmpl-standin",
-            "object": "chat.completion",
-            "created": 1741569952,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": REPLY},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": USAGE,
-        },
-        separators=(",", ":"),
-    ).encode()
-
-
-def _chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-    body = {
-        "id": "chatcmpl-standin",
-        "object": "chat.completion.chunk",
-        "created": 1741569952,
-        "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+def _json(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _stream_events() -> list[bytes]:
     words = REPLY.split(" ")
-    events = [_chunk({"role": "assistant", "content": ""})]
-    events += [_chunk({"content": w if i == 0 else f" {w}"}) for i, w in enumerate(words)]
-    events.append(_chunk({}, "stop"))
-    usage = {"id": "chatcmpl-standin", "object": "chat.completion.chunk", "choices": []}
-    events.append(b"data: " + json.dumps({**usage, "usage": USAGE}).encode() + b"\n\n")
-    events.append(b"data: [DONE]\n\n")
-    return events
+    pieces = [w if i == 0 else f" {w}" for i, w in enumerate(words)]
+    return [(e + "\n\n").encode() for e in openai.stream(pieces, tokens=TOKENS, model=MODEL)]
 
 
-MODELS = json.dumps(
-    {
-        "object": "list",
-        "data": [
-            {"id": m, "object": "model", "created": 0, "owned_by": "system"}
-            for m in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1")
-        ],
-    }
-).encode()
+MODELS = _json(openai.models(*((m, "system") for m in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"))))
 
 
 def _response(status: int, body: bytes, *, extra: bytes = b"", ctype: bytes = b"") -> bytes:
@@ -96,11 +59,6 @@ def _response(status: int, body: bytes, *, extra: bytes = b"", ctype: bytes = b"
     )
 
 
-def _error(status: int, message: str, type_: str, code: str | None) -> bytes:
-    body = {"error": {"message": message, "type": type_, "param": None, "code": code}}
-    return json.dumps(body).encode()
-
-
 class StandInOpenAi:
     """``faults(tag)`` decides each attempt's fate from its tag (the last user message)."""
 
@@ -111,7 +69,7 @@ class StandInOpenAi:
         self.requests = 0
         self.in_flight = 0
         self.peak_in_flight = 0
-        self._completion = _completion("gpt-4o-mini")
+        self._completion = _json(openai.completion(REPLY, tokens=TOKENS, model=MODEL))
         self._ok = _response(200, self._completion)
         self._stream = b"".join(_stream_events())
         self._loop = asyncio.new_event_loop()
@@ -202,19 +160,16 @@ class StandInOpenAi:
             else:
                 writer.write(self._ok)
         elif fault is Fault.RATE_LIMITED:
-            message = "Rate limit reached for gpt-4o-mini (RPM). Please try again in 1s."
-            error = _error(429, message, "requests", "rate_limit_exceeded")
+            error = _json(openai.rate_limited())
             writer.write(_response(429, error, extra=b"retry-after: 1\r\n"))
         elif fault is Fault.QUOTA:
-            message = "You exceeded your current quota, please check your plan and billing."
-            writer.write(_response(429, _error(429, message, "insufficient_quota", "quota")))
+            writer.write(_response(429, _json(openai.quota_exhausted())))
         elif fault is Fault.SERVER_ERROR:
             # A misbehaving upstream that echoes the key: BYOM must scrub it.
             message = f"The server had an error processing your request (key {key})."
-            writer.write(_response(500, _error(500, message, "server_error", None)))
+            writer.write(_response(500, _json(openai.server_error(message))))
         elif fault is Fault.UNAVAILABLE:
-            message = "The server is overloaded or not ready yet."
-            writer.write(_response(503, _error(503, message, "server_error", None)))
+            writer.write(_response(503, _json(openai.server_error())))
         elif fault is Fault.HANG:
             await asyncio.sleep(3600)
         elif fault is Fault.DROP:

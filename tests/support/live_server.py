@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.builders import JWT_SECRET, key_line
+from tests.support.builders import JWT_SECRET, key_line
 
 
 def free_port() -> int:

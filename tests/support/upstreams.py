@@ -1,0 +1,269 @@
+"""Stand-ins for the providers' HTTP APIs (``httpx.MockTransport``), replaying their wire shapes.
+
+The real provider adapters talk to these, so a test through the HTTP app exercises the whole
+path: request body per provider, SSE parsing, usage, error bodies and statuses. Shapes follow
+each provider's API reference (PROVIDERS.md), built by ``tests.support.wire``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from adapters.llm import (
+    AnthropicProvider,
+    GeminiProvider,
+    OpenAiCompatibleProvider,
+    OpenAiProvider,
+    RetryPolicy,
+    SsrfGuard,
+    StaticProviderRegistry,
+)
+from domain.ports import LlmProvider, ModelCatalog
+from domain.provider import Provider
+from tests.support.constants import COMPAT_URL, KEYS
+from tests.support.wire import anthropic, gemini, openai, sse
+
+BASE_URLS = {
+    Provider.OPENAI: "https://api.openai.test/v1",
+    Provider.ANTHROPIC: "https://api.anthropic.test/v1",
+    Provider.GOOGLE: "https://gemini.googleapis.test/v1beta",
+    Provider.OPENAI_COMPATIBLE: COMPAT_URL,
+}
+MODELS = {
+    Provider.OPENAI: "gpt-4o-mini",
+    Provider.ANTHROPIC: "claude-sonnet-4-5-20250929",
+    Provider.GOOGLE: "gemini-2.5-flash",
+    Provider.OPENAI_COMPATIBLE: "llama3.1:8b",
+}
+
+Failure = Literal["bad_key", "rate_limited", "timeout", "down", "unknown_model"]
+
+
+class _DroppedStream(httpx.AsyncByteStream):
+    """Sends some bytes, then the connection dies."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+
+class _StalledStream(httpx.AsyncByteStream):
+    """Sends some bytes, then the model goes quiet (a long think, a hung connection)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body
+        await asyncio.Event().wait()
+
+
+@dataclass
+class Upstream:
+    """One provider's API. ``fail`` makes completions fail the way that provider fails;
+    ``drop_after`` cuts a stream after that many text pieces, ``stall_after`` goes quiet after
+    them; ``requests`` records what reached it."""
+
+    provider: Provider
+    reply: str = "Carry is positive; watch the ECB on Thursday."
+    usage: tuple[int, int] = (1200, 80)
+    fail: Failure | None = None
+    drop_after: int | None = None
+    stall_after: int | None = None
+    retry_after: str = "17"
+    finish: str | None = None
+    key: str = ""
+    other_keys: set[str] = field(default_factory=set)
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or KEYS[self.provider]
+
+    @property
+    def pieces(self) -> list[str]:
+        words = self.reply.split(" ")
+        return [w if i == 0 else f" {w}" for i, w in enumerate(words)]
+
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.content) for r in self.requests if r.method == "POST"]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if not self._key_ok(request):
+            return self._bad_key(request)
+        if request.method == "GET":
+            return self._json(request, 200, self._models())
+        if self.fail == "bad_key":
+            return self._bad_key(request)
+        if self.fail == "timeout":
+            raise httpx.ReadTimeout("simulated", request=request)
+        if self.fail == "rate_limited":
+            # Gemini says when to retry in the body (RetryInfo.retryDelay), not in a header.
+            header = {} if self.provider is Provider.GOOGLE else {"retry-after": self.retry_after}
+            return self._json(request, 429, self._rate_limited(), header)
+        if self.fail == "down":
+            return self._json(request, 503, self._down())
+        if self.fail == "unknown_model":
+            return self._json(request, 404, self._unknown_model())
+        if self._streaming(request):
+            body = self._stream_body()
+            cut = self.drop_after is not None or self.stall_after is not None
+            if cut:
+                return httpx.Response(
+                    200,
+                    stream=(_DroppedStream if self.stall_after is None else _StalledStream)(body),
+                    headers={"content-type": "text/event-stream"},
+                    request=request,
+                )
+            return httpx.Response(
+                200, content=body, headers={"content-type": "text/event-stream"}, request=request
+            )
+        return self._json(request, 200, self._completion())
+
+    # --- shared --------------------------------------------------------------------------
+
+    @staticmethod
+    def _json(
+        request: httpx.Request, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return httpx.Response(status, json=body, headers=headers, request=request)
+
+    def key_of(self, request: httpx.Request) -> str:
+        """The API key a request carried, in this provider's header."""
+        if self.provider is Provider.ANTHROPIC:
+            return str(request.headers.get("x-api-key", ""))
+        if self.provider is Provider.GOOGLE:
+            return str(request.headers.get("x-goog-api-key", ""))
+        return str(request.headers.get("authorization", "")).removeprefix("Bearer ")
+
+    def _key_ok(self, request: httpx.Request) -> bool:
+        return self.key_of(request) in {self.key, *self.other_keys}
+
+    def _streaming(self, request: httpx.Request) -> bool:
+        if self.provider is Provider.GOOGLE:
+            return request.url.path.endswith(":streamGenerateContent")
+        return bool(json.loads(request.content).get("stream"))
+
+    @property
+    def _cut(self) -> int | None:
+        return self.drop_after if self.stall_after is None else self.stall_after
+
+    def _sent_pieces(self) -> list[str]:
+        pieces = self.pieces
+        return pieces if self._cut is None else pieces[: self._cut]
+
+    def _stream_body(self) -> bytes:
+        pieces, complete = self._sent_pieces(), self._cut is None
+        if self.provider is Provider.ANTHROPIC:
+            stop = self.finish or "end_turn"
+            events = anthropic.stream(
+                pieces, tokens=self.usage, stop_reason=stop, complete=complete
+            )
+        elif self.provider is Provider.GOOGLE:
+            finish = self.finish or "STOP"
+            events = gemini.stream(pieces, tokens=self.usage, finish=finish, complete=complete)
+        else:
+            finish = self.finish or "stop"
+            events = openai.stream(pieces, tokens=self.usage, finish=finish, complete=complete)
+        return sse.encode(events)
+
+    def _models(self) -> Any:
+        if self.provider is Provider.ANTHROPIC:
+            return anthropic.models()
+        if self.provider is Provider.GOOGLE:
+            return gemini.models()
+        return openai.models(
+            ("gpt-4o-mini", "system"), ("gpt-4.1", "system"), ("llama3.1:8b", "library")
+        )
+
+    def _completion(self) -> Any:
+        if self.provider is Provider.ANTHROPIC:
+            stop = self.finish or "end_turn"
+            return anthropic.message([self.reply], tokens=self.usage, stop_reason=stop)
+        if self.provider is Provider.GOOGLE:
+            return gemini.response([self.reply], tokens=self.usage, finish=self.finish or "STOP")
+        return openai.completion(self.reply, tokens=self.usage, finish=self.finish or "stop")
+
+    def _bad_key(self, request: httpx.Request) -> httpx.Response:
+        if self.provider is Provider.ANTHROPIC:
+            return self._json(request, 401, anthropic.invalid_key())
+        if self.provider is Provider.GOOGLE:
+            return self._json(request, 400, gemini.invalid_key())
+        return self._json(request, 401, openai.invalid_key("sk-proj-********************wxyz"))
+
+    def _rate_limited(self) -> Any:
+        if self.provider is Provider.ANTHROPIC:
+            return anthropic.rate_limited()
+        if self.provider is Provider.GOOGLE:
+            return gemini.rate_limited()
+        return openai.rate_limited()
+
+    def _down(self) -> Any:
+        if self.provider is Provider.ANTHROPIC:
+            return anthropic.server_error()
+        if self.provider is Provider.GOOGLE:
+            return gemini.server_error(503)
+        return openai.server_error()
+
+    def _unknown_model(self) -> Any:
+        if self.provider is Provider.ANTHROPIC:
+            return anthropic.unknown_model("claude-9")
+        if self.provider is Provider.GOOGLE:
+            return gemini.unknown_model("gemini-9")
+        return openai.unknown_model("gpt-9")
+
+
+async def _public(host: str, port: int) -> list[str]:
+    return ["93.184.215.14"]
+
+
+@dataclass
+class Upstreams:
+    """One stand-in per provider, and the real adapters wired to them."""
+
+    by_provider: dict[Provider, Upstream]
+
+    def __getitem__(self, provider: Provider) -> Upstream:
+        return self.by_provider[provider]
+
+    def registry(self, catalog: ModelCatalog) -> StaticProviderRegistry:
+        # No waiting between retries: tests never sleep.
+        async def no_sleep(_: float) -> None:
+            return None
+
+        retry = RetryPolicy(sleep=no_sleep, rand=lambda: 0.0)
+
+        def client(provider: Provider) -> httpx.AsyncClient:
+            return httpx.AsyncClient(transport=httpx.MockTransport(self.by_provider[provider]))
+
+        adapters: dict[Provider, LlmProvider] = {
+            Provider.OPENAI: OpenAiProvider(
+                client(Provider.OPENAI), BASE_URLS[Provider.OPENAI], retry=retry
+            ),
+            Provider.ANTHROPIC: AnthropicProvider(
+                client(Provider.ANTHROPIC),
+                BASE_URLS[Provider.ANTHROPIC],
+                catalog=catalog,
+                retry=retry,
+            ),
+            Provider.GOOGLE: GeminiProvider(
+                client(Provider.GOOGLE), BASE_URLS[Provider.GOOGLE], retry=retry
+            ),
+            Provider.OPENAI_COMPATIBLE: OpenAiCompatibleProvider(
+                client(Provider.OPENAI_COMPATIBLE), SsrfGuard(resolver=_public), retry=retry
+            ),
+        }
+        return StaticProviderRegistry(adapters)
+
+
+def upstreams() -> Upstreams:
+    return Upstreams({p: Upstream(p) for p in Provider})

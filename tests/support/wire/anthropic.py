@@ -1,0 +1,153 @@
+"""Anthropic Messages: bodies and stream events as the API reference gives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.wire import sse
+
+ID = "msg_013Zva2CMHLNnXjNJJKqJ2EF"
+MODEL = "claude-sonnet-4-5-20250929"
+
+
+def message(
+    pieces: list[str],
+    *,
+    tokens: tuple[int, int] = (12, 5),
+    stop_reason: str = "end_turn",
+    model: str = MODEL,
+) -> dict[str, Any]:
+    """A reply: one text block per piece (a reply may come in several)."""
+    prompt, completion = tokens
+    return {
+        "id": ID,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": p} for p in pieces],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": prompt,
+            "output_tokens": completion,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "service_tier": "standard",
+        },
+    }
+
+
+def text_delta(text: str) -> str:
+    return sse.named(
+        "content_block_delta",
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+    )
+
+
+def stream(
+    pieces: list[str],
+    *,
+    tokens: tuple[int, int] = (12, 5),
+    stop_reason: str = "end_turn",
+    model: str = MODEL,
+    complete: bool = True,
+) -> list[str]:
+    """message_start, a text block with a ping, one delta per piece, then (when ``complete``)
+    the block's end, message_delta with the usage and message_stop."""
+    prompt, completion = tokens
+    start: dict[str, Any] = {
+        "id": ID,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": prompt, "output_tokens": 1},
+    }
+    events = [
+        sse.named("message_start", {"type": "message_start", "message": start}),
+        sse.named(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
+        sse.named("ping", {"type": "ping"}),
+        *(text_delta(p) for p in pieces),
+    ]
+    if not complete:
+        return events
+    return [
+        *events,
+        sse.named("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        sse.named(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": completion},
+            },
+        ),
+        sse.named("message_stop", {"type": "message_stop"}),
+    ]
+
+
+def models() -> dict[str, Any]:
+    return {
+        "data": [
+            {
+                "type": "model",
+                "id": "claude-sonnet-4-5-20250929",
+                "display_name": "Claude Sonnet 4.5",
+                "created_at": "2025-09-29T00:00:00Z",
+            },
+            {
+                "type": "model",
+                "id": "claude-3-5-haiku-20241022",
+                "display_name": "Claude Haiku 3.5",
+                "created_at": "2024-10-22T00:00:00Z",
+            },
+        ],
+        "has_more": False,
+        "first_id": "claude-sonnet-4-5-20250929",
+        "last_id": "claude-3-5-haiku-20241022",
+    }
+
+
+def error(type_: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": type_, "message": message}, "request_id": "req_1"}
+
+
+def invalid_key(echo: str = "") -> dict[str, Any]:
+    """401; ``echo`` is what a hostile server appends (the key itself, say)."""
+    return error("authentication_error", f"invalid x-api-key {echo}".rstrip())
+
+
+def rate_limited() -> dict[str, Any]:
+    """429 with a ``retry-after`` header: retryable."""
+    return error(
+        "rate_limit_error",
+        "This request would exceed the rate limit for your organization of 50 requests per minute.",
+    )
+
+
+def spend_limit() -> dict[str, Any]:
+    """429 that no retry fixes."""
+    return error(
+        "rate_limit_error",
+        "You have reached your specified workspace API usage limits (spend limit).",
+    )
+
+
+def server_error(status: int = 500) -> dict[str, Any]:
+    """500 ``api_error``, or 529 ``overloaded_error``."""
+    if status == 529:
+        return error("overloaded_error", "Overloaded")
+    return error("api_error", "Internal server error")
+
+
+def unknown_model(model: str) -> dict[str, Any]:
+    return error("not_found_error", f"model: {model}")

@@ -1,0 +1,160 @@
+"""Gemini generateContent and streamGenerateContent?alt=sse: bodies as the API reference
+gives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.wire import sse
+
+MODEL = "gemini-2.5-flash"
+RESPONSE_ID = "mOoKaPW9HIqnkdUP1Kyr2Ag"
+
+
+def usage(prompt: int, completion: int | None = None) -> dict[str, Any]:
+    """usageMetadata: a stream's pieces before the last count only the prompt."""
+    if completion is None:
+        return {"promptTokenCount": prompt, "totalTokenCount": prompt}
+    return {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": completion,
+        "totalTokenCount": prompt + completion,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}],
+    }
+
+
+def response(
+    pieces: list[str],
+    *,
+    tokens: tuple[int] | tuple[int, int] = (12, 5),
+    finish: str | None = "STOP",
+    model: str = MODEL,
+) -> dict[str, Any]:
+    """A GenerateContentResponse, one part per piece. ``tokens`` is (prompt,) for a stream's
+    piece before the last; ``finish`` None leaves finishReason out (the reply goes on)."""
+    candidate: dict[str, Any] = {
+        "content": {"parts": [{"text": p} for p in pieces], "role": "model"},
+        "index": 0,
+    }
+    if finish is not None:
+        candidate["finishReason"] = finish
+        candidate["avgLogprobs"] = -0.12
+    return {
+        "candidates": [candidate],
+        "usageMetadata": usage(*tokens),
+        "modelVersion": model,
+        "responseId": RESPONSE_ID,
+    }
+
+
+def text_delta(text: str, prompt_tokens: int = 12) -> str:
+    return sse.data(response([text], tokens=(prompt_tokens,), finish=None))
+
+
+def stream(
+    pieces: list[str],
+    *,
+    tokens: tuple[int, int] = (12, 5),
+    finish: str = "STOP",
+    model: str = MODEL,
+    complete: bool = True,
+) -> list[str]:
+    """One response per piece; the last (when ``complete``) carries finishReason and the usage."""
+    events = []
+    for index, piece in enumerate(pieces):
+        last = complete and index == len(pieces) - 1
+        so_far: tuple[int] | tuple[int, int] = tokens if last else (tokens[0],)
+        body = response([piece], tokens=so_far, finish=finish if last else None, model=model)
+        events.append(sse.data(body))
+    return events
+
+
+def models() -> dict[str, Any]:
+    """Two chat models and an embedding model (which a model list leaves out)."""
+    return {
+        "models": [
+            {
+                "name": "models/gemini-2.5-flash",
+                "version": "001",
+                "displayName": "Gemini 2.5 Flash",
+                "inputTokenLimit": 1048576,
+                "outputTokenLimit": 65536,
+                "supportedGenerationMethods": ["generateContent", "countTokens"],
+            },
+            {
+                "name": "models/text-embedding-004",
+                "displayName": "Text Embedding 004",
+                "supportedGenerationMethods": ["embedContent"],
+            },
+            {
+                "name": "models/gemini-2.5-pro",
+                "version": "2.5",
+                "displayName": "Gemini 2.5 Pro",
+                "supportedGenerationMethods": ["generateContent"],
+            },
+        ],
+        "nextPageToken": "",
+    }
+
+
+def error(
+    code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+def invalid_key(echo: str = "") -> dict[str, Any]:
+    """400 INVALID_ARGUMENT with reason API_KEY_INVALID (Gemini has no 401 for a bad key)."""
+    message = "API key not valid. Please pass a valid API key."
+    return error(
+        400,
+        "INVALID_ARGUMENT",
+        f"{message} ({echo})" if echo else message,
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                "locale": "en-US",
+                "message": message,
+            },
+        ],
+    )
+
+
+def rate_limited(retry_delay: str = "17s") -> dict[str, Any]:
+    """429 RESOURCE_EXHAUSTED: Gemini says when to retry in the body (RetryInfo), not a header."""
+    return error(
+        429,
+        "RESOURCE_EXHAUSTED",
+        "Resource has been exhausted (e.g. check quota).",
+        [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}],
+    )
+
+
+def quota_exhausted() -> dict[str, Any]:
+    return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded: billing account has no credits left.")
+
+
+def server_error(status: int = 503) -> dict[str, Any]:
+    return error(
+        status,
+        "UNAVAILABLE" if status == 503 else "INTERNAL",
+        "The model is overloaded. Please try again later.",
+    )
+
+
+def unknown_model(model: str) -> dict[str, Any]:
+    return error(
+        404,
+        "NOT_FOUND",
+        f"models/{model} is not found for API version v1beta, or is not supported for "
+        "generateContent.",
+    )
