@@ -159,7 +159,7 @@ class ProviderStream(Generic[R]):
         try:
             return await anext(opened.chunks)
         except StopAsyncIteration:
-            self._state = StreamState.EXHAUSTED
+            self._move(StreamState.STREAMING, StreamState.EXHAUSTED)
             raise
         except ProviderError as exc:
             await self._fail(opened, exc)
@@ -167,7 +167,7 @@ class ProviderStream(Generic[R]):
     async def _fail(self, opened: OpenedStream[R], error: ProviderError) -> NoReturn:
         """STREAMING → FAILED: the provider's stream is closed, the translated error kept in
         ``error`` and raised."""
-        self._state = StreamState.FAILED
+        self._move(StreamState.STREAMING, StreamState.FAILED)
         await _close(opened.chunks)
         self.error = await opened.translate(error)
         raise self.error from error
@@ -177,15 +177,25 @@ class ProviderStream(Generic[R]):
         when the provider never answered (NEW, OPENING, a failed start)."""
         if self._state in (StreamState.NEW, StreamState.OPENING):
             self._state = StreamState.FINISHED
-        elif (opened := self._opened) is not None and self._state in _TO_KEEP:
+        elif (
+            (opened := self._opened) is not None
+            and self._state in _TO_KEEP
+            and self._finishing is None
+        ):
             self._state = StreamState.FINISHING
-            task = asyncio.ensure_future(self._keep(opened))
+            task = asyncio.create_task(self._keep(opened))
             self._keep_alive.add(task)
             task.add_done_callback(self._keep_alive.discard)
             self._finishing = task
         if self._finishing is None:
             return None
         return await asyncio.shield(self._finishing)
+
+    def _move(self, expected: StreamState, to: StreamState) -> None:
+        # A read still in flight when another task finished the stream ends after it: it must
+        # not move a finishing or finished stream back to a state that keeps again.
+        if self._state is expected:
+            self._state = to
 
     async def _keep(self, opened: OpenedStream[R]) -> R | None:
         try:

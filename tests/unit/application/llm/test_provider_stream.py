@@ -423,6 +423,38 @@ async def test_the_outcome_is_kept_once_however_often_it_is_finished() -> None:
     assert len(kept.kept) == 1
 
 
+@pytest.mark.parametrize("provider_fails", [False, True], ids=["ends", "fails"])
+async def test_a_read_in_flight_when_finishing_starts_cannot_make_it_keep_twice(
+    provider_fails: bool,
+) -> None:
+    """A reader waits on the provider while another task finishes the stream; the provider then
+    ends (or fails): the stream stays finished and the outcome is kept once."""
+    gate = asyncio.Event()
+    fail = ProviderUnavailable("openai", "dropped") if provider_fails else None
+    provider = Scripted(CompletionChunk(delta="a"))
+    later = Scripted(fail=fail, gate=gate)
+
+    async def chunks() -> AsyncGenerator[CompletionChunk, None]:
+        async for chunk in provider.chunks():
+            yield chunk
+        async for chunk in later.chunks():
+            yield chunk
+
+    kept = Kept()
+    stream = stream_of(chunks(), kept)
+    assert await anext(stream) == "a"
+    reader = asyncio.create_task(anext(stream, None))
+    await later.asked.wait()
+    finishing = asyncio.create_task(stream.finish())
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(reader, finishing, return_exceptions=True)
+    await stream.finish()
+    await stream.aclose()
+    assert kept.kept == [("a", None)]
+    assert state(stream) is StreamState.FINISHED
+
+
 async def test_a_keep_failure_is_raised_by_finish_and_logged_by_aclose(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
