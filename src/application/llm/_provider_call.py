@@ -36,9 +36,9 @@ class ProviderCall(Generic[C, R]):
     """- ``complete`` sends a prepared call and keeps the whole reply;
     - ``stream`` prepares the call only when the stream starts, and keeps what arrived when it
       finishes (see ``ProviderStream``);
-    - either way the provider's failures are translated by ``ProviderFailures`` (a rejected
-      key flagged ...), and ``keep`` gets the call, the reply's text and its usage (None only
-      for a stream cut short)."""
+    - either way the provider's failures are translated by ``ProviderFailures`` (a key the
+      provider refused is flagged on its credential), and ``keep`` gets the call, the reply's
+      text and its usage (None only for a stream cut short)."""
 
     def __init__(
         self,

@@ -211,7 +211,7 @@ class ProviderStream(Generic[R]):
         try:
             await self.finish()
         except DomainError as exc:
-            logger.warning("a streamed reply could not be kept after the response: %s", exc.code)
+            logger.warning("reply could not be stored after the response: %s", exc.code)
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -34,7 +34,7 @@ class ChatReply:
 
 
 # ``async with send_message.stream(...) as reply: async for text in reply: ...``; afterwards
-# ``reply.result`` is the stored reply, ``incomplete`` when it was cut short.
+# ``reply.result`` is the stored reply (``reply.result.message.incomplete`` when cut short).
 ReplyStream = ProviderStream[ChatReply]
 
 

@@ -469,4 +469,4 @@ async def test_a_keep_failure_is_raised_by_finish_and_logged_by_aclose(
     with caplog.at_level(logging.WARNING, logger="application.llm._provider_stream"):
         await stream.aclose()
 
-    assert "could not be kept" in caplog.text
+    assert "could not be stored after the response" in caplog.text
