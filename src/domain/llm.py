@@ -6,17 +6,38 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.content import ContentPart, TextPart, text_of
+from domain.tools import OutputFormat, Tool, ToolCall, ToolCallDelta, ToolChoice
+
 
 class Role(StrEnum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
+    TOOL = "tool"
 
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
+    """One turn. ``content`` is plain text, or parts (text and images) in order; an assistant
+    turn may hold ``tool_calls``; a tool turn answers the call ``tool_call_id`` (its ``name``
+    is the called tool's: Gemini matches answers by name)."""
+
     role: Role
-    content: str
+    content: str | tuple[ContentPart, ...] = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    @property
+    def parts(self) -> tuple[ContentPart, ...]:
+        if isinstance(self.content, str):
+            return (TextPart(self.content),) if self.content else ()
+        return self.content
+
+    @property
+    def text(self) -> str:
+        return self.content if isinstance(self.content, str) else text_of(self.content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +50,24 @@ class CompletionRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     stop: tuple[str, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    output: OutputFormat | None = None
+    sampling: Sampling = field(default_factory=lambda: Sampling())
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Parameters some providers take and others do not: an adapter forwards what its provider
+    has and refuses (``UnsupportedFeature``) what it has not."""
+
+    top_p: float | None = None
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: str | None = None
+    user: str | None = None
 
 
 # Token counts are stored in int4 columns.
@@ -76,15 +115,26 @@ class Completion:
     model: str
     usage: Usage
     finish_reason: FinishReason = FinishReason.STOP
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a model answered: its text, and the calls it made."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class CompletionChunk:
-    """A streamed piece: text deltas first, then one last chunk with usage and finish reason."""
+    """A streamed piece: text and tool-call deltas, then one last chunk with usage and finish
+    reason."""
 
     delta: str = ""
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
+    tool_calls: tuple[ToolCallDelta, ...] = ()
 
     @property
     def is_final(self) -> bool:

@@ -106,12 +106,12 @@ class AnthropicProvider(LlmProvider):
     def _body(self, request: CompletionRequest, *, stream: bool) -> wire.MessagesRequest:
         # System turns inside the conversation join the top-level system prompt.
         system_parts = [request.system] if request.system else []
-        system_parts += [m.content for m in request.messages if m.role is Role.SYSTEM]
+        system_parts += [m.text for m in request.messages if m.role is Role.SYSTEM]
         return wire.MessagesRequest(
             model=request.model,
             max_tokens=self._max_tokens(request),
             messages=[
-                wire.Message(m.role.value, m.content)
+                wire.Message(m.role.value, m.text)
                 for m in request.messages
                 if m.role is not Role.SYSTEM
             ],

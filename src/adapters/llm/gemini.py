@@ -103,10 +103,10 @@ class GeminiProvider(LlmProvider):
     @staticmethod
     def _body(request: CompletionRequest) -> wire.GenerateRequest:
         system_parts = [request.system] if request.system else []
-        system_parts += [m.content for m in request.messages if m.role is Role.SYSTEM]
+        system_parts += [m.text for m in request.messages if m.role is Role.SYSTEM]
         contents = [
             wire.Content(
-                parts=[wire.Part(text=m.content)],
+                parts=[wire.Part(text=m.text)],
                 role="model" if m.role is Role.ASSISTANT else "user",
             )
             for m in request.messages

@@ -85,7 +85,7 @@ class OpenAiShapedApi:
 
     def _body(self, request: CompletionRequest, *, stream: bool) -> wire.ChatRequest:
         messages = [wire.Message("system", request.system)] if request.system else []
-        messages += [wire.Message(m.role.value, m.content) for m in request.messages]
+        messages += [wire.Message(m.role.value, m.text) for m in request.messages]
         body = wire.ChatRequest(
             model=request.model,
             messages=messages,

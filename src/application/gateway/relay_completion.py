@@ -15,7 +15,7 @@ from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage._meter import UsageMeter
 from domain.errors import InvalidMessage
-from domain.llm import ChatMessage, Completion, CompletionRequest, Role, Usage
+from domain.llm import ChatMessage, Completion, CompletionRequest, Reply, Role, Usage
 from domain.ports import UnitOfWorkFactory
 from domain.resolution import LlmChoice
 from domain.usage import UsageSource
@@ -83,7 +83,7 @@ class RelayCompletion:
     async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
         check_generation(request.max_tokens, request.temperature)
         target = route(request.model)
-        system = [m.content for m in request.messages if m.role is Role.SYSTEM]
+        system = [m.text for m in request.messages if m.role is Role.SYSTEM]
         turns = tuple(m for m in request.messages if m.role is not Role.SYSTEM)
         if not turns:
             raise InvalidMessage("messages must hold at least one user or assistant turn")
@@ -98,7 +98,7 @@ class RelayCompletion:
         )
         return _Call(user_id, llm, completion_request)
 
-    async def _record(self, call: _Call, text: str, usage: Usage | None) -> Decimal | None:
+    async def _record(self, call: _Call, reply: Reply, usage: Usage | None) -> Decimal | None:
         if usage is None:
             return None
         record = self._meter.record(

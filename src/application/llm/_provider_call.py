@@ -9,10 +9,11 @@ from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from application.llm._provider_failures import ProviderFailures
-from application.llm._provider_stream import OpenedStream, ProviderStream
+from application.llm._provider_stream import ProviderStream
+from application.llm._stream_state import OpenedStream
 from application.llm.resolve_llm import ResolvedLlm
 from domain.errors import DomainError, ProviderError
-from domain.llm import Completion, CompletionRequest, Usage
+from domain.llm import Completion, CompletionRequest, Reply, Usage
 
 
 class PreparedCall(Protocol):
@@ -37,13 +38,13 @@ class ProviderCall(Generic[C, R]):
     - ``stream`` prepares the call only when the stream starts, and keeps what arrived when it
       finishes (see ``ProviderStream``);
     - either way the provider's failures are translated by ``ProviderFailures`` (a key the
-      provider refused is flagged on its credential), and ``keep`` gets the call, the reply's
-      text and its usage (None only for a stream cut short)."""
+      provider refused is flagged on its credential), and ``keep`` gets the call, the reply
+      (text and tool calls) and its usage (None only for a stream cut short)."""
 
     def __init__(
         self,
         failures: ProviderFailures,
-        keep: Callable[[C, str, Usage | None], Awaitable[R]],
+        keep: Callable[[C, Reply, Usage | None], Awaitable[R]],
     ) -> None:
         self._failures = failures
         self._keep = keep
@@ -59,7 +60,8 @@ class ProviderCall(Generic[C, R]):
             )
         except ProviderError as exc:
             raise await self._translate(call, exc) from exc
-        return completion, await self._keep(call, completion.text, completion.usage)
+        reply = Reply(completion.text, completion.tool_calls)
+        return completion, await self._keep(call, reply, completion.usage)
 
     def stream(self, prepare: Callable[[], Awaitable[C]]) -> ProviderStream[R]:
         """Nothing happens until the stream is started (``start``, ``async with``, reading)."""

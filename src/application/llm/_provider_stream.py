@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from enum import Enum
 from types import TracebackType
 from typing import Any, Generic, NoReturn, Self, TypeVar
 
+from application.llm._stream_state import TO_KEEP, OpenedStream, StreamState
 from domain.errors import DomainError, ProviderError, ProviderProtocolError
-from domain.llm import CompletionChunk, Usage
+from domain.llm import CompletionChunk, Reply, Usage
+from domain.tools import ToolCallDelta, assemble_tool_calls
 
 R = TypeVar("R")
 
@@ -19,32 +19,6 @@ logger = logging.getLogger(__name__)
 
 # Characters of reply text kept from one stream; the adapters also stop reading at 8 MiB.
 MAX_REPLY_CHARS = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class OpenedStream(Generic[R]):
-    """What ``open`` hands over once the call is resolved: the provider's chunks, how to
-    translate its failures, and how to keep the outcome (``usage`` is None when cut short)."""
-
-    chunks: AsyncIterator[CompletionChunk]
-    translate: Callable[[ProviderError], Awaitable[DomainError]]
-    keep: Callable[[str, Usage | None], Awaitable[R]]
-
-
-class StreamState(Enum):
-    """Where a ``ProviderStream`` is. Its methods say which moves they make."""
-
-    NEW = "new"  # nothing asked of the provider yet
-    OPENING = "opening"  # preparing the call, waiting for the provider's first chunk
-    STREAMING = "streaming"  # chunks are being read
-    EXHAUSTED = "exhausted"  # the provider sent all it had
-    FAILED = "failed"  # the provider failed mid-reply, or the reply grew too long: ``error``
-    FINISHING = "finishing"  # keeping the outcome, in a task of its own
-    FINISHED = "finished"  # kept (``result``), or nothing to keep: the provider never answered
-
-
-# States of a stream that reached the provider and whose outcome is not kept yet.
-_TO_KEEP = frozenset({StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.FAILED})
 
 
 class ProviderStream(Generic[R]):
@@ -75,6 +49,7 @@ class ProviderStream(Generic[R]):
         self._opened: OpenedStream[R] | None = None
         self._first: CompletionChunk | None = None
         self._parts: list[str] = []
+        self._calls: list[ToolCallDelta] = []
         self._chars = 0
         self._usage: Usage | None = None
         self._finishing: asyncio.Task[R | None] | None = None
@@ -89,6 +64,11 @@ class ProviderStream(Generic[R]):
     def text(self) -> str:
         """What arrived so far."""
         return "".join(self._parts)
+
+    @property
+    def reply(self) -> Reply:
+        """The text and the tool calls that arrived so far."""
+        return Reply(self.text, assemble_tool_calls(self._calls))
 
     async def start(self) -> None:
         """NEW → OPENING → STREAMING (EXHAUSTED when the provider sent nothing at all); a failure
@@ -140,13 +120,16 @@ class ProviderStream(Generic[R]):
         if opened is None or self._state is not StreamState.STREAMING:
             raise StopAsyncIteration
         chunk = await self._read(opened)
+        # Tool-call arguments count against the same bound as text.
+        size = len(chunk.delta) + sum(len(call.arguments) for call in chunk.tool_calls)
+        if self._chars + size > self._max_chars:
+            # Which provider sent it is not known here; the translator keeps the message.
+            too_long = f"the reply was longer than {self._max_chars} characters"
+            await self._fail(opened, ProviderProtocolError("", f"{too_long}; it was cut short"))
+        self._chars += size
         if chunk.delta:
-            if self._chars + len(chunk.delta) > self._max_chars:
-                # Which provider sent it is not known here; the translator keeps the message.
-                too_long = f"the reply was longer than {self._max_chars} characters"
-                await self._fail(opened, ProviderProtocolError("", f"{too_long}; it was cut short"))
-            self._chars += len(chunk.delta)
             self._parts.append(chunk.delta)
+        self._calls.extend(chunk.tool_calls)
         if chunk.usage is not None:
             # Only a final chunk carries usage: it is kept only when the provider finished.
             self._usage = chunk.usage
@@ -179,7 +162,7 @@ class ProviderStream(Generic[R]):
             self._state = StreamState.FINISHED
         elif (
             (opened := self._opened) is not None
-            and self._state in _TO_KEEP
+            and self._state in TO_KEEP
             and self._finishing is None
         ):
             self._state = StreamState.FINISHING
@@ -200,7 +183,7 @@ class ProviderStream(Generic[R]):
     async def _keep(self, opened: OpenedStream[R]) -> R | None:
         try:
             await _close(opened.chunks)
-            self.result = await opened.keep(self.text, self._usage)
+            self.result = await opened.keep(self.reply, self._usage)
         finally:
             self._state = StreamState.FINISHED
         return self.result

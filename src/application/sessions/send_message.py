@@ -15,7 +15,7 @@ from application.sessions._session_llm import session_llm
 from application.usage._meter import UsageMeter
 from domain.agent_session import AgentMessage, AgentSession
 from domain.errors import InvalidMessage, SessionNotFound
-from domain.llm import ChatMessage, CompletionRequest, Role, Usage
+from domain.llm import ChatMessage, CompletionRequest, Reply, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
 from domain.usage import UsageSource
@@ -133,7 +133,7 @@ class SendMessage:
         )
         return _Call(user_id, session, llm, request, user_message)
 
-    async def _store(self, call: _Call, text: str, usage: Usage | None) -> ChatReply:
+    async def _store(self, call: _Call, answer: Reply, usage: Usage | None) -> ChatReply:
         """The reply is incomplete when the provider never said what it counted (cut short)."""
         choice = call.llm.choice
         session_id = call.session.id
@@ -150,7 +150,7 @@ class SendMessage:
             session_id=session_id,
             role=Role.ASSISTANT,
             # A provider may send NUL, which PostgreSQL text cannot hold: keep the rest.
-            content=text.replace("\x00", "\ufffd"),
+            content=answer.text.replace("\x00", "\ufffd"),
             created_at=now,
             usage=usage,
             cost_usd=None if record is None else record.cost_usd,

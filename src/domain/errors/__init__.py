@@ -41,6 +41,7 @@ from domain.errors.providers import (
     ProviderRejectedRequest,
     ProviderTimeout,
     ProviderUnavailable,
+    UnsupportedFeature,
 )
 from domain.errors.sealing import DataKeyDestroyed, DecryptionFailed, UnknownMasterKey
 from domain.errors.sessions import (
@@ -87,6 +88,7 @@ __all__ = [
     "UnknownMasterKey",
     "UnknownProvider",
     "UnsafeBaseUrl",
+    "UnsupportedFeature",
     "UserNotFound",
     "WeakPassword",
 ]

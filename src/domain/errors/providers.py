@@ -58,3 +58,15 @@ class ProviderCallFailed(ProviderError):
     upstream call of an otherwise valid request: 502."""
 
     code = "provider-call-failed"
+
+
+class UnsupportedFeature(DomainError):
+    """The request asks for something this provider (or model) cannot do: refused before any
+    call, never dropped silently. ``field`` names the request's field."""
+
+    code = "unsupported-feature"
+
+    def __init__(self, provider: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.field = field

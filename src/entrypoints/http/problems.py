@@ -65,6 +65,7 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.ProviderTimeout: (504, "The provider did not answer in time"),
     errors.ProviderUnavailable: (503, "The provider could not be reached"),
     errors.ProviderCallFailed: (502, "The provider call failed"),
+    errors.UnsupportedFeature: (400, "The provider cannot do what was asked"),
     errors.ProviderRejectedRequest: (502, "The provider refused the request"),
     errors.ProviderProtocolError: (502, "The provider answered nonsense"),
     errors.ProviderError: (502, "The provider call failed"),

@@ -14,7 +14,7 @@ from application.llm._provider_failures import ProviderFailures
 from application.llm.resolve_llm import ResolvedLlm
 from domain.api_key import ApiKey
 from domain.errors import InvalidApiKey, ProviderCallFailed, ProviderRateLimited
-from domain.llm import ChatMessage, CompletionRequest, Role, Usage
+from domain.llm import ChatMessage, CompletionRequest, Reply, Role, Usage
 from domain.provider import Provider
 from domain.resolution import LlmChoice, ResolutionReason
 from tests.support.fakes import FakeClock, FakeLlmProvider
@@ -35,7 +35,8 @@ class Keeper:
 
     kept: list[tuple[Call, str, Usage | None]] = field(default_factory=list)
 
-    async def keep(self, call: Call, text: str, usage: Usage | None) -> str:
+    async def keep(self, call: Call, reply: Reply, usage: Usage | None) -> str:
+        text = reply.text
         self.kept.append((call, text, usage))
         return f"kept {len(text)} characters"
 

@@ -10,12 +10,8 @@ from typing import Any
 
 import pytest
 
-from application.llm._provider_stream import (
-    MAX_REPLY_CHARS,
-    OpenedStream,
-    ProviderStream,
-    StreamState,
-)
+from application.llm._provider_stream import MAX_REPLY_CHARS, ProviderStream
+from application.llm._stream_state import OpenedStream, StreamState
 from domain.errors import (
     DomainError,
     InvalidMessage,
@@ -26,7 +22,8 @@ from domain.errors import (
     SessionNotFound,
     UnsafeBaseUrl,
 )
-from domain.llm import CompletionChunk, FinishReason, Usage
+from domain.llm import CompletionChunk, FinishReason, Reply, Usage
+from domain.tools import ToolCall, ToolCallDelta
 
 FINAL = CompletionChunk(usage=Usage(3, 2), finish_reason=FinishReason.STOP)
 
@@ -65,6 +62,7 @@ class Kept:
         self, *, release: asyncio.Event | None = None, fail: DomainError | None = None
     ) -> None:
         self.kept: list[tuple[str, Usage | None]] = []
+        self.calls: list[tuple[ToolCall, ...]] = []
         self.translated: list[ProviderError] = []
         self.release = release
         self.fail = fail
@@ -74,7 +72,9 @@ class Kept:
         self.translated.append(error)
         return ProviderCallFailed(error.provider, error.message)
 
-    async def keep(self, text: str, usage: Usage | None) -> str:
+    async def keep(self, reply: Reply, usage: Usage | None) -> str:
+        text = reply.text
+        self.calls.append(reply.tool_calls)
         self.keeping.set()
         if self.release is not None:
             await self.release.wait()
@@ -470,3 +470,38 @@ async def test_a_keep_failure_is_raised_by_finish_and_logged_by_aclose(
         await stream.aclose()
 
     assert "could not be stored after the response" in caplog.text
+
+
+async def test_streamed_tool_calls_are_assembled_and_kept_with_the_text() -> None:
+    provider = Scripted(
+        CompletionChunk(delta="Let me check."),
+        CompletionChunk(tool_calls=(ToolCallDelta(0, id="c1", name="get_quote"),)),
+        CompletionChunk(tool_calls=(ToolCallDelta(0, arguments='{"symbol":'),)),
+        CompletionChunk(tool_calls=(ToolCallDelta(0, arguments=' "EURUSD"}'),)),
+        CompletionChunk(usage=Usage(3, 2), finish_reason=FinishReason.TOOL_CALLS),
+    )
+    kept = Kept()
+    async with stream_of(provider.chunks(), kept) as stream:
+        assert [chunk async for chunk in stream.chunks()][
+            -1
+        ].finish_reason is FinishReason.TOOL_CALLS
+
+    assert kept.kept == [("Let me check.", Usage(3, 2))]
+    assert kept.calls == [(ToolCall("c1", "get_quote", '{"symbol": "EURUSD"}'),)]
+
+
+async def test_tool_call_arguments_count_against_the_reply_limit() -> None:
+    provider = Scripted(
+        CompletionChunk(tool_calls=(ToolCallDelta(0, id="c1", name="q", arguments="x" * 6),)),
+        CompletionChunk(tool_calls=(ToolCallDelta(0, arguments="y" * 6),)),
+        FINAL,
+    )
+    kept = Kept()
+    stream = stream_of(provider.chunks(), kept, max_chars=10)
+    with pytest.raises(ProviderCallFailed, match="longer than 10"):
+        async for _ in stream.chunks():
+            pass
+    await stream.finish()
+
+    assert kept.calls == [(ToolCall("c1", "q", "x" * 6),)]
+    assert provider.closed

@@ -55,6 +55,7 @@ PUBLIC_SLUGS = {
     "provider-timeout",
     "provider-unavailable",
     "provider-error",
+    "unsupported-feature",
     "bad-request",
     "malformed-request",
     "unauthorized",

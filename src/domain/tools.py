@@ -1,0 +1,144 @@
+"""What agents ask of a model besides text: tools it may call, and the shape of its output."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidMessage
+
+# The strictest of the providers' rules for a function name (OpenAI's and Gemini's).
+TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+MAX_TOOLS = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A function the model may call; ``parameters`` is the JSON Schema of its arguments (an
+    object schema)."""
+
+    name: str
+    parameters: Mapping[str, Any]
+    description: str | None = None
+    strict: bool | None = None
+
+
+class ToolChoiceMode(StrEnum):
+    AUTO = "auto"  # the model decides
+    NONE = "none"  # no tool call
+    REQUIRED = "required"  # at least one call (of ``name`` when given)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolChoice:
+    mode: ToolChoiceMode = ToolChoiceMode.AUTO
+    name: str | None = None
+    """With ``REQUIRED``: the one tool the model must call."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A call the model made. ``arguments`` is the JSON text of an object."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+    def arguments_object(self) -> dict[str, Any]:
+        """The arguments as an object; ``{}`` when the model wrote something that is not one."""
+        try:
+            value = json.loads(self.arguments or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A streamed piece of the ``index``-th call: its id and name come first, then fragments of
+    its arguments' JSON text."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+class OutputKind(StrEnum):
+    TEXT = "text"
+    JSON_OBJECT = "json_object"  # any JSON object
+    JSON_SCHEMA = "json_schema"  # JSON following ``schema``
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    kind: OutputKind = OutputKind.TEXT
+    schema: Mapping[str, Any] | None = None
+    name: str = "output"
+    strict: bool | None = None
+
+
+def assemble_tool_calls(deltas: Iterable[ToolCallDelta]) -> tuple[ToolCall, ...]:
+    """The calls a stream's deltas add up to, by index (ids and names from their first piece)."""
+    ids: dict[int, str] = {}
+    names: dict[int, str] = {}
+    arguments: dict[int, list[str]] = {}
+    for delta in deltas:
+        if delta.id and delta.index not in ids:
+            ids[delta.index] = delta.id
+        if delta.name and delta.index not in names:
+            names[delta.index] = delta.name
+        arguments.setdefault(delta.index, []).append(delta.arguments)
+    return tuple(
+        ToolCall(ids.get(i, f"call_{i}"), names.get(i, ""), "".join(arguments[i]) or "{}")
+        for i in sorted(arguments)
+    )
+
+
+def check_tools(
+    tools: tuple[Tool, ...], choice: ToolChoice | None, output: OutputFormat | None
+) -> None:
+    """- tool names are unique and what every provider accepts; parameters are object schemas;
+    - a named tool choice names a declared tool; a tool choice needs tools;
+    - a JSON schema output carries an object schema."""
+    if len(tools) > MAX_TOOLS:
+        raise InvalidMessage(f"tools: at most {MAX_TOOLS} tools")
+    seen: set[str] = set()
+    for i, tool in enumerate(tools):
+        if not TOOL_NAME.fullmatch(tool.name):
+            raise InvalidMessage(
+                f"tools[{i}].function.name must be 1-64 letters, digits, '_', '.' or '-', "
+                "starting with a letter or '_'"
+            )
+        if tool.name in seen:
+            raise InvalidMessage(f"tools[{i}].function.name {tool.name!r} is declared twice")
+        seen.add(tool.name)
+        _check_object_schema(tool.parameters, f"tools[{i}].function.parameters")
+    if choice is not None and choice.mode is ToolChoiceMode.REQUIRED and not tools:
+        raise InvalidMessage("tool_choice requires tools")
+    if choice is not None and choice.name is not None and choice.name not in seen:
+        raise InvalidMessage(f"tool_choice names {choice.name!r}, which is not in tools")
+    if output is not None and output.kind is OutputKind.JSON_SCHEMA:
+        if output.schema is None:
+            raise InvalidMessage("response_format.json_schema.schema is required")
+        _check_object_schema(output.schema, "response_format.json_schema.schema")
+
+
+def _check_object_schema(schema: Mapping[str, Any], where: str) -> None:
+    if not isinstance(schema, Mapping):
+        raise InvalidMessage(f"{where} must be a JSON Schema object")
+    kind = schema.get("type", "object")
+    if kind != "object":
+        raise InvalidMessage(f"{where} must describe an object (type 'object'), not {kind!r}")
+    properties = schema.get("properties", {})
+    if not isinstance(properties, Mapping) or not all(
+        isinstance(v, Mapping) for v in properties.values()
+    ):
+        raise InvalidMessage(f"{where}.properties must map names to schemas")
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        raise InvalidMessage(f"{where}.required must be a list of property names")
