@@ -1,4 +1,5 @@
-"""Values of the two-level envelope (see SECURITY.md): wrapped data keys and sealing context."""
+"""Values of the two-level envelope (docs/security.md, "Encryption at rest"): wrapped data keys
+and sealing context."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class DataKey:
 
     - destroying it is final (crypto-shredding): a destroyed key is never rewrapped, never seals
       again and never comes back;
-    - every seal under it is counted (SECURITY-TESTS A18).
+    - every seal under it is counted (docs/security-tests.md, A18).
     """
 
     id: UUID

@@ -8,7 +8,8 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-# httpx logs full request URLs at INFO; keep it and its transport quiet (SECURITY.md).
+# httpx logs full request URLs at INFO; keep it and its transport quiet (docs/security.md,
+# "Secrets handling").
 QUIET = ("httpx", "httpcore", "aiohttp", "sqlalchemy.engine", "aiosqlite", "asyncio")
 
 # The request being served (set by entrypoints.http.middleware). Defined here, not there, so

@@ -1,6 +1,6 @@
 """An unreachable database surfaces as StoreUnavailable (the HTTP layer answers 503), from the
 stores, from commit and from the HealthProbe port, on SQLite and PostgreSQL; so does a lock or
-a statement that waits past its limit (SECURITY-TESTS H6)."""
+a statement that waits past its limit (docs/security-tests.md, H6)."""
 
 from __future__ import annotations
 

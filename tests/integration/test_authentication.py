@@ -1,4 +1,4 @@
-"""Access tokens (SECURITY-TESTS D1–D13) and the login rate limit."""
+"""Access tokens (docs/security-tests.md, D1–D13) and the login rate limit."""
 
 from __future__ import annotations
 

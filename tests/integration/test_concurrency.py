@@ -1,4 +1,4 @@
-"""Concurrent requests on PostgreSQL keep the invariants (SECURITY-TESTS H1, H2)."""
+"""Concurrent requests on PostgreSQL keep the invariants (docs/security-tests.md, H1, H2)."""
 
 from __future__ import annotations
 

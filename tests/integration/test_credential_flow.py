@@ -1,4 +1,4 @@
-"""The whole flow of API.md through the real app, on SQLite and PostgreSQL."""
+"""The whole flow of README.md's API overview through the real app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

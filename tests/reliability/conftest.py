@@ -13,7 +13,7 @@ from tests.support.logs import LogSink
 
 @pytest.fixture
 def debug_logs() -> Iterator[LogSink]:
-    """DEBUG for every logger there is (SECURITY-TESTS G: capture all sinks)."""
+    """DEBUG for every logger there is (docs/security-tests.md, G: capture all sinks)."""
     sink = LogSink()
     root = logging.getLogger()
     loggers = [root] + [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)]

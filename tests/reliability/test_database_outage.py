@@ -1,7 +1,7 @@
 """PostgreSQL stops answering (a TCP proxy in front of it is cut): every route answers a 503
 problem, readiness is 503, /metrics still answers, and all of it recovers without a restart
-(SECURITY-TESTS H4, H5). A credential whose creation the outage interrupts mid-transaction, or
-at its commit, leaves no row and no orphan data key."""
+(docs/security-tests.md, H4, H5). A credential whose creation the outage interrupts
+mid-transaction, or at its commit, leaves no row and no orphan data key."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Master key rotation while the service serves (SECURITY-TESTS B7, B8, H12): the keyring gets a
-new primary key, ``byom keys rewrap`` runs as its own process against PostgreSQL while chat
-traffic and new credentials keep coming, is killed (SIGKILL) half-way, and run again. No request
-fails, every credential opens afterwards with the old master key retired, and both
+"""Master key rotation while the service serves (docs/security-tests.md, B7, B8, H12): the
+keyring gets a new primary key, ``byom keys rewrap`` runs as its own process against PostgreSQL
+while chat traffic and new credentials keep coming, is killed (SIGKILL) half-way, and run again.
+No request fails, every credential opens afterwards with the old master key retired, and both
 ``byom keys status`` and /metrics show every data key under the new primary."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The key never leaks when things break in ways nobody planned for, with every logger at DEBUG
-(SECURITY-TESTS G3, G4): the database refuses a credential's insert with a constraint of its
-own (its error carries the failing row), and a provider call raises an unexpected exception
+(docs/security-tests.md, G3, G4): the database refuses a credential's insert with a constraint
+of its own (its error carries the failing row), and a provider call raises an unexpected exception
 while the plaintext key sits in its local variables. The client gets a generic 500; neither the
 response nor any log record (tracebacks included) shows the key, the failing row or bound
 parameters."""

@@ -41,9 +41,9 @@ KINDS = ("chat", "chat-sse", "gateway", "gateway-sse")
 REQUESTS = 4 * len(PLAN) * len(KINDS)  # 144: each fault 4 times on each route
 CONCURRENCY = 16
 
-# What the retry policy allows for a completion (PROVIDERS.md): one retry of a 429 that is not
-# an exhausted quota and of a 5xx; never of a timeout after the request was sent, nor of a
-# reply that broke off.
+# What the retry policy allows for a completion (docs/providers.md, "Retry policy"): one retry
+# of a 429 that is not an exhausted quota and of a 5xx; never of a timeout after the request was
+# sent, nor of a reply that broke off.
 ATTEMPTS = {
     Fault.NONE: 1,
     Fault.RATE_LIMITED: 2,

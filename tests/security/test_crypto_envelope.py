@@ -1,4 +1,5 @@
-"""SECURITY-TESTS.md section A: the sealed API key envelope (AES-256-GCM, a user's data key)."""
+"""docs/security-tests.md, section A: the sealed API key envelope (AES-256-GCM, a user's data
+key)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SECURITY-TESTS.md sections A and B: master keys, wrapped data keys, rotation, shredding."""
+"""docs/security-tests.md, sections A and B: master keys, wrapped data keys, rotation, shredding."""
 
 from __future__ import annotations
 

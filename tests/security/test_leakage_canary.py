@@ -1,6 +1,6 @@
 """A recognisable key goes through every credential route and error path and is never seen
 again outside its ciphertext: not in responses, headers, logs (DEBUG everywhere) or the
-database in clear (SECURITY-TESTS G1, G2, G5, G6, G7, G8, A15)."""
+database in clear (docs/security-tests.md, G1, G2, G5, G6, G7, G8, A15)."""
 
 from __future__ import annotations
 

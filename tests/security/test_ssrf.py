@@ -1,4 +1,4 @@
-"""SSRF guard for user-supplied OpenAI-compatible base URLs (SECURITY-TESTS.md F1-F12).
+"""SSRF guard for user-supplied OpenAI-compatible base URLs (docs/security-tests.md, F1-F13).
 
 Resolution is stubbed (no DNS); connections only ever go to 127.0.0.1 servers of the test.
 """

@@ -2,7 +2,7 @@
 
 The real provider adapters talk to these, so a test through the HTTP app exercises the whole
 path: request body per provider, SSE parsing, usage, error bodies and statuses. Shapes follow
-each provider's API reference (PROVIDERS.md), built by ``tests.support.wire``.
+each provider's API reference (docs/providers.md), built by ``tests.support.wire``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class Argon2PasswordHasher(PasswordHasher):
         self, *, time_cost: int = 3, memory_cost: int = 65536, parallelism: int = 4
     ) -> None:
         # At most one hash per core at a time: each takes 64 MiB, and a burst of sign-ups or
-        # logins must queue rather than take the process's memory (SECURITY-TESTS H14).
+        # logins must queue rather than take the process's memory (docs/security-tests.md, H14).
         self._slots = anyio.CapacityLimiter(os.cpu_count() or 1)
         self._argon2 = _Argon2(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID

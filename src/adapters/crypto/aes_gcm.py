@@ -1,4 +1,4 @@
-"""AES-256-GCM for both levels of the envelope (SECURITY.md, "Encryption at rest").
+"""AES-256-GCM for both levels of the envelope (docs/security.md, "Encryption at rest").
 
 Both stored formats are ``version(1) | nonce(12) | ciphertext+tag(16)``. Every failure to open
 becomes the domain's ``DecryptionFailed`` with no exception context: ``InvalidTag`` carries

@@ -1,4 +1,4 @@
-"""The operator's master keyring (SECURITY.md, "Keyring and rotation").
+"""The operator's master keyring (docs/security.md, "Keyring and rotation").
 
 Format: comma-separated ``key_id:base64url(32 bytes)`` entries, primary first. A file may put one
 entry per line and carry ``#`` comments. No error message here ever contains key material: entries

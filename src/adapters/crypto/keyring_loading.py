@@ -1,5 +1,5 @@
 """Where the master keyring comes from: ``BYOM_ENCRYPTION_KEYS``, its ``_FILE`` or, in
-development only, a keyring generated under ``var/`` (SECURITY.md, "Keyring and rotation")."""
+development only, a keyring generated under ``var/`` (docs/security.md, "Keyring and rotation")."""
 
 from __future__ import annotations
 

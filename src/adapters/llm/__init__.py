@@ -1,4 +1,4 @@
-"""LLM provider adapters over raw HTTP (no SDKs): see PROVIDERS.md.
+"""LLM provider adapters over raw HTTP (no SDKs): see docs/providers.md.
 
 Wiring, in the composition root (one long-lived client per provider, closed at shutdown)::
 

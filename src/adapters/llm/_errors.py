@@ -1,5 +1,6 @@
 """Mapping of provider HTTP failures (a status and what its body said, or a transport error)
-to the domain errors of PROVIDERS.md, with whether the policy may retry them."""
+to the domain errors of docs/providers.md ("Error mapping"), with whether the policy may retry
+them."""
 
 from __future__ import annotations
 

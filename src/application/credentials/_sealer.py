@@ -1,4 +1,4 @@
-"""Seals and opens API keys with the owner's data key (the two-level envelope of SECURITY.md)."""
+"""Seals and opens API keys with the owner's data key (docs/security.md, "Encryption at rest")."""
 
 from __future__ import annotations
 

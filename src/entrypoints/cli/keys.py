@@ -75,7 +75,7 @@ def _keys_rewrap(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.remaining} not yet under {c.keyring.primary_key_id}"
         )
         if report.failed:
-            # Ids only: they name rows to look at, never key material (SECURITY-TESTS B6).
+            # Ids only: they name rows to look at, never key material (docs/security-tests.md, B6).
             failed = ", ".join(str(key_id) for key_id in report.failed)
             print(
                 f"{len(report.failed)} data keys could not be unwrapped: {failed}", file=sys.stderr

@@ -12,7 +12,7 @@ from litestar.security.jwt import Token
 from domain.ports import Clock, TokenIssuer
 
 ALGORITHM = "HS256"
-# Tokens without these are refused by the middleware (SECURITY-TESTS D3).
+# Tokens without these are refused by the middleware (docs/security-tests.md, D1–D6).
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti")
 MIN_SECRET_BYTES = 32
 

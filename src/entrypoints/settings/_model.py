@@ -162,7 +162,7 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        """Production refuses unsafe defaults (SECURITY.md)."""
+        """Production refuses unsafe defaults (docs/security.md, "Production checks")."""
         if not self.is_production:
             return
         if not (self.crypto.keys or self.crypto.keys_file):

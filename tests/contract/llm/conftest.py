@@ -1,5 +1,5 @@
 """One contract for every ``LlmProvider`` adapter, replaying each provider's real wire shapes
-(tests.support.wire; PROVIDERS.md). Every test taking ``case`` runs against all four adapters
+(tests.support.wire; docs/providers.md). Every test taking ``case`` runs against all four adapters
 and expects the same domain result."""
 
 from __future__ import annotations

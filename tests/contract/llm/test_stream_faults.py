@@ -52,7 +52,8 @@ async def test_a_stream_that_ends_without_its_terminal_event_is_unavailable(
 async def test_an_endless_stream_is_cut_at_the_stream_limit_after_what_arrived(
     harness: Callable[..., Harness], case: Case
 ) -> None:
-    """SECURITY-TESTS F14: a (user's own) server streaming without end costs at most 8 MiB."""
+    """docs/security-tests.md, F14: a (user's own) server streaming without end costs at most
+    8 MiB."""
     limit = BodyLimits().max_stream_bytes
     endless = EndlessStream(sse.encode([case.delta_event("x" * 65_536)]), give_up=4 * limit)
     h = harness(

@@ -52,7 +52,8 @@ def build_engine(
     PostgreSQL sessions give up, with ``StoreUnavailable``, on a lock wait (``users.lock``
     included) past ``lock_timeout_s`` and on a statement past ``statement_timeout_s``, and the
     server ends a session left idle inside a transaction past ``idle_in_transaction_timeout_s``
-    (SECURITY-TESTS H6); None is no limit. SQLite waits ``busy_timeout_s`` for its write lock.
+    (docs/security-tests.md, H6); None is no limit. SQLite waits ``busy_timeout_s`` for its write
+    lock.
     """
     parsed = database_url(url)
     _quiet_driver_logs()

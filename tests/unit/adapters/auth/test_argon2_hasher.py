@@ -1,4 +1,4 @@
-"""Password hashing: argon2id with at least OWASP's parameters (SECURITY-TESTS D10)."""
+"""Password hashing: argon2id with at least OWASP's parameters (docs/security-tests.md, D10)."""
 
 from __future__ import annotations
 

@@ -110,7 +110,7 @@ def _key_of(world: World, user_id: UUID) -> DataKey:
 async def test_a_rewrap_racing_an_account_deletion_never_brings_its_data_key_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """SECURITY-TESTS B8/B11: the deletion commits after the rewrap picked its batch."""
+    """docs/security-tests.md, B8/B11: the deletion commits after the rewrap picked its batch."""
     world, (doomed, kept) = await _rotation_worlds(2)
     race = interleave(
         monkeypatch,
@@ -132,7 +132,7 @@ async def test_a_rewrap_racing_an_account_deletion_never_brings_its_data_key_bac
 async def test_a_seal_committed_after_the_rewrap_picked_its_batch_is_still_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """SECURITY-TESTS B8/A18: neither the rewrap nor the seal count is lost."""
+    """docs/security-tests.md, B8/A18: neither the rewrap nor the seal count is lost."""
     world, (user,) = await _rotation_worlds(1)
     race = interleave(
         monkeypatch,
@@ -171,7 +171,8 @@ async def test_a_rewrap_while_a_seal_is_under_way_waits_for_it(
 
 
 async def test_keys_that_cannot_be_unwrapped_are_reported_and_the_rewrap_goes_on() -> None:
-    """SECURITY-TESTS B6/B7: one bad row neither stops the run nor pins every later run on it."""
+    """docs/security-tests.md, B6/B7: one bad row neither stops the run nor pins every later run
+    on it."""
     world, users = await _rotation_worlds(5)
     corrupt, orphaned = _key_of(world, users[1]), _key_of(world, users[3])
     corrupt.wrapped = WrappedKey("k1", bytes(len(corrupt.wrapped.ciphertext)))
@@ -220,7 +221,8 @@ async def test_rotating_one_users_data_key_reseals_only_their_credentials() -> N
 
 
 async def test_every_seal_is_counted_on_the_data_key(world: World, user_id: UUID) -> None:
-    """SECURITY-TESTS A18: the per-key encryption counter moves with every seal and is stored."""
+    """docs/security-tests.md, A18: the per-key encryption counter moves with every seal and is
+    stored."""
     c = await world.container.add_credential.execute(user_id, provider="openai", api_key=OPENAI_KEY)
     await world.container.add_credential.execute(user_id, provider="google", api_key=GOOGLE_KEY)
     await world.container.update_credential.execute(user_id, c.id, api_key=OPENAI_ROTATED)

@@ -1,4 +1,4 @@
-"""The LLM factory: every branch, in the order ARCHITECTURE.md gives."""
+"""The LLM factory: every branch, in the order docs/architecture.md gives ("The LLM factory")."""
 
 from __future__ import annotations
 
