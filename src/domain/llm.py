@@ -41,6 +41,19 @@ class ChatMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Sampling:
+    """Parameters some providers take and others do not: an adapter forwards what its provider
+    has and refuses (``UnsupportedFeature``) what it has not."""
+
+    top_p: float | None = None
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: str | None = None
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CompletionRequest:
     """One call to a model. ``system`` is separate because every provider places it differently."""
 
@@ -54,20 +67,7 @@ class CompletionRequest:
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     output: OutputFormat | None = None
-    sampling: Sampling = field(default_factory=lambda: Sampling())
-
-
-@dataclass(frozen=True, slots=True)
-class Sampling:
-    """Parameters some providers take and others do not: an adapter forwards what its provider
-    has and refuses (``UnsupportedFeature``) what it has not."""
-
-    top_p: float | None = None
-    seed: int | None = None
-    frequency_penalty: float | None = None
-    presence_penalty: float | None = None
-    reasoning_effort: str | None = None
-    user: str | None = None
+    sampling: Sampling = field(default_factory=Sampling)
 
 
 # Token counts are stored in int4 columns.

@@ -19,7 +19,11 @@ class Route:
     """``provider`` None: no rule matched, the user's default credential serves the model."""
 
     provider: Provider | None
-    model: str
+    model: str | None
+    """None: the caller's own default model (``default``, ``byom/default``)."""
+
+
+DEFAULT_NAMES = frozenset({"default", "byom/default"})
 
 
 def route(requested: str) -> Route:
@@ -27,10 +31,14 @@ def route(requested: str) -> Route:
       ``openai_compatible/llama3``, and aliases such as ``ollama/llama3``); a prefix that is not
       a provider stays part of the name (OpenRouter-style ``meta-llama/llama-3``);
     - ``gpt-*``, ``chatgpt-*``, ``o1*``/``o3*``/``o4*``... go to OpenAI, ``claude-*`` to Anthropic,
-      ``gemini-*`` (or ``models/gemini-*``) to Google."""
+      ``gemini-*`` (or ``models/gemini-*``) to Google;
+    - ``default`` (or ``byom/default``) is whatever the LLM factory picks for the caller: their
+      default credential and its model, else the system default."""
     name = parse_model_name(requested)
     if name is None:
         raise InvalidModelName("model is required")
+    if name.lower() in DEFAULT_NAMES:
+        return Route(None, None)
     prefix, slash, rest = name.partition("/")
     if slash and rest:
         try:

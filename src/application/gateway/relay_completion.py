@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from uuid import UUID
@@ -14,10 +14,12 @@ from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage._meter import UsageMeter
+from domain.conversation import check_conversation
 from domain.errors import InvalidMessage
-from domain.llm import ChatMessage, Completion, CompletionRequest, Reply, Role, Usage
+from domain.llm import ChatMessage, Completion, CompletionRequest, Reply, Role, Sampling, Usage
 from domain.ports import UnitOfWorkFactory
 from domain.resolution import LlmChoice
+from domain.tools import OutputFormat, Tool, ToolChoice, check_tools
 from domain.usage import UsageSource
 
 RelayedStream = ProviderStream[Decimal | None]
@@ -32,6 +34,11 @@ class RelayRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     stop: tuple[str, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    output: OutputFormat | None = None
+    sampling: Sampling = field(default_factory=Sampling)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +89,13 @@ class RelayCompletion:
 
     async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
         check_generation(request.max_tokens, request.temperature)
+        check_tools(request.tools, request.tool_choice, request.output)
         target = route(request.model)
         system = [m.text for m in request.messages if m.role is Role.SYSTEM]
         turns = tuple(m for m in request.messages if m.role is not Role.SYSTEM)
         if not turns:
             raise InvalidMessage("messages must hold at least one user or assistant turn")
+        check_conversation(turns)
         llm = await self._resolve.execute(user_id, provider=target.provider, model=target.model)
         completion_request = CompletionRequest(
             model=llm.choice.model,
@@ -95,6 +104,11 @@ class RelayCompletion:
             max_tokens=request.max_tokens,
             temperature=request.temperature,
             stop=request.stop,
+            tools=request.tools,
+            tool_choice=request.tool_choice,
+            parallel_tool_calls=request.parallel_tool_calls,
+            output=request.output,
+            sampling=request.sampling,
         )
         return _Call(user_id, llm, completion_request)
 
