@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 import httpx
 import msgspec
 
+from adapters.llm import gemini_request, gemini_tools
 from adapters.llm import gemini_wire as wire
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
 from adapters.llm._http import ProviderHttp
@@ -28,11 +29,11 @@ from domain.llm import (
     CompletionRequest,
     FinishReason,
     ModelInfo,
-    Role,
     Usage,
 )
 from domain.ports import LlmProvider
 from domain.provider import PUBLIC_BASE_URLS, Provider
+from domain.tools import ToolCallDelta
 
 DEFAULT_GEMINI_BASE_URL = PUBLIC_BASE_URLS[Provider.GOOGLE]
 
@@ -100,31 +101,6 @@ class GeminiProvider(LlmProvider):
             raise InvalidModelName(f"{model!r} is not a Gemini model id")
         return f"{self._base_url}/models/{model_id}:{method}"
 
-    @staticmethod
-    def _body(request: CompletionRequest) -> wire.GenerateRequest:
-        system_parts = [request.system] if request.system else []
-        system_parts += [m.text for m in request.messages if m.role is Role.SYSTEM]
-        contents = [
-            wire.Content(
-                parts=[wire.Part(text=m.text)],
-                role="model" if m.role is Role.ASSISTANT else "user",
-            )
-            for m in request.messages
-            if m.role is not Role.SYSTEM
-        ]
-        config = wire.GenerationConfig(
-            max_output_tokens=request.max_tokens,
-            temperature=request.temperature,
-            stop_sequences=list(request.stop) or None,
-        )
-        return wire.GenerateRequest(
-            contents=contents,
-            system_instruction=wire.Content(parts=[wire.Part(text="\n\n".join(system_parts))])
-            if system_parts
-            else None,
-            generation_config=config if config != wire.GenerationConfig() else None,
-        )
-
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         refuse_user_base_url(base_url, Provider.GOOGLE)
         listing = await self._http.request_json(
@@ -151,17 +127,22 @@ class GeminiProvider(LlmProvider):
             "POST",
             self._model_url(request.model, "generateContent"),
             wire.GenerateResponse,
-            body=self._body(request),
+            body=gemini_request.body(request),
             key=key,
             headers=self._headers(key),
             call=COMPLETION,
         )
         text, finish = _text_and_finish(reply)
+        calls = tuple(
+            gemini_tools.tool_call(reply.response_id, n, call)
+            for n, call in enumerate(_function_calls(reply))
+        )
         return Completion(
             text=text,
             model=strip_model_prefix(reply.model_version or request.model),
             usage=_usage(reply.usage_metadata),
-            finish_reason=finish or FinishReason.STOP,
+            finish_reason=_with_calls(finish or FinishReason.STOP, bool(calls)),
+            tool_calls=calls,
         )
 
     async def stream(
@@ -170,13 +151,14 @@ class GeminiProvider(LlmProvider):
         refuse_user_base_url(base_url, Provider.GOOGLE)
         events = self._http.stream_events(
             self._model_url(request.model, "streamGenerateContent") + "?alt=sse",
-            self._body(request),
+            gemini_request.body(request),
             key=key,
             headers=self._headers(key),
             call=STREAM,
         )
         usage = Usage()
         finish: FinishReason | None = None
+        position = 0  # calls so far: Gemini sends each call whole, in one chunk
         try:
             async for event in events:
                 try:
@@ -186,8 +168,13 @@ class GeminiProvider(LlmProvider):
                         "a streamed chunk did not have the expected shape"
                     ) from None
                 text, piece_finish = _text_and_finish(piece)
-                if text:
-                    yield CompletionChunk(delta=text)
+                deltas = []
+                for call in _function_calls(piece):
+                    made = gemini_tools.tool_call(piece.response_id, position, call)
+                    deltas.append(ToolCallDelta(position, made.id, made.name, made.arguments))
+                    position += 1
+                if text or deltas:
+                    yield CompletionChunk(delta=text, tool_calls=tuple(deltas))
                 if piece.usage_metadata is not None:
                     usage = _usage(piece.usage_metadata)
                 finish = piece_finish or finish
@@ -199,7 +186,7 @@ class GeminiProvider(LlmProvider):
                 self._errors.provider,
                 f"{self._errors.label}: the stream ended before it was complete",
             )
-        yield CompletionChunk(usage=usage, finish_reason=finish)
+        yield CompletionChunk(usage=usage, finish_reason=_with_calls(finish, position > 0))
 
 
 def _text_and_finish(reply: wire.GenerateResponse) -> tuple[str, FinishReason | None]:
@@ -208,9 +195,20 @@ def _text_and_finish(reply: wire.GenerateResponse) -> tuple[str, FinishReason | 
         return "", FinishReason.CONTENT_FILTER if blocked else None
     candidate = reply.candidates[0]
     parts = candidate.content.parts if candidate.content else []
-    text = "".join(p.text or "" for p in parts)
+    text = "".join(p.text or "" for p in parts if not p.thought)
     raw = candidate.finish_reason
     return text, finish_reason(_FINISH, raw) if raw else None
+
+
+def _function_calls(reply: wire.GenerateResponse) -> list[wire.FunctionCall]:
+    if not reply.candidates or reply.candidates[0].content is None:
+        return []
+    return [p.function_call for p in reply.candidates[0].content.parts if p.function_call]
+
+
+def _with_calls(finish: FinishReason, made_calls: bool) -> FinishReason:
+    """Gemini ends a reply that calls functions with STOP: in the domain it ends in tool calls."""
+    return FinishReason.TOOL_CALLS if made_calls and finish is FinishReason.STOP else finish
 
 
 def _usage(meta: wire.UsageMetadata | None) -> Usage:

@@ -1,19 +1,48 @@
 """Gemini API (Generative Language API, v1beta) wire shapes.
 
 Reference: ai.google.dev/api/generate-content (GenerateContentRequest/Response, UsageMetadata,
-FinishReason), ai.google.dev/api/models (list), Google API error model (google.rpc.Status with
-ErrorInfo and RetryInfo details). JSON field names are camelCase.
+FinishReason, GenerationConfig), ai.google.dev/api/caching (Content, Part, FunctionCall,
+FunctionResponse, Blob, Tool, FunctionDeclaration, ToolConfig), ai.google.dev/api/models (list),
+Google API error model (google.rpc.Status with ErrorInfo and RetryInfo details). JSON field names
+are camelCase.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import msgspec
 
 # --- request ---------------------------------------------------------------------------------
 
 
-class Part(msgspec.Struct, omit_defaults=True):
+class FunctionCall(msgspec.Struct, omit_defaults=True):
+    """A call the model made: ``args`` is an object. Gemini sends no id on generateContent."""
+
+    name: str
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class FunctionResponse(msgspec.Struct):
+    """The answer to a call, matched by ``name`` (and position); ``response`` is an object."""
+
+    name: str
+    response: dict[str, Any]
+
+
+class Blob(msgspec.Struct, rename="camel"):
+    """Inline bytes: ``data`` is base64."""
+
+    mime_type: str
+    data: str
+
+
+class Part(msgspec.Struct, omit_defaults=True, rename="camel"):
     text: str | None = None
+    inline_data: Blob | None = None
+    function_call: FunctionCall | None = None
+    function_response: FunctionResponse | None = None
+    thought: bool | None = None
 
 
 class Content(msgspec.Struct, omit_defaults=True):
@@ -21,16 +50,51 @@ class Content(msgspec.Struct, omit_defaults=True):
     role: str | None = None
 
 
+class ThinkingConfig(msgspec.Struct, omit_defaults=True, rename="camel"):
+    thinking_budget: int | None = None
+
+
 class GenerationConfig(msgspec.Struct, omit_defaults=True, rename="camel"):
     max_output_tokens: int | None = None
     temperature: float | None = None
     stop_sequences: list[str] | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    response_mime_type: str | None = None
+    # JSON Schema (the alternative to the OpenAPI-subset ``responseSchema``).
+    response_json_schema: dict[str, Any] | None = None
+    thinking_config: ThinkingConfig | None = None
+
+
+class FunctionDeclaration(msgspec.Struct, omit_defaults=True, rename="camel"):
+    """``parametersJsonSchema`` takes JSON Schema as is (``parameters`` is the OpenAPI subset)."""
+
+    name: str
+    description: str | None = None
+    parameters_json_schema: dict[str, Any] | None = None
+
+
+class ToolDeclarations(msgspec.Struct, rename="camel"):
+    function_declarations: list[FunctionDeclaration]
+
+
+class FunctionCallingConfig(msgspec.Struct, omit_defaults=True, rename="camel"):
+    mode: str  # AUTO | ANY | NONE
+    allowed_function_names: list[str] | None = None
+
+
+class ToolConfig(msgspec.Struct, rename="camel"):
+    function_calling_config: FunctionCallingConfig
 
 
 class GenerateRequest(msgspec.Struct, omit_defaults=True, rename="camel"):
     contents: list[Content]
     system_instruction: Content | None = None
     generation_config: GenerationConfig | None = None
+    tools: list[ToolDeclarations] | None = None
+    tool_config: ToolConfig | None = None
 
 
 # --- responses -------------------------------------------------------------------------------
@@ -57,6 +121,7 @@ class GenerateResponse(msgspec.Struct, rename="camel"):
     usage_metadata: UsageMetadata | None = None
     prompt_feedback: PromptFeedback | None = None
     model_version: str | None = None
+    response_id: str | None = None
 
 
 class ModelEntry(msgspec.Struct, rename="camel"):
