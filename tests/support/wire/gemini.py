@@ -158,3 +158,39 @@ def unknown_model(model: str) -> dict[str, Any]:
         f"models/{model} is not found for API version v1beta, or is not supported for "
         "generateContent.",
     )
+
+
+def function_calls(
+    calls: list[tuple[str, dict[str, Any]]],
+    *,
+    text: str | None = None,
+    tokens: tuple[int] | tuple[int, int] = (40, 18),
+    finish: str | None = "STOP",
+    response_id: str = RESPONSE_ID,
+) -> dict[str, Any]:
+    """A GenerateContentResponse whose model turn calls functions (``functionCall`` parts with
+    no id; Gemini ends such a turn with STOP), after an optional text part."""
+    parts: list[dict[str, Any]] = [{"text": text}] if text else []
+    parts += [{"functionCall": {"name": name, "args": args}} for name, args in calls]
+    candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish is not None:
+        candidate["finishReason"] = finish
+    return {
+        "candidates": [candidate],
+        "usageMetadata": usage(*tokens),
+        "modelVersion": MODEL,
+        "responseId": response_id,
+    }
+
+
+def function_call_stream(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """streamGenerateContent?alt=sse: Gemini sends each call whole, one chunk per call; the
+    last carries finishReason STOP and the usage."""
+    events = []
+    for index, call in enumerate(calls):
+        last = index == len(calls) - 1
+        body = function_calls(
+            [call], tokens=(40, 18) if last else (40,), finish="STOP" if last else None
+        )
+        events.append(sse.data(body))
+    return events
