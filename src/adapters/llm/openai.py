@@ -16,7 +16,14 @@ from adapters.llm import openai_wire as wire
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
 from adapters.llm._http import ProviderHttp, ScopeFactory
 from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
-from adapters.llm._wire import error_reader, finish_reason
+from adapters.llm._wire import error_reader
+from adapters.llm.openai_translate import (
+    chat_body,
+    openai_finish,
+    settled_finish,
+    tool_call_deltas,
+    tool_calls_of,
+)
 from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
 from domain.errors import ProviderUnavailable
@@ -33,13 +40,6 @@ from domain.provider import PUBLIC_BASE_URLS, Provider
 
 DEFAULT_OPENAI_BASE_URL = PUBLIC_BASE_URLS[Provider.OPENAI]
 
-_FINISH = {
-    "stop": FinishReason.STOP,
-    "length": FinishReason.LENGTH,
-    "content_filter": FinishReason.CONTENT_FILTER,
-    "tool_calls": FinishReason.TOOL_CALLS,
-    "function_call": FinishReason.TOOL_CALLS,
-}
 # Error ``type`` values seen in streamed error objects, mapped to the status they stand for.
 _STREAM_ERROR_STATUS = {
     "invalid_request_error": 400,
@@ -76,6 +76,7 @@ class OpenAiShapedApi:
         self._http = ProviderHttp(
             client, self._errors, read_openai_error, retry or RetryPolicy(), limits or BodyLimits()
         )
+        self._provider = provider
         # OpenAI deprecated ``max_tokens`` (o-series reject it); compatible servers still use it.
         self._legacy_max_tokens = legacy_max_tokens
 
@@ -84,22 +85,12 @@ class OpenAiShapedApi:
         return {"authorization": f"Bearer {key.reveal()}"}
 
     def _body(self, request: CompletionRequest, *, stream: bool) -> wire.ChatRequest:
-        messages = [wire.Message("system", request.system)] if request.system else []
-        messages += [wire.Message(m.role.value, m.text) for m in request.messages]
-        body = wire.ChatRequest(
-            model=request.model,
-            messages=messages,
-            temperature=request.temperature,
-            stop=list(request.stop) or None,
+        return chat_body(
+            request,
+            provider=self._provider,
+            stream=stream,
+            legacy_max_tokens=self._legacy_max_tokens,
         )
-        if request.max_tokens is not None and self._legacy_max_tokens:
-            body.max_tokens = request.max_tokens
-        elif request.max_tokens is not None:
-            body.max_completion_tokens = request.max_tokens
-        if stream:
-            body.stream = True
-            body.stream_options = wire.StreamOptions(include_usage=True)
-        return body
 
     async def list_models(
         self, base_url: str, key: ApiKey, scope: ScopeFactory | None = None
@@ -134,13 +125,19 @@ class OpenAiShapedApi:
         )
         if not reply.choices:
             raise self._errors.protocol("the reply had no choices")
-        choice = reply.choices[0]
+        message = reply.choices[0].message
         usage = reply.usage or wire.Usage()
+        calls = tool_calls_of(message)
+        finish = openai_finish(reply.choices[0].finish_reason)
         return Completion(
-            text=choice.message.content or "",
+            # A refusal (structured outputs) is the reply's text, its finish a content filter.
+            text=message.content or message.refusal or "",
             model=reply.model or request.model,
             usage=Usage(usage.prompt_tokens, usage.completion_tokens),
-            finish_reason=finish_reason(_FINISH, choice.finish_reason),
+            finish_reason=settled_finish(
+                finish, calls=bool(calls), refused=not message.content and bool(message.refusal)
+            ),
+            tool_calls=calls,
         )
 
     async def stream(
@@ -160,7 +157,7 @@ class OpenAiShapedApi:
         )
         usage: Usage | None = None
         finish: FinishReason | None = None
-        done = False
+        done = called = refused = False
         try:
             async for event in events:
                 if event.is_done:
@@ -179,10 +176,15 @@ class OpenAiShapedApi:
                 for choice in chunk.choices or ():
                     if choice.index != 0:
                         continue
-                    if choice.delta.content:
-                        yield CompletionChunk(delta=choice.delta.content)
+                    delta = choice.delta
+                    calls = tool_call_deltas(delta)
+                    called = called or bool(calls)
+                    refused = refused or bool(delta.refusal)
+                    text = (delta.content or "") + (delta.refusal or "")
+                    if text or calls:
+                        yield CompletionChunk(delta=text, tool_calls=calls)
                     if choice.finish_reason is not None:
-                        finish = finish_reason(_FINISH, choice.finish_reason)
+                        finish = openai_finish(choice.finish_reason)
         finally:
             await events.aclose()
         if not done:
@@ -191,7 +193,12 @@ class OpenAiShapedApi:
                 f"{self._errors.label}: the stream ended before it was complete",
             )
         # A compatible server may ignore stream_options: zero usage rather than no final chunk.
-        yield CompletionChunk(usage=usage or Usage(), finish_reason=finish or FinishReason.STOP)
+        yield CompletionChunk(
+            usage=usage or Usage(),
+            finish_reason=settled_finish(
+                finish or FinishReason.STOP, calls=called, refused=refused
+            ),
+        )
 
     def _stream_error(self, error: wire.ErrorBody, key: ApiKey) -> Exception:
         status = _STREAM_ERROR_STATUS.get(error.type or "", 500)

@@ -155,3 +155,94 @@ def unknown_model(model: str) -> dict[str, Any]:
         "invalid_request_error",
         "model_not_found",
     )
+
+
+# --- tools, structured output and images (issue 12) -------------------------------------------
+
+WEATHER_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "location": {"type": "string", "description": "City and country e.g. Bogotá, Colombia"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+    },
+    "required": ["location", "unit"],
+    "additionalProperties": False,
+}
+
+
+def function_tool(
+    name: str,
+    parameters: dict[str, Any],
+    description: str | None = None,
+    strict: bool | None = None,
+) -> dict[str, Any]:
+    """A request's ``tools[]`` entry."""
+    function: dict[str, Any] = {"name": name}
+    if description is not None:
+        function["description"] = description
+    function["parameters"] = parameters
+    if strict is not None:
+        function["strict"] = strict
+    return {"type": "function", "function": function}
+
+
+def tool_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    """A call as the model makes it (``message.tool_calls[]``) and as history sends it back."""
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def tool_calls_completion(
+    *calls: dict[str, Any], tokens: tuple[int, int] = (82, 17), finish: str = "tool_calls"
+) -> dict[str, Any]:
+    """A reply that calls tools: ``content`` null, ``finish_reason`` ``tool_calls``."""
+    body = completion("", tokens=tokens, finish=finish)
+    body["choices"][0]["message"]["content"] = None
+    body["choices"][0]["message"]["tool_calls"] = list(calls)
+    return body
+
+
+def refusal_completion(refusal: str) -> dict[str, Any]:
+    """Structured outputs: the model refused, ``content`` null and ``refusal`` set."""
+    body = completion("")
+    body["choices"][0]["message"]["content"] = None
+    body["choices"][0]["message"]["refusal"] = refusal
+    return body
+
+
+def tool_call_delta(
+    index: int,
+    *,
+    call_id: str | None = None,
+    name: str | None = None,
+    arguments: str = "",
+) -> dict[str, Any]:
+    """One ``delta.tool_calls[]`` piece: the first of a call has id, type and name with empty
+    arguments; the next ones only ``index`` and an arguments fragment."""
+    piece: dict[str, Any] = {"index": index}
+    if call_id is not None:
+        piece["id"] = call_id
+        piece["type"] = "function"
+        piece["function"] = {"name": name, "arguments": arguments}
+    else:
+        piece["function"] = {"arguments": arguments}
+    return piece
+
+
+def tool_calls_stream(
+    calls: list[tuple[str, str, list[str]]], *, tokens: tuple[int, int] = (82, 17)
+) -> list[str]:
+    """A streamed turn of calls: ``calls`` is (id, name, argument fragments) per call, the
+    calls one after the other as OpenAI streams them, then ``finish_reason`` ``tool_calls``,
+    the usage and ``[DONE]``."""
+    events = [sse.data(chunk({"role": "assistant", "content": None, "refusal": None}))]
+    for index, (call_id, name, fragments) in enumerate(calls):
+        first = tool_call_delta(index, call_id=call_id, name=name)
+        events.append(sse.data(chunk({"tool_calls": [first]})))
+        events += [
+            sse.data(chunk({"tool_calls": [tool_call_delta(index, arguments=f)]}))
+            for f in fragments
+        ]
+    events.append(sse.data(chunk({}, "tool_calls")))
+    events.append(sse.data(usage_chunk(*tokens)))
+    events.append(DONE)
+    return events
