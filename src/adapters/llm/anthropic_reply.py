@@ -1,7 +1,8 @@
 """An Anthropic reply in the domain's terms: ``text`` blocks are the text, ``tool_use`` blocks the
 calls (``arguments`` = the JSON text of ``input``). When the request asked for JSON output
 (``anthropic_tools.output_tool``), the forced tool's input IS the reply's text and the reply ends
-in a stop, not in tool calls."""
+in a stop, not in tool calls (text blocks beside it, which a forced tool does not produce, are
+left out so that the text stays one JSON object)."""
 
 from __future__ import annotations
 
