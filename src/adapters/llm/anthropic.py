@@ -3,7 +3,8 @@
 Endpoints: ``GET /models`` (validation), ``POST /messages`` (plain and ``stream: true``).
 Auth: ``x-api-key`` plus ``anthropic-version: 2023-06-01``. ``system`` is a top-level field and
 ``max_tokens`` is required: when the caller gives none, the catalog's maximum output for the
-model is used, else 4096.
+model is used, else 4096. Content blocks, tools and JSON output: ``anthropic_tools`` (request)
+and ``anthropic_reply`` (reply and stream).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import AsyncGenerator
 import httpx
 import msgspec
 
+from adapters.llm import anthropic_tools as tools
 from adapters.llm import anthropic_wire as wire
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
 from adapters.llm._http import ProviderHttp
 from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
 from adapters.llm._wire import error_reader, finish_reason
+from adapters.llm.anthropic_reply import StreamBlocks, json_finish, reply_text_and_calls
 from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
 from domain.errors import ProviderUnavailable
@@ -104,20 +107,22 @@ class AnthropicProvider(LlmProvider):
         return FALLBACK_MAX_TOKENS
 
     def _body(self, request: CompletionRequest, *, stream: bool) -> wire.MessagesRequest:
+        tools.refuse_unsupported(request)
         # System turns inside the conversation join the top-level system prompt.
         system_parts = [request.system] if request.system else []
         system_parts += [m.text for m in request.messages if m.role is Role.SYSTEM]
+        tool_defs, tool_choice = tools.tools(request)
         return wire.MessagesRequest(
             model=request.model,
             max_tokens=self._max_tokens(request),
-            messages=[
-                wire.Message(m.role.value, m.text)
-                for m in request.messages
-                if m.role is not Role.SYSTEM
-            ],
+            messages=tools.messages(request),
             system="\n\n".join(system_parts) or None,
             temperature=request.temperature,
+            top_p=request.sampling.top_p,
             stop_sequences=list(request.stop) or None,
+            tools=tool_defs,
+            tool_choice=tool_choice,
+            metadata=tools.metadata(request),
             stream=stream,
         )
 
@@ -138,20 +143,24 @@ class AnthropicProvider(LlmProvider):
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
     ) -> Completion:
         refuse_user_base_url(base_url, Provider.ANTHROPIC)
+        body = self._body(request, stream=False)
         reply = await self._http.request_json(
             "POST",
             f"{self._base_url}/messages",
             wire.MessageResponse,
-            body=self._body(request, stream=False),
+            body=body,
             key=key,
             headers=self._headers(key),
             call=COMPLETION,
         )
+        output_tool = tools.output_tool(request)
+        text, calls = reply_text_and_calls(reply.content, output_tool)
         return Completion(
-            text="".join(b.text or "" for b in reply.content if b.type == "text"),
+            text=text,
             model=reply.model or request.model,
             usage=Usage(reply.usage.input_tokens or 0, reply.usage.output_tokens or 0),
-            finish_reason=finish_reason(_FINISH, reply.stop_reason),
+            finish_reason=json_finish(finish_reason(_FINISH, reply.stop_reason), output_tool),
+            tool_calls=calls,
         )
 
     async def stream(
@@ -165,17 +174,24 @@ class AnthropicProvider(LlmProvider):
             headers=self._headers(key),
             call=STREAM,
         )
+        output_tool = tools.output_tool(request)
+        blocks = StreamBlocks(output_tool)
         input_tokens = output_tokens = 0
         stop_reason: str | None = None
         stopped = False
         try:
             async for event in events:
                 kind = event.event
+                chunk: CompletionChunk | None = None
                 try:
                     if kind == "content_block_delta":
-                        delta = msgspec.json.decode(event.data, type=wire.ContentBlockDelta).delta
-                        if delta.type == "text_delta" and delta.text:
-                            yield CompletionChunk(delta=delta.text)
+                        chunk = blocks.delta(
+                            msgspec.json.decode(event.data, type=wire.ContentBlockDelta)
+                        )
+                    elif kind == "content_block_start":
+                        chunk = blocks.start(
+                            msgspec.json.decode(event.data, type=wire.ContentBlockStart)
+                        )
                     elif kind == "message_start":
                         usage = msgspec.json.decode(
                             event.data, type=wire.MessageStart
@@ -197,11 +213,13 @@ class AnthropicProvider(LlmProvider):
                         raise self._errors.from_status(
                             status, None, _detail(error), call=STREAM, key=key
                         ).error
-                    # ping, content_block_start/stop and future event types are ignored.
+                    # ping, content_block_stop and future event types are ignored.
                 except msgspec.DecodeError:
                     raise self._errors.protocol(
                         f"a streamed {kind} event did not have the expected shape"
                     ) from None
+                if chunk is not None:
+                    yield chunk
         finally:
             await events.aclose()
         if not stopped:
@@ -209,7 +227,10 @@ class AnthropicProvider(LlmProvider):
                 self._errors.provider,
                 f"{self._errors.label}: the stream ended before it was complete",
             )
+        last = blocks.end()
+        if last is not None:
+            yield last
         yield CompletionChunk(
             usage=Usage(input_tokens, output_tokens),
-            finish_reason=finish_reason(_FINISH, stop_reason),
+            finish_reason=json_finish(finish_reason(_FINISH, stop_reason), output_tool),
         )

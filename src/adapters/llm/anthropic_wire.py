@@ -5,14 +5,63 @@ Reference: docs.anthropic.com/en/api/messages, /messages-streaming, /models-list
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 # --- request ---------------------------------------------------------------------------------
 
 
+class TextBlock(msgspec.Struct, tag="text", tag_field="type"):
+    text: str
+
+
+class Base64Source(msgspec.Struct, tag="base64", tag_field="type"):
+    media_type: str
+    data: str
+
+
+class UrlSource(msgspec.Struct, tag="url", tag_field="type"):
+    url: str
+
+
+class ImageBlock(msgspec.Struct, tag="image", tag_field="type"):
+    source: Base64Source | UrlSource
+
+
+class ToolUseBlock(msgspec.Struct, tag="tool_use", tag_field="type"):
+    id: str
+    name: str
+    input: dict[str, Any]
+
+
+class ToolResultBlock(msgspec.Struct, tag="tool_result", tag_field="type", omit_defaults=True):
+    tool_use_id: str
+    content: str | None = None
+
+
+Block = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock
+
+
 class Message(msgspec.Struct):
     role: str
-    content: str
+    content: str | list[Block]
+
+
+class ToolDef(msgspec.Struct, omit_defaults=True):
+    name: str
+    input_schema: dict[str, Any]
+    description: str | None = None
+
+
+class ToolChoice(msgspec.Struct, omit_defaults=True):
+    type: str  # auto | any | tool | none
+    name: str | None = None
+    disable_parallel_tool_use: bool | None = None
+
+
+class Metadata(msgspec.Struct):
+    user_id: str
 
 
 class MessagesRequest(msgspec.Struct, omit_defaults=True):
@@ -21,7 +70,11 @@ class MessagesRequest(msgspec.Struct, omit_defaults=True):
     messages: list[Message]
     system: str | None = None
     temperature: float | None = None
+    top_p: float | None = None
     stop_sequences: list[str] | None = None
+    tools: list[ToolDef] | None = None
+    tool_choice: ToolChoice | None = None
+    metadata: Metadata | None = None
     stream: bool = False
 
 
@@ -34,8 +87,13 @@ class Usage(msgspec.Struct):
 
 
 class ContentBlock(msgspec.Struct):
+    """A ``text`` or ``tool_use`` block of a reply (other types are skipped)."""
+
     type: str
     text: str | None = None
+    id: str | None = None
+    name: str | None = None
+    input: dict[str, Any] | None = None
 
 
 class MessageResponse(msgspec.Struct):
@@ -77,9 +135,17 @@ class MessageStart(msgspec.Struct):
     message: StartedMessage
 
 
+class ContentBlockStart(msgspec.Struct):
+    content_block: ContentBlock
+    index: int = 0
+
+
 class TextDelta(msgspec.Struct):
+    """``text_delta`` (``text``) or ``input_json_delta`` (``partial_json``)."""
+
     type: str
     text: str | None = None
+    partial_json: str | None = None
 
 
 class ContentBlockDelta(msgspec.Struct):

@@ -151,3 +151,84 @@ def server_error(status: int = 500) -> dict[str, Any]:
 
 def unknown_model(model: str) -> dict[str, Any]:
     return error("not_found_error", f"model: {model}")
+
+
+# --- tool use (docs.anthropic.com/en/docs/agents-and-tools/tool-use) --------------------------
+
+
+def tool_use_block(id_: str, name: str, input_: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "tool_use", "id": id_, "name": name, "input": input_}
+
+
+def tool_use_message(
+    blocks: list[dict[str, Any]],
+    *,
+    text: str | None = None,
+    tokens: tuple[int, int] = (40, 18),
+    stop_reason: str = "tool_use",
+) -> dict[str, Any]:
+    """A reply ending in tool calls: an optional text block, then the ``tool_use`` blocks."""
+    body = message([text] if text else [], tokens=tokens, stop_reason=stop_reason)
+    body["content"] = [*body["content"], *blocks]
+    return body
+
+
+def block_start(index: int, block: dict[str, Any]) -> str:
+    return sse.named(
+        "content_block_start",
+        {"type": "content_block_start", "index": index, "content_block": block},
+    )
+
+
+def json_delta(index: int, partial: str) -> str:
+    return sse.named(
+        "content_block_delta",
+        {
+            "type": "content_block_delta",
+            "index": index,
+            "delta": {"type": "input_json_delta", "partial_json": partial},
+        },
+    )
+
+
+def block_stop(index: int) -> str:
+    return sse.named("content_block_stop", {"type": "content_block_stop", "index": index})
+
+
+def tool_use_stream(
+    calls: list[tuple[str, str, list[str]]],
+    *,
+    text: list[str] | None = None,
+    tokens: tuple[int, int] = (40, 18),
+    stop_reason: str = "tool_use",
+) -> list[str]:
+    """A streamed reply: an optional text block (index 0), then per call (id, name, fragments
+    of its input's JSON) a ``tool_use`` block started with ``input: {}`` whose input comes in
+    ``input_json_delta`` fragments (the first one empty, as the API sends it)."""
+    completion = tokens[1]
+    events = stream(text or [], tokens=tokens, complete=False)
+    if text is None:
+        events = [events[0]]  # message_start only
+    else:
+        events.append(block_stop(0))
+    first = 0 if text is None else 1
+    for offset, (id_, name, fragments) in enumerate(calls):
+        index = first + offset
+        events += [
+            block_start(index, tool_use_block(id_, name, {})),
+            json_delta(index, ""),
+            *(json_delta(index, f) for f in fragments),
+            block_stop(index),
+        ]
+    return [
+        *events,
+        sse.named(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": completion},
+            },
+        ),
+        sse.named("message_stop", {"type": "message_stop"}),
+    ]
