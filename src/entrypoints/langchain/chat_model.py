@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from operator import itemgetter
 from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
 
@@ -13,11 +12,10 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCallChunk
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.byom import Byom
@@ -31,6 +29,7 @@ from entrypoints.langchain._messages import (
     to_tools,
     tool_calls_of,
 )
+from entrypoints.langchain._structured import json_output
 
 T = TypeVar("T")
 
@@ -101,27 +100,7 @@ class ByomChatModel(BaseChatModel):
             return super().with_structured_output(schema, include_raw=include_raw, **kwargs)
         if kwargs:
             raise ValueError(f"unsupported arguments {sorted(kwargs)}")
-        is_model = isinstance(schema, type) and issubclass(schema, BaseModel)
-        output_format = {"kwargs": {"method": method}, "schema": convert_to_json_schema(schema)}
-        if method == "json_schema":
-            function = convert_to_openai_tool(schema, strict=strict)["function"]
-            spec = {"name": function["name"], "schema": function["parameters"], "strict": strict}
-            response_format: dict[str, Any] = {"type": "json_schema", "json_schema": spec}
-        else:
-            response_format = {"type": "json_object"}
-        llm = self.bind(response_format=response_format, ls_structured_output_format=output_format)
-        parser: Runnable[Any, Any] = (
-            PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
-            if is_model
-            else JsonOutputParser()
-        )
-        if not include_raw:
-            return llm | parser
-        parsed = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        failed = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parsed.with_fallbacks([failed], exception_key="parsing_error")
+        return json_output(self, schema, method, include_raw=include_raw, strict=strict)
 
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
