@@ -9,7 +9,7 @@ $(UV):
 	python3 -m pip install --user --quiet uv
 
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras
 	@touch $@
 
 install: .venv/.synced

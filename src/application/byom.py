@@ -12,6 +12,12 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from application.gateway.relay_completion import (
+    RelayCompletion,
+    RelayedCompletion,
+    RelayedStream,
+    RelayRequest,
+)
 from application.llm.resolve_llm import ResolveLlm
 from application.sessions.get_agent_session import GetAgentSession, SessionWithMessages
 from application.sessions.list_agent_sessions import ListAgentSessions
@@ -29,6 +35,9 @@ class Byom:
     - ``start_session`` records that choice on a new agent session;
     - ``chat`` sends a message and returns the stored reply with usage and cost; ``stream``
       yields the reply as it is written (see ``ProviderStream``);
+    - ``complete`` / ``stream_completion`` answer a whole conversation statelessly (tools,
+      tool turns, images, JSON output: a ``RelayRequest``); model ``default`` is the user's
+      own default; usage is recorded with source ``in-process``;
     - errors are the domain errors of ``domain.errors`` (``NoLlmConfigured``,
       ``SessionNotFound``, ``CredentialRejected``, ``ProviderRateLimited`` ...)."""
 
@@ -41,6 +50,7 @@ class Byom:
         get_session: GetAgentSession,
         list_sessions: ListAgentSessions,
         get_usage: GetUsage,
+        complete: RelayCompletion,
         aclose: Callable[[], Awaitable[None]],
     ) -> None:
         self._resolve = resolve
@@ -49,6 +59,7 @@ class Byom:
         self._get = get_session
         self._list = list_sessions
         self._usage = get_usage
+        self._complete = complete
         self._aclose = aclose
 
     async def resolve_llm(
@@ -110,6 +121,16 @@ class Byom:
         return self._send.stream(
             user_id, session_id, content, max_tokens=max_tokens, temperature=temperature
         )
+
+    async def complete(self, user_id: UUID, request: RelayRequest) -> RelayedCompletion:
+        """One completion of ``request.messages``, nothing stored but its usage."""
+        return await self._complete.execute(user_id, request)
+
+    def stream_completion(self, user_id: UUID, request: RelayRequest) -> RelayedStream:
+        """``async with byom.stream_completion(...) as reply: async for chunk in
+        reply.chunks(): ...``; then ``reply.result`` holds the LLM chosen, the usage and its
+        cost (see ``ProviderStream``)."""
+        return self._complete.stream(user_id, request)
 
     async def session(self, user_id: UUID, session_id: UUID) -> SessionWithMessages:
         return await self._get.execute(user_id, session_id)

@@ -12,6 +12,7 @@ from uuid import UUID
 class UsageSource(StrEnum):
     SESSION = "session"
     GATEWAY = "gateway"
+    IN_PROCESS = "in-process"  # the in-process facade (``Byom.complete``), LangChain over it
 
 
 @dataclass(frozen=True, slots=True)

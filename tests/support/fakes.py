@@ -33,6 +33,8 @@ from domain.llm import (
 )
 from domain.ports import Clock, HealthProbe, LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.provider import Provider
+from domain.tools import ToolCallDelta
+from tests.support.scripted_model import scripted_reply
 
 
 @dataclass
@@ -40,7 +42,8 @@ class FakeLlmProvider(LlmProvider):
     """A provider that knows which keys are valid and which models exist.
 
     ``fail_with`` makes every call raise that error (provider down, rate limited...).
-    ``calls`` records what reached the provider, so tests can assert nothing did."""
+    ``calls`` records what reached the provider, so tests can assert nothing did. Asked for
+    tools or JSON, it answers as ``scripted_model`` says (a scripted stand-in)."""
 
     name: str
     valid_keys: set[str] = field(default_factory=set)
@@ -69,7 +72,9 @@ class FakeLlmProvider(LlmProvider):
         self._authorise("complete", key, base_url)
         self._check_model(request.model)
         self.requests.append(request)
-        return Completion(self.reply, request.model, self.usage, FinishReason.STOP)
+        reply = scripted_reply(request, self.reply)
+        finish = FinishReason.TOOL_CALLS if reply.tool_calls else FinishReason.STOP
+        return Completion(reply.text, request.model, self.usage, finish, reply.tool_calls)
 
     async def stream(
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
@@ -77,12 +82,19 @@ class FakeLlmProvider(LlmProvider):
         self._authorise("stream", key, base_url)
         self._check_model(request.model)
         self.requests.append(request)
-        words = self.reply.split(" ")
+        reply = scripted_reply(request, self.reply)
+        words = reply.text.split(" ") if reply.text else []
         for index, word in enumerate(words):
             if self.drop_stream_after is not None and index >= self.drop_stream_after:
                 raise ProviderUnavailable(self.name, "connection dropped mid-stream")
             yield CompletionChunk(delta=word if index == 0 else f" {word}")
-        yield CompletionChunk(usage=self.usage, finish_reason=FinishReason.STOP)
+        for index, call in enumerate(reply.tool_calls):
+            half = len(call.arguments) // 2
+            yield CompletionChunk(tool_calls=(ToolCallDelta(index, call.id, call.name),))
+            for piece in (call.arguments[:half], call.arguments[half:]):
+                yield CompletionChunk(tool_calls=(ToolCallDelta(index, arguments=piece),))
+        finish = FinishReason.TOOL_CALLS if reply.tool_calls else FinishReason.STOP
+        yield CompletionChunk(usage=self.usage, finish_reason=finish)
 
     def _check_model(self, model: str) -> None:
         if self.models and model not in self.models:

@@ -22,7 +22,18 @@ from domain.resolution import LlmChoice
 from domain.tools import OutputFormat, Tool, ToolChoice, check_tools
 from domain.usage import UsageSource
 
-RelayedStream = ProviderStream[Decimal | None]
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """What a relayed call kept: the LLM the factory chose, the usage the provider reported
+    (None for a stream cut short: nothing recorded) and its cost."""
+
+    choice: LlmChoice
+    usage: Usage | None
+    cost_usd: Decimal | None
+
+
+RelayedStream = ProviderStream[Relayed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +72,8 @@ class RelayCompletion:
       token only ever reaches its owner's keys;
     - system turns become the request's system prompt (each adapter places it the way its
       provider expects); user and assistant turns keep their order;
-    - every call that completes records a usage row (source ``gateway``) with its catalog cost;
+    - every call that completes records a usage row (source ``gateway``, or the ``source``
+      given: the in-process facade's) with its catalog cost;
     - provider failures are translated by ``ProviderFailures`` (a refused key is flagged)."""
 
     def __init__(
@@ -70,21 +82,24 @@ class RelayCompletion:
         resolve: ResolveLlm,
         meter: UsageMeter,
         failures: ProviderFailures,
+        *,
+        source: UsageSource = UsageSource.GATEWAY,
     ) -> None:
         self._uow = uow
+        self._source = source
         self._resolve = resolve
         self._meter = meter
         self._provider = ProviderCall(failures, self._record)
 
     async def execute(self, user_id: UUID, request: RelayRequest) -> RelayedCompletion:
         call = await self._prepare(user_id, request)
-        completion, cost = await self._provider.complete(call)
-        return RelayedCompletion(completion, call.llm.choice, cost)
+        completion, kept = await self._provider.complete(call)
+        return RelayedCompletion(completion, call.llm.choice, kept.cost_usd)
 
     def stream(self, user_id: UUID, request: RelayRequest) -> RelayedStream:
         """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage the
-        provider reported and returns its cost. A stream cut short reported none: nothing is
-        recorded."""
+        provider reported and returns it with its cost and the LLM chosen. A stream cut short
+        reported none: nothing is recorded."""
         return self._provider.stream(partial(self._prepare, user_id, request))
 
     async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
@@ -112,13 +127,11 @@ class RelayCompletion:
         )
         return _Call(user_id, llm, completion_request)
 
-    async def _record(self, call: _Call, reply: Reply, usage: Usage | None) -> Decimal | None:
+    async def _record(self, call: _Call, reply: Reply, usage: Usage | None) -> Relayed:
         if usage is None:
-            return None
-        record = self._meter.record(
-            call.user_id, call.llm.choice, usage, source=UsageSource.GATEWAY
-        )
+            return Relayed(call.llm.choice, None, None)
+        record = self._meter.record(call.user_id, call.llm.choice, usage, source=self._source)
         async with self._uow() as uow:
             await uow.usage.add(record)
             await uow.commit()
-        return record.cost_usd
+        return Relayed(call.llm.choice, usage, record.cost_usd)

@@ -49,6 +49,7 @@ from domain.ports import (
     ModelCatalog,
     PasswordHasher,
 )
+from domain.usage import UsageSource
 from entrypoints.bootstrap.adapters import (
     Closer,
     Database,
@@ -169,5 +170,12 @@ def build_byom(
         get_session=container.get_agent_session,
         list_sessions=container.list_agent_sessions,
         get_usage=container.get_usage,
+        complete=RelayCompletion(
+            container.uow,
+            container.resolve_llm,
+            UsageMeter(container.catalog, container.ids, container.clock),
+            ProviderFailures(container.uow, container.clock),
+            source=UsageSource.IN_PROCESS,
+        ),
         aclose=container.aclose,
     )

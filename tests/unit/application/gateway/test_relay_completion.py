@@ -106,7 +106,9 @@ async def test_a_whole_stream_records_usage_once(world: World, user_id: UUID) ->
 
     async with stream:
         chunks = [c async for c in stream.chunks()]
-    assert await stream.finish() == Decimal("0.00008")
+    kept = await stream.finish()
+    assert kept is not None
+    assert (kept.usage, kept.cost_usd) == (Usage(12, 5), Decimal("0.00008"))
 
     assert "".join(c.delta for c in chunks) == "Hello from the fake model."
     assert chunks[-1].usage == Usage(12, 5)
