@@ -33,6 +33,7 @@ from domain.llm import (
 )
 from domain.ports import Clock, HealthProbe, LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.provider import Provider
+from domain.tools import ToolCall, ToolCallDelta
 
 
 @dataclass
@@ -40,7 +41,10 @@ class FakeLlmProvider(LlmProvider):
     """A provider that knows which keys are valid and which models exist.
 
     ``fail_with`` makes every call raise that error (provider down, rate limited...).
-    ``calls`` records what reached the provider, so tests can assert nothing did."""
+    ``calls`` records what reached the provider, so tests can assert nothing did.
+    ``tool_calls``: the next answer calls these tools (its text is then empty, its finish
+    reason ``tool_calls``; streamed as deltas, each call's arguments in two fragments), once:
+    the answer after it is ``reply`` again."""
 
     name: str
     valid_keys: set[str] = field(default_factory=set)
@@ -51,6 +55,7 @@ class FakeLlmProvider(LlmProvider):
     drop_stream_after: int | None = None
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     requests: list[CompletionRequest] = field(default_factory=list)
+    tool_calls: tuple[ToolCall, ...] = ()
 
     def _authorise(self, kind: str, key: ApiKey, base_url: str | None) -> None:
         self.calls.append((kind, base_url))
@@ -69,7 +74,13 @@ class FakeLlmProvider(LlmProvider):
         self._authorise("complete", key, base_url)
         self._check_model(request.model)
         self.requests.append(request)
+        if calls := self._take_calls():
+            return Completion("", request.model, self.usage, FinishReason.TOOL_CALLS, calls)
         return Completion(self.reply, request.model, self.usage, FinishReason.STOP)
+
+    def _take_calls(self) -> tuple[ToolCall, ...]:
+        calls, self.tool_calls = self.tool_calls, ()
+        return calls
 
     async def stream(
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
@@ -77,6 +88,17 @@ class FakeLlmProvider(LlmProvider):
         self._authorise("stream", key, base_url)
         self._check_model(request.model)
         self.requests.append(request)
+        if calls := self._take_calls():
+            for index, call in enumerate(calls):
+                half = len(call.arguments) // 2
+                yield CompletionChunk(
+                    tool_calls=(ToolCallDelta(index, call.id, call.name, call.arguments[:half]),)
+                )
+                yield CompletionChunk(
+                    tool_calls=(ToolCallDelta(index, None, None, call.arguments[half:]),)
+                )
+            yield CompletionChunk(usage=self.usage, finish_reason=FinishReason.TOOL_CALLS)
+            return
         words = self.reply.split(" ")
         for index, word in enumerate(words):
             if self.drop_stream_after is not None and index >= self.drop_stream_after:
