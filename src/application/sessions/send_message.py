@@ -27,7 +27,7 @@ from domain.errors import SessionNotFound
 from domain.llm import CompletionRequest, Reply, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
-from domain.tools import OutputFormat, Tool, ToolChoice
+from domain.tools import OutputFormat, Tool, ToolCall, ToolChoice
 from domain.usage import UsageSource
 
 __all__ = ["MAX_MESSAGE_LENGTH", "ChatReply", "ReplyStream", "SendMessage"]
@@ -197,7 +197,7 @@ class SendMessage:
             session_id=session_id,
             role=Role.ASSISTANT,
             # A provider may send NUL, which PostgreSQL text cannot hold: keep the rest.
-            content=answer.text.replace("\x00", "\ufffd"),
+            content=_no_nul(answer.text),
             created_at=now,
             usage=usage,
             cost_usd=None if record is None else record.cost_usd,
@@ -205,7 +205,10 @@ class SendMessage:
             model=choice.model,
             # A reply cut short may hold calls cut short too: none is kept (nothing would
             # answer them, and the conversation could not go on).
-            tool_calls=answer.tool_calls if usage is not None else (),
+            tool_calls=tuple(
+                ToolCall(_no_nul(c.id), _no_nul(c.name), _no_nul(c.arguments))
+                for c in (answer.tool_calls if usage is not None else ())
+            ),
         )
         async with self._uow() as uow:
             for message in call.user_messages:
@@ -219,3 +222,8 @@ class SendMessage:
                 await uow.usage.add(record)
             await uow.commit()
         return ChatReply(reply, choice.provider, choice.model, choice.credential_id)
+
+
+def _no_nul(text: str) -> str:
+    """A provider may send NUL, which PostgreSQL text cannot hold: keep the rest."""
+    return text.replace("\x00", "\ufffd")

@@ -248,3 +248,21 @@ async def test_json_output_and_per_provider_system_prompts(api: Api) -> None:
     )
     found = await api.client.get(f"/api/v1/agent-sessions/{session_id}", headers=me)
     assert found.json()["system_prompts"] == {"anthropic": "Answer in JSON.", "openai": "Be terse."}
+
+
+async def test_a_tool_call_with_nul_characters_is_stored_without_them(api: Api) -> None:
+    me, session_id = await _session(api)
+    api.providers.get(Provider.OPENAI).tool_calls = (
+        ToolCall("call\x00x", "get_price", '{"symbol": "A\\u0000\x00"}'),
+    )
+
+    asked = await _send(api, me, session_id, content="Price", tools=[PRICE])
+
+    assert asked.status_code == 200, asked.text
+    [call] = asked.json()["tool_calls"]
+    assert call["id"] == "call\ufffdx"
+    assert "\x00" not in call["arguments"]
+    answered = await _send(
+        api, me, session_id, tool_results=[{"tool_call_id": "call\ufffdx", "content": "1"}]
+    )
+    assert answered.status_code == 200, answered.text
