@@ -6,7 +6,7 @@ or use it as ``async with``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -24,17 +24,25 @@ from application.sessions.list_agent_sessions import ListAgentSessions
 from application.sessions.send_message import ChatReply, ReplyStream, SendMessage
 from application.sessions.start_agent_session import StartAgentSession
 from application.usage.get_usage import GetUsage, UsageReport
-from domain.agent_session import AgentSession
+from domain.agent_session import AgentSession, ToolResult
+from domain.content import ContentPart
 from domain.provider import Provider
 from domain.resolution import LlmChoice
+from domain.tools import OutputFormat, Tool, ToolChoice
 
 
 class Byom:
     """- ``resolve_llm`` says which provider, model and credential would serve a user (no key
       is opened);
     - ``start_session`` records that choice on a new agent session;
-    - ``chat`` sends a message and returns the stored reply with usage and cost; ``stream``
-      yields the reply as it is written (see ``ProviderStream``);
+    - ``start_session`` takes ``system_prompts`` per provider, ``system_prompt`` as the
+      fallback;
+    - ``chat`` sends a message (text, or ``TextPart`` and ``ImagePart`` parts, see
+      ``domain.content.image_from_url``) with the ``tools``, ``tool_choice`` and ``output``
+      format of this turn, or the ``tool_results`` of the last reply's calls, and returns the
+      stored reply (its text or its ``tool_calls``) with usage and cost; ``stream`` yields the
+      reply's text as it is written (see ``ProviderStream``), its calls are in
+      ``result.message.tool_calls``;
     - ``complete`` / ``stream_completion`` answer a whole conversation statelessly (tools,
       tool turns, images, JSON output: a ``RelayRequest``); model ``default`` is the user's
       own default; usage is recorded with source ``in-process``;
@@ -83,6 +91,7 @@ class Byom:
         model: str | None = None,
         credential_id: UUID | None = None,
         system_prompt: str | None = None,
+        system_prompts: Mapping[str | Provider, str] | None = None,
     ) -> AgentSession:
         return await self._start.execute(
             user_id,
@@ -91,35 +100,60 @@ class Byom:
             model=model,
             credential_id=credential_id,
             system_prompt=system_prompt,
+            system_prompts=system_prompts,
         )
 
     async def chat(
         self,
         user_id: UUID,
         session_id: UUID,
-        content: str,
+        content: str | Sequence[ContentPart] = "",
         *,
+        tool_results: Sequence[ToolResult] = (),
+        tools: Sequence[Tool] = (),
+        tool_choice: ToolChoice | None = None,
+        output: OutputFormat | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> ChatReply:
         return await self._send.execute(
-            user_id, session_id, content, max_tokens=max_tokens, temperature=temperature
+            user_id,
+            session_id,
+            content,
+            tool_results=tool_results,
+            tools=tools,
+            tool_choice=tool_choice,
+            output=output,
+            max_tokens=max_tokens,
+            temperature=temperature,
         )
 
     def stream(
         self,
         user_id: UUID,
         session_id: UUID,
-        content: str,
+        content: str | Sequence[ContentPart] = "",
         *,
+        tool_results: Sequence[ToolResult] = (),
+        tools: Sequence[Tool] = (),
+        tool_choice: ToolChoice | None = None,
+        output: OutputFormat | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> ReplyStream:
         """``async with byom.stream(...) as reply: async for text in reply: ...``; then
         ``reply.result`` is the stored reply (its message ``incomplete`` when the loop stopped
-        early)."""
+        early, its ``tool_calls`` the calls the model made)."""
         return self._send.stream(
-            user_id, session_id, content, max_tokens=max_tokens, temperature=temperature
+            user_id,
+            session_id,
+            content,
+            tool_results=tool_results,
+            tools=tools,
+            tool_choice=tool_choice,
+            output=output,
+            max_tokens=max_tokens,
+            temperature=temperature,
         )
 
     async def complete(self, user_id: UUID, request: RelayRequest) -> RelayedCompletion:

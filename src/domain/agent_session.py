@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from domain.content import ImagePart
 from domain.llm import Role, Usage
+from domain.tools import ToolCall
 
 
 @dataclass(slots=True)
@@ -23,11 +26,19 @@ class AgentSession:
     system_prompt: str | None
     created_at: datetime
     updated_at: datetime
+    system_prompts: Mapping[str, str] = field(default_factory=dict)
+    """Per provider (its name: ``openai``, ``anthropic`` ...); ``system_prompt`` is the fallback."""
+
+    def system_prompt_for(self, provider: str) -> str | None:
+        return self.system_prompts.get(provider, self.system_prompt)
 
 
 @dataclass(slots=True)
 class AgentMessage:
-    """One turn. ``incomplete`` marks a reply cut short (client gone, provider dropped)."""
+    """One turn. ``incomplete`` marks a reply cut short (client gone, provider dropped).
+
+    A user turn may hold ``images`` (after its text); an assistant turn the ``tool_calls`` it
+    made; a tool turn answers the call ``tool_call_id`` (of the tool ``tool_name``)."""
 
     id: UUID
     session_id: UUID
@@ -38,3 +49,15 @@ class AgentMessage:
     cost_usd: Decimal | None = None
     incomplete: bool = False
     model: str | None = None
+    images: tuple[ImagePart, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What the caller's tool returned for the call ``tool_call_id``."""
+
+    tool_call_id: str
+    content: str

@@ -4,15 +4,18 @@ to the owner (messages included: they are reached through their session's owner)
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation
+from domain.content import MAX_IMAGE_BYTES, ImagePart
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 from domain.ports import UnitOfWorkFactory
+from domain.tools import ToolCall
 from tests.support.entities import at, committed_user, credential, message, session
 
 
@@ -177,3 +180,62 @@ async def test_concurrent_writers_of_messages_all_succeed(uow_factory: UnitOfWor
     async with uow_factory() as uow:
         for item in sessions:
             assert len(await uow.sessions.messages(owner.id, item.id)) == 5
+
+
+async def test_per_provider_system_prompts_read_back(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    item = session(owner.id)
+    item.system_prompts = {"openai": "Be terse.", "anthropic": "Think, then answer."}
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        found = await uow.sessions.get(owner.id, item.id)
+        assert found == item
+        assert found is not None
+        assert found.system_prompt_for("anthropic") == "Think, then answer."
+        assert found.system_prompt_for("google") == item.system_prompt
+
+
+async def test_images_tool_calls_and_tool_results_read_back(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    item = session(owner.id)
+    # The largest image a message may hold, next to one given by URL.
+    big = ImagePart(media_type="image/png", data=bytes(range(256)) * (MAX_IMAGE_BYTES // 256))
+    question = replace(
+        message(item.id, Role.USER, created_at=at(1)),
+        images=(big, ImagePart(url="https://example.com/chart.png", detail="low")),
+    )
+    calls = (
+        ToolCall("call_1", "get_price", '{"symbol": "AAPL"}'),
+        ToolCall("call_2", "get_price", '{"symbol": "MSFT"}'),
+    )
+    answer = replace(
+        message(item.id, Role.ASSISTANT, created_at=at(2), usage=Usage(10, 3)),
+        content="",
+        tool_calls=calls,
+    )
+    results = [
+        replace(
+            message(item.id, Role.TOOL, created_at=at(3 + i)),
+            content=f'{{"price": {100 + i}}}',
+            tool_call_id=call.id,
+            tool_name=call.name,
+        )
+        for i, call in enumerate(calls)
+    ]
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        for each in (question, answer, *results):
+            await uow.sessions.add_message(owner.id, each)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        stored = await uow.sessions.messages(owner.id, item.id)
+    assert stored == [question, answer, *results]
+    assert stored[0].images[0].data == big.data
+    assert stored[1].tool_calls == calls
+    assert [m.tool_call_id for m in stored[2:]] == ["call_1", "call_2"]

@@ -29,11 +29,12 @@ from domain.llm import (
     FinishReason,
     ModelInfo,
     ModelPrice,
+    Reply,
     Usage,
 )
 from domain.ports import Clock, HealthProbe, LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.provider import Provider
-from domain.tools import ToolCallDelta
+from domain.tools import ToolCall, ToolCallDelta
 from tests.support.scripted_model import scripted_reply
 
 
@@ -42,7 +43,9 @@ class FakeLlmProvider(LlmProvider):
     """A provider that knows which keys are valid and which models exist.
 
     ``fail_with`` makes every call raise that error (provider down, rate limited...).
-    ``calls`` records what reached the provider, so tests can assert nothing did. Asked for
+    ``calls`` records what reached the provider, so tests can assert nothing did.
+    ``tool_calls``: the next answer calls these tools (its text is then empty, its finish
+    reason ``tool_calls``), once: the answer after it is ``reply`` again. Otherwise, asked for
     tools or JSON, it answers as ``scripted_model`` says (a scripted stand-in)."""
 
     name: str
@@ -54,6 +57,7 @@ class FakeLlmProvider(LlmProvider):
     drop_stream_after: int | None = None
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     requests: list[CompletionRequest] = field(default_factory=list)
+    tool_calls: tuple[ToolCall, ...] = ()
 
     def _authorise(self, kind: str, key: ApiKey, base_url: str | None) -> None:
         self.calls.append((kind, base_url))
@@ -72,9 +76,15 @@ class FakeLlmProvider(LlmProvider):
         self._authorise("complete", key, base_url)
         self._check_model(request.model)
         self.requests.append(request)
-        reply = scripted_reply(request, self.reply)
+        reply = self._answer(request)
         finish = FinishReason.TOOL_CALLS if reply.tool_calls else FinishReason.STOP
         return Completion(reply.text, request.model, self.usage, finish, reply.tool_calls)
+
+    def _answer(self, request: CompletionRequest) -> Reply:
+        if calls := self.tool_calls:
+            self.tool_calls = ()
+            return Reply("", calls)
+        return scripted_reply(request, self.reply)
 
     async def stream(
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
@@ -82,7 +92,7 @@ class FakeLlmProvider(LlmProvider):
         self._authorise("stream", key, base_url)
         self._check_model(request.model)
         self.requests.append(request)
-        reply = scripted_reply(request, self.reply)
+        reply = self._answer(request)
         words = reply.text.split(" ") if reply.text else []
         for index, word in enumerate(words):
             if self.drop_stream_after is not None and index >= self.drop_stream_after:

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from uuid import UUID
 
-from application.llm._generation_limits import check_generation
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
 from application.sessions._session_llm import session_llm
+from application.sessions._turn import (
+    MAX_MESSAGE_LENGTH,
+    Turn,
+    conversation,
+    make_turn,
+    turn_messages,
+)
 from application.usage._meter import UsageMeter
-from domain.agent_session import AgentMessage, AgentSession
-from domain.errors import InvalidMessage, SessionNotFound
-from domain.llm import ChatMessage, CompletionRequest, Reply, Role, Usage
+from domain.agent_session import AgentMessage, AgentSession, ToolResult
+from domain.content import ContentPart
+from domain.conversation import check_conversation
+from domain.errors import SessionNotFound
+from domain.llm import CompletionRequest, Reply, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
+from domain.tools import OutputFormat, Tool, ToolCall, ToolChoice
 from domain.usage import UsageSource
 
-MAX_MESSAGE_LENGTH = 100_000
+__all__ = ["MAX_MESSAGE_LENGTH", "ChatReply", "ReplyStream", "SendMessage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +54,22 @@ class _Call:
     session: AgentSession
     llm: ResolvedLlm
     request: CompletionRequest
-    user_message: AgentMessage
+    user_messages: tuple[AgentMessage, ...]
 
 
 class SendMessage:
     """- the session is the caller's (another user's id is ``SessionNotFound``, like a missing one);
     - it runs on the LLM recorded at its start: its credential (a deleted one is never used
       again: ``SessionCredentialRevoked``), or the system default when it has none;
-    - the whole conversation goes to the provider, the system prompt apart (each adapter places
-      it the way its provider expects), ``max_tokens`` defaulting to the model's catalog maximum;
-    - the user message and the reply are stored together, with usage and catalog cost (null for
-      a model the catalog does not price), and one usage record (source ``session``);
+    - the whole conversation goes to the provider (tool calls, tool results and images
+      included, its pairing checked by ``check_conversation`` before any provider call), the
+      system prompt apart (the session's prompt for its provider, else its fallback; each
+      adapter places it the way its provider expects), ``max_tokens`` defaulting to the
+      model's catalog maximum; tools, tool choice and output format go with this turn only;
+    - the user message (or tool results) and the reply (its text and tool calls) are stored
+      together, with usage and catalog cost (null for a
+      model the catalog does not price), and one usage record (source ``session``), for
+      tool-call turns too;
     - a failure before any text arrived stores nothing (send again); provider failures are
       translated by ``ProviderFailures`` (rejected key flagged, 429, 504, 502)."""
 
@@ -78,12 +93,27 @@ class SendMessage:
         self,
         user_id: UUID,
         session_id: UUID,
-        content: str,
+        content: str | Sequence[ContentPart] = "",
         *,
+        tool_results: Sequence[ToolResult] = (),
+        tools: Sequence[Tool] = (),
+        tool_choice: ToolChoice | None = None,
+        output: OutputFormat | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> ChatReply:
-        call = await self._prepare(user_id, session_id, content, max_tokens, temperature)
+        """``content`` is the user's text, or its parts (text and images); or, instead of a
+        user message, ``tool_results`` answer the calls of the last reply, all of them."""
+        turn = make_turn(
+            content,
+            tool_results=tool_results,
+            tools=tools,
+            tool_choice=tool_choice,
+            output=output,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
+        call = await self._prepare(user_id, session_id, turn)
         _completion, reply = await self._provider.complete(call)
         return reply
 
@@ -91,47 +121,64 @@ class SendMessage:
         self,
         user_id: UUID,
         session_id: UUID,
-        content: str,
+        content: str | Sequence[ContentPart] = "",
         *,
+        tool_results: Sequence[ToolResult] = (),
+        tools: Sequence[Tool] = (),
+        tool_choice: ToolChoice | None = None,
+        output: OutputFormat | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> ReplyStream:
-        """Nothing happens until the stream is started (``start``, ``async with``, iteration)."""
-        return self._provider.stream(
-            partial(self._prepare, user_id, session_id, content, max_tokens, temperature)
+        """Like ``execute``; nothing happens until the stream is started (``start``,
+        ``async with``, iteration). The reply's tool calls are in ``result.message``."""
+        turn = partial(
+            make_turn,
+            content,
+            tool_results=tool_results,
+            tools=tools,
+            tool_choice=tool_choice,
+            output=output,
+            max_tokens=max_tokens,
+            temperature=temperature,
         )
 
-    async def _prepare(
-        self,
-        user_id: UUID,
-        session_id: UUID,
-        content: str,
-        max_tokens: int | None,
-        temperature: float | None,
-    ) -> _Call:
-        _check_input(content, max_tokens, temperature)
+        async def prepare() -> _Call:
+            return await self._prepare(user_id, session_id, turn())
+
+        return self._provider.stream(prepare)
+
+    async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> _Call:
         async with self._uow() as uow:
             session = await uow.sessions.get(user_id, session_id)
             if session is None:
                 raise SessionNotFound()
             history = await uow.sessions.messages(user_id, session.id)
+        now = self._clock.now()
+
+        def new() -> AgentMessage:
+            return AgentMessage(self._ids.new_id(), session.id, Role.USER, "", now)
+
+        added = turn_messages(turn, history, new)
+        messages = conversation([*history, *added])
+        # Tool results answer the last reply's calls, all of them; a user message comes after
+        # every call was answered. Checked before the LLM is resolved: nothing reaches a
+        # provider.
+        check_conversation(messages)
         llm = await session_llm(self._resolve, user_id, session)
         choice = llm.choice
         request = CompletionRequest(
             model=choice.model,
-            messages=(*_conversation(history), ChatMessage(Role.USER, content)),
-            system=session.system_prompt,
-            max_tokens=max_tokens or self._meter.max_output_tokens(choice.provider, choice.model),
-            temperature=temperature,
+            messages=messages,
+            system=session.system_prompt_for(choice.provider.value),
+            max_tokens=turn.max_tokens
+            or self._meter.max_output_tokens(choice.provider, choice.model),
+            temperature=turn.temperature,
+            tools=turn.tools,
+            tool_choice=turn.tool_choice,
+            output=turn.output,
         )
-        user_message = AgentMessage(
-            id=self._ids.new_id(),
-            session_id=session.id,
-            role=Role.USER,
-            content=content,
-            created_at=self._clock.now(),
-        )
-        return _Call(user_id, session, llm, request, user_message)
+        return _Call(user_id, session, llm, request, added)
 
     async def _store(self, call: _Call, answer: Reply, usage: Usage | None) -> ChatReply:
         """The reply is incomplete when the provider never said what it counted (cut short)."""
@@ -150,15 +197,22 @@ class SendMessage:
             session_id=session_id,
             role=Role.ASSISTANT,
             # A provider may send NUL, which PostgreSQL text cannot hold: keep the rest.
-            content=answer.text.replace("\x00", "\ufffd"),
+            content=_no_nul(answer.text),
             created_at=now,
             usage=usage,
             cost_usd=None if record is None else record.cost_usd,
             incomplete=usage is None,
             model=choice.model,
+            # A reply cut short may hold calls cut short too: none is kept (nothing would
+            # answer them, and the conversation could not go on).
+            tool_calls=tuple(
+                ToolCall(_no_nul(c.id), _no_nul(c.name), _no_nul(c.arguments))
+                for c in (answer.tool_calls if usage is not None else ())
+            ),
         )
         async with self._uow() as uow:
-            await uow.sessions.add_message(call.user_id, call.user_message)
+            for message in call.user_messages:
+                await uow.sessions.add_message(call.user_id, message)
             await uow.sessions.add_message(call.user_id, reply)
             session = await uow.sessions.get(call.user_id, session_id)
             if session is not None:
@@ -170,21 +224,6 @@ class SendMessage:
         return ChatReply(reply, choice.provider, choice.model, choice.credential_id)
 
 
-def _conversation(history: list[AgentMessage]) -> tuple[ChatMessage, ...]:
-    # An empty (cut-off) reply is left out: providers refuse empty turns.
-    return tuple(
-        ChatMessage(m.role, m.content)
-        for m in history
-        if m.role in (Role.USER, Role.ASSISTANT) and m.content.strip()
-    )
-
-
-def _check_input(content: str, max_tokens: int | None, temperature: float | None) -> None:
-    if not content.strip():
-        raise InvalidMessage("the message is empty")
-    if len(content) > MAX_MESSAGE_LENGTH:
-        raise InvalidMessage(f"the message is too long (at most {MAX_MESSAGE_LENGTH} characters)")
-    if "\x00" in content:
-        # PostgreSQL text cannot hold it: refused before the provider is paid for a reply.
-        raise InvalidMessage("the message contains a NUL character")
-    check_generation(max_tokens, temperature)
+def _no_nul(text: str) -> str:
+    """A provider may send NUL, which PostgreSQL text cannot hold: keep the rest."""
+    return text.replace("\x00", "\ufffd")

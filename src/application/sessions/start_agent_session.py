@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from uuid import UUID
 
 from application.llm.resolve_llm import ResolveLlm
@@ -19,6 +20,9 @@ class StartAgentSession:
       provider, the user's default, the system default) without opening any key;
     - the session records the provider, the model and the credential; a null credential means
       the system default serves it;
+    - ``system_prompts`` holds a prompt per provider (``openai``, ``anthropic``, ``google``,
+      ``openai_compatible``): the one for the session's provider is used, ``system_prompt``
+      otherwise;
     - nothing usable: ``NoLlmConfigured``, and nothing is stored."""
 
     def __init__(
@@ -38,9 +42,11 @@ class StartAgentSession:
         model: str | None = None,
         credential_id: UUID | None = None,
         system_prompt: str | None = None,
+        system_prompts: Mapping[str | Provider, str] | None = None,
     ) -> AgentSession:
         title = _clean(title, "title", MAX_TITLE_LENGTH)
         system_prompt = _clean(system_prompt, "system prompt", MAX_SYSTEM_PROMPT_LENGTH)
+        prompts = _per_provider(system_prompts or {})
         choice = await self._resolve.explain(
             user_id, provider=provider, model=model, credential_id=credential_id
         )
@@ -55,6 +61,7 @@ class StartAgentSession:
             system_prompt=system_prompt,
             created_at=now,
             updated_at=now,
+            system_prompts=prompts,
         )
         async with self._uow() as uow:
             await uow.sessions.add(session)
@@ -70,3 +77,18 @@ def _clean(text: str | None, what: str, limit: int) -> str | None:
     if "\x00" in text:  # PostgreSQL text cannot hold it
         raise InvalidMessage(f"the {what} contains a NUL character")
     return text.strip() if what == "title" else text
+
+
+def _per_provider(prompts: Mapping[str | Provider, str]) -> dict[str, str]:
+    known = {p.value for p in Provider}
+    cleaned: dict[str, str] = {}
+    for provider, prompt in prompts.items():
+        name = provider.value if isinstance(provider, Provider) else provider
+        if name not in known:
+            raise InvalidMessage(
+                f"system_prompts: {name!r} is not a provider (one of {', '.join(sorted(known))})"
+            )
+        text = _clean(prompt, f"system prompt for {name}", MAX_SYSTEM_PROMPT_LENGTH)
+        if text is not None:
+            cleaned[name] = text
+    return cleaned

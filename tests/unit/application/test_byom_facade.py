@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 
 from application.byom import Byom
+from domain.agent_session import ToolResult
+from domain.content import TextPart, image_from_url
 from domain.errors import NoLlmConfigured, SessionNotFound
-from domain.llm import Usage
+from domain.llm import ChatMessage, Role, Usage
+from domain.provider import Provider
 from domain.resolution import ResolutionReason
+from domain.tools import OutputFormat, OutputKind, Tool, ToolCall, ToolChoice, ToolChoiceMode
 from entrypoints.bootstrap import Database, build_byom
 from tests.support.builders import World
 from tests.support.fakes import FakeCatalog
@@ -89,3 +94,61 @@ async def test_the_facade_explains_the_system_default_and_refuses_other_users() 
     with pytest.raises(SessionNotFound):
         await byom.chat(stranger, session.id, "hi")
     await byom.aclose()
+
+
+async def test_tools_images_output_and_per_provider_prompts_through_the_facade(
+    world: World,
+) -> None:
+    user_id = await new_user(world)
+    await add_key(world, user_id, "anthropic")
+    fake = world.providers.get(Provider.ANTHROPIC)
+    price = Tool("get_price", {"type": "object", "properties": {"symbol": {"type": "string"}}})
+    chart = image_from_url("data:image/png;base64,iVBORw0KGgo=")
+    calls = (ToolCall("call_1", "get_price", '{"symbol": "AAPL"}'),)
+
+    async with _byom_on(world) as byom:
+        session = await byom.start_session(
+            user_id,
+            system_prompt="Fallback.",
+            system_prompts={Provider.ANTHROPIC: "Use the tools."},
+        )
+        fake.tool_calls = calls
+        asked = await byom.chat(
+            user_id,
+            session.id,
+            [TextPart("Price the stock in this chart"), chart],
+            tools=[price],
+            tool_choice=ToolChoice(ToolChoiceMode.AUTO),
+        )
+        assert asked.message.tool_calls == calls
+
+        async with byom.stream(
+            user_id,
+            session.id,
+            tool_results=[ToolResult("call_1", '{"price": 190}')],
+            output=OutputFormat(OutputKind.JSON_OBJECT),
+        ) as stream:
+            text = "".join([piece async for piece in stream])
+        # Asked for a JSON object, the scripted model answers one (tests/support/scripted_model).
+        assert json.loads(text) == {"reply": "Hello from the fake model."}
+
+        fake.tool_calls = (ToolCall("call_2", "get_price", "{}"),)
+        async with byom.stream(user_id, session.id, "Again", tools=[price]) as again:
+            assert [piece async for piece in again] == []
+        assert again.result is not None
+        assert again.result.message.tool_calls == (ToolCall("call_2", "get_price", "{}"),)
+
+    first, second, third = fake.requests
+    assert first.system == "Use the tools."
+    assert first.messages == (
+        ChatMessage(Role.USER, (TextPart("Price the stock in this chart"), chart)),
+    )
+    assert second.messages[1:] == (
+        ChatMessage(Role.ASSISTANT, "", tool_calls=calls),
+        ChatMessage(Role.TOOL, '{"price": 190}', tool_call_id="call_1", name="get_price"),
+    )
+    assert second.output == OutputFormat(OutputKind.JSON_OBJECT)
+    assert third.tools == (price,)
+    usage = await _byom_on(world).usage(user_id)
+    assert usage.cost_usd is not None
+    assert len(world.db.usage) == 3

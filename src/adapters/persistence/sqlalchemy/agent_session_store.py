@@ -9,6 +9,12 @@ from sqlalchemy import exists, insert, literal, select
 
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
+from adapters.persistence.sqlalchemy._message_parts import (
+    calls_from_json,
+    calls_to_json,
+    images_from_json,
+    images_to_json,
+)
 from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSessionRow
 from domain.agent_session import AgentMessage, AgentSession
 from domain.errors import SessionNotFound
@@ -64,6 +70,10 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
             "cost_usd": message.cost_usd,
             "incomplete": message.incomplete,
             "model": message.model,
+            "images": images_to_json(message.images),
+            "tool_calls": calls_to_json(message.tool_calls),
+            "tool_call_id": message.tool_call_id,
+            "tool_name": message.tool_name,
             "created_at": message.created_at,
         }
         columns = AgentMessageRow.__table__.c
@@ -95,6 +105,7 @@ def _apply(row: AgentSessionRow, session: AgentSession) -> None:
     row.llm_model = session.llm_model
     row.llm_credential_id = session.llm_credential_id
     row.system_prompt = session.system_prompt
+    row.system_prompts = dict(session.system_prompts) or None
     row.created_at = session.created_at
     row.updated_at = session.updated_at
 
@@ -108,6 +119,7 @@ def _entity(row: AgentSessionRow) -> AgentSession:
         llm_model=row.llm_model,
         llm_credential_id=row.llm_credential_id,
         system_prompt=row.system_prompt,
+        system_prompts=dict(row.system_prompts or {}),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -127,4 +139,8 @@ def _message(row: AgentMessageRow) -> AgentMessage:
         cost_usd=row.cost_usd,
         incomplete=row.incomplete,
         model=row.model,
+        images=images_from_json(row.images),
+        tool_calls=calls_from_json(row.tool_calls),
+        tool_call_id=row.tool_call_id,
+        tool_name=row.tool_name,
     )

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -146,6 +147,8 @@ class AgentSessionRow(Base):
         ForeignKey("user_llm_credentials.id", ondelete="SET NULL"), index=True
     )
     system_prompt: Mapped[str | None] = mapped_column(Text)
+    # {provider: prompt}; null when the session has none.
+    system_prompts: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -163,6 +166,13 @@ class AgentMessageRow(Base):
     cost_usd: Mapped[Decimal | None]
     incomplete: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[str | None] = mapped_column(String(200))
+    # User turns: [{"media_type", "data" (base64), "url", "detail"}], bounded by
+    # domain.content's MAX_IMAGE_BYTES and MAX_IMAGES_PER_MESSAGE. Assistant turns:
+    # [{"id", "name", "arguments"}]. Null when there are none.
+    images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    tool_call_id: Mapped[str | None] = mapped_column(String(200))
+    tool_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 

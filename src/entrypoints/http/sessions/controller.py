@@ -18,6 +18,7 @@ from application.sessions.get_agent_session import GetAgentSession
 from application.sessions.list_agent_sessions import ListAgentSessions
 from application.sessions.send_message import MAX_MESSAGE_LENGTH, SendMessage
 from application.sessions.start_agent_session import StartAgentSession
+from domain.content import MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE
 from domain.user import User
 from entrypoints.http.deps import CURRENT_USER, use_cases
 from entrypoints.http.openapi import problem_responses
@@ -28,10 +29,15 @@ from entrypoints.http.sessions.wire import (
     SessionCreate,
     SessionDetailOut,
     SessionOut,
+    turn_of,
 )
+from entrypoints.http.sessions.wire_tools import EXTRA_BODY_BYTES
 
 # A long conversation turn is larger than the app-wide body limit meant for small JSON bodies.
 CHAT_BODY_LIMIT = 4 * MAX_MESSAGE_LENGTH + 4096
+# A message may also carry images (each capped by MAX_IMAGE_BYTES, at most
+# MAX_IMAGES_PER_MESSAGE of them) and tools.
+SEND_BODY_LIMIT = CHAT_BODY_LIMIT + EXTRA_BODY_BYTES
 
 
 class AgentSessionController(Controller):
@@ -64,6 +70,7 @@ class AgentSessionController(Controller):
             model=data.model,
             credential_id=data.credential_id,
             system_prompt=data.system_prompt,
+            system_prompts=dict(data.system_prompts or {}),
         )
         return SessionOut.of(session)
 
@@ -99,15 +106,23 @@ class AgentSessionController(Controller):
         operation_id="SendMessage",
         summary="Send a message; the reply as JSON, or as SSE with Accept: text/event-stream",
         description=(
+            "A user message (`content`: text, or parts `{type: text, text}` and "
+            "`{type: image, url: https://... or data:image/...;base64,...}`; at most "
+            f"{MAX_IMAGES_PER_MESSAGE} images of {MAX_IMAGE_BYTES} bytes each), with `tools`, "
+            "`tool_choice` and `output_format` for this turn; or the results of the last "
+            "reply's tool calls (`tool_results: [{tool_call_id, content}]`, all of them, or one "
+            "as `role: tool`). The reply is the assistant's text or its `tool_calls`. "
             "With `Accept: text/event-stream` the reply streams as server-sent events: "
-            '`event: delta` with `{"text": ...}`, then exactly one `event: done` with '
-            "`message_id`, `usage`, `cost_usd` and `incomplete`. If the provider fails "
-            "mid-reply, an `event: error` carrying a problem body comes before `done`, and "
-            "what arrived is stored with `incomplete: true`."
+            '`event: delta` with `{"text": ...}`, then one `event: tool_call` per call the '
+            "reply made (`{id, name, arguments}`, whole, once the stream ended), then exactly "
+            "one `event: done` with `message_id`, `usage`, `cost_usd`, `incomplete` and "
+            "`message` (the stored reply with its calls). If the provider fails mid-reply, an "
+            "`event: error` carrying a problem body comes before `done`, and what arrived is "
+            "stored with `incomplete: true` (without tool calls)."
         ),
         status_code=200,
-        responses=problem_responses(404, 409, 422, 424, 429, 502, 504),
-        request_max_body_size=CHAT_BODY_LIMIT,
+        responses=problem_responses(400, 404, 409, 422, 424, 429, 502, 504),
+        request_max_body_size=SEND_BODY_LIMIT,
     )
     async def send(
         self,
@@ -117,20 +132,9 @@ class AgentSessionController(Controller):
         send_message: NamedDependency[SendMessage],
         request: Request[User, Any, Any],
     ) -> MessageOut | Stream:
+        content, turn = turn_of(data)
         if EVENT_STREAM in request.headers.get("accept", ""):
-            stream = send_message.stream(
-                user_id,
-                session_id,
-                data.content,
-                max_tokens=data.max_tokens,
-                temperature=data.temperature,
-            )
+            stream = send_message.stream(user_id, session_id, content, **turn)
             return await event_stream(stream, request.url.path)
-        reply = await send_message.execute(
-            user_id,
-            session_id,
-            data.content,
-            max_tokens=data.max_tokens,
-            temperature=data.temperature,
-        )
+        reply = await send_message.execute(user_id, session_id, content, **turn)
         return MessageOut.of(reply.message)

@@ -1,4 +1,5 @@
-"""A streamed reply as server-sent events: ``delta`` events, then ``error`` or ``done``."""
+"""A streamed reply as server-sent events: ``delta`` events, then ``error``, ``tool_call``
+events and ``done``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from application.sessions.send_message import ReplyStream
 from domain.errors import DomainError
 from entrypoints.http.errors import from_domain_error
 from entrypoints.http.sessions.wire import DeltaEvent, DoneEvent
+from entrypoints.http.sessions.wire_tools import ToolCallOut
 
 EVENT_STREAM = "text/event-stream"
 
@@ -35,7 +37,8 @@ async def event_stream(stream: ReplyStream, path: str) -> Stream:
 
 
 async def server_sent_events(stream: ReplyStream, path: str) -> AsyncIterator[bytes]:
-    """``delta`` events, then ``error`` if the provider failed mid-reply, then one ``done``."""
+    """``delta`` events, then ``error`` if the provider failed mid-reply, then one
+    ``tool_call`` per call of the stored reply, then one ``done``."""
     try:
         failure: DomainError | None = None
         try:
@@ -52,6 +55,9 @@ async def server_sent_events(stream: ReplyStream, path: str) -> AsyncIterator[by
         if failure is not None:
             yield sse("error", problem_body(failure, path))
         if reply is not None:
+            # The calls whole, as stored (a reply cut short keeps none), then ``done``.
+            for call in reply.message.tool_calls:
+                yield sse("tool_call", ToolCallOut.of(call))
             yield sse("done", DoneEvent.of(reply))
     finally:
         # The client went away mid-reply: what arrived is stored, marked incomplete.

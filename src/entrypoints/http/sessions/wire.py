@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 
 from application.sessions.send_message import MAX_MESSAGE_LENGTH, ChatReply
 from application.sessions.start_agent_session import MAX_SYSTEM_PROMPT_LENGTH, MAX_TITLE_LENGTH
-from domain.agent_session import AgentMessage, AgentSession
+from domain.agent_session import AgentMessage, AgentSession, ToolResult
+from domain.content import ContentPart
+from domain.errors import InvalidMessage
 from domain.llm import Usage
 from entrypoints.http.money import usd_or_none
+from entrypoints.http.sessions import wire_tools
+from entrypoints.http.sessions.wire_tools import (
+    ImageOut,
+    NamedToolChoice,
+    OutputFormatIn,
+    PartIn,
+    ToolCallOut,
+    ToolIn,
+    ToolResultIn,
+)
 
 Title = Annotated[str, msgspec.Meta(max_length=MAX_TITLE_LENGTH)]
 SystemPrompt = Annotated[str, msgspec.Meta(max_length=MAX_SYSTEM_PROMPT_LENGTH)]
 ProviderName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ModelName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Content = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_MESSAGE_LENGTH)]
+Content = Annotated[str, msgspec.Meta(max_length=MAX_MESSAGE_LENGTH)]
 MaxTokens = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 Temperature = Annotated[float, msgspec.Meta(ge=0.0, le=2.0)]
 
@@ -29,10 +41,28 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     model: ModelName | None = None
     credential_id: UUID | None = None
     system_prompt: SystemPrompt | None = None
+    # Per provider (openai, anthropic, google, openai_compatible); system_prompt is the
+    # fallback for the others.
+    system_prompts: dict[ProviderName, SystemPrompt] | None = None
 
 
 class MessageCreate(msgspec.Struct, forbid_unknown_fields=True):
-    content: Content
+    """A user message: ``content`` is its text, or its parts in order: ``{"type": "text",
+    "text": ...}`` and ``{"type": "image", "url": "https://..." | "data:image/png;base64,...",
+    "detail"?}``. With it, what the model may do this turn: ``tools``, ``tool_choice``
+    (``auto``, ``none``, ``required`` or ``{"name": ...}``), ``output_format``.
+
+    Or the results of the last reply's tool calls, all of them: ``tool_results`` (a list of
+    ``{"tool_call_id", "content"}``), or one as ``{"role": "tool", "tool_call_id", "content"}``.
+    """
+
+    content: Content | list[PartIn] = ""
+    role: Literal["user", "tool"] = "user"
+    tool_call_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    tool_results: list[ToolResultIn] | None = None
+    tools: list[ToolIn] | None = None
+    tool_choice: Literal["auto", "none", "required"] | NamedToolChoice | None = None
+    output_format: OutputFormatIn | None = None
     max_tokens: MaxTokens | None = None
     temperature: Temperature | None = None
 
@@ -55,6 +85,9 @@ class MessageOut(msgspec.Struct):
     usage: UsageOut | None
     cost_usd: str | None
     incomplete: bool
+    images: list[ImageOut] = msgspec.field(default_factory=list)
+    tool_calls: list[ToolCallOut] = msgspec.field(default_factory=list)
+    tool_call_id: str | None = None
 
     @classmethod
     def of(cls, m: AgentMessage) -> MessageOut:
@@ -67,6 +100,9 @@ class MessageOut(msgspec.Struct):
             UsageOut.of(m.usage),
             usd_or_none(m.cost_usd),
             m.incomplete,
+            [ImageOut.of(i) for i in m.images],
+            [ToolCallOut.of(c) for c in m.tool_calls],
+            m.tool_call_id,
         )
 
 
@@ -79,6 +115,7 @@ class SessionOut(msgspec.Struct):
     system_prompt: str | None
     created_at: datetime
     updated_at: datetime
+    system_prompts: dict[str, str] = msgspec.field(default_factory=dict)
 
     @classmethod
     def of(cls, s: AgentSession) -> SessionOut:
@@ -91,6 +128,7 @@ class SessionOut(msgspec.Struct):
             s.system_prompt,
             s.created_at,
             s.updated_at,
+            dict(s.system_prompts),
         )
 
 
@@ -109,6 +147,8 @@ class DoneEvent(msgspec.Struct):
     usage: UsageOut | None
     cost_usd: str | None
     incomplete: bool
+    message: MessageOut
+    """The stored reply, its tool calls included."""
 
     @classmethod
     def of(cls, reply: ChatReply) -> DoneEvent:
@@ -119,4 +159,27 @@ class DoneEvent(msgspec.Struct):
             UsageOut.of(reply.message.usage),
             usd_or_none(reply.message.cost_usd),
             reply.message.incomplete,
+            MessageOut.of(reply.message),
         )
+
+
+def turn_of(data: MessageCreate) -> tuple[str | tuple[ContentPart, ...], dict[str, Any]]:
+    """The message's content and the rest of its turn, as ``SendMessage`` takes them."""
+    results = wire_tools.tool_results(data.tool_results)
+    content = wire_tools.parts(data.content)
+    if data.role == "tool":
+        if data.tool_call_id is None or not isinstance(content, str) or data.tool_results:
+            raise InvalidMessage(
+                "a tool message has a tool_call_id and text content (or send tool_results)"
+            )
+        results, content = (ToolResult(data.tool_call_id, content),), ""
+    elif data.tool_call_id is not None:
+        raise InvalidMessage("tool_call_id goes with role 'tool'")
+    return content, {
+        "tool_results": results,
+        "tools": wire_tools.tools(data.tools),
+        "tool_choice": wire_tools.tool_choice(data.tool_choice),
+        "output": wire_tools.output(data.output_format),
+        "max_tokens": data.max_tokens,
+        "temperature": data.temperature,
+    }
