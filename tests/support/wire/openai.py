@@ -155,3 +155,41 @@ def unknown_model(model: str) -> dict[str, Any]:
         "invalid_request_error",
         "model_not_found",
     )
+
+
+# --- tool calls (platform.openai.com/docs/api-reference/chat/object, /streaming) ------------
+
+
+def function_call(id_: str, name: str, arguments: str) -> dict[str, Any]:
+    """One entry of ``message.tool_calls``; ``arguments`` is the JSON text of an object."""
+    return {"id": id_, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def tool_calls_completion(
+    calls: list[dict[str, Any]], *, tokens: tuple[int, int] = (12, 5), model: str = MODEL
+) -> dict[str, Any]:
+    """A reply that only calls tools: ``content`` null, ``finish_reason`` ``tool_calls``."""
+    body = completion("", tokens=tokens, finish="tool_calls", model=model)
+    body["choices"][0]["message"].update(content=None, tool_calls=calls)
+    return body
+
+
+def tool_calls_stream(
+    calls: list[dict[str, Any]], *, tokens: tuple[int, int] = (12, 5), model: str = MODEL
+) -> list[str]:
+    """A streamed reply that calls tools: per call, a first delta with its index, id, type,
+    name and empty arguments, then its arguments in two fragments; then ``tool_calls``."""
+    first = {"role": "assistant", "content": None, "refusal": None}
+    events = []
+    for index, call in enumerate(calls):
+        head = {**call, "index": index, "function": {**call["function"], "arguments": ""}}
+        events.append(sse.data(chunk({**(first if index == 0 else {}), "tool_calls": [head]})))
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        for fragment in (arguments[:half], arguments[half:]):
+            piece = {"index": index, "function": {"arguments": fragment}}
+            events.append(sse.data(chunk({"tool_calls": [piece]}, model=model)))
+    events.append(sse.data(chunk({}, "tool_calls", model=model)))
+    events.append(sse.data(usage_chunk(*tokens, model=model)))
+    events.append(DONE)
+    return events

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-from litestar import Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
 
 from domain import errors
 from domain.errors import DomainError
+from entrypoints.http.errors import from_http_exception
 from entrypoints.http.gateway import wire
 from entrypoints.http.problems import problem_for
 
@@ -139,3 +146,15 @@ def _validation(exc: ValidationException) -> tuple[str, str | None, str | None]:
         return "the request body is not valid JSON", "invalid_json", None
     param = first.get("key") or None
     return f"{param or 'body'}: {first.get('message', 'invalid value')}", "invalid_value", param
+
+
+def route_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """An unknown route (404) or method (405), raised before any controller runs: in OpenAI's
+    shape under ``/v1``, a problem everywhere else."""
+    path = request.url.path
+    if path == "/v1" or path.startswith("/v1/"):
+        return openai_error_response(exc)
+    return from_http_exception(exc).to_response(request)
+
+
+ROUTE_ERRORS = {NotFoundException: route_error, MethodNotAllowedException: route_error}
