@@ -131,7 +131,7 @@ class Upstream:
                 200, content=body, headers={"content-type": "text/event-stream"}, request=request
             )
         if self._calls_tools(request):
-            reply = openai.tool_calls_completion(self.tool_calls, tokens=self.usage)
+            reply = openai.tool_calls_completion(*self.tool_calls, tokens=self.usage)
             return self._json(request, 200, reply)
         return self._json(request, 200, self._completion())
 
@@ -176,7 +176,8 @@ class Upstream:
     def _stream_body(self, request: httpx.Request) -> bytes:
         pieces, complete = self._sent_pieces(), self._cut is None
         if self._calls_tools(request):
-            return sse.encode(openai.tool_calls_stream(self.tool_calls, tokens=self.usage))
+            calls = [_halves(c) for c in self.tool_calls]
+            return sse.encode(openai.tool_calls_stream(calls, tokens=self.usage))
         if self.provider is Provider.ANTHROPIC:
             stop = self.finish or "end_turn"
             events = anthropic.stream(
@@ -234,6 +235,13 @@ class Upstream:
         if self.provider is Provider.GOOGLE:
             return gemini.unknown_model("gemini-9")
         return openai.unknown_model("gpt-9")
+
+
+def _halves(call: dict[str, Any]) -> tuple[str, str, list[str]]:
+    """A call as ``openai.tool_calls_stream`` streams it: its arguments in two fragments."""
+    arguments = call["function"]["arguments"]
+    half = len(arguments) // 2
+    return call["id"], call["function"]["name"], [arguments[:half], arguments[half:]]
 
 
 async def _public(host: str, port: int) -> list[str]:

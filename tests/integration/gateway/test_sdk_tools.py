@@ -32,7 +32,7 @@ QUOTE: Any = {
     },
 }
 ARGUMENTS = '{"pair": "EURUSD"}'
-CALL = openai_wire.function_call("call_q1", "quote", ARGUMENTS)
+CALL = openai_wire.tool_call("call_q1", "quote", ARGUMENTS)
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
 
 

@@ -157,39 +157,92 @@ def unknown_model(model: str) -> dict[str, Any]:
     )
 
 
-# --- tool calls (platform.openai.com/docs/api-reference/chat/object, /streaming) ------------
+# --- tools, structured output and images (issue 12) -------------------------------------------
+
+WEATHER_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "location": {"type": "string", "description": "City and country e.g. Bogotá, Colombia"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+    },
+    "required": ["location", "unit"],
+    "additionalProperties": False,
+}
 
 
-def function_call(id_: str, name: str, arguments: str) -> dict[str, Any]:
-    """One entry of ``message.tool_calls``; ``arguments`` is the JSON text of an object."""
-    return {"id": id_, "type": "function", "function": {"name": name, "arguments": arguments}}
+def function_tool(
+    name: str,
+    parameters: dict[str, Any],
+    description: str | None = None,
+    strict: bool | None = None,
+) -> dict[str, Any]:
+    """A request's ``tools[]`` entry."""
+    function: dict[str, Any] = {"name": name}
+    if description is not None:
+        function["description"] = description
+    function["parameters"] = parameters
+    if strict is not None:
+        function["strict"] = strict
+    return {"type": "function", "function": function}
+
+
+def tool_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    """A call as the model makes it (``message.tool_calls[]``) and as history sends it back."""
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
 def tool_calls_completion(
-    calls: list[dict[str, Any]], *, tokens: tuple[int, int] = (12, 5), model: str = MODEL
+    *calls: dict[str, Any], tokens: tuple[int, int] = (82, 17), finish: str = "tool_calls"
 ) -> dict[str, Any]:
-    """A reply that only calls tools: ``content`` null, ``finish_reason`` ``tool_calls``."""
-    body = completion("", tokens=tokens, finish="tool_calls", model=model)
-    body["choices"][0]["message"].update(content=None, tool_calls=calls)
+    """A reply that calls tools: ``content`` null, ``finish_reason`` ``tool_calls``."""
+    body = completion("", tokens=tokens, finish=finish)
+    body["choices"][0]["message"]["content"] = None
+    body["choices"][0]["message"]["tool_calls"] = list(calls)
     return body
 
 
+def refusal_completion(refusal: str) -> dict[str, Any]:
+    """Structured outputs: the model refused, ``content`` null and ``refusal`` set."""
+    body = completion("")
+    body["choices"][0]["message"]["content"] = None
+    body["choices"][0]["message"]["refusal"] = refusal
+    return body
+
+
+def tool_call_delta(
+    index: int,
+    *,
+    call_id: str | None = None,
+    name: str | None = None,
+    arguments: str = "",
+) -> dict[str, Any]:
+    """One ``delta.tool_calls[]`` piece: the first of a call has id, type and name with empty
+    arguments; the next ones only ``index`` and an arguments fragment."""
+    piece: dict[str, Any] = {"index": index}
+    if call_id is not None:
+        piece["id"] = call_id
+        piece["type"] = "function"
+        piece["function"] = {"name": name, "arguments": arguments}
+    else:
+        piece["function"] = {"arguments": arguments}
+    return piece
+
+
 def tool_calls_stream(
-    calls: list[dict[str, Any]], *, tokens: tuple[int, int] = (12, 5), model: str = MODEL
+    calls: list[tuple[str, str, list[str]]], *, tokens: tuple[int, int] = (82, 17)
 ) -> list[str]:
-    """A streamed reply that calls tools: per call, a first delta with its index, id, type,
-    name and empty arguments, then its arguments in two fragments; then ``tool_calls``."""
-    first = {"role": "assistant", "content": None, "refusal": None}
-    events = []
-    for index, call in enumerate(calls):
-        head = {**call, "index": index, "function": {**call["function"], "arguments": ""}}
-        events.append(sse.data(chunk({**(first if index == 0 else {}), "tool_calls": [head]})))
-        arguments = call["function"]["arguments"]
-        half = len(arguments) // 2
-        for fragment in (arguments[:half], arguments[half:]):
-            piece = {"index": index, "function": {"arguments": fragment}}
-            events.append(sse.data(chunk({"tool_calls": [piece]}, model=model)))
-    events.append(sse.data(chunk({}, "tool_calls", model=model)))
-    events.append(sse.data(usage_chunk(*tokens, model=model)))
+    """A streamed turn of calls: ``calls`` is (id, name, argument fragments) per call, the
+    calls one after the other as OpenAI streams them, then ``finish_reason`` ``tool_calls``,
+    the usage and ``[DONE]``."""
+    events = [sse.data(chunk({"role": "assistant", "content": None, "refusal": None}))]
+    for index, (call_id, name, fragments) in enumerate(calls):
+        first = tool_call_delta(index, call_id=call_id, name=name)
+        events.append(sse.data(chunk({"tool_calls": [first]})))
+        events += [
+            sse.data(chunk({"tool_calls": [tool_call_delta(index, arguments=f)]}))
+            for f in fragments
+        ]
+    events.append(sse.data(chunk({}, "tool_calls")))
+    events.append(sse.data(usage_chunk(*tokens)))
     events.append(DONE)
     return events
