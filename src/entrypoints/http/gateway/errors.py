@@ -14,6 +14,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from litestar.types import ExceptionHandler
 
 from domain import errors
 from domain.errors import DomainError
@@ -157,4 +158,7 @@ def route_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return from_http_exception(exc).to_response(request)
 
 
-ROUTE_ERRORS = {NotFoundException: route_error, MethodNotAllowedException: route_error}
+ROUTE_ERRORS: dict[int | type[Exception], ExceptionHandler[Any]] = {
+    NotFoundException: route_error,
+    MethodNotAllowedException: route_error,
+}
