@@ -26,6 +26,8 @@ _CHOICE_MODES = {m.value: m for m in ToolChoiceMode}
 def relay_request(body: wire.ChatCompletionIn) -> RelayRequest:
     _refuse_unsupported(body)
     tools, choice = _tools(body)
+    if not tools and choice is not None and choice.mode is not ToolChoiceMode.REQUIRED:
+        choice = None  # "auto" or "none" without tools: no call either way, nothing to send
     output = _output(body.response_format)
     try:
         check_tools(tools, choice, output)

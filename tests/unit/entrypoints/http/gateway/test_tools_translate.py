@@ -328,3 +328,11 @@ def test_streamed_tool_calls_carry_id_type_and_name_on_their_first_piece() -> No
     ]
     assert finish["choices"][0]["finish_reason"] == "tool_calls"
     assert json.loads('{"pair":' + '"EURUSD"}') == {"pair": "EURUSD"}
+
+
+def test_a_tool_choice_without_tools_is_dropped_unless_it_requires_a_call() -> None:
+    assert relay_request(_body(tool_choice="auto")).tool_choice is None
+    assert relay_request(_body(tool_choice="none")).tool_choice is None
+    with pytest.raises(BadRequest) as caught:
+        relay_request(_body(tool_choice="required"))
+    assert caught.value.param == "tool_choice"
