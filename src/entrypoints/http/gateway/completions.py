@@ -21,7 +21,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
 
@@ -117,7 +117,7 @@ class OpenAiGatewayController(Controller):
     )
     async def model(
         self,
-        model_id: str,
+        model_id: FromPath[str],
         gateway_user_id: NamedDependency[UUID],
         list_gateway_models: NamedDependency[ListGatewayModels],
     ) -> wire.ModelOut:
