@@ -82,6 +82,9 @@ class Upstream:
     retry_after: str = "17"
     finish: str | None = None
     key: str = ""
+    # OpenAI (and compatible) only: the calls it makes when offered tools and the last turn is
+    # not a tool result; given a tool result, it answers ``reply``.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
     other_keys: set[str] = field(default_factory=set)
     requests: list[httpx.Request] = field(default_factory=list)
 
@@ -115,7 +118,7 @@ class Upstream:
         if self.fail == "unknown_model":
             return self._json(request, 404, self._unknown_model())
         if self._streaming(request):
-            body = self._stream_body()
+            body = self._stream_body(request)
             cut = self.drop_after is not None or self.stall_after is not None
             if cut:
                 return httpx.Response(
@@ -127,6 +130,9 @@ class Upstream:
             return httpx.Response(
                 200, content=body, headers={"content-type": "text/event-stream"}, request=request
             )
+        if self._calls_tools(request):
+            reply = openai.tool_calls_completion(*self.tool_calls, tokens=self.usage)
+            return self._json(request, 200, reply)
         return self._json(request, 200, self._completion())
 
     # --- shared --------------------------------------------------------------------------
@@ -161,8 +167,17 @@ class Upstream:
         pieces = self.pieces
         return pieces if self._cut is None else pieces[: self._cut]
 
-    def _stream_body(self) -> bytes:
+    def _calls_tools(self, request: httpx.Request) -> bool:
+        if not self.tool_calls or self.provider in (Provider.ANTHROPIC, Provider.GOOGLE):
+            return False
+        body = json.loads(request.content)
+        return bool(body.get("tools")) and body["messages"][-1].get("role") != "tool"
+
+    def _stream_body(self, request: httpx.Request) -> bytes:
         pieces, complete = self._sent_pieces(), self._cut is None
+        if self._calls_tools(request):
+            calls = [_halves(c) for c in self.tool_calls]
+            return sse.encode(openai.tool_calls_stream(calls, tokens=self.usage))
         if self.provider is Provider.ANTHROPIC:
             stop = self.finish or "end_turn"
             events = anthropic.stream(
@@ -220,6 +235,13 @@ class Upstream:
         if self.provider is Provider.GOOGLE:
             return gemini.unknown_model("gemini-9")
         return openai.unknown_model("gpt-9")
+
+
+def _halves(call: dict[str, Any]) -> tuple[str, str, list[str]]:
+    """A call as ``openai.tool_calls_stream`` streams it: its arguments in two fragments."""
+    arguments = call["function"]["arguments"]
+    half = len(arguments) // 2
+    return call["id"], call["function"]["name"], [arguments[:half], arguments[half:]]
 
 
 async def _public(host: str, port: int) -> list[str]:

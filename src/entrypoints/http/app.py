@@ -27,6 +27,7 @@ from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.gateway.completions import OpenAiGatewayController
+from entrypoints.http.gateway.errors import ROUTE_ERRORS
 from entrypoints.http.gateway.tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import api_rate_limits
@@ -130,6 +131,8 @@ def create_app(
             MetricsController,
         ],
         plugins=[problem_details_plugin()],
+        # Before any controller: unknown /v1 routes answer in OpenAI's shape.
+        exception_handlers=dict(ROUTE_ERRORS),
         on_app_init=[
             jwt_auth.on_app_init,
             instrument_requests,  # outside authentication: 401s are counted too

@@ -16,12 +16,12 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
 
@@ -31,13 +31,14 @@ from domain import errors
 from domain.errors import DomainError
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.http.gateway import wire
-from entrypoints.http.gateway.translate import (
-    ChunkWriter,
-    UnsupportedRequest,
-    completion,
-    relay_request,
+from entrypoints.http.gateway.errors import (
+    BadRequest,
+    UnknownModel,
+    error_body,
+    openai_error_response,
 )
-from entrypoints.http.problems import problem_for
+from entrypoints.http.gateway.replies import ChunkWriter, completion
+from entrypoints.http.gateway.translate import relay_request
 
 logger = logging.getLogger("byom.gateway")
 
@@ -61,7 +62,7 @@ class OpenAiGatewayController(Controller):
         **use_cases("relay_completion", "list_gateway_models"),
     }
     exception_handlers = {
-        UnsupportedRequest: lambda request, exc: openai_error_response(exc),
+        BadRequest: lambda request, exc: openai_error_response(exc),
         DomainError: lambda request, exc: openai_error_response(exc),
         ValidationException: lambda request, exc: openai_error_response(exc),
         ProblemDetailsException: lambda request, exc: openai_error_response(exc),
@@ -109,6 +110,25 @@ class OpenAiGatewayController(Controller):
         found = await list_gateway_models.execute(gateway_user_id)
         return wire.ModelListOut([wire.ModelOut(m.id, m.provider.value) for m in found])
 
+    @get(
+        "/models/{model_id:path}",
+        operation_id="RetrieveGatewayModel",
+        summary="One model the caller can reach (ids may hold '/')",
+    )
+    async def model(
+        self,
+        model_id: FromPath[str],
+        gateway_user_id: NamedDependency[UUID],
+        list_gateway_models: NamedDependency[ListGatewayModels],
+    ) -> wire.ModelOut:
+        wanted = model_id.lstrip("/")
+        for m in await list_gateway_models.execute(gateway_user_id):
+            if m.id == wanted:
+                return wire.ModelOut(m.id, m.provider.value)
+        raise UnknownModel(
+            f"The model {wanted!r} does not exist or you do not have access to it.", "model"
+        )
+
 
 async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIterator[bytes]:
     """OpenAI's SSE: ``data: {chunk}`` lines, then ``data: [DONE]``; a failure mid-stream is a
@@ -129,7 +149,7 @@ async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIter
         except DomainError as exc:
             with contextlib.suppress(DomainError):
                 await stream.finish()
-            yield _data(_error_body(exc)[1])
+            yield _data(error_body(exc)[1])
             return
         yield _data(writer.finish(finish))
         if (usage := writer.usage(reported)) is not None:
@@ -143,70 +163,3 @@ async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIter
 
 def _data(payload: object) -> bytes:
     return b"data: " + msgspec.json.encode(payload) + b"\n\n"
-
-
-# --- errors in OpenAI's shape ----------------------------------------------------------------
-
-# Statuses where the gateway deliberately differs from the problem table: OpenAI answers 404
-# for a model the caller cannot reach, 401 for any refused key, and 400 for invalid input.
-_GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
-    errors.InvalidGatewayToken: (401, "invalid_api_key"),
-    errors.CredentialRejected: (401, "provider_key_rejected"),
-    errors.NoLlmConfigured: (404, "model_not_found"),
-    errors.ModelNotFound: (404, "model_not_found"),
-    errors.CredentialRevoked: (404, "model_not_found"),
-}
-_TYPE_BY_STATUS = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "invalid_request_error",
-    409: "invalid_request_error",
-    413: "invalid_request_error",
-    429: "rate_limit_error",
-}
-
-
-def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
-    status, body = _error_body(exc)
-    headers = {}
-    if isinstance(exc, errors.ProviderRateLimited) and exc.retry_after is not None:
-        headers["retry-after"] = str(max(1, round(exc.retry_after)))
-    return Response(body, status_code=status, headers=headers or None)
-
-
-def _error_body(exc: Exception) -> tuple[int, wire.ErrorOut]:
-    status, message, code, param = _classify(exc)
-    type_ = _TYPE_BY_STATUS.get(status, "api_error")
-    return status, wire.ErrorOut(wire.ErrorBody(message, type_, param, code))
-
-
-def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
-    if isinstance(exc, UnsupportedRequest):
-        return 400, exc.message, "unsupported_parameter", exc.param
-    if isinstance(exc, DomainError):
-        for cls in type(exc).__mro__:
-            if cls in _GATEWAY_STATUS:
-                status, code = _GATEWAY_STATUS[cls]
-                return status, exc.message, code, None
-        problem = problem_for(exc)
-        if problem.status >= 500:
-            logger.warning("%s: %s", type(exc).__name__, exc.message)
-        status = 400 if problem.status == 422 else problem.status
-        return status, exc.message, problem.slug.replace("-", "_"), None
-    if isinstance(exc, ValidationException):
-        return 400, *_validation(exc)
-    if isinstance(exc, HTTPException):
-        detail = exc.detail if exc.status_code < 500 else "the request failed"
-        return exc.status_code, detail, None, None
-    logger.error("unhandled %s in the gateway", type(exc).__name__, exc_info=exc)
-    return 500, "something went wrong on our side; it has been logged", "internal_error", None
-
-
-def _validation(exc: ValidationException) -> tuple[str, str | None, str | None]:
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    first = next((e for e in extra if isinstance(e, dict)), None)
-    if first is None:
-        return "the request body is not valid JSON", "invalid_json", None
-    param = first.get("key") or None
-    return f"{param or 'body'}: {first.get('message', 'invalid value')}", "invalid_value", param

@@ -1,160 +1,126 @@
-"""OpenAI Chat Completions <-> BYOM's provider-neutral types.
+"""OpenAI Chat Completions request -> BYOM's provider-neutral ``RelayRequest``.
 
 The provider adapters already speak each provider's wire (system prompt placement, roles,
-stop reasons, usage), so the gateway only translates between OpenAI's shape and the domain's.
+tools, images, stop reasons, usage), so the gateway only translates between OpenAI's shape and
+the domain's. Messages are translated in ``gateway.messages``; replies in ``gateway.replies``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from application.gateway.relay_completion import RelayRequest
-from domain.llm import ChatMessage, Completion, CompletionChunk, FinishReason, Role, Usage
+from domain.errors import InvalidMessage
+from domain.llm import Sampling
+from domain.tools import OutputFormat, OutputKind, Tool, ToolChoice, ToolChoiceMode, check_tools
 from entrypoints.http.gateway import wire
+from entrypoints.http.gateway.errors import NOT_SUPPORTED, BadRequest, UnsupportedRequest, param_of
+from entrypoints.http.gateway.messages import messages
 
-_ROLES = {
-    "system": Role.SYSTEM,
-    "developer": Role.SYSTEM,
-    "user": Role.USER,
-    "assistant": Role.ASSISTANT,
-}
-_FINISH = {
-    FinishReason.STOP: "stop",
-    FinishReason.LENGTH: "length",
-    FinishReason.CONTENT_FILTER: "content_filter",
-    FinishReason.TOOL_CALLS: "tool_calls",
-    # OpenAI has no "other": the answer ended normally as far as a client can tell.
-    FinishReason.OTHER: "stop",
-}
-NOT_SUPPORTED = "is not supported by the BYOM gateway"
+__all__ = ["NOT_SUPPORTED", "BadRequest", "UnsupportedRequest", "relay_request"]
 
-
-class UnsupportedRequest(ValueError):
-    """A request the gateway cannot relay faithfully; ``param`` names the offending field."""
-
-    def __init__(self, message: str, param: str | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
+_EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+_CHOICE_MODES = {m.value: m for m in ToolChoiceMode}
 
 
 def relay_request(body: wire.ChatCompletionIn) -> RelayRequest:
     _refuse_unsupported(body)
-    if not body.messages:
-        raise UnsupportedRequest("messages must not be empty", "messages")
-    messages = tuple(
-        m for i, raw in enumerate(body.messages) if (m := _message(i, raw)) is not None
-    )
+    tools, choice = _tools(body)
+    if not tools and choice is not None and choice.mode is not ToolChoiceMode.REQUIRED:
+        choice = None  # "auto" or "none" without tools: no call either way, nothing to send
+    output = _output(body.response_format)
+    try:
+        check_tools(tools, choice, output)
+    except InvalidMessage as exc:
+        raise BadRequest(exc.message, param_of(exc.message)) from None
     stop = (body.stop,) if isinstance(body.stop, str) else tuple(body.stop or ())
     return RelayRequest(
         model=body.model,
-        messages=messages,
+        messages=messages(body.messages),
         max_tokens=body.max_completion_tokens or body.max_tokens,
         temperature=body.temperature,
         stop=stop,
+        tools=tools,
+        tool_choice=choice,
+        parallel_tool_calls=body.parallel_tool_calls,
+        output=output,
+        sampling=Sampling(
+            top_p=body.top_p,
+            seed=body.seed,
+            frequency_penalty=body.frequency_penalty,
+            presence_penalty=body.presence_penalty,
+            reasoning_effort=body.reasoning_effort,
+            user=body.user,
+        ),
     )
-
-
-def finish_reason(reason: FinishReason | None) -> str:
-    return _FINISH[reason or FinishReason.STOP]
-
-
-def usage(u: Usage) -> wire.UsageOut:
-    return wire.UsageOut(u.input_tokens, u.output_tokens, u.total_tokens)
-
-
-def completion(reply: Completion, *, id_: str, created: int, model: str) -> wire.ChatCompletionOut:
-    return wire.ChatCompletionOut(
-        id=id_,
-        created=created,
-        model=model,
-        choices=[
-            wire.ChoiceOut(
-                index=0,
-                message=wire.MessageOut(content=reply.text),
-                finish_reason=finish_reason(reply.finish_reason),
-            )
-        ],
-        usage=usage(reply.usage),
-    )
-
-
-class ChunkWriter:
-    """OpenAI's chunk sequence: a role chunk, content chunks, a finish chunk, then (with
-    ``include_usage``) one chunk with empty choices and the usage."""
-
-    def __init__(self, *, id_: str, created: int, model: str, include_usage: bool) -> None:
-        self._id = id_
-        self._created = created
-        self._model = model
-        self._include_usage = include_usage
-
-    def _chunk(
-        self, choices: list[wire.ChunkChoiceOut], u: wire.UsageOut | None = None
-    ) -> wire.ChunkOut:
-        chunk = wire.ChunkOut(self._id, self._created, self._model, choices)
-        if self._include_usage:
-            chunk.usage = u
-        return chunk
-
-    def role(self) -> wire.ChunkOut:
-        return self._chunk([wire.ChunkChoiceOut(0, wire.DeltaOut(role="assistant", content=""))])
-
-    def content(self, chunk: CompletionChunk) -> wire.ChunkOut | None:
-        if not chunk.delta:
-            return None
-        return self._chunk([wire.ChunkChoiceOut(0, wire.DeltaOut(content=chunk.delta))])
-
-    def finish(self, reason: FinishReason | None) -> wire.ChunkOut:
-        return self._chunk([wire.ChunkChoiceOut(0, wire.DeltaOut(), finish_reason(reason))])
-
-    def usage(self, u: Usage | None) -> wire.ChunkOut | None:
-        if not self._include_usage:
-            return None
-        return self._chunk([], usage(u or Usage()))
 
 
 def _refuse_unsupported(body: wire.ChatCompletionIn) -> None:
-    if body.tools or body.functions:
-        field = "tools" if body.tools else "functions"
-        raise UnsupportedRequest(f"tools / function calling {NOT_SUPPORTED}", field)
     if body.n not in (None, 1):
         raise UnsupportedRequest(f"n > 1 (several choices) {NOT_SUPPORTED}", "n")
-    if body.response_format is not None and body.response_format.type != "text":
-        raise UnsupportedRequest(
-            f"response_format {body.response_format.type!r} {NOT_SUPPORTED}", "response_format"
-        )
-    if body.logprobs:
+    if body.logprobs or body.top_logprobs:
         raise UnsupportedRequest(f"logprobs {NOT_SUPPORTED}", "logprobs")
-    if body.audio is not None:
+    if body.audio is not None or "audio" in (body.modalities or ()):
         raise UnsupportedRequest(f"audio output {NOT_SUPPORTED}", "audio")
+    if body.tools and body.functions:
+        raise BadRequest("send tools or the legacy functions, not both", "functions")
 
 
-def _message(index: int, raw: wire.MessageIn) -> ChatMessage | None:
-    where = f"messages[{index}]"
-    role = _ROLES.get(raw.role)
-    if role is None:
-        raise UnsupportedRequest(
-            f"role {raw.role!r} {NOT_SUPPORTED} (tool results need function calling)",
-            f"{where}.role",
-        )
-    if raw.tool_calls or raw.function_call:
-        raise UnsupportedRequest(f"tool calls {NOT_SUPPORTED}", f"{where}.tool_calls")
-    text = _text(where, raw.content)
-    if not text.strip():
-        if role is Role.ASSISTANT:
-            return None  # an empty assistant turn carries nothing providers would accept
-        raise UnsupportedRequest(f"{where}.content must not be empty", f"{where}.content")
-    return ChatMessage(role, text)
-
-
-def _text(where: str, content: str | list[wire.ContentPart] | None) -> str:
-    if content is None or isinstance(content, str):
-        return content or ""
-    pieces = []
-    for i, part in enumerate(content):
-        if part.type != "text" or part.text is None:
+def _tools(body: wire.ChatCompletionIn) -> tuple[tuple[Tool, ...], ToolChoice | None]:
+    if body.functions:
+        tools = tuple(_tool(f) for f in body.functions)
+        return tools, _choice(body.function_call, "function_call")
+    found = []
+    for i, raw in enumerate(body.tools or ()):
+        if raw.type != "function":
             raise UnsupportedRequest(
-                f"content parts of type {part.type!r} (images, audio, files) {NOT_SUPPORTED}",
-                f"{where}.content[{i}]",
+                f"tools of type {raw.type!r} {NOT_SUPPORTED} (only 'function')",
+                f"tools[{i}].type",
             )
-        pieces.append(part.text)
-    return "\n".join(pieces)
+        found.append(_tool(raw.function))
+    return tuple(found), _choice(body.tool_choice, "tool_choice")
+
+
+def _tool(function: wire.FunctionIn) -> Tool:
+    return Tool(
+        name=function.name,
+        parameters=function.parameters if function.parameters is not None else _EMPTY_PARAMETERS,
+        description=function.description,
+        strict=function.strict,
+    )
+
+
+def _choice(
+    raw: str | wire.NamedToolChoice | wire.NamedFunction | None, param: str
+) -> ToolChoice | None:
+    if raw is None:
+        return None
+    if isinstance(raw, wire.NamedToolChoice):
+        if raw.type != "function":
+            raise UnsupportedRequest(f"{param} of type {raw.type!r} {NOT_SUPPORTED}", param)
+        return ToolChoice(ToolChoiceMode.REQUIRED, raw.function.name)
+    if isinstance(raw, wire.NamedFunction):
+        return ToolChoice(ToolChoiceMode.REQUIRED, raw.name)
+    mode = _CHOICE_MODES.get(raw)
+    if mode is None:
+        allowed = ", ".join(repr(m) for m in _CHOICE_MODES)
+        raise BadRequest(f"{param} must be one of {allowed} or a named function", param)
+    return ToolChoice(mode)
+
+
+def _output(raw: wire.ResponseFormat | None) -> OutputFormat | None:
+    if raw is None or raw.type == "text":
+        return None
+    if raw.type == "json_object":
+        return OutputFormat(OutputKind.JSON_OBJECT)
+    if raw.type != "json_schema":
+        raise UnsupportedRequest(
+            f"response_format {raw.type!r} {NOT_SUPPORTED}", "response_format.type"
+        )
+    spec = raw.json_schema
+    if spec is None or spec.schema_ is None:
+        raise BadRequest(
+            "response_format.json_schema.schema is required with type 'json_schema'",
+            "response_format.json_schema",
+        )
+    return OutputFormat(OutputKind.JSON_SCHEMA, spec.schema_, spec.name, spec.strict)

@@ -1,11 +1,12 @@
 """OpenAI's Chat Completions wire format, as the gateway reads and writes it.
 
 Reference: platform.openai.com/docs/api-reference/chat. Requests accept the parameters OpenAI
-clients send (and ignore ones the gateway cannot honour but that change nothing essential,
-such as ``top_p`` or ``user``); parameters that would change the answer in ways the gateway
-cannot reproduce (tools, several choices, images, JSON modes) are refused with a 400.
-Unknown fields are ignored rather than refused, as OpenAI-compatible servers do: clients add
-parameters faster than any list, and nothing from this body is stored.
+clients send: messages with text and image parts, tool calls and tool results, tools and
+tool_choice, response_format (text, json_object, json_schema) and the sampling parameters.
+Parameters that would change the answer in ways the gateway cannot reproduce (several
+choices, logprobs, audio) are refused with a 400. Unknown fields are ignored rather than
+refused, as OpenAI-compatible servers do: clients add parameters faster than any list, and
+nothing from this body is stored.
 """
 
 from __future__ import annotations
@@ -15,16 +16,33 @@ from typing import Any
 import msgspec
 
 
+class ImageUrl(msgspec.Struct):
+    url: str
+    detail: str | None = None
+
+
 class ContentPart(msgspec.Struct):
     type: str
     text: str | None = None
+    image_url: ImageUrl | str | None = None
+
+
+class FunctionCallIn(msgspec.Struct):
+    name: str
+    arguments: str = ""
+
+
+class ToolCallIn(msgspec.Struct):
+    id: str
+    function: FunctionCallIn
+    type: str = "function"
 
 
 class MessageIn(msgspec.Struct):
     role: str
     content: str | list[ContentPart] | None = None
     name: str | None = None
-    tool_calls: list[Any] | None = None
+    tool_calls: list[ToolCallIn] | None = None
     tool_call_id: str | None = None
     function_call: Any | None = None
 
@@ -33,8 +51,37 @@ class StreamOptions(msgspec.Struct):
     include_usage: bool = False
 
 
+class FunctionIn(msgspec.Struct):
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class ToolIn(msgspec.Struct):
+    function: FunctionIn
+    type: str = "function"
+
+
+class NamedFunction(msgspec.Struct):
+    name: str
+
+
+class NamedToolChoice(msgspec.Struct):
+    function: NamedFunction
+    type: str = "function"
+
+
+class JsonSchemaIn(msgspec.Struct):
+    name: str = "output"
+    schema_: dict[str, Any] | None = msgspec.field(default=None, name="schema")
+    description: str | None = None
+    strict: bool | None = None
+
+
 class ResponseFormat(msgspec.Struct):
     type: str
+    json_schema: JsonSchemaIn | None = None
 
 
 class ChatCompletionIn(msgspec.Struct):
@@ -43,21 +90,46 @@ class ChatCompletionIn(msgspec.Struct):
     max_tokens: int | None = None
     max_completion_tokens: int | None = None
     temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: str | None = None
+    user: str | None = None
     stop: str | list[str] | None = None
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     n: int | None = None
-    tools: list[Any] | None = None
-    functions: list[Any] | None = None
+    tools: list[ToolIn] | None = None
+    tool_choice: str | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    functions: list[FunctionIn] | None = None
+    function_call: str | NamedFunction | None = None
     response_format: ResponseFormat | None = None
     logprobs: bool | None = None
+    top_logprobs: int | None = None
     audio: Any | None = None
+    modalities: list[str] | None = None
+    prediction: Any | None = None
+
+
+class FunctionOut(msgspec.Struct):
+    name: str
+    arguments: str
+
+
+class ToolCallOut(msgspec.Struct):
+    id: str
+    function: FunctionOut
+    type: str = "function"
 
 
 class MessageOut(msgspec.Struct):
-    content: str
+    content: str | None
     role: str = "assistant"
     refusal: None = None
+    # Present only when the model called tools, as in OpenAI's answers.
+    tool_calls: list[ToolCallOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ChoiceOut(msgspec.Struct):
@@ -83,9 +155,22 @@ class ChatCompletionOut(msgspec.Struct):
     system_fingerprint: None = None
 
 
+class FunctionDeltaOut(msgspec.Struct):
+    arguments: str
+    name: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class ToolCallDeltaOut(msgspec.Struct, omit_defaults=True):
+    index: int
+    function: FunctionDeltaOut
+    id: str | None = None
+    type: str | None = None
+
+
 class DeltaOut(msgspec.Struct, omit_defaults=True):
     role: str | None = None
     content: str | None = None
+    tool_calls: list[ToolCallDeltaOut] | None = None
 
 
 class ChunkChoiceOut(msgspec.Struct):

@@ -7,12 +7,9 @@ import pytest
 
 from domain.llm import ChatMessage, CompletionChunk, FinishReason, Role, Usage
 from entrypoints.http.gateway import wire
-from entrypoints.http.gateway.translate import (
-    ChunkWriter,
-    UnsupportedRequest,
-    finish_reason,
-    relay_request,
-)
+from entrypoints.http.gateway.errors import BadRequest, UnsupportedRequest
+from entrypoints.http.gateway.replies import ChunkWriter, finish_reason
+from entrypoints.http.gateway.translate import relay_request
 
 
 def _body(**fields: object) -> wire.ChatCompletionIn:
@@ -48,24 +45,30 @@ def test_roles_parameters_and_stop_words_translate() -> None:
 @pytest.mark.parametrize(
     ("fields", "param"),
     [
-        (
-            {"messages": [{"role": "tool", "content": "42", "tool_call_id": "c1"}]},
-            "messages[0].role",
-        ),
-        (
-            {"messages": [{"role": "assistant", "tool_calls": [{"id": "c1"}]}]},
-            "messages[0].tool_calls",
-        ),
-        ({"messages": [{"role": "user", "content": "  "}]}, "messages[0].content"),
-        ({"messages": []}, "messages"),
-        ({"functions": [{"name": "f"}]}, "functions"),
+        ({"messages": [{"role": "function", "content": "42", "name": "f"}]}, "messages[0].role"),
+        ({"n": 2}, "n"),
         ({"logprobs": True}, "logprobs"),
+        ({"audio": {"voice": "alloy"}}, "audio"),
+        ({"response_format": {"type": "grammar"}}, "response_format.type"),
     ],
 )
 def test_requests_the_gateway_cannot_relay_name_their_param(
     fields: dict[str, object], param: str
 ) -> None:
     with pytest.raises(UnsupportedRequest) as caught:
+        relay_request(_body(**fields))
+    assert caught.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("fields", "param"),
+    [
+        ({"messages": [{"role": "user", "content": "  "}]}, "messages[0].content"),
+        ({"messages": []}, "messages"),
+    ],
+)
+def test_invalid_requests_name_their_param(fields: dict[str, object], param: str) -> None:
+    with pytest.raises(BadRequest) as caught:
         relay_request(_body(**fields))
     assert caught.value.param == param
 

@@ -1,0 +1,164 @@
+"""Every gateway error in OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``
+with the status OpenAI would use, so the official SDKs raise their usual exception classes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.types import ExceptionHandler
+
+from domain import errors
+from domain.errors import DomainError
+from entrypoints.http.errors import from_http_exception
+from entrypoints.http.gateway import wire
+from entrypoints.http.problems import problem_for
+
+logger = logging.getLogger("byom.gateway")
+
+NOT_SUPPORTED = "is not supported by the BYOM gateway"
+# The domain's messages start with the field they are about ("messages[2]: ...",
+# "tools[0].function.name must ...", "response_format.json_schema.schema is required").
+_PARAM = re.compile(r"^((?:messages|tools|tool_choice|response_format)(?:\[\d+\]|\.[a-z_]+)*)")
+
+
+class BadRequest(ValueError):
+    """A request the gateway refuses (400); ``param`` names the offending field."""
+
+    status = 400
+    code = "invalid_value"
+
+    def __init__(self, message: str, param: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class UnsupportedRequest(BadRequest):
+    """A request the gateway cannot relay faithfully (several choices, logprobs, audio)."""
+
+    code = "unsupported_parameter"
+
+
+class UnknownModel(BadRequest):
+    status = 404
+    code = "model_not_found"
+
+
+def param_of(message: str) -> str | None:
+    match = _PARAM.match(message)
+    return match.group(1) if match else None
+
+
+# Statuses where the gateway deliberately differs from the problem table: OpenAI answers 404
+# for a model the caller cannot reach, 401 for any refused key, and 400 for invalid input.
+_GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    errors.InvalidGatewayToken: (401, "invalid_api_key"),
+    errors.CredentialRejected: (401, "provider_key_rejected"),
+    errors.NoLlmConfigured: (404, "model_not_found"),
+    errors.ModelNotFound: (404, "model_not_found"),
+    errors.CredentialRevoked: (404, "model_not_found"),
+}
+_TYPE_BY_STATUS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    405: "invalid_request_error",
+    409: "invalid_request_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
+    status, body = error_body(exc)
+    headers = {}
+    if isinstance(exc, errors.ProviderRateLimited) and exc.retry_after is not None:
+        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers.update(exc.headers)
+    return Response(body, status_code=status, headers=headers or None)
+
+
+def error_body(exc: Exception) -> tuple[int, wire.ErrorOut]:
+    status, message, code, param = _classify(exc)
+    type_ = _TYPE_BY_STATUS.get(status, "api_error")
+    return status, wire.ErrorOut(wire.ErrorBody(message, type_, param, code))
+
+
+def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
+    if isinstance(exc, BadRequest):
+        return exc.status, exc.message, exc.code, exc.param
+    if isinstance(exc, DomainError):
+        return _domain(exc)
+    if isinstance(exc, ValidationException):
+        return 400, *_validation(exc)
+    if isinstance(exc, HTTPException):
+        return _http(exc)
+    logger.error("unhandled %s in the gateway", type(exc).__name__, exc_info=exc)
+    return 500, "something went wrong on our side; it has been logged", "internal_error", None
+
+
+def _domain(exc: DomainError) -> tuple[int, str, str | None, str | None]:
+    for cls in type(exc).__mro__:
+        if cls in _GATEWAY_STATUS:
+            status, code = _GATEWAY_STATUS[cls]
+            return status, exc.message, code, None
+    if isinstance(exc, errors.UnsupportedFeature):
+        return 400, exc.message, "unsupported_parameter", exc.field
+    if isinstance(exc, errors.InvalidMessage):
+        return 400, exc.message, "invalid_value", param_of(exc.message)
+    problem = problem_for(exc)
+    if problem.status >= 500:
+        logger.warning("%s: %s", type(exc).__name__, exc.message)
+    status = 400 if problem.status == 422 else problem.status
+    return status, exc.message, problem.slug.replace("-", "_"), None
+
+
+def _http(exc: HTTPException) -> tuple[int, str, str | None, str | None]:
+    status = exc.status_code
+    if status == 404:
+        return (
+            404,
+            "unknown URL: the gateway serves /v1/chat/completions and /v1/models",
+            ("unknown_url"),
+            None,
+        )
+    if status == 413:
+        return 413, "the request body is too large", "request_too_large", None
+    detail = exc.detail if status < 500 else "the request failed"
+    return status, detail, None, None
+
+
+def _validation(exc: ValidationException) -> tuple[str, str | None, str | None]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = next((e for e in extra if isinstance(e, dict)), None)
+    if first is None:
+        return "the request body is not valid JSON", "invalid_json", None
+    param = first.get("key") or None
+    return f"{param or 'body'}: {first.get('message', 'invalid value')}", "invalid_value", param
+
+
+def route_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """An unknown route (404) or method (405), raised before any controller runs: in OpenAI's
+    shape under ``/v1``, a problem everywhere else."""
+    path = request.url.path
+    if path == "/v1" or path.startswith("/v1/"):
+        return openai_error_response(exc)
+    return from_http_exception(exc).to_response(request)
+
+
+ROUTE_ERRORS: dict[int | type[Exception], ExceptionHandler[Any]] = {
+    NotFoundException: route_error,
+    MethodNotAllowedException: route_error,
+}
