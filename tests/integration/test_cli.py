@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.crypto.keyring import Keyring
+from adapters.persistence.sqlalchemy.migrate import head_revision
 from application.keys.keyring_census import MasterKeysMissing
 from entrypoints.bootstrap import Container
 from entrypoints.cli import main
@@ -79,7 +80,7 @@ def test_keys_generate_prints_a_usable_key_line(capsys: pytest.CaptureFixture[st
 def test_db_current_names_the_head(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == "0001"
+    assert capsys.readouterr().out.strip() == head_revision() == "0002"
 
 
 def test_users_create_reads_the_password_from_stdin(
