@@ -248,12 +248,13 @@ async def test_json_schema_output(gateway: Gateway, provider: Provider) -> None:
 async def test_a_schema_keyword_gemini_does_not_apply_is_a_clear_400(gateway: Gateway) -> None:
     caller = await _caller(gateway, Provider.GOOGLE, "pattern@example.com")
     schema = {"type": "object", "properties": {"pair": {"type": "string", "pattern": "^[A-Z]{6}$"}}}
+    response_format: Any = {"type": "json_schema", "json_schema": {"name": "p", "schema": schema}}
 
     with pytest.raises(openai.BadRequestError) as caught:
         await caller.client.chat.completions.create(
             model=caller.model,
             messages=[{"role": "user", "content": "EURUSD?"}],
-            response_format={"type": "json_schema", "json_schema": {"name": "p", "schema": schema}},
+            response_format=response_format,
         )
 
     assert caught.value.param == "response_format.json_schema.schema.properties.pair"
