@@ -82,8 +82,11 @@ class Upstream:
     retry_after: str = "17"
     finish: str | None = None
     key: str = ""
-    # OpenAI (and compatible) only: the calls it makes when offered tools and the last turn is
-    # not a tool result; given a tool result, it answers ``reply``.
+    # The calls it makes (in OpenAI's shape; each provider answers them in its own wire:
+    # Anthropic ``tool_use`` blocks, Gemini ``functionCall`` parts, which carry no id) when
+    # offered tools and the last turn is not a tool result; given a tool result, it answers
+    # ``reply``. An Anthropic request forcing one tool (``tool_choice: tool``) not among these
+    # gets that tool called with ``reply`` (a JSON object) as its input, as BYOM's JSON output.
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     other_keys: set[str] = field(default_factory=set)
     requests: list[httpx.Request] = field(default_factory=list)
@@ -130,9 +133,9 @@ class Upstream:
             return httpx.Response(
                 200, content=body, headers={"content-type": "text/event-stream"}, request=request
             )
-        if self._calls_tools(request):
-            reply = openai.tool_calls_completion(*self.tool_calls, tokens=self.usage)
-            return self._json(request, 200, reply)
+        calls = self._calls_for(request)
+        if calls:
+            return self._json(request, 200, self._tool_calls_completion(calls))
         return self._json(request, 200, self._completion())
 
     # --- shared --------------------------------------------------------------------------
@@ -167,17 +170,51 @@ class Upstream:
         pieces = self.pieces
         return pieces if self._cut is None else pieces[: self._cut]
 
-    def _calls_tools(self, request: httpx.Request) -> bool:
-        if not self.tool_calls or self.provider in (Provider.ANTHROPIC, Provider.GOOGLE):
-            return False
+    def _calls_for(self, request: httpx.Request) -> list[dict[str, Any]]:
+        """The calls (OpenAI's shape) this request is answered with; none for a text reply."""
         body = json.loads(request.content)
-        return bool(body.get("tools")) and body["messages"][-1].get("role") != "tool"
+        if not body.get("tools"):
+            return []
+        if self.provider is Provider.GOOGLE:
+            last = body["contents"][-1]["parts"]
+            answered = any("functionResponse" in part for part in last)
+            return [] if answered else self.tool_calls
+        last = body["messages"][-1]
+        if self.provider is Provider.ANTHROPIC:
+            content = last["content"]
+            if isinstance(content, list) and any(b["type"] == "tool_result" for b in content):
+                return []
+            forced = (body.get("tool_choice") or {}).get("name")
+            if forced and forced not in {c["function"]["name"] for c in self.tool_calls}:
+                return [openai.tool_call("toolu_01Output", forced, self.reply)]
+            return self.tool_calls
+        return [] if last.get("role") == "tool" else self.tool_calls
+
+    def _tool_calls_completion(self, calls: list[dict[str, Any]]) -> Any:
+        if self.provider is Provider.ANTHROPIC:
+            blocks = [
+                anthropic.tool_use_block(
+                    c["id"], c["function"]["name"], json.loads(c["function"]["arguments"])
+                )
+                for c in calls
+            ]
+            return anthropic.tool_use_message(blocks, tokens=self.usage)
+        if self.provider is Provider.GOOGLE:
+            return gemini.function_calls(_named_args(calls), tokens=self.usage)
+        return openai.tool_calls_completion(*calls, tokens=self.usage)
+
+    def _tool_calls_stream(self, calls: list[dict[str, Any]]) -> list[str]:
+        if self.provider is Provider.ANTHROPIC:
+            return anthropic.tool_use_stream([_halves(c) for c in calls], tokens=self.usage)
+        if self.provider is Provider.GOOGLE:
+            return gemini.function_call_stream(_named_args(calls), tokens=self.usage)
+        return openai.tool_calls_stream([_halves(c) for c in calls], tokens=self.usage)
 
     def _stream_body(self, request: httpx.Request) -> bytes:
         pieces, complete = self._sent_pieces(), self._cut is None
-        if self._calls_tools(request):
-            calls = [_halves(c) for c in self.tool_calls]
-            return sse.encode(openai.tool_calls_stream(calls, tokens=self.usage))
+        calls = self._calls_for(request)
+        if calls:
+            return sse.encode(self._tool_calls_stream(calls))
         if self.provider is Provider.ANTHROPIC:
             stop = self.finish or "end_turn"
             events = anthropic.stream(
@@ -242,6 +279,11 @@ def _halves(call: dict[str, Any]) -> tuple[str, str, list[str]]:
     arguments = call["function"]["arguments"]
     half = len(arguments) // 2
     return call["id"], call["function"]["name"], [arguments[:half], arguments[half:]]
+
+
+def _named_args(calls: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Calls as Gemini makes them: a name and the arguments as an object, no id."""
+    return [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in calls]
 
 
 async def _public(host: str, port: int) -> list[str]:

@@ -183,14 +183,16 @@ def function_calls(
     }
 
 
-def function_call_stream(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+def function_call_stream(
+    calls: list[tuple[str, dict[str, Any]]], *, tokens: tuple[int, int] = (40, 18)
+) -> list[str]:
     """streamGenerateContent?alt=sse: Gemini sends each call whole, one chunk per call; the
     last carries finishReason STOP and the usage."""
     events = []
     for index, call in enumerate(calls):
         last = index == len(calls) - 1
         body = function_calls(
-            [call], tokens=(40, 18) if last else (40,), finish="STOP" if last else None
+            [call], tokens=tokens if last else (tokens[0],), finish="STOP" if last else None
         )
         events.append(sse.data(body))
     return events
