@@ -21,6 +21,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
@@ -114,6 +115,9 @@ class OpenAiGatewayController(Controller):
         "/models/{model_id:path}",
         operation_id="RetrieveGatewayModel",
         summary="One model the caller can reach (ids may hold '/')",
+        responses={
+            404: ResponseSpec(wire.ErrorOut, description="No such model within the caller's reach")
+        },
     )
     async def model(
         self,
