@@ -14,6 +14,10 @@ from domain.errors import InvalidMessage
 # The strictest of the providers' rules for a function name (OpenAI's and Gemini's).
 TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 MAX_TOOLS = 128
+# A JSON schema from a client is walked here, iteratively, before any adapter recurses over it.
+MAX_SCHEMA_DEPTH = 32  # objects and arrays, the schema itself counting as 1
+MAX_SCHEMA_BYTES = 64 * 1024  # encoded JSON (UTF-8), per schema
+MAX_TOOLS_BYTES = 512 * 1024  # encoded JSON of every tool's schema and description together
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,7 @@ def check_tools(
     if len(tools) > MAX_TOOLS:
         raise InvalidMessage(f"tools: at most {MAX_TOOLS} tools")
     seen: set[str] = set()
+    total = 0
     for i, tool in enumerate(tools):
         if not TOOL_NAME.fullmatch(tool.name):
             raise InvalidMessage(
@@ -117,7 +122,14 @@ def check_tools(
         if tool.name in seen:
             raise InvalidMessage(f"tools[{i}].function.name {tool.name!r} is declared twice")
         seen.add(tool.name)
-        _check_object_schema(tool.parameters, f"tools[{i}].function.parameters")
+        where = f"tools[{i}].function.parameters"
+        total += _check_json_size(where, tool.parameters) + len((tool.description or "").encode())
+        _check_object_schema(tool.parameters, where)
+        if total > MAX_TOOLS_BYTES:
+            raise InvalidMessage(
+                f"tools: their parameters and descriptions add up to more than "
+                f"{MAX_TOOLS_BYTES // 1024} KiB"
+            )
     if choice is not None and choice.mode is ToolChoiceMode.REQUIRED and not tools:
         raise InvalidMessage("tool_choice requires tools")
     if choice is not None and choice.name is not None and choice.name not in seen:
@@ -125,7 +137,37 @@ def check_tools(
     if output is not None and output.kind is OutputKind.JSON_SCHEMA:
         if output.schema is None:
             raise InvalidMessage("response_format.json_schema.schema is required")
-        _check_object_schema(output.schema, "response_format.json_schema.schema")
+        where = "response_format.json_schema.schema"
+        _check_json_size(where, output.schema)
+        _check_object_schema(output.schema, where)
+
+
+def _check_json_size(where: str, schema: object) -> int:
+    """The size of ``schema`` as encoded JSON, once its depth, types and size are checked
+    without recursion (a hostile schema nested thousands deep must not reach the adapters)."""
+    if not isinstance(schema, Mapping):
+        raise InvalidMessage(f"{where} must be a JSON Schema object")
+    stack: list[tuple[object, int]] = [(schema, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping | list | tuple):
+            if depth > MAX_SCHEMA_DEPTH:
+                raise InvalidMessage(f"{where} is nested too deep (at most {MAX_SCHEMA_DEPTH})")
+            if isinstance(value, Mapping):
+                if not all(isinstance(k, str) for k in value):
+                    raise InvalidMessage(f"{where} has a key that is not a string")
+                stack.extend((v, depth + 1) for v in value.values())
+            else:
+                stack.extend((v, depth + 1) for v in value)
+        elif value is not None and not isinstance(value, str | int | float | bool):
+            raise InvalidMessage(f"{where} holds a value that is not JSON")
+    # Depth and types are checked: encoding recurses at most MAX_SCHEMA_DEPTH deep.
+    size = len(json.dumps(schema, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_SCHEMA_BYTES:
+        raise InvalidMessage(
+            f"{where} is too large: {size} bytes of JSON, at most {MAX_SCHEMA_BYTES // 1024} KiB"
+        )
+    return size
 
 
 def _check_object_schema(schema: Mapping[str, Any], where: str) -> None:

@@ -60,3 +60,65 @@ async def test_a_body_over_the_limit_is_413_in_openais_shape(gateway: Gateway) -
     assert caught.value.body["type"] == "invalid_request_error"  # type: ignore[index]
     assert caught.value.code == "request_too_large"
     assert gateway.api.upstreams[Provider.OPENAI].bodies() == []
+
+
+def _nested(depth: int) -> dict[str, object]:
+    """A schema ``depth`` JSON objects deep (two per level: the schema and its properties)."""
+    schema: dict[str, object] = {"type": "string"}
+    for _ in range(depth // 2):
+        schema = {"type": "object", "properties": {"x": schema}}
+    return schema
+
+
+@pytest.mark.parametrize("provider", [Provider.OPENAI, Provider.GOOGLE, Provider.ANTHROPIC])
+async def test_a_hostile_deep_tool_schema_is_a_400_naming_the_field(
+    gateway: Gateway, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await gateway.user_with_key(f"deep-{provider.value}@example.com", provider)
+    tool = {"type": "function", "function": {"name": "f", "parameters": _nested(600)}}
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client.chat.completions.create(
+            model="default",
+            messages=[{"role": "user", "content": "hi"}],
+            tools=[tool],  # type: ignore[list-item]
+        )
+
+    assert caught.value.param == "tools[0].function.parameters"
+    assert "deep" in caught.value.message
+    assert gateway.api.upstreams[provider].bodies() == []
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_deep_response_format_schema_is_a_400_naming_the_field(gateway: Gateway) -> None:
+    client = await gateway.user_with_key("deep-output@example.com", Provider.OPENAI)
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client.chat.completions.create(
+            model="default",
+            messages=[{"role": "user", "content": "hi"}],
+            response_format={  # type: ignore[typeddict-item]
+                "type": "json_schema",
+                "json_schema": {"name": "out", "schema": _nested(600)},
+            },
+        )
+
+    assert caught.value.param == "response_format.json_schema.schema"
+    assert gateway.api.upstreams[Provider.OPENAI].bodies() == []
+
+
+async def test_a_body_nested_thousands_deep_is_a_400_without_a_traceback(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await gateway.user_with_key("deep-body@example.com", Provider.OPENAI)
+    body = b'{"model": "default", "messages": [], "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+
+    answered = await gateway.http.post(
+        "/v1/chat/completions",
+        content=body,
+        headers={"Authorization": f"Bearer {client.api_key}", "Content-Type": "application/json"},
+    )
+
+    assert answered.status_code == 400
+    assert answered.json()["error"]["code"] == "invalid_json"
+    assert not [r for r in caplog.records if r.exc_info]

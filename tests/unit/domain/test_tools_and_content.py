@@ -11,6 +11,9 @@ from domain.conversation import check_conversation
 from domain.errors import InvalidMessage
 from domain.llm import ChatMessage, Role
 from domain.tools import (
+    MAX_SCHEMA_BYTES,
+    MAX_SCHEMA_DEPTH,
+    MAX_TOOLS_BYTES,
     OutputFormat,
     OutputKind,
     Tool,
@@ -140,3 +143,36 @@ def test_bad_tools_and_schemas_are_refused(
 def test_good_tools_pass() -> None:
     check_tools((QUOTE,), ToolChoice(ToolChoiceMode.REQUIRED, "get_quote"), None)
     check_tools((), ToolChoice(ToolChoiceMode.NONE), OutputFormat(OutputKind.JSON_OBJECT))
+
+
+def _deep(levels: int) -> dict[str, object]:
+    schema: dict[str, object] = {"type": "object"}
+    for _ in range(levels - 1):
+        schema = {"type": "object", "not": schema}
+    return schema
+
+
+def test_schemas_are_walked_without_recursion_and_capped_in_depth_and_size() -> None:
+    check_tools((Tool("f", _deep(MAX_SCHEMA_DEPTH)),), None, None)
+    with pytest.raises(InvalidMessage, match=r"^tools\[0\]\.function\.parameters is nested"):
+        check_tools((Tool("f", _deep(MAX_SCHEMA_DEPTH + 1)),), None, None)
+    with pytest.raises(InvalidMessage, match=r"^tools\[1\]\.function\.parameters is nested"):
+        check_tools((QUOTE, Tool("f", _deep(5000))), None, None)
+    with pytest.raises(InvalidMessage, match=r"^response_format\.json_schema\.schema is nested"):
+        check_tools((), None, OutputFormat(OutputKind.JSON_SCHEMA, _deep(5000)))
+    big = {"type": "object", "description": "x" * MAX_SCHEMA_BYTES}
+    with pytest.raises(InvalidMessage, match=r"^tools\[0\]\.function\.parameters is too large"):
+        check_tools((Tool("f", big),), None, None)
+    with pytest.raises(InvalidMessage, match=r"^response_format\.json_schema\.schema is too"):
+        check_tools((), None, OutputFormat(OutputKind.JSON_SCHEMA, big))
+    with pytest.raises(InvalidMessage, match=r"^tools\[0\]\.function\.parameters holds a value"):
+        check_tools((Tool("f", {"type": "object", "default": object()}),), None, None)
+
+
+def test_the_tools_together_are_capped() -> None:
+    half = {"type": "object", "description": "x" * (MAX_SCHEMA_BYTES - 100)}
+    many = tuple(Tool(f"t{i}", half) for i in range(MAX_TOOLS_BYTES // MAX_SCHEMA_BYTES + 1))
+
+    with pytest.raises(InvalidMessage, match=r"^tools: .* add up to more than 512 KiB"):
+        check_tools(many, None, None)
+    check_tools(many[:-2], None, None)

@@ -105,6 +105,10 @@ def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
         return 400, *_validation(exc)
     if isinstance(exc, HTTPException):
         return _http(exc)
+    if isinstance(exc, RecursionError):
+        # Client input nested too deep for a decoder (msgspec's raises this): no traceback.
+        logger.info("a request nested too deep was refused")
+        return 400, "the request body is nested too deep", "invalid_json", None
     logger.error("unhandled %s in the gateway", type(exc).__name__, exc_info=exc)
     return 500, "something went wrong on our side; it has been logged", "internal_error", None
 

@@ -117,6 +117,8 @@ def _parts(
     parts: list[ContentPart] = []
     for i, part in enumerate(content):
         here = f"{where}.content[{i}]"
+        if part.type == "text" and part.text is None:
+            raise BadRequest(f"{here}: a text part needs a text string", f"{here}.text")
         if part.type == "text" and part.text is not None:
             parts.append(TextPart(part.text))
         elif part.type == "image_url" and part.image_url is not None and images:

@@ -62,14 +62,21 @@ def _refuse_unsupported(body: wire.ChatCompletionIn) -> None:
         raise UnsupportedRequest(f"logprobs {NOT_SUPPORTED}", "logprobs")
     if body.audio is not None or "audio" in (body.modalities or ()):
         raise UnsupportedRequest(f"audio output {NOT_SUPPORTED}", "audio")
-    if body.tools and body.functions:
-        raise BadRequest("send tools or the legacy functions, not both", "functions")
+    # The legacy functions would want legacy function_call answers: refused, not half-served.
+    if body.functions is not None:
+        raise BadRequest(
+            f"the legacy functions parameter {NOT_SUPPORTED}: declare them in tools "
+            '({"type": "function", "function": {...}})',
+            "functions",
+        )
+    if body.function_call is not None:
+        raise BadRequest(
+            f"the legacy function_call parameter {NOT_SUPPORTED}: use tool_choice",
+            "function_call",
+        )
 
 
 def _tools(body: wire.ChatCompletionIn) -> tuple[tuple[Tool, ...], ToolChoice | None]:
-    if body.functions:
-        tools = tuple(_tool(f) for f in body.functions)
-        return tools, _choice(body.function_call, "function_call")
     found = []
     for i, raw in enumerate(body.tools or ()):
         if raw.type != "function":
@@ -90,17 +97,13 @@ def _tool(function: wire.FunctionIn) -> Tool:
     )
 
 
-def _choice(
-    raw: str | wire.NamedToolChoice | wire.NamedFunction | None, param: str
-) -> ToolChoice | None:
+def _choice(raw: str | wire.NamedToolChoice | None, param: str) -> ToolChoice | None:
     if raw is None:
         return None
     if isinstance(raw, wire.NamedToolChoice):
         if raw.type != "function":
             raise UnsupportedRequest(f"{param} of type {raw.type!r} {NOT_SUPPORTED}", param)
         return ToolChoice(ToolChoiceMode.REQUIRED, raw.function.name)
-    if isinstance(raw, wire.NamedFunction):
-        return ToolChoice(ToolChoiceMode.REQUIRED, raw.name)
     mode = _CHOICE_MODES.get(raw)
     if mode is None:
         allowed = ", ".join(repr(m) for m in _CHOICE_MODES)

@@ -11,14 +11,14 @@ nothing from this body is stored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 
 class ImageUrl(msgspec.Struct):
     url: str
-    detail: str | None = None
+    detail: Literal["auto", "low", "high"] | None = None
 
 
 class ContentPart(msgspec.Struct):
@@ -103,8 +103,9 @@ class ChatCompletionIn(msgspec.Struct):
     tools: list[ToolIn] | None = None
     tool_choice: str | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
-    functions: list[FunctionIn] | None = None
-    function_call: str | NamedFunction | None = None
+    # OpenAI's legacy function calling: read only to be refused with a pointer to tools.
+    functions: Any | None = None
+    function_call: Any | None = None
     response_format: ResponseFormat | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None

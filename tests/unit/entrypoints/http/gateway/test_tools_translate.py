@@ -90,11 +90,10 @@ def test_a_tool_round_trip_translates() -> None:
     assert request.parallel_tool_calls is False
 
 
-def test_a_named_tool_choice_legacy_functions_and_text_parts_of_a_tool_result() -> None:
+def test_a_named_tool_choice_and_text_parts_of_a_tool_result() -> None:
     named = relay_request(
         _body(tools=[QUOTE], tool_choice={"type": "function", "function": {"name": "quote"}})
     )
-    legacy = relay_request(_body(functions=[{"name": "quote"}], function_call={"name": "quote"}))
     parts = relay_request(
         _body(
             messages=[
@@ -110,8 +109,6 @@ def test_a_named_tool_choice_legacy_functions_and_text_parts_of_a_tool_result() 
     )
 
     assert named.tool_choice == ToolChoice(ToolChoiceMode.REQUIRED, "quote")
-    assert legacy.tools == (Tool("quote", {"type": "object", "properties": {}}),)
-    assert legacy.tool_choice == ToolChoice(ToolChoiceMode.REQUIRED, "quote")
     assert parts.messages[-1].text == "1"
 
 
@@ -162,6 +159,25 @@ def test_images_response_formats_and_sampling_translate() -> None:
         OutputKind.JSON_OBJECT
     )
     assert relay_request(_body(response_format={"type": "text"})).output is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "param", "pointer"),
+    [
+        ({"functions": [{"name": "quote"}]}, "functions", "tools"),
+        ({"functions": [{"name": "quote"}], "tools": [QUOTE]}, "functions", "tools"),
+        ({"function_call": {"name": "quote"}}, "function_call", "tool_choice"),
+        ({"function_call": "auto", "tools": [QUOTE]}, "function_call", "tool_choice"),
+    ],
+)
+def test_legacy_functions_are_refused_pointing_to_tools(
+    fields: dict[str, Any], param: str, pointer: str
+) -> None:
+    with pytest.raises(BadRequest) as caught:
+        relay_request(_body(**fields))
+
+    assert caught.value.param == param
+    assert f"use {pointer}" in caught.value.message or f"in {pointer}" in caught.value.message
 
 
 def _tool_turns(*turns: dict[str, Any]) -> list[dict[str, Any]]:
@@ -261,6 +277,18 @@ def test_malformed_exchanges_are_bad_requests_naming_the_param(
     with pytest.raises(BadRequest) as caught:
         relay_request(_body(**fields))
     assert caught.value.param == param
+
+
+def test_a_null_text_part_is_refused_clearly_and_an_image_detail_is_one_of_three() -> None:
+    content = [{"type": "text", "text": None}]
+    with pytest.raises(BadRequest) as caught:
+        relay_request(_body(messages=[{"role": "user", "content": content}]))
+    image = {"type": "image_url", "image_url": {"url": "https://x.test/c.png", "detail": "max"}}
+
+    assert caught.value.param == "messages[0].content[0].text"
+    assert "needs a text string" in caught.value.message
+    with pytest.raises(msgspec.ValidationError, match="detail"):
+        _body(messages=[{"role": "user", "content": [image]}])
 
 
 def test_a_reply_with_tool_calls_has_null_content_and_finishes_in_tool_calls() -> None:
