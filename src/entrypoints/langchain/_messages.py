@@ -110,8 +110,13 @@ def _image_block(block: Mapping[str, Any], where: str) -> ImagePart:
 def to_tools(tools: Sequence[Mapping[str, Any]]) -> tuple[Tool, ...]:
     """OpenAI-shaped tools (``convert_to_openai_tool``) to the domain's."""
     found: list[Tool] = []
-    for tool in tools:
-        function = tool["function"]
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, Mapping) else None
+        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+            raise ValueError(
+                f"tools[{i}] must be OpenAI-shaped: "
+                '{"type": "function", "function": {"name": ..., "parameters": {...}}}'
+            )
         found.append(
             Tool(
                 name=function["name"],
@@ -137,7 +142,9 @@ def to_tool_choice(choice: Any) -> ToolChoice | None:
     if isinstance(choice, str):
         return ToolChoice(ToolChoiceMode.REQUIRED, choice)
     if isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping):
-        return ToolChoice(ToolChoiceMode.REQUIRED, str(choice["function"]["name"]))
+        name = choice["function"].get("name")
+        if isinstance(name, str):
+            return ToolChoice(ToolChoiceMode.REQUIRED, name)
     raise ValueError(f"tool_choice {choice!r} is not one BYOM understands")
 
 
@@ -149,7 +156,11 @@ def to_output(response_format: Mapping[str, Any] | None) -> OutputFormat | None:
     if kind == "json_object":
         return OutputFormat(OutputKind.JSON_OBJECT)
     if kind == "json_schema":
-        spec = response_format["json_schema"]
+        spec = response_format.get("json_schema")
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("schema"), Mapping):
+            raise ValueError(
+                'response_format json_schema needs {"json_schema": {"name": ..., "schema": {...}}}'
+            )
         return OutputFormat(
             OutputKind.JSON_SCHEMA, spec["schema"], spec.get("name", "output"), spec.get("strict")
         )

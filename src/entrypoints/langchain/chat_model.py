@@ -11,7 +11,6 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCallChunk
-from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -20,15 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from application.byom import Byom
 from application.gateway.relay_completion import RelayRequest
-from domain.llm import Usage
-from domain.resolution import LlmChoice
-from entrypoints.langchain._messages import (
-    to_messages,
-    to_output,
-    to_tool_choice,
-    to_tools,
-    tool_calls_of,
-)
+from entrypoints.langchain._messages import tool_calls_of
+from entrypoints.langchain._request import FIELDS, relay_request, response_metadata, usage_metadata
 from entrypoints.langchain._structured import json_output
 
 T = TypeVar("T")
@@ -48,6 +40,12 @@ class ByomChatModel(BaseChatModel):
     temperature: float | None = None
     max_tokens: int | None = None
     stop: list[str] | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: str | None = None
+    user: str | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -105,17 +103,8 @@ class ByomChatModel(BaseChatModel):
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
     ) -> RelayRequest:
-        return RelayRequest(
-            model=kwargs.get("model") or self.model,
-            messages=to_messages(messages),
-            max_tokens=kwargs.get("max_tokens", self.max_tokens),
-            temperature=kwargs.get("temperature", self.temperature),
-            stop=tuple(stop or self.stop or ()),
-            tools=to_tools(kwargs.get("tools") or ()),
-            tool_choice=to_tool_choice(kwargs.get("tool_choice")),
-            parallel_tool_calls=kwargs.get("parallel_tool_calls"),
-            output=to_output(kwargs.get("response_format")),
-        )
+        fields = {name: getattr(self, name) for name in FIELDS}
+        return relay_request(fields, messages, stop, kwargs)
 
     async def _agenerate(
         self,
@@ -131,8 +120,8 @@ class ByomChatModel(BaseChatModel):
             content=completion.text,
             tool_calls=calls,
             invalid_tool_calls=invalid,
-            usage_metadata=_usage(completion.usage),
-            response_metadata=_metadata(relayed.choice, completion.finish_reason.value),
+            usage_metadata=usage_metadata(completion.usage),
+            response_metadata=response_metadata(relayed.choice, completion.finish_reason.value),
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -172,8 +161,8 @@ class ByomChatModel(BaseChatModel):
             return
         last = AIMessageChunk(
             content="",
-            usage_metadata=_usage(kept.usage) if kept.usage is not None else None,
-            response_metadata=_metadata(kept.choice, finish),
+            usage_metadata=usage_metadata(kept.usage) if kept.usage is not None else None,
+            response_metadata=response_metadata(kept.choice, finish),
             chunk_position="last",
         )
         yield ChatGenerationChunk(message=last)
@@ -212,23 +201,6 @@ class ByomChatModel(BaseChatModel):
             loop.run_until_complete(chunks.aclose())
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
-
-
-def _usage(usage: Usage) -> UsageMetadata:
-    return UsageMetadata(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        total_tokens=usage.total_tokens,
-    )
-
-
-def _metadata(choice: LlmChoice, finish_reason: str | None) -> dict[str, Any]:
-    return {
-        "model_name": choice.model,
-        "byom_provider": choice.provider.value,
-        "credential_id": str(choice.credential_id) if choice.credential_id else None,
-        "finish_reason": finish_reason,
-    }
 
 
 def _no_running_loop() -> None:

@@ -97,7 +97,7 @@ async def test_a_deep_response_format_schema_is_a_400_naming_the_field(gateway: 
         await client.chat.completions.create(
             model="default",
             messages=[{"role": "user", "content": "hi"}],
-            response_format={  # type: ignore[typeddict-item]
+            response_format={
                 "type": "json_schema",
                 "json_schema": {"name": "out", "schema": _nested(600)},
             },

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
-from domain.llm import Role
+from domain.llm import Role, Sampling
 from domain.provider import Provider
 from domain.usage import UsageSource
 from entrypoints.langchain import ByomChatModel
@@ -39,3 +42,46 @@ def test_a_tool_round_trip_names_the_choice_and_records_in_process_usage() -> No
 
     records = list(world.db.usage.values())
     assert [(r.source, r.input_tokens) for r in records] == [(UsageSource.IN_PROCESS, 12)] * 2
+
+
+def test_sampling_fields_and_kwargs_reach_the_provider_and_a_call_kwarg_wins() -> None:
+    world, byom, user_id = byom_world()
+    model = ByomChatModel(
+        byom=byom, user_id=user_id, top_p=0.5, seed=3, reasoning_effort="low", user="desk"
+    )
+
+    model.invoke("hi", frequency_penalty=0.1, presence_penalty=0.2, seed=9)
+    sent = world.providers.by_provider[Provider.OPENAI].requests[-1]
+    model.bind(top_p=0.25).invoke("again")
+    bound = world.providers.by_provider[Provider.OPENAI].requests[-1]
+
+    assert sent.sampling == Sampling(0.5, 9, 0.1, 0.2, "low", "desk")
+    assert bound.sampling == Sampling(0.25, 3, None, None, "low", "desk")
+
+
+def test_an_unknown_kwarg_is_refused_naming_it() -> None:
+    world, byom, user_id = byom_world()
+    model = ByomChatModel(byom=byom, user_id=user_id)
+
+    with pytest.raises(ValueError, match="does not take logit_bias, n;"):
+        model.invoke("hi", logit_bias={"1": 2}, n=2)
+    assert world.providers.by_provider[Provider.OPENAI].requests == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tools": [{"name": "price"}]}, r"tools\[0\] must be OpenAI-shaped"),
+        ({"tools": [{"type": "function", "function": {}}]}, r"tools\[0\] must be OpenAI-shaped"),
+        ({"response_format": {"type": "json_schema"}}, "json_schema needs"),
+        ({"response_format": {"type": "json_schema", "json_schema": {}}}, "json_schema needs"),
+        ({"tool_choice": {"type": "function", "function": {}}}, "tool_choice"),
+    ],
+)
+def test_malformed_tool_and_output_dicts_are_value_errors(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    _, byom, user_id = byom_world()
+
+    with pytest.raises(ValueError, match=message):
+        ByomChatModel(byom=byom, user_id=user_id).invoke("hi", **kwargs)
