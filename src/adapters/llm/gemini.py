@@ -173,9 +173,7 @@ class GeminiProvider(LlmProvider):
                 for part in _function_calls(piece):
                     made = gemini_tools.tool_call(piece.response_id, position, part)
                     deltas.append(
-                        ToolCallDelta(
-                            position, made.id, made.name, made.arguments, made.signature
-                        )
+                        ToolCallDelta(position, made.id, made.name, made.arguments, made.signature)
                     )
                     position += 1
                 if text or deltas:

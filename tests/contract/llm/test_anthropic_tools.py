@@ -374,8 +374,16 @@ async def test_a_history_with_calls_but_no_tools_declares_the_tools_it_names() -
             {
                 "role": "user",
                 "content": [
-                    {"type": "tool_result", "tool_use_id": "toolu_01A", "content": '{"temp_c": 21}'},
-                    {"type": "tool_result", "tool_use_id": "toolu_01B", "content": '{"temp_c": 23}'},
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_01A",
+                        "content": '{"temp_c": 21}',
+                    },
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_01B",
+                        "content": '{"temp_c": 23}',
+                    },
                 ],
             },
         ],
@@ -409,4 +417,5 @@ async def test_a_tool_use_without_an_id_gets_a_fresh_unique_one() -> None:
     first = (await h.complete(h.request(tools=(TIME,)))).tool_calls[0].id
     again = (await h.complete(h.request(tools=(TIME,)))).tool_calls[0].id
     assert first != again
-    assert first.startswith("call_") and len(first) == len("call_") + 32
+    assert first.startswith("call_")
+    assert len(first) == len("call_") + 32

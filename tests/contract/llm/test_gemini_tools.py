@@ -196,7 +196,8 @@ async def test_without_a_response_id_calls_get_fresh_ids() -> None:
     again = await h.complete(h.request(tools=(TIME,)))
     (one,), (two,) = first.tool_calls, again.tool_calls
     assert one.id != two.id  # a conversation's call ids must be unique
-    assert one.id.startswith("call_") and len(one.id) == len("call_") + 32
+    assert one.id.startswith("call_")
+    assert len(one.id) == len("call_") + 32
 
 
 @pytest.mark.parametrize("finish", ["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL"])

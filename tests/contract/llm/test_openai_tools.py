@@ -4,9 +4,8 @@ refusals and JSON read back from replies and streams (tests.support.wire.openai)
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -276,7 +275,8 @@ async def test_calls_a_compatible_server_ends_with_stop_still_end_in_tool_calls(
     assert (made.name, made.arguments) == ("get_time", '{"zone": "UTC"}')
     assert completion.finish_reason is FinishReason.TOOL_CALLS
     # an invented id is unique (a conversation's ids must be), not the call's position
-    assert made.id.startswith("call_") and len(made.id) == len("call_") + 32
+    assert made.id.startswith("call_")
+    assert len(made.id) == len("call_") + 32
     assert (await h.complete()).tool_calls[0].id != made.id
 
 
