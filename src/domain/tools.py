@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -46,11 +47,14 @@ class ToolChoice:
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
-    """A call the model made. ``arguments`` is the JSON text of an object."""
+    """A call the model made. ``arguments`` is the JSON text of an object. ``signature`` is
+    opaque provider state tied to the call (Gemini's ``thoughtSignature``), given back to that
+    provider with the call when the conversation is replayed; other providers ignore it."""
 
     id: str
     name: str
     arguments: str = "{}"
+    signature: str | None = None
 
     def arguments_object(self) -> dict[str, Any]:
         """The arguments as an object; ``{}`` when the model wrote something that is not one."""
@@ -70,6 +74,7 @@ class ToolCallDelta:
     id: str | None = None
     name: str | None = None
     arguments: str = ""
+    signature: str | None = None
 
 
 class OutputKind(StrEnum):
@@ -84,21 +89,36 @@ class OutputFormat:
     schema: Mapping[str, Any] | None = None
     name: str = "output"
     strict: bool | None = None
+    description: str | None = None
+
+
+def new_call_id() -> str:
+    """An id for a call the provider gave none: unique, as a conversation's call ids must be."""
+    return f"call_{uuid.uuid4().hex}"
 
 
 def assemble_tool_calls(deltas: Iterable[ToolCallDelta]) -> tuple[ToolCall, ...]:
-    """The calls a stream's deltas add up to, by index (ids and names from their first piece)."""
+    """The calls a stream's deltas add up to, by index (ids, names and signatures from their
+    first piece; a call streamed without an id gets a fresh one)."""
     ids: dict[int, str] = {}
     names: dict[int, str] = {}
+    signatures: dict[int, str] = {}
     arguments: dict[int, list[str]] = {}
     for delta in deltas:
         if delta.id and delta.index not in ids:
             ids[delta.index] = delta.id
         if delta.name and delta.index not in names:
             names[delta.index] = delta.name
+        if delta.signature and delta.index not in signatures:
+            signatures[delta.index] = delta.signature
         arguments.setdefault(delta.index, []).append(delta.arguments)
     return tuple(
-        ToolCall(ids.get(i, f"call_{i}"), names.get(i, ""), "".join(arguments[i]) or "{}")
+        ToolCall(
+            ids.get(i) or new_call_id(),
+            names.get(i, ""),
+            "".join(arguments[i]) or "{}",
+            signatures.get(i),
+        )
         for i in sorted(arguments)
     )
 

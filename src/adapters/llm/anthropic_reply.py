@@ -10,7 +10,7 @@ import json
 
 from adapters.llm import anthropic_wire as wire
 from domain.llm import CompletionChunk, FinishReason
-from domain.tools import ToolCall, ToolCallDelta
+from domain.tools import ToolCall, ToolCallDelta, new_call_id
 
 
 def reply_text_and_calls(
@@ -22,8 +22,7 @@ def reply_text_and_calls(
         return ("" if answer is None else json.dumps(answer.input or {})), ()
     text = "".join(b.text or "" for b in content if b.type == "text")
     calls = tuple(
-        ToolCall(b.id or f"call_{i}", b.name or "", json.dumps(b.input or {}))
-        for i, b in enumerate(uses)
+        ToolCall(b.id or new_call_id(), b.name or "", json.dumps(b.input or {})) for b in uses
     )
     return text, calls
 

@@ -6,7 +6,10 @@
 - Images: ``image`` blocks with a ``base64`` or a ``url`` source (OpenAI's ``detail`` has no
   Anthropic counterpart: Claude sizes images itself).
 - Tools: ``tools[].input_schema``; ``tool_choice`` auto / any / tool / none;
-  ``parallel_tool_calls: false`` is ``disable_parallel_tool_use``.
+  ``parallel_tool_calls: false`` is ``disable_parallel_tool_use``. Anthropic refuses a history
+  with ``tool_use`` / ``tool_result`` blocks in a request without ``tools``: such a request
+  declares the tools its history names (any object input, described as no longer offered) with
+  ``tool_choice`` none.
 - JSON output (``json_object``, ``json_schema``): one forced tool whose input schema is the
   requested schema; its input is the reply's text, never a tool call (``OutputTool``). A
   ``strict`` flag is best effort: the 2023-06-01 API has no strict mode.
@@ -34,6 +37,9 @@ OUTPUT_DESCRIPTION = (
     "Give your final answer by calling this tool: its input is your answer, "
     "a JSON object following the input schema."
 )
+HISTORY_TOOL_DESCRIPTION = (
+    "No longer offered: called earlier in this conversation; do not call it again."
+)
 _UNSUPPORTED_SAMPLING = ("seed", "frequency_penalty", "presence_penalty", "reasoning_effort")
 
 
@@ -52,6 +58,13 @@ def refuse_unsupported(request: CompletionRequest) -> None:
                 f"tools[{i}].function.name",
                 f"tool name {tool.name!r} must be 1-64 letters, digits, '_' or '-'",
             )
+    for i, m in enumerate(request.messages):
+        for j, call in enumerate(m.tool_calls):
+            if not _TOOL_NAME.fullmatch(call.name):
+                raise _unsupported(
+                    f"messages[{i}].tool_calls[{j}].function.name",
+                    f"tool name {call.name!r} must be 1-64 letters, digits, '_' or '-'",
+                )
     if output_tool(request) is not None and request.tools:
         raise _unsupported(
             "response_format",
@@ -86,11 +99,23 @@ def tools(request: CompletionRequest) -> tuple[list[wire.ToolDef] | None, wire.T
             wire.ToolChoice("tool", name=forced, disable_parallel_tool_use=True),
         )
     if not request.tools:
-        return None, None  # a tool choice without tools asks nothing (Anthropic refuses one)
+        return _history_tools(request)
     defs = [
         wire.ToolDef(t.name, _object_schema(t.parameters), t.description) for t in request.tools
     ]
     return defs, _choice(request.tool_choice, single=request.parallel_tool_calls is False)
+
+
+def _history_tools(
+    request: CompletionRequest,
+) -> tuple[list[wire.ToolDef] | None, wire.ToolChoice | None]:
+    """Without tools, a tool choice asks nothing (Anthropic refuses one), but a history with
+    calls needs the tools it names declared: they are, with ``tool_choice`` none."""
+    names = dict.fromkeys(c.name for m in request.messages for c in m.tool_calls)
+    if not names:
+        return None, None
+    defs = [wire.ToolDef(n, {"type": "object"}, HISTORY_TOOL_DESCRIPTION) for n in names]
+    return defs, wire.ToolChoice("none")
 
 
 def _choice(choice: ToolChoice | None, *, single: bool) -> wire.ToolChoice | None:

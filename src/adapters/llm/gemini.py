@@ -50,8 +50,9 @@ _FINISH = {
     "PROHIBITED_CONTENT": FinishReason.CONTENT_FILTER,
     "SPII": FinishReason.CONTENT_FILTER,
     "IMAGE_SAFETY": FinishReason.CONTENT_FILTER,
-    "MALFORMED_FUNCTION_CALL": FinishReason.TOOL_CALLS,
-    "UNEXPECTED_TOOL_CALL": FinishReason.TOOL_CALLS,
+    # The model tried to call a function and failed: the reply holds no call to answer.
+    "MALFORMED_FUNCTION_CALL": FinishReason.OTHER,
+    "UNEXPECTED_TOOL_CALL": FinishReason.OTHER,
 }
 
 
@@ -134,8 +135,8 @@ class GeminiProvider(LlmProvider):
         )
         text, finish = _text_and_finish(reply)
         calls = tuple(
-            gemini_tools.tool_call(reply.response_id, n, call)
-            for n, call in enumerate(_function_calls(reply))
+            gemini_tools.tool_call(reply.response_id, n, part)
+            for n, part in enumerate(_function_calls(reply))
         )
         return Completion(
             text=text,
@@ -169,9 +170,11 @@ class GeminiProvider(LlmProvider):
                     ) from None
                 text, piece_finish = _text_and_finish(piece)
                 deltas = []
-                for call in _function_calls(piece):
-                    made = gemini_tools.tool_call(piece.response_id, position, call)
-                    deltas.append(ToolCallDelta(position, made.id, made.name, made.arguments))
+                for part in _function_calls(piece):
+                    made = gemini_tools.tool_call(piece.response_id, position, part)
+                    deltas.append(
+                        ToolCallDelta(position, made.id, made.name, made.arguments, made.signature)
+                    )
                     position += 1
                 if text or deltas:
                     yield CompletionChunk(delta=text, tool_calls=tuple(deltas))
@@ -200,10 +203,11 @@ def _text_and_finish(reply: wire.GenerateResponse) -> tuple[str, FinishReason | 
     return text, finish_reason(_FINISH, raw) if raw else None
 
 
-def _function_calls(reply: wire.GenerateResponse) -> list[wire.FunctionCall]:
+def _function_calls(reply: wire.GenerateResponse) -> list[wire.Part]:
+    """The parts of the reply that call a function (each with its ``thoughtSignature``)."""
     if not reply.candidates or reply.candidates[0].content is None:
         return []
-    return [p.function_call for p in reply.candidates[0].content.parts if p.function_call]
+    return [p for p in reply.candidates[0].content.parts if p.function_call]
 
 
 def _with_calls(finish: FinishReason, made_calls: bool) -> FinishReason:

@@ -34,7 +34,9 @@ def body(request: CompletionRequest) -> wire.GenerateRequest:
 
 def _contents(messages: tuple[ChatMessage, ...]) -> list[wire.Content]:
     """One content per turn; the tool turns answering one assistant turn become one user
-    content of ``functionResponse`` parts, in the order of that turn's calls."""
+    content of ``functionResponse`` parts, in the order of that turn's calls, and a user turn
+    right after them joins that content (its parts after the answers), as Gemini wants user
+    and model contents to alternate."""
     contents: list[wire.Content] = []
     calls: dict[str, tuple[int, str]] = {}  # call id -> (position, name) of the last model turn
     answers: list[tuple[int, wire.Part]] = []
@@ -44,6 +46,12 @@ def _contents(messages: tuple[ChatMessage, ...]) -> list[wire.Content]:
         if message.role is Role.TOOL:
             position, name = calls.get(message.tool_call_id or "", (len(calls), message.name))
             answers.append((position, tools.function_response(name or "", message.text)))
+            continue
+        if answers and message.role is Role.USER:
+            answered = _answers(answers)
+            answered.parts += [p for p in _user_parts(message, i) if p != wire.Part(text="")]
+            contents.append(answered)
+            answers = []
             continue
         if answers:
             contents.append(_answers(answers))

@@ -4,8 +4,12 @@
   ``toolConfig.functionCallingConfig`` (``AUTO``, ``ANY`` with ``allowedFunctionNames`` for a named
   tool, ``NONE``).
 - Gemini gives calls no ids: BYOM derives them from the response id, the call's position and its
-  name and arguments, so the same reply gives the same ids; answers go back as
-  ``functionResponse`` parts matched by name, in the order of the calls.
+  name and arguments, so the same reply gives the same ids (a reply without a response id gets
+  fresh random ids); answers go back as ``functionResponse`` parts matched by name, in the order
+  of the calls.
+- A call's ``thoughtSignature`` (a sibling of ``functionCall`` in its part) is kept as the
+  call's opaque ``signature`` and sent back on the replayed ``functionCall`` part, as Gemini 3
+  requires (ai.google.dev/gemini-api/docs/thought-signatures).
 - A JSON Schema holding a keyword Gemini does not apply (its reference lists those it does) is
   refused, not sent to be ignored.
 """
@@ -21,7 +25,7 @@ from adapters.llm import gemini_wire as wire
 from domain.errors import UnsupportedFeature
 from domain.llm import CompletionRequest
 from domain.provider import Provider
-from domain.tools import ToolCall, ToolChoiceMode
+from domain.tools import ToolCall, ToolChoiceMode, new_call_id
 
 PROVIDER = Provider.GOOGLE.value
 
@@ -110,7 +114,10 @@ def tool_config(request: CompletionRequest) -> wire.ToolConfig | None:
 
 
 def function_call(call: ToolCall) -> wire.Part:
-    return wire.Part(function_call=wire.FunctionCall(call.name, call.arguments_object()))
+    return wire.Part(
+        function_call=wire.FunctionCall(call.name, call.arguments_object()),
+        thought_signature=call.signature,
+    )
 
 
 def function_response(name: str, output: str) -> wire.Part:
@@ -125,11 +132,21 @@ def function_response(name: str, output: str) -> wire.Part:
 
 
 def call_id(response_id: str | None, position: int, call: wire.FunctionCall) -> str:
-    """A stable id for the ``position``-th call of a reply."""
+    """A stable id for the ``position``-th call of a reply; a fresh one without a response id
+    (position, name and arguments alone repeat across replies)."""
+    if not response_id:
+        return new_call_id()
     arguments = json.dumps(call.args, sort_keys=True, separators=(",", ":"))
-    seed = f"{response_id or ''}\x00{position}\x00{call.name}\x00{arguments}"
+    seed = f"{response_id}\x00{position}\x00{call.name}\x00{arguments}"
     return f"call_{hashlib.sha256(seed.encode()).hexdigest()[:24]}"
 
 
-def tool_call(response_id: str | None, position: int, call: wire.FunctionCall) -> ToolCall:
-    return ToolCall(call_id(response_id, position, call), call.name, json.dumps(call.args))
+def tool_call(response_id: str | None, position: int, part: wire.Part) -> ToolCall:
+    """The call of a ``functionCall`` part, with the part's ``thoughtSignature``."""
+    call = part.function_call or wire.FunctionCall("")
+    return ToolCall(
+        call_id(response_id, position, call),
+        call.name,
+        json.dumps(call.args),
+        part.thought_signature or None,
+    )

@@ -43,6 +43,9 @@ class Part(msgspec.Struct, omit_defaults=True, rename="camel"):
     function_call: FunctionCall | None = None
     function_response: FunctionResponse | None = None
     thought: bool | None = None
+    # Opaque, on a part of a thinking model's reply (a functionCall part above all); Gemini 3
+    # wants it back on that part when the conversation is replayed.
+    thought_signature: str | None = None
 
 
 class Content(msgspec.Struct, omit_defaults=True):

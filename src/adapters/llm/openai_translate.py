@@ -18,7 +18,14 @@ from domain.content import ImagePart, TextPart
 from domain.errors import UnsupportedFeature
 from domain.llm import ChatMessage, CompletionRequest, FinishReason, Role
 from domain.provider import Provider
-from domain.tools import OutputKind, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode
+from domain.tools import (
+    OutputKind,
+    ToolCall,
+    ToolCallDelta,
+    ToolChoice,
+    ToolChoiceMode,
+    new_call_id,
+)
 
 
 def chat_body(
@@ -52,7 +59,9 @@ def chat_body(
     if output is not None and output.kind is OutputKind.JSON_OBJECT:
         body.response_format = wire.JsonObjectFormat()
     elif output is not None and output.kind is OutputKind.JSON_SCHEMA:
-        spec = wire.JsonSchemaSpec(output.name, _plain(output.schema or {}), output.strict)
+        spec = wire.JsonSchemaSpec(
+            output.name, _plain(output.schema or {}), output.strict, output.description
+        )
         body.response_format = wire.JsonSchemaFormat(spec)
     if request.max_tokens is not None and legacy_max_tokens:
         body.max_tokens = request.max_tokens
@@ -119,13 +128,15 @@ def _arguments(raw: str | dict[str, Any] | None) -> str:
 
 
 def tool_calls_of(message: wire.ResponseMessage) -> tuple[ToolCall, ...]:
-    """The calls of a reply; a call a server left without an id gets ``call_<position>``."""
+    """The calls of a reply; a call a server left without an id gets a fresh unique one."""
     calls = []
-    for i, call in enumerate(message.tool_calls or ()):
+    for call in message.tool_calls or ():
         function = call.function or wire.CalledFunction()
         calls.append(
             ToolCall(
-                call.id or f"call_{i}", function.name or "", _arguments(function.arguments) or "{}"
+                call.id or new_call_id(),
+                function.name or "",
+                _arguments(function.arguments) or "{}",
             )
         )
     return tuple(calls)

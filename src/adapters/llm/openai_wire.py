@@ -71,6 +71,7 @@ class JsonSchemaSpec(msgspec.Struct, omit_defaults=True):
     name: str
     schema: dict[str, Any]
     strict: bool | None = None
+    description: str | None = None
 
 
 class JsonSchemaFormat(msgspec.Struct, tag="json_schema", tag_field="type"):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from adapters.llm.anthropic_tools import OUTPUT_DESCRIPTION
+from adapters.llm.anthropic_tools import HISTORY_TOOL_DESCRIPTION, OUTPUT_DESCRIPTION
 from domain.content import ImagePart, TextPart
 from domain.errors import UnsupportedFeature
 from domain.llm import ChatMessage, CompletionChunk, FinishReason, Role, Sampling, Usage
@@ -328,3 +328,94 @@ async def test_what_anthropic_cannot_do_is_refused_before_any_call(
     assert refused.value.provider == "anthropic"
     assert "Anthropic" in str(refused.value)
     assert h.api.requests == []
+
+
+async def test_a_history_with_calls_but_no_tools_declares_the_tools_it_names() -> None:
+    """Anthropic refuses tool_use / tool_result blocks in a request without ``tools``: the
+    tools named by the history are declared (any object input) and none may be called."""
+    h = _harness()
+    messages = (
+        ChatMessage(Role.USER, "Weather in Paris?"),
+        ChatMessage(
+            Role.ASSISTANT,
+            "",
+            tool_calls=(
+                # a signature is Gemini's own: Anthropic never sees it
+                ToolCall("toolu_01A", "get_weather", '{"city": "Paris"}', signature="c2ln"),
+                ToolCall("toolu_01B", "get_weather", '{"city": "Lyon"}'),
+            ),
+        ),
+        ChatMessage(Role.TOOL, '{"temp_c": 21}', tool_call_id="toolu_01A"),
+        ChatMessage(Role.TOOL, '{"temp_c": 23}', tool_call_id="toolu_01B"),
+    )
+    await h.complete(h.request(messages=messages, system=None, max_tokens=100, temperature=None))
+    assert h.api.body() == {
+        "model": "claude-sonnet-4-5-20250929",
+        "max_tokens": 100,
+        "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_01A",
+                        "name": "get_weather",
+                        "input": {"city": "Paris"},
+                    },
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_01B",
+                        "name": "get_weather",
+                        "input": {"city": "Lyon"},
+                    },
+                ],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_01A",
+                        "content": '{"temp_c": 21}',
+                    },
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_01B",
+                        "content": '{"temp_c": 23}',
+                    },
+                ],
+            },
+        ],
+        "tools": [
+            {
+                "name": "get_weather",
+                "input_schema": {"type": "object"},
+                "description": HISTORY_TOOL_DESCRIPTION,
+            }
+        ],
+        "tool_choice": {"type": "none"},
+    }
+
+
+async def test_a_history_tool_name_anthropic_refuses_is_refused_before_any_call() -> None:
+    h = _harness()
+    messages = (
+        ChatMessage(Role.USER, "Weather?"),
+        ChatMessage(Role.ASSISTANT, "", tool_calls=(ToolCall("c1", "weather.get", "{}"),)),
+        ChatMessage(Role.TOOL, "sunny", tool_call_id="c1"),
+    )
+    with pytest.raises(UnsupportedFeature) as refused:
+        await h.complete(h.request(messages=messages))
+    assert refused.value.field == "messages[1].tool_calls[0].function.name"
+    assert h.api.requests == []
+
+
+async def test_a_tool_use_without_an_id_gets_a_fresh_unique_one() -> None:
+    block = anthropic.tool_use_block("", "get_time", {})
+    h = _harness(anthropic.tool_use_message([block]), anthropic.tool_use_message([block]))
+    first = (await h.complete(h.request(tools=(TIME,)))).tool_calls[0].id
+    again = (await h.complete(h.request(tools=(TIME,)))).tool_calls[0].id
+    assert first != again
+    assert first.startswith("call_")
+    assert len(first) == len("call_") + 32

@@ -116,7 +116,7 @@ async def test_streamed_calls_become_deltas_indexed_across_the_stream() -> None:
 async def test_history_replays_calls_as_model_turns_and_answers_as_function_responses() -> None:
     h = _harness()
     calls = (
-        ToolCall("call_a", "get_weather", '{"city": "Paris"}'),
+        ToolCall("call_a", "get_weather", '{"city": "Paris"}', signature="c2lnLWE="),
         ToolCall("call_b", "get_time", "{}"),
     )
     messages = (
@@ -134,19 +134,81 @@ async def test_history_replays_calls_as_model_turns_and_answers_as_function_resp
             "role": "model",
             "parts": [
                 {"text": "Checking."},
-                {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
+                {
+                    "functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
+                    "thoughtSignature": "c2lnLWE=",  # given back as it came, beside the call
+                },
                 {"functionCall": {"name": "get_time"}},  # args are optional: {} is left out
             ],
         },
-        {
+        {  # the answers, then the user's text: ONE user content (user and model alternate)
             "role": "user",
             "parts": [
                 {"functionResponse": {"name": "get_weather", "response": {"temp_c": 21}}},
                 {"functionResponse": {"name": "get_time", "response": {"result": "12:00"}}},
+                {"text": "Thanks"},
             ],
         },
-        {"role": "user", "parts": [{"text": "Thanks"}]},
     ]
+
+
+async def test_answers_then_a_model_turn_stay_apart() -> None:
+    h = _harness()
+    call = ToolCall("call_a", "get_time", "{}")
+    messages = (
+        ChatMessage(Role.USER, "Time?"),
+        ChatMessage(Role.ASSISTANT, "", tool_calls=(call,)),
+        ChatMessage(Role.TOOL, "12:00", tool_call_id="call_a"),
+        ChatMessage(Role.ASSISTANT, "It is noon."),
+        ChatMessage(Role.USER, "Thanks"),
+    )
+    await h.complete(h.request(messages=messages, tools=(TIME,), system=None))
+    assert [(c["role"], len(c["parts"])) for c in h.api.body()["contents"]] == [
+        ("user", 1),
+        ("model", 1),
+        ("user", 1),
+        ("model", 1),
+        ("user", 1),
+    ]
+
+
+SIGNED = [("get_weather", {"city": "Paris"}, "CiQBjz1rX2Vz"), ("get_time", {}, None)]
+
+
+async def test_a_calls_thought_signature_is_kept_streamed_or_not() -> None:
+    events = gemini.signed_function_call_stream(SIGNED)
+    h = _harness(reply(200, gemini.signed_function_calls(SIGNED)), sse_reply(sse.encode(events)))
+    completed = await h.complete(h.request(tools=(WEATHER, TIME)))
+    assert [(c.name, c.signature) for c in completed.tool_calls] == [
+        ("get_weather", "CiQBjz1rX2Vz"),
+        ("get_time", None),
+    ]
+    chunks = await h.stream(h.request(tools=(WEATHER, TIME)))
+    deltas = [d for c in chunks for d in c.tool_calls]
+    assert [d.signature for d in deltas] == ["CiQBjz1rX2Vz", None]
+    assert assemble_tool_calls(deltas) == completed.tool_calls
+
+
+async def test_without_a_response_id_calls_get_fresh_ids() -> None:
+    body = gemini.signed_function_calls([("get_time", {}, None)], response_id=None)
+    h = _harness(reply(200, body))
+    first = await h.complete(h.request(tools=(TIME,)))
+    again = await h.complete(h.request(tools=(TIME,)))
+    (one,), (two,) = first.tool_calls, again.tool_calls
+    assert one.id != two.id  # a conversation's call ids must be unique
+    assert one.id.startswith("call_")
+    assert len(one.id) == len("call_") + 32
+
+
+@pytest.mark.parametrize("finish", ["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL"])
+async def test_a_failed_function_call_ends_in_other_not_tool_calls(finish: str) -> None:
+    body = gemini.failed_function_call(finish)
+    h = _harness(reply(200, body), sse_reply(sse.encode([sse.data(body)])))
+    completed = await h.complete(h.request(tools=(WEATHER,)))
+    assert (completed.finish_reason, completed.tool_calls) == (FinishReason.OTHER, ())
+    chunks = await h.stream(h.request(tools=(WEATHER,)))
+    assert chunks[-1].finish_reason is FinishReason.OTHER
+    assert not [d for c in chunks for d in c.tool_calls]
 
 
 async def test_an_inline_image_is_inline_data() -> None:

@@ -5,6 +5,7 @@ refusals and JSON read back from replies and streams (tests.support.wire.openai)
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -120,12 +121,18 @@ async def test_json_schema_output_is_a_json_schema_response_format(case: Case) -
         "required": ["city", "celsius"],
         "additionalProperties": False,
     }
-    body = await _sent(
-        case, output=OutputFormat(OutputKind.JSON_SCHEMA, schema, name="weather", strict=True)
+    output = OutputFormat(
+        OutputKind.JSON_SCHEMA, schema, name="weather", strict=True, description="Today's weather"
     )
+    body = await _sent(case, output=output)
     assert body["response_format"] == {
         "type": "json_schema",
-        "json_schema": {"name": "weather", "schema": schema, "strict": True},
+        "json_schema": {
+            "name": "weather",
+            "description": "Today's weather",
+            "schema": schema,
+            "strict": True,
+        },
     }
     loose = await _sent(case, output=OutputFormat(OutputKind.JSON_SCHEMA, schema))
     assert loose["response_format"]["json_schema"] == {"name": "output", "schema": schema}
@@ -175,7 +182,8 @@ async def test_an_image_outside_a_user_message_is_refused_before_any_call(case: 
 async def test_a_tool_round_trip_replays_calls_and_results(case: Case) -> None:
     turns = (
         ChatMessage(Role.USER, "Weather and time in Paris?"),
-        ChatMessage(Role.ASSISTANT, tool_calls=(LOOKUP, CLOCK)),
+        # a signature is Gemini's own: OpenAI never sees it
+        ChatMessage(Role.ASSISTANT, tool_calls=(replace(LOOKUP, signature="c2ln"), CLOCK)),
         ChatMessage(Role.TOOL, '{"celsius": 14}', tool_call_id="call_Ab12", name="get_weather"),
         ChatMessage(Role.TOOL, "09:30", tool_call_id="call_Cd34", name="get_time"),
         ChatMessage(Role.ASSISTANT, "Let me check tomorrow too.", tool_calls=(LOOKUP,)),
@@ -261,10 +269,15 @@ async def test_calls_a_compatible_server_ends_with_stop_still_end_in_tool_calls(
     arguments as an object."""
     call = {"type": "function", "function": {"name": "get_time", "arguments": {"zone": "UTC"}}}
     body = openai.tool_calls_completion(call, finish="stop")
-    h = _completion_harness(CASE["openai_compatible"], body)
+    h = make_harness(CASE["openai_compatible"], reply(200, body), reply(200, body))
     completion = await h.complete()
-    assert completion.tool_calls == (ToolCall("call_0", "get_time", '{"zone": "UTC"}'),)
+    (made,) = completion.tool_calls
+    assert (made.name, made.arguments) == ("get_time", '{"zone": "UTC"}')
     assert completion.finish_reason is FinishReason.TOOL_CALLS
+    # an invented id is unique (a conversation's ids must be), not the call's position
+    assert made.id.startswith("call_")
+    assert len(made.id) == len("call_") + 32
+    assert (await h.complete()).tool_calls[0].id != made.id
 
 
 async def test_json_output_comes_back_as_the_replys_text(case: Case) -> None:

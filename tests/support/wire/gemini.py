@@ -196,3 +196,63 @@ def function_call_stream(
         )
         events.append(sse.data(body))
     return events
+
+
+def signed_function_calls(
+    calls: list[tuple[str, dict[str, Any], str | None]],
+    *,
+    finish: str | None = "STOP",
+    tokens: tuple[int] | tuple[int, int] = (40, 18),
+    response_id: str | None = RESPONSE_ID,
+) -> dict[str, Any]:
+    """A thinking model's (Gemini 3) reply calling functions: a ``functionCall`` part carries
+    its ``thoughtSignature`` as a sibling (parallel calls: only the first one is signed);
+    ``response_id`` None leaves responseId out."""
+    parts: list[dict[str, Any]] = []
+    for name, args, signature in calls:
+        part: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
+        if signature is not None:
+            part["thoughtSignature"] = signature
+        parts.append(part)
+    candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish is not None:
+        candidate["finishReason"] = finish
+    body: dict[str, Any] = {
+        "candidates": [candidate],
+        "usageMetadata": usage(*tokens),
+        "modelVersion": "gemini-3-pro-preview",
+    }
+    if response_id is not None:
+        body["responseId"] = response_id
+    return body
+
+
+def signed_function_call_stream(
+    calls: list[tuple[str, dict[str, Any], str | None]], *, tokens: tuple[int, int] = (40, 18)
+) -> list[str]:
+    """The streamed form: one chunk per call, each part with its own signature."""
+    events = []
+    for index, call in enumerate(calls):
+        last = index == len(calls) - 1
+        body = signed_function_calls(
+            [call], tokens=tokens if last else (tokens[0],), finish="STOP" if last else None
+        )
+        events.append(sse.data(body))
+    return events
+
+
+def failed_function_call(finish: str = "MALFORMED_FUNCTION_CALL") -> dict[str, Any]:
+    """The model tried to call a function and failed: no content, a finishReason saying why
+    (MALFORMED_FUNCTION_CALL or UNEXPECTED_TOOL_CALL) and a finishMessage."""
+    return {
+        "candidates": [
+            {
+                "finishReason": finish,
+                "finishMessage": "Malformed function call: print(default_api.get_weather(",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": usage(40, 0),
+        "modelVersion": MODEL,
+        "responseId": RESPONSE_ID,
+    }

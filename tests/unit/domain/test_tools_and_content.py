@@ -87,6 +87,19 @@ def test_streamed_call_pieces_add_up_by_index() -> None:
     assert ToolCall("c", "q", "not json").arguments_object() == {}
 
 
+def test_streamed_calls_keep_their_first_signature_and_get_unique_ids_when_given_none() -> None:
+    deltas = [
+        ToolCallDelta(0, name="get_quote", signature="first"),
+        ToolCallDelta(0, arguments="{}", signature="second"),
+        ToolCallDelta(1, name="other"),
+    ]
+    calls = assemble_tool_calls(deltas)
+    assert [(c.name, c.signature) for c in calls] == [("get_quote", "first"), ("other", None)]
+    ids = [c.id for c in calls] + [c.id for c in assemble_tool_calls(deltas)]
+    assert len(set(ids)) == 4  # never call_0 twice: ids are unique across a conversation
+    assert all(i.startswith("call_") and len(i) == len("call_") + 32 for i in ids)
+
+
 def test_data_urls_become_bytes_and_https_urls_stay_urls() -> None:
     url = "data:image/png;base64," + base64.b64encode(PNG).decode()
     assert image_from_url(url) == ImagePart("image/png", PNG)
