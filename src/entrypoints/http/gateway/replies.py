@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
 from domain.llm import Completion, CompletionChunk, FinishReason, Usage
-from domain.tools import ToolCallDelta
+from domain.tools import ToolCallDelta, new_call_id
 from entrypoints.http.gateway import wire
 
 _FINISH = {
@@ -96,5 +94,5 @@ class ChunkWriter:
             return wire.ToolCallDeltaOut(delta.index, function)
         self._calls.add(delta.index)
         function.name = delta.name or ""
-        id_ = delta.id or f"call_{uuid.uuid4().hex[:24]}"
+        id_ = delta.id or new_call_id()
         return wire.ToolCallDeltaOut(delta.index, function, id_, "function")

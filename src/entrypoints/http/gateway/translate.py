@@ -126,4 +126,6 @@ def _output(raw: wire.ResponseFormat | None) -> OutputFormat | None:
             "response_format.json_schema.schema is required with type 'json_schema'",
             "response_format.json_schema",
         )
-    return OutputFormat(OutputKind.JSON_SCHEMA, spec.schema_, spec.name, spec.strict)
+    return OutputFormat(
+        OutputKind.JSON_SCHEMA, spec.schema_, spec.name, spec.strict, description=spec.description
+    )

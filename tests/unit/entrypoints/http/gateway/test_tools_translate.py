@@ -130,6 +130,7 @@ def test_images_response_formats_and_sampling_translate() -> None:
                 "type": "json_schema",
                 "json_schema": {
                     "name": "trend",
+                    "description": "Whether the chart trends up",
                     "schema": {"type": "object", "properties": {"up": {"type": "boolean"}}},
                     "strict": True,
                 },
@@ -153,6 +154,7 @@ def test_images_response_formats_and_sampling_translate() -> None:
         {"type": "object", "properties": {"up": {"type": "boolean"}}},
         "trend",
         True,
+        description="Whether the chart trends up",
     )
     assert request.sampling == Sampling(0.9, 7, 0.1, 0.2, "low", "desk-7")
     assert relay_request(_body(response_format={"type": "json_object"})).output == OutputFormat(
