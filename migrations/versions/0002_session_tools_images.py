@@ -1,5 +1,5 @@
-"""Agent sessions carry tools and images: per-provider system prompts on a session; images,
-tool calls and the answered call on a message.
+"""Agent sessions carry tools and images: per-provider system prompts on a session; a user
+message's parts in order (text and images), tool calls and the answered call on a message.
 
 Revision ID: 0002
 Revises: 0001
@@ -18,22 +18,23 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_MESSAGE_COLUMNS = ("images", "tool_calls", "tool_call_id", "tool_name")
+_MESSAGE_COLUMNS = ("parts", "tool_calls", "tool_call_id", "tool_name")
 
 
 def upgrade() -> None:
     with op.batch_alter_table("agent_sessions") as batch:
         batch.add_column(sa.Column("system_prompts", sa.JSON(), nullable=True))
     with op.batch_alter_table("agent_messages") as batch:
-        batch.add_column(sa.Column("images", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("parts", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("tool_calls", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("tool_call_id", sa.String(200), nullable=True))
         batch.add_column(sa.Column("tool_name", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
-    # Tool turns and images cannot be told apart from text once their columns are gone: they
-    # are removed with them (an older BYOM would replay them as text, wrongly paired).
+    # Lost: tool turns (an older BYOM would replay them as text, wrongly paired) and the
+    # assistant turns that made tool calls, their text included; images (a user message keeps
+    # its text, joined); per-provider system prompts (the fallback prompt stays).
     op.execute(
         "DELETE FROM agent_messages WHERE tool_call_id IS NOT NULL OR tool_calls IS NOT NULL"
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from domain.content import ImagePart
+from domain.content import ContentPart, ImagePart
 from domain.llm import Role, Usage
 from domain.tools import ToolCall
 
@@ -37,8 +37,9 @@ class AgentSession:
 class AgentMessage:
     """One turn. ``incomplete`` marks a reply cut short (client gone, provider dropped).
 
-    A user turn may hold ``images`` (after its text); an assistant turn the ``tool_calls`` it
-    made; a tool turn answers the call ``tool_call_id`` (of the tool ``tool_name``)."""
+    A user turn with images holds its ``parts`` in order (text and images; ``content`` is its
+    text joined); an assistant turn the ``tool_calls`` it made; a tool turn answers the call
+    ``tool_call_id`` (of the tool ``tool_name``)."""
 
     id: UUID
     session_id: UUID
@@ -49,10 +50,19 @@ class AgentMessage:
     cost_usd: Decimal | None = None
     incomplete: bool = False
     model: str | None = None
-    images: tuple[ImagePart, ...] = ()
+    parts: tuple[ContentPart, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     tool_name: str | None = None
+
+    @property
+    def images(self) -> tuple[ImagePart, ...]:
+        return tuple(p for p in self.parts if isinstance(p, ImagePart))
+
+    @property
+    def image_bytes(self) -> int:
+        """What its inline images weigh (an image by URL weighs nothing here)."""
+        return sum(len(i.data or b"") for i in self.images)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation
-from domain.content import MAX_IMAGE_BYTES, ImagePart
+from domain.content import MAX_IMAGE_BYTES, ImagePart, TextPart
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 from domain.ports import UnitOfWorkFactory
@@ -205,9 +205,18 @@ async def test_images_tool_calls_and_tool_results_read_back(
     item = session(owner.id)
     # The largest image a message may hold, next to one given by URL.
     big = ImagePart(media_type="image/png", data=bytes(range(256)) * (MAX_IMAGE_BYTES // 256))
+    # Text and images interleaved, kept in order.
+    parts = (
+        TextPart("Compare this "),
+        big,
+        TextPart(" with that "),
+        ImagePart(url="https://example.com/chart.png", detail="low"),
+        TextPart("."),
+    )
     question = replace(
         message(item.id, Role.USER, created_at=at(1)),
-        images=(big, ImagePart(url="https://example.com/chart.png", detail="low")),
+        content="Compare this  with that .",
+        parts=parts,
     )
     calls = (
         ToolCall("call_1", "get_price", '{"symbol": "AAPL"}'),
@@ -236,6 +245,7 @@ async def test_images_tool_calls_and_tool_results_read_back(
     async with uow_factory() as uow:
         stored = await uow.sessions.messages(owner.id, item.id)
     assert stored == [question, answer, *results]
+    assert stored[0].parts == parts
     assert stored[0].images[0].data == big.data
     assert stored[1].tool_calls == calls
     assert [m.tool_call_id for m in stored[2:]] == ["call_1", "call_2"]

@@ -14,14 +14,20 @@ from domain.llm import ChatMessage, Role
 from domain.tools import OutputFormat, Tool, ToolChoice, check_tools
 
 MAX_MESSAGE_LENGTH = 100_000
+MiB = 1024 * 1024
+# Inline image bytes (decoded) in one message, and stored in one session: every turn replays
+# them all, and providers cap a request's size (Anthropic at 32 MB).
+MAX_MESSAGE_IMAGE_BYTES = 20 * MiB
+MAX_SESSION_IMAGE_BYTES = 40 * MiB
 
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """A user message (text and images) or tool results, with what the model may do."""
+    """A user message (its text, and its parts in order when it has images) or tool
+    results, with what the model may do."""
 
     text: str = ""
-    images: tuple[ImagePart, ...] = ()
+    parts: tuple[ContentPart, ...] = ()
     tool_results: tuple[ToolResult, ...] = ()
     tools: tuple[Tool, ...] = ()
     tool_choice: ToolChoice | None = None
@@ -42,14 +48,18 @@ def make_turn(
 ) -> Turn:
     """- either a user message (text, images, or both) or tool results, not both;
     - text at most ``MAX_MESSAGE_LENGTH`` characters, no NUL (PostgreSQL text cannot hold it);
-    - at most ``MAX_IMAGES_PER_MESSAGE`` images (each already capped by ``image_from_url``);
+    - at most ``MAX_IMAGES_PER_MESSAGE`` images (each already capped by ``image_from_url``),
+      of at most ``MAX_MESSAGE_IMAGE_BYTES`` together;
     - tools, tool choice and output format as ``check_tools`` wants them."""
+    parts: tuple[ContentPart, ...] = ()
     images: tuple[ImagePart, ...] = ()
     if isinstance(content, str):
         text = content
     else:
         text = "".join(p.text for p in content if isinstance(p, TextPart))
         images = tuple(p for p in content if isinstance(p, ImagePart))
+        # Kept in order only when there are images: text alone is its joined text.
+        parts = tuple(p for p in content if not isinstance(p, TextPart) or p.text) if images else ()
     results = tuple(tool_results)
     if results and (text.strip() or images):
         raise InvalidMessage("send either a user message or tool results, not both")
@@ -61,9 +71,13 @@ def make_turn(
         if not result.tool_call_id or len(result.tool_call_id) > 200:
             raise InvalidMessage("a tool result needs its tool_call_id (at most 200 characters)")
     check_images(images, "the message")
+    if sum(len(i.data or b"") for i in images) > MAX_MESSAGE_IMAGE_BYTES:
+        raise InvalidMessage(
+            f"the message: its images are at most {MAX_MESSAGE_IMAGE_BYTES} bytes together"
+        )
     check_tools(tuple(tools), tool_choice, output)
     check_generation(max_tokens, temperature)
-    return Turn(text, images, results, tuple(tools), tool_choice, output, max_tokens, temperature)
+    return Turn(text, parts, results, tuple(tools), tool_choice, output, max_tokens, temperature)
 
 
 def _check_text(text: str, what: str) -> None:
@@ -80,7 +94,7 @@ def turn_messages(
     """The messages the turn stores (``new`` gives each its id, session and time): the user
     message, or one tool message per result, named after the call it answers."""
     if not turn.tool_results:
-        return (replace(new(), role=Role.USER, content=turn.text, images=turn.images),)
+        return (replace(new(), role=Role.USER, content=turn.text, parts=turn.parts),)
     names = {call.id: call.name for m in history for call in m.tool_calls}
     return tuple(
         replace(
@@ -92,6 +106,18 @@ def turn_messages(
         )
         for result in turn.tool_results
     )
+
+
+def check_session_images(history: Sequence[AgentMessage], added: Sequence[AgentMessage]) -> None:
+    """The session's stored images stay within ``MAX_SESSION_IMAGE_BYTES``: the turn that would
+    pass it is refused (start a new session)."""
+    if not any(m.images for m in added):
+        return
+    if sum(m.image_bytes for m in (*history, *added)) > MAX_SESSION_IMAGE_BYTES:
+        raise InvalidMessage(
+            f"the session's images would pass {MAX_SESSION_IMAGE_BYTES} bytes "
+            f"({MAX_SESSION_IMAGE_BYTES // MiB} MiB) in all: start a new session"
+        )
 
 
 def conversation(messages: Sequence[AgentMessage]) -> tuple[ChatMessage, ...]:
@@ -107,7 +133,6 @@ def conversation(messages: Sequence[AgentMessage]) -> tuple[ChatMessage, ...]:
 def _chat(m: AgentMessage) -> ChatMessage:
     if m.role is Role.TOOL:
         return ChatMessage(Role.TOOL, m.content, tool_call_id=m.tool_call_id, name=m.tool_name)
-    if m.images:
-        parts: tuple[ContentPart, ...] = (TextPart(m.content),) if m.content else ()
-        return ChatMessage(m.role, (*parts, *m.images))
+    if m.parts:
+        return ChatMessage(m.role, m.parts)
     return ChatMessage(m.role, m.content, tool_calls=m.tool_calls)

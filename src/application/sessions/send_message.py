@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
+from application.sessions._reply_calls import normalise_calls, session_call_ids
 from application.sessions._session_llm import session_llm
 from application.sessions._turn import (
+    MAX_MESSAGE_IMAGE_BYTES,
     MAX_MESSAGE_LENGTH,
+    MAX_SESSION_IMAGE_BYTES,
     Turn,
+    check_session_images,
     conversation,
     make_turn,
     turn_messages,
@@ -27,10 +31,17 @@ from domain.errors import SessionNotFound
 from domain.llm import CompletionRequest, Reply, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
-from domain.tools import OutputFormat, Tool, ToolCall, ToolChoice
+from domain.tools import OutputFormat, Tool, ToolChoice
 from domain.usage import UsageSource
 
-__all__ = ["MAX_MESSAGE_LENGTH", "ChatReply", "ReplyStream", "SendMessage"]
+__all__ = [
+    "MAX_MESSAGE_IMAGE_BYTES",
+    "MAX_MESSAGE_LENGTH",
+    "MAX_SESSION_IMAGE_BYTES",
+    "ChatReply",
+    "ReplyStream",
+    "SendMessage",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,8 @@ class _Call:
     llm: ResolvedLlm
     request: CompletionRequest
     user_messages: tuple[AgentMessage, ...]
+    call_ids: frozenset[str]
+    """Call ids the session already holds: the reply's calls get fresh ones if they repeat."""
 
 
 class SendMessage:
@@ -160,6 +173,7 @@ class SendMessage:
             return AgentMessage(self._ids.new_id(), session.id, Role.USER, "", now)
 
         added = turn_messages(turn, history, new)
+        check_session_images(history, added)
         messages = conversation([*history, *added])
         # Tool results answer the last reply's calls, all of them; a user message comes after
         # every call was answered. Checked before the LLM is resolved: nothing reaches a
@@ -178,7 +192,7 @@ class SendMessage:
             tool_choice=turn.tool_choice,
             output=turn.output,
         )
-        return _Call(user_id, session, llm, request, added)
+        return _Call(user_id, session, llm, request, added, session_call_ids(history))
 
     async def _store(self, call: _Call, answer: Reply, usage: Usage | None) -> ChatReply:
         """The reply is incomplete when the provider never said what it counted (cut short)."""
@@ -205,9 +219,10 @@ class SendMessage:
             model=choice.model,
             # A reply cut short may hold calls cut short too: none is kept (nothing would
             # answer them, and the conversation could not go on).
-            tool_calls=tuple(
-                ToolCall(_no_nul(c.id), _no_nul(c.name), _no_nul(c.arguments))
-                for c in (answer.tool_calls if usage is not None else ())
+            tool_calls=normalise_calls(
+                answer.tool_calls if usage is not None else (),
+                call.call_ids,
+                lambda: f"call_{uuid4().hex}",
             ),
         )
         async with self._uow() as uow:

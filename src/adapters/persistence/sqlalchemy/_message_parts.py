@@ -1,45 +1,72 @@
-"""A message's images and tool calls as the JSON its columns hold (null when there are none)."""
+"""A message's parts and tool calls as the JSON its columns hold (null when there are none)."""
 
 from __future__ import annotations
 
 import base64
+from dataclasses import fields
 from typing import Any
 
-from domain.content import ImagePart
+from domain.content import ContentPart, ImagePart, TextPart
 from domain.tools import ToolCall
 
+# A provider's opaque signature on a call (Gemini's thoughtSignature), when the domain has it.
+_SIGNED = "signature" in {f.name for f in fields(ToolCall)}
 
-def images_to_json(images: tuple[ImagePart, ...]) -> list[dict[str, Any]] | None:
-    if not images:
+
+def parts_to_json(parts: tuple[ContentPart, ...]) -> list[dict[str, Any]] | None:
+    """In order: ``{"type": "text", "text"}`` and ``{"type": "image", "media_type", "data"
+    (base64), "url", "detail"}``."""
+    if not parts:
         return None
     return [
-        {
-            "media_type": image.media_type,
-            "data": None if image.data is None else image.base64(),
-            "url": image.url,
-            "detail": image.detail,
+        {"type": "text", "text": part.text}
+        if isinstance(part, TextPart)
+        else {
+            "type": "image",
+            "media_type": part.media_type,
+            "data": None if part.data is None else part.base64(),
+            "url": part.url,
+            "detail": part.detail,
         }
-        for image in images
+        for part in parts
     ]
 
 
-def images_from_json(value: list[dict[str, Any]] | None) -> tuple[ImagePart, ...]:
-    return tuple(
-        ImagePart(
-            media_type=item.get("media_type"),
-            data=None if item.get("data") is None else base64.b64decode(item["data"]),
-            url=item.get("url"),
-            detail=item.get("detail"),
-        )
-        for item in value or ()
+def parts_from_json(value: list[dict[str, Any]] | None) -> tuple[ContentPart, ...]:
+    return tuple(_part(item) for item in value or ())
+
+
+def _part(item: dict[str, Any]) -> ContentPart:
+    if item.get("type") == "text":
+        return TextPart(item["text"])
+    return ImagePart(
+        media_type=item.get("media_type"),
+        data=None if item.get("data") is None else base64.b64decode(item["data"]),
+        url=item.get("url"),
+        detail=item.get("detail"),
     )
 
 
 def calls_to_json(calls: tuple[ToolCall, ...]) -> list[dict[str, Any]] | None:
+    """``[{"id", "name", "arguments", "signature"?}]``."""
     if not calls:
         return None
-    return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
+    return [_call_json(c) for c in calls]
+
+
+def _call_json(call: ToolCall) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": call.id, "name": call.name, "arguments": call.arguments}
+    signature = getattr(call, "signature", None)
+    if signature is not None:
+        item["signature"] = signature
+    return item
 
 
 def calls_from_json(value: list[dict[str, Any]] | None) -> tuple[ToolCall, ...]:
-    return tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in value or ())
+    return tuple(_call(c) for c in value or ())
+
+
+def _call(item: dict[str, Any]) -> ToolCall:
+    signed = _SIGNED and item.get("signature") is not None
+    extra: dict[str, Any] = {"signature": item["signature"]} if signed else {}
+    return ToolCall(item["id"], item["name"], item["arguments"], **extra)

@@ -12,8 +12,8 @@ from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy._message_parts import (
     calls_from_json,
     calls_to_json,
-    images_from_json,
-    images_to_json,
+    parts_from_json,
+    parts_to_json,
 )
 from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSessionRow
 from domain.agent_session import AgentMessage, AgentSession
@@ -70,7 +70,7 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
             "cost_usd": message.cost_usd,
             "incomplete": message.incomplete,
             "model": message.model,
-            "images": images_to_json(message.images),
+            "parts": parts_to_json(message.parts),
             "tool_calls": calls_to_json(message.tool_calls),
             "tool_call_id": message.tool_call_id,
             "tool_name": message.tool_name,
@@ -139,7 +139,7 @@ def _message(row: AgentMessageRow) -> AgentMessage:
         cost_usd=row.cost_usd,
         incomplete=row.incomplete,
         model=row.model,
-        images=images_from_json(row.images),
+        parts=parts_from_json(row.parts),
         tool_calls=calls_from_json(row.tool_calls),
         tool_call_id=row.tool_call_id,
         tool_name=row.tool_name,

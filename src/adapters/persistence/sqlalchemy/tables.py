@@ -166,10 +166,12 @@ class AgentMessageRow(Base):
     cost_usd: Mapped[Decimal | None]
     incomplete: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[str | None] = mapped_column(String(200))
-    # User turns: [{"media_type", "data" (base64), "url", "detail"}], bounded by
-    # domain.content's MAX_IMAGE_BYTES and MAX_IMAGES_PER_MESSAGE. Assistant turns:
-    # [{"id", "name", "arguments"}]. Null when there are none.
-    images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    # User turns with images: their parts in order, [{"type": "text", "text"} | {"type":
+    # "image", "media_type", "data" (base64), "url", "detail"}] (content holds the text
+    # joined), bounded by domain.content's MAX_IMAGE_BYTES and MAX_IMAGES_PER_MESSAGE and the
+    # sessions' image caps. Assistant turns: [{"id", "name", "arguments", "signature"?}].
+    # Null when there are none.
+    parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
     tool_call_id: Mapped[str | None] = mapped_column(String(200))
     tool_name: Mapped[str | None] = mapped_column(String(64))

@@ -16,7 +16,12 @@ from litestar.response import Stream
 
 from application.sessions.get_agent_session import GetAgentSession
 from application.sessions.list_agent_sessions import ListAgentSessions
-from application.sessions.send_message import MAX_MESSAGE_LENGTH, SendMessage
+from application.sessions.send_message import (
+    MAX_MESSAGE_IMAGE_BYTES,
+    MAX_MESSAGE_LENGTH,
+    MAX_SESSION_IMAGE_BYTES,
+    SendMessage,
+)
 from application.sessions.start_agent_session import StartAgentSession
 from domain.content import MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE
 from domain.user import User
@@ -36,7 +41,7 @@ from entrypoints.http.sessions.wire_tools import EXTRA_BODY_BYTES
 # A long conversation turn is larger than the app-wide body limit meant for small JSON bodies.
 CHAT_BODY_LIMIT = 4 * MAX_MESSAGE_LENGTH + 4096
 # A message may also carry images (each capped by MAX_IMAGE_BYTES, at most
-# MAX_IMAGES_PER_MESSAGE of them) and tools.
+# MAX_IMAGES_PER_MESSAGE of them, MAX_MESSAGE_IMAGE_BYTES together) and tools.
 SEND_BODY_LIMIT = CHAT_BODY_LIMIT + EXTRA_BODY_BYTES
 
 
@@ -108,7 +113,10 @@ class AgentSessionController(Controller):
         description=(
             "A user message (`content`: text, or parts `{type: text, text}` and "
             "`{type: image, url: https://... or data:image/...;base64,...}`; at most "
-            f"{MAX_IMAGES_PER_MESSAGE} images of {MAX_IMAGE_BYTES} bytes each), with `tools`, "
+            f"{MAX_IMAGES_PER_MESSAGE} images of {MAX_IMAGE_BYTES} bytes each, "
+            f"{MAX_MESSAGE_IMAGE_BYTES} bytes together; a session stores at most "
+            f"{MAX_SESSION_IMAGE_BYTES} bytes of images: the turn that would pass it is a 422; "
+            f"the body is at most {SEND_BODY_LIMIT} bytes, else 413), with `tools`, "
             "`tool_choice` and `output_format` for this turn; or the results of the last "
             "reply's tool calls (`tool_results: [{tool_call_id, content}]`, all of them, or one "
             "as `role: tool`). The reply is the assistant's text or its `tool_calls`. "

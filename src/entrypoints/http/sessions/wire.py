@@ -14,9 +14,12 @@ from domain.agent_session import AgentMessage, AgentSession, ToolResult
 from domain.content import ContentPart
 from domain.errors import InvalidMessage
 from domain.llm import Usage
+from domain.tools import MAX_TOOLS
 from entrypoints.http.money import usd_or_none
 from entrypoints.http.sessions import wire_tools
 from entrypoints.http.sessions.wire_tools import (
+    MAX_PARTS,
+    MAX_TOOL_RESULTS,
     ImageOut,
     NamedToolChoice,
     OutputFormatIn,
@@ -56,11 +59,13 @@ class MessageCreate(msgspec.Struct, forbid_unknown_fields=True):
     ``{"tool_call_id", "content"}``), or one as ``{"role": "tool", "tool_call_id", "content"}``.
     """
 
-    content: Content | list[PartIn] = ""
+    content: Content | Annotated[list[PartIn], msgspec.Meta(max_length=MAX_PARTS)] = ""
     role: Literal["user", "tool"] = "user"
     tool_call_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    tool_results: list[ToolResultIn] | None = None
-    tools: list[ToolIn] | None = None
+    tool_results: (
+        Annotated[list[ToolResultIn], msgspec.Meta(max_length=MAX_TOOL_RESULTS)] | None
+    ) = None
+    tools: Annotated[list[ToolIn], msgspec.Meta(max_length=MAX_TOOLS)] | None = None
     tool_choice: Literal["auto", "none", "required"] | NamedToolChoice | None = None
     output_format: OutputFormatIn | None = None
     max_tokens: MaxTokens | None = None

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from application.sessions.send_message import MAX_MESSAGE_IMAGE_BYTES
 from domain.agent_session import ToolResult
 from domain.content import (
     MAX_IMAGE_BYTES,
@@ -29,8 +30,15 @@ from domain.tools import (
 # A data: URL of the largest image allowed, and its prefix.
 MAX_IMAGE_URL = 4 * -(-MAX_IMAGE_BYTES // 3) + 64
 MAX_SCHEMA_BYTES = 64 * 1024
-# What a message may carry beyond its text: its images and the tools' schemas.
-EXTRA_BODY_BYTES = MAX_IMAGES_PER_MESSAGE * MAX_IMAGE_URL + MAX_TOOLS * MAX_SCHEMA_BYTES // 4
+# What a message may carry beyond its text: its images (MAX_MESSAGE_IMAGE_BYTES together, in
+# base64, with their prefixes) and the tools' schemas.
+EXTRA_BODY_BYTES = (
+    4 * -(-MAX_MESSAGE_IMAGE_BYTES // 3)
+    + MAX_IMAGES_PER_MESSAGE * 256
+    + MAX_TOOLS * MAX_SCHEMA_BYTES // 4
+)
+MAX_PARTS = 64
+MAX_TOOL_RESULTS = 128
 
 ToolName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 CallId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

@@ -151,22 +151,26 @@ async def test_tool_results_without_any_call_are_refused(world: World, user_id: 
     assert world.providers.get(Provider.OPENAI).requests == []
 
 
-async def test_images_are_stored_and_replayed_after_the_text(world: World, user_id: UUID) -> None:
+async def test_images_are_stored_and_replayed_in_their_place_among_the_text(
+    world: World, user_id: UUID
+) -> None:
     session_id = await _session(world, user_id, "google")
     fake = world.providers.get(Provider.GOOGLE)
     inline = image_from_url(PNG)
     remote = ImagePart(url="https://example.com/chart.png", detail="high")
     send = world.container.send_message.execute
+    parts = (TextPart("Is this "), inline, TextPart(" the same as "), remote, TextPart("?"))
 
-    await send(user_id, session_id, [TextPart("What is in these?"), inline, remote])
+    await send(user_id, session_id, list(parts))
     await send(user_id, session_id, "And now?")
 
-    first = ChatMessage(Role.USER, (TextPart("What is in these?"), inline, remote))
+    first = ChatMessage(Role.USER, parts)
     assert fake.requests[0].messages == (first,)
     assert fake.requests[1].messages[0] == first
     [stored] = [m for m in world.db.messages.values() if m.images]
+    assert stored.parts == parts
     assert stored.images == (inline, remote)
-    assert stored.content == "What is in these?"
+    assert stored.content == "Is this  the same as ?"
 
 
 async def test_too_many_images_are_refused(world: World, user_id: UUID) -> None:

@@ -1,0 +1,49 @@
+"""A reply's tool calls made safe to store and to replay, whatever the provider sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+
+from domain.agent_session import AgentMessage
+from domain.tools import ToolCall
+
+MAX_CALL_ID_LENGTH = 200
+MAX_TOOL_NAME_LENGTH = 64
+
+
+def session_call_ids(history: Iterable[AgentMessage]) -> frozenset[str]:
+    """Every call id the session already holds (calls made, and calls answered)."""
+    ids: set[str] = set()
+    for m in history:
+        ids.update(c.id for c in m.tool_calls)
+        if m.tool_call_id is not None:
+            ids.add(m.tool_call_id)
+    return frozenset(ids)
+
+
+def normalise_calls(
+    calls: Sequence[ToolCall], taken: frozenset[str], fresh: Callable[[], str]
+) -> tuple[ToolCall, ...]:
+    """- an id that is missing, already in the session (``taken``) or in this reply, or longer
+      than ``MAX_CALL_ID_LENGTH`` gets a ``fresh()`` one (``call_<uuid4 hex>``): every call
+      stays answerable, and ids stay unique across the conversation as providers want;
+    - a name longer than ``MAX_TOOL_NAME_LENGTH`` is clipped to it: it cannot name any tool
+      the caller declared (those are at most that long), so the caller answers it as an
+      unknown tool; the reply, its usage and cost are kept (the provider was paid);
+    - NUL (which PostgreSQL text cannot hold) becomes U+FFFD;
+    - anything else the call carries (a provider's signature) is kept as is."""
+    seen = set(taken)
+    normalised: list[ToolCall] = []
+    for call in calls:
+        call_id = _no_nul(call.id)
+        if not call_id or call_id in seen or len(call_id) > MAX_CALL_ID_LENGTH:
+            call_id = fresh()
+        seen.add(call_id)
+        name = _no_nul(call.name)[:MAX_TOOL_NAME_LENGTH]
+        normalised.append(replace(call, id=call_id, name=name, arguments=_no_nul(call.arguments)))
+    return tuple(normalised)
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
