@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import fields
 from typing import Any
 
 from domain.content import ContentPart, ImagePart, TextPart
 from domain.tools import ToolCall
-
-# A provider's opaque signature on a call (Gemini's thoughtSignature), when the domain has it.
-_SIGNED = "signature" in {f.name for f in fields(ToolCall)}
 
 
 def parts_to_json(parts: tuple[ContentPart, ...]) -> list[dict[str, Any]] | None:
@@ -56,9 +52,9 @@ def calls_to_json(calls: tuple[ToolCall, ...]) -> list[dict[str, Any]] | None:
 
 def _call_json(call: ToolCall) -> dict[str, Any]:
     item: dict[str, Any] = {"id": call.id, "name": call.name, "arguments": call.arguments}
-    signature = getattr(call, "signature", None)
-    if signature is not None:
-        item["signature"] = signature
+    if call.signature is not None:
+        # A provider's opaque token for the call (Gemini's thoughtSignature), sent back on replay.
+        item["signature"] = call.signature
     return item
 
 
@@ -67,6 +63,4 @@ def calls_from_json(value: list[dict[str, Any]] | None) -> tuple[ToolCall, ...]:
 
 
 def _call(item: dict[str, Any]) -> ToolCall:
-    signed = _SIGNED and item.get("signature") is not None
-    extra: dict[str, Any] = {"signature": item["signature"]} if signed else {}
-    return ToolCall(item["id"], item["name"], item["arguments"], **extra)
+    return ToolCall(item["id"], item["name"], item["arguments"], item.get("signature"))
