@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.content import ImagePart, check_images
 from domain.errors import InvalidMessage
 from domain.llm import ChatMessage, Role
+from domain.tools import MAX_CALL_ID_LENGTH, MAX_TOOL_NAME_LENGTH
 
 
 def check_conversation(messages: tuple[ChatMessage, ...]) -> None:
@@ -40,6 +41,15 @@ def check_conversation(messages: tuple[ChatMessage, ...]) -> None:
         for call in message.tool_calls:
             if not call.id or call.id in seen_ids:
                 raise InvalidMessage(f"{where}: tool call ids must be present and unique")
+            if len(call.id) > MAX_CALL_ID_LENGTH or "\x00" in call.id:
+                raise InvalidMessage(
+                    f"{where}: a tool call id is at most {MAX_CALL_ID_LENGTH} characters, no NUL"
+                )
+            if not call.name or len(call.name) > MAX_TOOL_NAME_LENGTH or "\x00" in call.name:
+                raise InvalidMessage(
+                    f"{where}: a tool call names its tool in 1-{MAX_TOOL_NAME_LENGTH} "
+                    "characters, no NUL"
+                )
             seen_ids.add(call.id)
             open_calls[call.id] = call.name
     if open_calls:

@@ -15,6 +15,11 @@ from domain.errors import InvalidMessage
 # The strictest of the providers' rules for a function name (OpenAI's and Gemini's).
 TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 MAX_TOOLS = 128
+# What a call in a conversation may carry, whoever made it (a client's history, a stored reply).
+MAX_CALL_ID_LENGTH = 200
+MAX_TOOL_NAME_LENGTH = 64
+# OpenAI's rule for a response format's name, which it refuses otherwise.
+_OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # A JSON schema from a client is walked here, iteratively, before any adapter recurses over it.
 MAX_SCHEMA_DEPTH = 32  # objects and arrays, the schema itself counting as 1
 MAX_SCHEMA_BYTES = 64 * 1024  # encoded JSON (UTF-8), per schema
@@ -155,6 +160,10 @@ def check_tools(
     if choice is not None and choice.name is not None and choice.name not in seen:
         raise InvalidMessage(f"tool_choice names {choice.name!r}, which is not in tools")
     if output is not None and output.kind is OutputKind.JSON_SCHEMA:
+        if not _OUTPUT_NAME.fullmatch(output.name):
+            raise InvalidMessage(
+                "response_format.json_schema.name must be 1-64 letters, digits, '_' or '-'"
+            )
         if output.schema is None:
             raise InvalidMessage("response_format.json_schema.schema is required")
         where = "response_format.json_schema.schema"

@@ -140,6 +140,13 @@ BAD_BODIES: list[tuple[str, bytes | dict[str, Any], int, str]] = [
         "invalid-model-name",
     ),
     ("huge body", {"provider": "openai", "api_key": "x" * 100_000}, 413, "payload-too-large"),
+    # A small body nested deeper than any decoder recurses: a RecursionError, not a 500.
+    (
+        "nested 5,000 deep",
+        b'{"provider": "openai", "api_key": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        400,
+        "malformed-request",
+    ),
 ]
 
 

@@ -6,10 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from domain.agent_session import AgentMessage
-from domain.tools import ToolCall
-
-MAX_CALL_ID_LENGTH = 200
-MAX_TOOL_NAME_LENGTH = 64
+from domain.tools import MAX_CALL_ID_LENGTH, MAX_TOOL_NAME_LENGTH, ToolCall
 
 
 def session_call_ids(history: Iterable[AgentMessage]) -> frozenset[str]:
@@ -40,7 +37,8 @@ def normalise_calls(
         if not call_id or call_id in seen or len(call_id) > MAX_CALL_ID_LENGTH:
             call_id = fresh()
         seen.add(call_id)
-        name = _no_nul(call.name)[:MAX_TOOL_NAME_LENGTH]
+        # An empty name could never be answered either: it gets one no tool has.
+        name = _no_nul(call.name)[:MAX_TOOL_NAME_LENGTH] or "unnamed_tool"
         normalised.append(replace(call, id=call_id, name=name, arguments=_no_nul(call.arguments)))
     return tuple(normalised)
 

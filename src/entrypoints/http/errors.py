@@ -85,6 +85,13 @@ def from_http_exception(exc: HTTPException) -> Problem:
     return Problem(problem, detail or problem.title, headers=headers or None)
 
 
+def from_recursion(exc: RecursionError) -> Problem:
+    # Client input nested deeper than a decoder recurses (msgspec raises it): the client's
+    # fault, so a 400 and no traceback in the log.
+    logger.info("a request nested too deep was refused")
+    return Problem(problems.MALFORMED, "the request body is nested too deep")
+
+
 def from_unexpected(exc: Exception) -> Problem:
     # The traceback is logged for operators; the client learns nothing about internals.
     logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
@@ -96,6 +103,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
         DomainError: from_domain_error,
         ValidationException: from_validation,
         HTTPException: from_http_exception,
+        RecursionError: from_recursion,
         Exception: from_unexpected,
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))

@@ -59,6 +59,10 @@ def test_a_full_tool_round_trip_is_accepted() -> None:
         ((ChatMessage(Role.TOOL, "x"),), "needs tool_call_id"),
         ((ChatMessage(Role.USER, "x", tool_calls=(ToolCall("c", "q"),)),), "only assistant"),
         ((asks(ToolCall("c", "q"), ToolCall("c", "q")),), "unique"),
+        ((asks(ToolCall("c" * 201, "q")), answers("c" * 201)), "at most 200"),
+        ((asks(ToolCall("c\x00", "q")), answers("c\x00")), "no NUL"),
+        ((asks(ToolCall("c", "")), answers("c")), "names its tool"),
+        ((asks(ToolCall("c", "q" * 65)), answers("c")), "names its tool"),
         (
             (ChatMessage(Role.ASSISTANT, (ImagePart("image/png", PNG),)),),
             "only user messages hold images",
@@ -143,6 +147,8 @@ def test_a_message_reads_as_text_or_parts() -> None:
         ((), ToolChoice(ToolChoiceMode.REQUIRED), None, "requires tools"),
         ((QUOTE,), ToolChoice(ToolChoiceMode.REQUIRED, "nope"), None, "not in tools"),
         ((), None, OutputFormat(OutputKind.JSON_SCHEMA), "schema is required"),
+        ((), None, OutputFormat(OutputKind.JSON_SCHEMA, {}, name=""), "name must be"),
+        ((), None, OutputFormat(OutputKind.JSON_SCHEMA, {}, name="a\x00b"), "name must be"),
         ((), None, OutputFormat(OutputKind.JSON_SCHEMA, {"type": "array"}), "an object"),
     ],
 )

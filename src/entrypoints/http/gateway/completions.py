@@ -68,6 +68,8 @@ class OpenAiGatewayController(Controller):
         ValidationException: lambda request, exc: openai_error_response(exc),
         ProblemDetailsException: lambda request, exc: openai_error_response(exc),
         HTTPException: lambda request, exc: openai_error_response(exc),
+        # As specific as the app's own RecursionError handler, so /v1 keeps OpenAI's shape.
+        RecursionError: lambda request, exc: openai_error_response(exc),
         Exception: lambda request, exc: openai_error_response(exc),
     }
 

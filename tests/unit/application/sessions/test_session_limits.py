@@ -90,23 +90,24 @@ async def test_reply_calls_get_fresh_ids_when_missing_repeated_or_too_long(
     assert answered.message.content == "Hello from the fake model."
 
 
-async def test_a_too_long_call_name_is_clipped_and_the_paid_reply_kept(
-    world: World, user_id: UUID
+@pytest.mark.parametrize(("sent", "stored"), [("n" * 300, "n" * 64), ("", "unnamed_tool")])
+async def test_a_call_name_no_tool_could_have_is_made_answerable_and_the_paid_reply_kept(
+    world: World, user_id: UUID, sent: str, stored: str
 ) -> None:
     session_id = await _session(world, user_id)
     fake = world.providers.get(Provider.OPENAI)
     send = world.container.send_message.execute
     tool = Tool("f", {"type": "object"})
-    fake.tool_calls = (ToolCall("call_1", "n" * 300, "{}"),)
+    fake.tool_calls = (ToolCall("call_1", sent, "{}"),)
 
     reply = await send(user_id, session_id, "go", tools=[tool])
 
-    assert reply.message.tool_calls == (ToolCall("call_1", "n" * 64, "{}"),)
+    assert reply.message.tool_calls == (ToolCall("call_1", stored, "{}"),)
     assert reply.message.usage is not None
     assert len(world.db.usage) == 1
     answered = await send(
         user_id, session_id, tool_results=[ToolResult("call_1", "unknown tool")], tools=[tool]
     )
     [tool_turn] = [m for m in world.db.messages.values() if m.tool_call_id == "call_1"]
-    assert tool_turn.tool_name == "n" * 64
+    assert tool_turn.tool_name == stored
     assert answered.message.content == "Hello from the fake model."
