@@ -147,6 +147,7 @@ BAD_BODIES: list[tuple[str, bytes | dict[str, Any], int, str]] = [
         400,
         "malformed-request",
     ),
+    ("not UTF-8", b'{"provider": "openai", "api_key": "\xff\xfe"}', 400, "malformed-request"),
 ]
 
 

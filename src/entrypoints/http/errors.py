@@ -92,6 +92,12 @@ def from_recursion(exc: RecursionError) -> Problem:
     return Problem(problems.MALFORMED, "the request body is nested too deep")
 
 
+def from_bad_encoding(exc: UnicodeDecodeError) -> Problem:
+    # A body that is not UTF-8 fails while Litestar decodes it, before any validation.
+    logger.info("a request body that is not UTF-8 was refused")
+    return Problem(problems.MALFORMED, "the request body is not valid UTF-8")
+
+
 def from_unexpected(exc: Exception) -> Problem:
     # The traceback is logged for operators; the client learns nothing about internals.
     logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
@@ -104,6 +110,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
         ValidationException: from_validation,
         HTTPException: from_http_exception,
         RecursionError: from_recursion,
+        UnicodeDecodeError: from_bad_encoding,
         Exception: from_unexpected,
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))

@@ -107,11 +107,18 @@ async def test_a_deep_response_format_schema_is_a_400_naming_the_field(gateway: 
     assert gateway.api.upstreams[Provider.OPENAI].bodies() == []
 
 
-async def test_a_body_nested_thousands_deep_is_a_400_without_a_traceback(
-    gateway: Gateway, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model": "default", "messages": [], "x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"model": "default", "messages": [{"role": "user", "content": "\xc3("}]}',
+    ],
+    ids=["nested 5,000 deep", "not UTF-8"],
+)
+async def test_a_body_no_decoder_can_read_is_a_400_without_a_traceback(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture, body: bytes
 ) -> None:
     client = await gateway.user_with_key("deep-body@example.com", Provider.OPENAI)
-    body = b'{"model": "default", "messages": [], "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 
     answered = await gateway.http.post(
         "/v1/chat/completions",

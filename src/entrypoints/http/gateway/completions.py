@@ -70,6 +70,7 @@ class OpenAiGatewayController(Controller):
         HTTPException: lambda request, exc: openai_error_response(exc),
         # As specific as the app's own RecursionError handler, so /v1 keeps OpenAI's shape.
         RecursionError: lambda request, exc: openai_error_response(exc),
+        UnicodeDecodeError: lambda request, exc: openai_error_response(exc),
         Exception: lambda request, exc: openai_error_response(exc),
     }
 

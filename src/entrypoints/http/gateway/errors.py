@@ -105,6 +105,9 @@ def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
         return 400, *_validation(exc)
     if isinstance(exc, HTTPException):
         return _http(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        logger.info("a request body that is not UTF-8 was refused")
+        return 400, "the request body is not valid UTF-8", "invalid_json", None
     if isinstance(exc, RecursionError):
         # Client input nested too deep for a decoder (msgspec's raises this): no traceback.
         logger.info("a request nested too deep was refused")
