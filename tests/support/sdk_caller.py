@@ -11,10 +11,10 @@ import pytest
 
 from domain.provider import Provider
 from tests.support.gateway import Gateway
+from tests.support.tool_exchange import ARGUMENTS, CALL_IDS
 from tests.support.upstreams import MODELS, Upstream
 from tests.support.wire import openai as openai_wire
 
-REPLY = "Carry is positive; watch the ECB on Thursday."
 PARAMETERS = {
     "type": "object",
     "properties": {"pair": {"type": "string"}},
@@ -30,9 +30,6 @@ QUOTE: Any = {
         "strict": True,
     },
 }
-ARGUMENTS = '{"pair": "EURUSD"}'
-# The id each provider's model gives its call (Gemini gives none: BYOM makes one).
-CALL_IDS = {Provider.OPENAI: "call_q1", Provider.ANTHROPIC: "toolu_01Q1", Provider.GOOGLE: None}
 PROVIDERS = pytest.mark.parametrize(
     "provider",
     [Provider.OPENAI, Provider.ANTHROPIC, Provider.GOOGLE],

@@ -13,7 +13,8 @@ import pytest
 
 from domain.provider import Provider
 from tests.support.gateway import Gateway
-from tests.support.sdk_caller import PROVIDERS, REPLY, make_caller
+from tests.support.sdk_caller import PROVIDERS, make_caller
+from tests.support.tool_exchange import REPLY
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
 TREND = {

@@ -10,15 +10,12 @@ from typing import Any
 from domain.provider import Provider
 from tests.support.gateway import Gateway
 from tests.support.sdk_caller import (
-    ARGUMENTS,
-    CALL_IDS,
     PARAMETERS,
     PROVIDERS,
     QUOTE,
-    REPLY,
     make_caller,
 )
-from tests.support.wire import openai as openai_wire
+from tests.support.tool_exchange import CALL_IDS, REPLY, answer_reached
 
 
 def _asked_for_the_tool(provider: Provider, sent: dict[str, Any]) -> None:
@@ -39,46 +36,6 @@ def _asked_for_the_tool(provider: Provider, sent: dict[str, Any]) -> None:
     else:
         assert sent["tools"] == [QUOTE]
         assert sent["tool_choice"] == "auto"
-
-
-def _answer_reached(provider: Provider, sent: dict[str, Any], call_id: str) -> None:
-    """The second request replays the call and its answer in the provider's own pairing."""
-    if provider is Provider.ANTHROPIC:
-        assert sent["messages"][1:] == [
-            {
-                "role": "assistant",
-                "content": [
-                    {
-                        "type": "tool_use",
-                        "id": call_id,
-                        "name": "quote",
-                        "input": {"pair": "EURUSD"},
-                    }
-                ],
-            },
-            {
-                "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": call_id, "content": "1.0842"}],
-            },
-        ]
-    elif provider is Provider.GOOGLE:
-        assert sent["contents"][1:] == [
-            {
-                "role": "model",
-                "parts": [{"functionCall": {"name": "quote", "args": {"pair": "EURUSD"}}}],
-            },
-            {
-                "role": "user",
-                "parts": [
-                    {"functionResponse": {"name": "quote", "response": {"result": "1.0842"}}}
-                ],
-            },
-        ]
-    else:
-        assert sent["messages"][1]["tool_calls"] == [
-            openai_wire.tool_call(call_id, "quote", ARGUMENTS)
-        ]
-        assert sent["messages"][2] == {"role": "tool", "tool_call_id": call_id, "content": "1.0842"}
 
 
 @PROVIDERS
@@ -116,7 +73,7 @@ async def test_a_full_tool_round_trip(gateway: Gateway, provider: Provider) -> N
     assert answered.choices[0].finish_reason == "stop"
     first, second = caller.upstream.bodies()
     _asked_for_the_tool(provider, first)
-    _answer_reached(provider, second, call.id)
+    answer_reached(provider, second, call.id)
     assert await caller.usage_calls(gateway) == [(provider.value, caller.model, 2)], (
         "tool-call turns are recorded too"
     )

@@ -12,10 +12,10 @@ import pytest
 
 from domain.provider import Provider
 from tests.support.chat_api import ChatApi, parse_sse
+from tests.support.tool_exchange import ARGUMENTS, CALL_IDS, REPLY, answer_reached
 from tests.support.upstreams import MODELS
 from tests.support.wire import openai as openai_wire
 
-REPLY = "Carry is positive; watch the ECB on Thursday."
 PARAMETERS = {
     "type": "object",
     "properties": {"pair": {"type": "string"}},
@@ -25,14 +25,6 @@ QUOTE = {
     "name": "quote",
     "description": "Latest price of a currency pair",
     "parameters": PARAMETERS,
-}
-ARGUMENTS = '{"pair": "EURUSD"}'
-# The id each provider's model gives its call (Gemini gives none: BYOM makes one).
-CALL_IDS = {
-    Provider.OPENAI: "call_q1",
-    Provider.OPENAI_COMPATIBLE: "call_q1",
-    Provider.ANTHROPIC: "toolu_01Q1",
-    Provider.GOOGLE: None,
 }
 PROVIDERS = pytest.mark.parametrize("provider", list(Provider), ids=lambda p: p.value)
 
@@ -54,45 +46,6 @@ def _the_call_is_well_formed(provider: Provider, call: dict[str, Any]) -> str:
     assert call["id"] == (CALL_IDS[provider] or call["id"])
     assert call["id"]
     return str(call["id"])
-
-
-def _answer_reached(provider: Provider, sent: dict[str, Any], call_id: str) -> None:
-    """The replayed history pairs the call and its result in the provider's own rules."""
-    if provider is Provider.ANTHROPIC:
-        assert sent["messages"][1:] == [
-            {
-                "role": "assistant",
-                "content": [
-                    {
-                        "type": "tool_use",
-                        "id": call_id,
-                        "name": "quote",
-                        "input": {"pair": "EURUSD"},
-                    }
-                ],
-            },
-            {
-                "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": call_id, "content": "1.0842"}],
-            },
-        ]
-    elif provider is Provider.GOOGLE:
-        assert sent["contents"][1:] == [
-            {
-                "role": "model",
-                "parts": [{"functionCall": {"name": "quote", "args": {"pair": "EURUSD"}}}],
-            },
-            {
-                "role": "user",
-                "parts": [
-                    {"functionResponse": {"name": "quote", "response": {"result": "1.0842"}}}
-                ],
-            },
-        ]
-    else:
-        turns = [m for m in sent["messages"] if m["role"] != "system"]
-        assert turns[1]["tool_calls"] == [openai_wire.tool_call(call_id, "quote", ARGUMENTS)]
-        assert turns[2] == {"role": "tool", "tool_call_id": call_id, "content": "1.0842"}
 
 
 def _tools_reached(provider: Provider, sent: dict[str, Any]) -> None:
@@ -121,7 +74,7 @@ async def _finish(api: ChatApi, provider: Provider, me: dict[str, str], session_
     assert answered.json()["content"] == REPLY
     asked, second = api.upstreams[provider].bodies()
     _tools_reached(provider, asked)
-    _answer_reached(provider, second, call_id)
+    answer_reached(provider, second, call_id)
     stored = await api.messages(me, session_id)
     assert [(m["role"], len(m["tool_calls"]), m["tool_call_id"]) for m in stored] == [
         ("user", 0, None),
