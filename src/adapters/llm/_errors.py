@@ -62,7 +62,9 @@ _NON_RETRYABLE_429 = re.compile(r"insufficient_quota|spend[_ ]?limit|billing", r
 
 
 def _quota_exhausted(detail: ErrorDetail | None) -> bool:
-    if detail is None:
+    """A spent quota, not a rate limit. Gemini's text mentions "quota" and "billing" on every
+    429; a limit that lifts soon carries RetryInfo (``retry_delay``), so that wins."""
+    if detail is None or detail.retry_delay is not None:
         return False
     return any(
         value is not None and _NON_RETRYABLE_429.search(value)

@@ -129,18 +129,53 @@ def invalid_key(echo: str = "") -> dict[str, Any]:
     )
 
 
+# What the Gemini API says on a 429 (google.rpc.Status): the same "exceeded your current quota
+# ... billing details" message for a per-minute limit that lifts in seconds and for a quota that is
+# spent; only the former carries RetryInfo.
+QUOTA_MESSAGE = (
+    "You exceeded your current quota, please check your plan and billing details. For more "
+    "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+)
+QUOTA_HELP = {
+    "@type": "type.googleapis.com/google.rpc.Help",
+    "links": [
+        {
+            "description": "Learn more about Gemini API quotas",
+            "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+        }
+    ],
+}
+
+
 def rate_limited(retry_delay: str = "17s") -> dict[str, Any]:
-    """429 RESOURCE_EXHAUSTED: Gemini says when to retry in the body (RetryInfo), not a header."""
+    """429 RESOURCE_EXHAUSTED for a per-minute limit: QuotaFailure names it, RetryInfo says when
+    to retry (in the body, not a header)."""
     return error(
         429,
         "RESOURCE_EXHAUSTED",
-        "Resource has been exhausted (e.g. check quota).",
-        [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}],
+        QUOTA_MESSAGE,
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [
+                    {
+                        "quotaMetric": "generativelanguage.googleapis.com/"
+                        "generate_content_free_tier_requests",
+                        "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                        "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"},
+                        "quotaValue": "15",
+                    }
+                ],
+            },
+            QUOTA_HELP,
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay},
+        ],
     )
 
 
 def quota_exhausted() -> dict[str, Any]:
-    return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded: billing account has no credits left.")
+    """429 RESOURCE_EXHAUSTED with no RetryInfo: the quota is spent, retrying will not help."""
+    return error(429, "RESOURCE_EXHAUSTED", QUOTA_MESSAGE, [QUOTA_HELP])
 
 
 def server_error(status: int = 503) -> dict[str, Any]:

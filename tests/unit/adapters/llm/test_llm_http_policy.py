@@ -6,6 +6,7 @@ import email.utils
 from collections.abc import Callable
 
 import httpx
+import msgspec
 import pytest
 
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper, parse_retry_after
@@ -26,6 +27,7 @@ from domain.errors import (
     ProviderUnavailable,
 )
 from domain.llm import FinishReason
+from tests.support.wire import gemini
 
 MAPPER = ProviderErrorMapper("openai", "OpenAI")
 
@@ -175,3 +177,31 @@ def test_each_providers_error_envelope_is_read_and_anything_else_is_none(
     assert reader(body) == expected
     assert reader(b"<html>502</html>") is None
     assert reader(b"") is None
+
+
+def test_a_gemini_rate_limit_with_retry_info_is_a_rate_limit_with_its_delay() -> None:
+    """Issue 13, item 9: Gemini says "check your plan and billing details" on every 429; the
+    RetryInfo it adds to a per-minute limit is what tells it from a spent quota."""
+    mapper = ProviderErrorMapper("google", "Google Gemini")
+    body = msgspec.json.encode(gemini.rate_limited("17s"))
+    failure = mapper.from_status(
+        429, httpx.Headers(), read_gemini_error(body), call=COMPLETION, key=None
+    )
+    assert isinstance(failure.error, ProviderRateLimited)
+    assert "rate limited" in str(failure.error)
+    assert "quota or spend limit exhausted" not in str(failure.error)
+    assert failure.error.retry_after == 17.0
+    assert failure.retryable
+    assert failure.retry_after == 17.0
+
+
+def test_a_spent_gemini_quota_is_still_reported_as_exhausted_and_not_retried() -> None:
+    mapper = ProviderErrorMapper("google", "Google Gemini")
+    body = msgspec.json.encode(gemini.quota_exhausted())
+    failure = mapper.from_status(
+        429, httpx.Headers(), read_gemini_error(body), call=COMPLETION, key=None
+    )
+    assert isinstance(failure.error, ProviderRateLimited)
+    assert "quota or spend limit exhausted" in str(failure.error)
+    assert failure.error.retry_after is None
+    assert not failure.retryable
