@@ -28,7 +28,8 @@ def normalise_base_url(raw: str, *, allow_http: bool) -> str:
         raise InvalidBaseUrl("base_url must start with https://")
     if scheme == "http" and not allow_http:
         raise InvalidBaseUrl(
-            "base_url must use https (plain http is allowed only for private endpoints)"
+            "base_url must use https: plain http is only for a server on a private network, "
+            "which the operator must allow with BYOM_ALLOW_PRIVATE_BASE_URLS=true"
         )
     if "@" in parts.netloc:
         raise InvalidBaseUrl("base_url must not contain a user name or password")

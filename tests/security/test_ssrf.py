@@ -16,7 +16,13 @@ from tests.support.llm_local_server import LocalServer, answer, tls_for
 
 from adapters.llm import OpenAiCompatibleProvider, RetryPolicy, SsrfGuard
 from adapters.llm.clients import build_guarded_http_client
-from adapters.llm.ssrf import PLAIN_HTTP_MESSAGE, REFUSED_MESSAGE, system_resolver
+from adapters.llm.ssrf import (
+    PLAIN_HTTP_MESSAGE,
+    PORT_MESSAGE,
+    PRIVATE_MESSAGE,
+    REFUSED_MESSAGE,
+    system_resolver,
+)
 from domain.api_key import ApiKey
 from domain.errors import (
     InvalidBaseUrl,
@@ -70,7 +76,7 @@ async def refused(url: str, *answers: Sequence[str], allow_private: bool = False
     g, _ = guard(*(answers or (["169.254.169.254"],)), allow_private=allow_private)
     with pytest.raises(UnsafeBaseUrl) as caught:
         await g.check(url)
-    assert str(caught.value) in (REFUSED_MESSAGE, "base_url uses a port that is not allowed")
+    assert str(caught.value) in (REFUSED_MESSAGE, PRIVATE_MESSAGE, PORT_MESSAGE)
 
 
 # --- F1-F5: addresses written in the URL ----------------------------------------------------
@@ -450,3 +456,24 @@ def _no_wait() -> RetryPolicy:
         await asyncio.sleep(0)
 
     return RetryPolicy(sleep=no_sleep)
+
+
+@pytest.mark.parametrize(
+    ("url", "answer"),
+    [
+        ("http://10.0.0.5:11434/v1", "10.0.0.5"),  # Ollama's default port
+        ("http://vllm.internal:8000/v1", "192.168.1.20"),
+        ("https://10.0.0.5/v1", "10.0.0.5"),
+        ("https://ollama.lan/v1", "172.16.0.9"),
+    ],
+)
+async def test_a_refused_private_server_names_the_operator_setting_that_allows_it(
+    url: str, answer: str
+) -> None:
+    """Issue 13, item 9: the cause is BYOM_ALLOW_PRIVATE_BASE_URLS, not (only) "use https"."""
+    g, _ = guard([answer])
+    with pytest.raises((InvalidBaseUrl, UnsafeBaseUrl)) as caught:
+        await g.check(url)
+    assert "BYOM_ALLOW_PRIVATE_BASE_URLS" in str(caught.value)
+    allowed, _ = guard([answer], allow_private=True)
+    assert (await allowed.check(url)).addresses == (answer,)

@@ -36,6 +36,10 @@ REFUSED_MESSAGE: Final = (
     "base_url must point to a publicly reachable server; local, private and reserved "
     "network addresses are not allowed"
 )
+PRIVATE_MESSAGE: Final = (
+    "base_url points to a private network address; the operator must allow self-hosted "
+    "servers on private networks with BYOM_ALLOW_PRIVATE_BASE_URLS=true"
+)
 PORT_MESSAGE: Final = "base_url uses a port that is not allowed"
 PLAIN_HTTP_MESSAGE: Final = (
     "base_url may use plain http only for a server on a private network; a public server "
@@ -181,20 +185,21 @@ class SsrfGuard:
             raise UnsafeBaseUrl(REFUSED_MESSAGE) from None
         candidates = _with_embedded(address)
         for candidate in candidates:
-            if not self._acceptable(candidate):
-                raise UnsafeBaseUrl(REFUSED_MESSAGE)
+            if refusal := self._refusal(candidate):
+                raise UnsafeBaseUrl(refusal)
         return candidates
 
-    def _acceptable(self, address: IpAddress) -> bool:
-        if _within(address, self._denied):
-            return False
+    def _refusal(self, address: IpAddress) -> str | None:
+        """Why ``address`` is refused (naming the operator's setting when it would let the
+        address through), or None when it may be reached."""
+        if _within(address, self._denied) or address == _BROADCAST:
+            return REFUSED_MESSAGE
         if address.is_multicast or address.is_unspecified or address.is_reserved:
-            return False
-        if address == _BROADCAST:
-            return False
+            return REFUSED_MESSAGE
         if _is_internal(address):
-            return self.allow_private
-        return address.is_global and not _within(address, _NOT_GLOBAL)
+            return None if self.allow_private else PRIVATE_MESSAGE
+        global_ = address.is_global and not _within(address, _NOT_GLOBAL)
+        return None if global_ else REFUSED_MESSAGE
 
 
 def _within(address: IpAddress, networks: Iterable[IpNetwork]) -> bool:
