@@ -22,7 +22,7 @@ from entrypoints.web.security import CookiePolicy
 
 HOME = "/models"
 # Where a login may send the user back to: our own pages only (no open redirect).
-_SAFE_NEXT = re.compile(r"^/(models|usage)(/[A-Za-z0-9/_-]*)?$")
+_SAFE_NEXT = re.compile(r"/(models|usage)(/[A-Za-z0-9/_-]*)?")
 
 
 class LoginRequired(Exception):
@@ -80,7 +80,8 @@ async def provide_web_user(request: Request[Any, Any, Any], state: State) -> Use
 
 
 def safe_next(raw: str | None) -> str:
-    return raw if raw and _SAFE_NEXT.match(raw) else HOME
+    # fullmatch: `$` would also accept a trailing newline.
+    return raw if raw and _SAFE_NEXT.fullmatch(raw) else HOME
 
 
 WEB_USER = {"user": Provide(provide_web_user)}
