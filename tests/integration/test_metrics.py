@@ -187,3 +187,22 @@ async def test_a_configured_metrics_token_is_required_to_scrape() -> None:
         right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
         assert right.status_code == 200
         assert "byom_requests_total" in right.text
+
+
+async def test_in_production_metrics_are_never_public() -> None:
+    """Issue 13, item 8. Settings.from_env refuses production without BYOM_METRICS_TOKEN; an app
+    given production settings some other way still does not serve metrics to anyone."""
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+    from entrypoints.settings import Environment
+    from tests.support.builders import make_settings, memory_world
+
+    settings = replace(make_settings(), env=Environment.PRODUCTION)
+    world = memory_world(settings)
+    async with AsyncTestClient(create_app(container=world.container)) as client:
+        response = await client.get("/metrics")
+        assert response.status_code == 401
+        assert "byom_" not in response.text

@@ -114,7 +114,8 @@ class MetricsController(Controller):
 
     @get("/", operation_id="Metrics", cache=False)
     async def metrics(self, state: State, request: Request[Any, Any, Any]) -> Response[bytes]:
-        _authorise_scrape(container_of(state).settings.server.metrics_token, request)
+        settings = container_of(state).settings
+        _authorise_scrape(settings.server.metrics_token, request, settings.is_production)
         await _refresh_census(state)
         registry = REGISTRY
         if container_of(state).settings.server.metrics_multiproc_dir:
@@ -123,9 +124,12 @@ class MetricsController(Controller):
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST, status_code=200)
 
 
-def _authorise_scrape(token: str | None, request: Request[Any, Any, Any]) -> None:
-    """Metrics name master key ids and call volumes: operators can require a scrape token."""
+def _authorise_scrape(token: str | None, request: Request[Any, Any, Any], production: bool) -> None:
+    """Metrics name master key ids and call volumes: a scrape token is required in production
+    (settings refuse to start without one) and optional elsewhere."""
     if token is None:
+        if production:
+            raise NotAuthorizedException("a valid metrics token is required")
         return
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), token.encode()):

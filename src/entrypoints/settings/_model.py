@@ -47,7 +47,7 @@ ENVIRONMENT = Var(
     "BYOM_ENV",
     Environment.DEVELOPMENT,
     choice(Environment),
-    "`production` refuses unsafe defaults: no keyring, short JWT secret, SQLite",
+    "`production` refuses unsafe defaults: no keyring, short JWT secret, SQLite, no metrics token",
 )
 VAR_DIR = Var(
     "BYOM_VAR_DIR", Path("var"), path, "where development keeps its database and generated secrets"
@@ -171,3 +171,6 @@ class Settings:
             )
         if self.database.is_sqlite:
             raise SettingsError("production needs a PostgreSQL BYOM_DATABASE_URL, not SQLite")
+        if not self.server.metrics_token:
+            # /metrics names master key ids and call volumes: never public in production.
+            raise SettingsError("production needs BYOM_METRICS_TOKEN to protect GET /metrics")

@@ -32,7 +32,7 @@ class ServerSettings:
         "BYOM_METRICS_TOKEN",
         None,
         text,
-        "when set, `GET /metrics` needs `Authorization: Bearer <token>`",
+        "`GET /metrics` then needs `Authorization: Bearer <token>`; required in production",
         secret=True,
     )
     metrics_multiproc_dir: str | None = setting(

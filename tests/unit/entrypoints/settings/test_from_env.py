@@ -51,6 +51,19 @@ def test_production_refuses_sqlite() -> None:
         )
 
 
+def test_production_needs_a_metrics_token() -> None:
+    """Issue 13, item 8: /metrics names master key ids and call volumes; not public."""
+    with pytest.raises(SettingsError, match="BYOM_METRICS_TOKEN"):
+        Settings.from_env(
+            {
+                "BYOM_ENV": "production",
+                "BYOM_JWT_SECRET": SECRET,
+                "BYOM_ENCRYPTION_KEYS": key_line("k1"),
+                "BYOM_DATABASE_URL": "postgresql+asyncpg://db/byom",
+            }
+        )
+
+
 def test_production_with_everything_set_starts_without_a_dev_keyring() -> None:
     settings = Settings.from_env(
         {
@@ -58,6 +71,7 @@ def test_production_with_everything_set_starts_without_a_dev_keyring() -> None:
             "BYOM_JWT_SECRET": SECRET,
             "BYOM_ENCRYPTION_KEYS": key_line("k1"),
             "BYOM_DATABASE_URL": "postgresql+asyncpg://db/byom",
+            "BYOM_METRICS_TOKEN": "m" * 32,
         }
     )
     assert settings.is_production
