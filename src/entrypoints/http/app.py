@@ -33,7 +33,11 @@ from entrypoints.http.health import HealthController
 from entrypoints.http.limits import api_rate_limits
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.metrics import MetricsController, instrument_requests
-from entrypoints.http.middleware import RequestContextMiddleware, finish_response
+from entrypoints.http.middleware import (
+    RequestContextMiddleware,
+    finish_response,
+    strict_transport_security,
+)
 from entrypoints.http.problems import describe_problems
 from entrypoints.http.sessions.controller import AgentSessionController
 from entrypoints.http.usage import UsageController
@@ -154,6 +158,9 @@ def create_app(
             path="/schema",
             render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        before_send=[finish_response],
+        before_send=[
+            finish_response,
+            *([strict_transport_security] if settings.is_production else []),
+        ],
         debug=False,
     )
