@@ -37,6 +37,31 @@ async def test_the_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
     assert path.is_file()
 
 
+async def test_the_sqlite_database_and_its_wal_and_shm_files_are_private(tmp_path: Path) -> None:
+    """Issue 13, item 8: the file holds wrapped keys, sealed credentials and password hashes."""
+    path = tmp_path / "byom.db"
+    engine = build_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            await connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        async with engine.connect() as connection:  # the WAL and its index exist while open
+            await connection.exec_driver_sql("SELECT * FROM t")
+            files = [path, path.with_name("byom.db-wal"), path.with_name("byom.db-shm")]
+            modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files}
+    finally:
+        await engine.dispose()
+    assert modes == {f.name: "0o600" for f in files}
+
+
+async def test_an_existing_sqlite_file_open_to_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "byom.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    await _pragma(f"sqlite+aiosqlite:///{path}", "user_version")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 @pytest.mark.parametrize(
     "url", ["sqlite+aiosqlite:///var/byom.db", "postgresql+asyncpg://byom@127.0.0.1:1/byom"]
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,22 @@ def _quiet_driver_logs() -> None:
             driver_logger.addFilter(_DRIVER_LOG_FILTER)
 
 
+def _make_private(database: Path) -> None:
+    """The database file holds wrapped keys, sealed credentials and password hashes: 0600, made
+    so before SQLite first opens it. SQLite gives its -wal and -shm files the database file's
+    permissions; left-over ones are tightened too."""
+    fd = os.open(database, os.O_RDONLY | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        companion = database.with_name(database.name + suffix)
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
+
+
 def _sqlite_engine(url: URL, echo: bool, busy_timeout_s: float, foreign_keys: bool) -> AsyncEngine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -123,6 +140,7 @@ def _sqlite_engine(url: URL, echo: bool, busy_timeout_s: float, foreign_keys: bo
         # database.
         with contextlib.suppress(OSError):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _make_private(Path(database))
     engine = create_async_engine(
         url,
         echo=echo,
