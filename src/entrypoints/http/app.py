@@ -14,7 +14,6 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.security.jwt import JWTAuth, Token
 
 from adapters.persistence.errors import StoreUnavailable
@@ -22,6 +21,7 @@ from domain.errors import UserNotFound
 from domain.user import User
 from entrypoints.bootstrap import Container, build, shared_store
 from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
+from entrypoints.http.api_docs import api_docs, render_plugins
 from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
@@ -142,6 +142,7 @@ def create_app(
             instrument_requests,  # outside authentication: 401s are counted too
             outermost_request_context,
             web_pages(settings),
+            api_docs(settings),
         ],
         middleware=api_rate_limits(
             login_per_minute=settings.auth.login_rate_per_minute,
@@ -156,7 +157,7 @@ def create_app(
             version="1.0.0",
             description=DESCRIPTION,
             path="/schema",
-            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+            render_plugins=render_plugins(settings),
         ),
         before_send=[
             finish_response,

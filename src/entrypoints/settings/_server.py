@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from entrypoints.settings._parsers import literal, text, upper, whole
+from entrypoints.settings._parsers import flag, literal, text, upper, whole
 from entrypoints.settings._variables import setting
 
 
@@ -27,6 +27,12 @@ class ServerSettings:
     )
     max_body_bytes: int = setting(
         "BYOM_MAX_BODY_BYTES", 64 * 1024, whole, "larger request bodies get 413 before parsing"
+    )
+    api_docs_ui: bool = setting(
+        "BYOM_API_DOCS_UI",
+        True,
+        flag,
+        "serve the interactive API docs (Swagger UI, from the package) at `/schema/swagger`",
     )
     metrics_token: str | None = setting(
         "BYOM_METRICS_TOKEN",
