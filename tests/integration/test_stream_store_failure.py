@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.errors import StoreUnavailable
+from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
 from domain.ports import UnitOfWork
 from domain.provider import Provider
@@ -62,7 +63,10 @@ async def test_a_store_failure_at_the_end_of_a_stream_is_an_error_event() -> Non
     container = build(
         make_settings(),
         database=Database(
-            lambda: FlakyUnitOfWork(db.unit_of_work(), outage), FakeHealthProbe(), close
+            lambda: FlakyUnitOfWork(db.unit_of_work(), outage),
+            FakeHealthProbe(),
+            close,
+            MemoryKeyCanaryStore(db.key_canaries),
         ),
         providers=providers,
         catalog=FakeCatalog(),

@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "agent_messages",
     "llm_usage",
     "gateway_tokens",
+    "master_key_canaries",
 }
 
 

@@ -16,7 +16,11 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory, build_engine
+from adapters.persistence.sqlalchemy import (
+    SqlAlchemyKeyCanaryStore,
+    SqlAlchemyUnitOfWorkFactory,
+    build_engine,
+)
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from entrypoints.bootstrap import Container, Database
 from entrypoints.http.app import create_app
@@ -78,7 +82,10 @@ async def outage(postgres_url: str) -> AsyncIterator[Outage]:
             cut_when("COMMIT")
 
         database = Database(
-            SqlAlchemyUnitOfWorkFactory(engine), SqlAlchemyHealthProbe(engine), engine.dispose
+            SqlAlchemyUnitOfWorkFactory(engine),
+            SqlAlchemyHealthProbe(engine),
+            engine.dispose,
+            SqlAlchemyKeyCanaryStore(engine),
         )
         return sql_world(settings, providers=providers, database=database).container
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, Database, build, sql_database
@@ -95,7 +96,7 @@ def memory_world(
 
     container = build(
         settings or make_settings(),
-        database=Database(db.unit_of_work, health, close),
+        database=Database(db.unit_of_work, health, close, MemoryKeyCanaryStore(db.key_canaries)),
         providers=providers,
         catalog=FakeCatalog(),
         hasher=Argon2PasswordHasher.fast_for_tests(),

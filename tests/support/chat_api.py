@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import TomlModelCatalog
+from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, Database, build, sql_database
@@ -114,7 +115,9 @@ def build_container(
         async def close() -> None:
             return None
 
-        database = Database(memory.unit_of_work, FakeHealthProbe(), close)
+        database = Database(
+            memory.unit_of_work, FakeHealthProbe(), close, MemoryKeyCanaryStore(memory.key_canaries)
+        )
     else:
         database = sql_database(settings)
     return build(

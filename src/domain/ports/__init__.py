@@ -7,7 +7,7 @@ Every read of user-owned data takes the owner's id: there is no "get by id" that
 from domain.ports.accounts import LoginThrottle, PasswordHasher, TokenIssuer, UserStore
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
-from domain.ports.keys import Cipher, DataKeyStore, KeyWrapper
+from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.ports.sessions import AgentSessionStore
 from domain.ports.system import Clock, IdGenerator
@@ -23,6 +23,7 @@ __all__ = [
     "GatewayTokenStore",
     "HealthProbe",
     "IdGenerator",
+    "KeyCanaryStore",
     "KeyWrapper",
     "LlmProvider",
     "LlmProviderRegistry",

@@ -34,6 +34,16 @@ class DataKeyStore(Protocol):
         ...
 
 
+class KeyCanaryStore(Protocol):
+    """One canary per master key id: a data key it wrapped, which readiness unwraps."""
+
+    async def get(self, kek_id: str) -> WrappedKey | None: ...
+
+    async def add(self, canary: WrappedKey) -> None:
+        """Keeps ``canary`` unless its master key id has one already (that one stays)."""
+        ...
+
+
 class KeyWrapper(Protocol):
     """Wraps users' data keys with the master keyring (a KMS could implement this later)."""
 

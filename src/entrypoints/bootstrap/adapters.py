@@ -26,9 +26,16 @@ from adapters.llm import (
 )
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
+from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanaryStore
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from domain.api_key import ApiKey
-from domain.ports import HealthProbe, LlmProviderRegistry, ModelCatalog, UnitOfWorkFactory
+from domain.ports import (
+    HealthProbe,
+    KeyCanaryStore,
+    LlmProviderRegistry,
+    ModelCatalog,
+    UnitOfWorkFactory,
+)
 from domain.provider import Provider
 from domain.resolution import SystemDefault
 from entrypoints.settings import Settings
@@ -45,6 +52,7 @@ class Database:
     unit_of_work: UnitOfWorkFactory
     health: HealthProbe
     aclose: Closer
+    key_canaries: KeyCanaryStore
 
 
 def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
@@ -77,6 +85,7 @@ def sql_database(settings: Settings) -> Database:
         unit_of_work=SqlAlchemyUnitOfWorkFactory(engine),
         health=SqlAlchemyHealthProbe(engine),
         aclose=engine.dispose,
+        key_canaries=SqlAlchemyKeyCanaryStore(engine),
     )
 
 

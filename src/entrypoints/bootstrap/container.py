@@ -25,6 +25,7 @@ from application.gateway.list_gateway_tokens import ListGatewayTokens
 from application.gateway.relay_completion import RelayCompletion
 from application.gateway.revoke_gateway_token import RevokeGatewayToken
 from application.keys.keyring_census import KeyringCensus
+from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
 from application.keys.rotate_user_data_key import RotateUserDataKey
 from application.llm.explain_llm import ExplainLlm
@@ -78,6 +79,7 @@ class Container:
     list_providers: ListProviders
     rewrap_data_keys: RewrapDataKeys
     keyring_census: KeyringCensus
+    prove_keyring: ProveKeyring
     rotate_user_data_key: RotateUserDataKey
     start_agent_session: StartAgentSession
     send_message: SendMessage

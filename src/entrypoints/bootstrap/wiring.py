@@ -28,6 +28,7 @@ from application.gateway.list_gateway_tokens import ListGatewayTokens
 from application.gateway.relay_completion import RelayCompletion
 from application.gateway.revoke_gateway_token import RevokeGatewayToken
 from application.keys.keyring_census import KeyringCensus
+from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
 from application.keys.rotate_user_data_key import RotateUserDataKey
 from application.llm._key_check import ApiKeyChecker
@@ -92,7 +93,8 @@ def build(
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
     hasher = hasher or Argon2PasswordHasher()
     uow = database.unit_of_work
-    sealer = CredentialSealer(wrapper, AesGcmCipher(), ids, clock)
+    cipher = AesGcmCipher()
+    sealer = CredentialSealer(wrapper, cipher, ids, clock)
     checker = ApiKeyChecker(providers)
     allow_http = settings.providers.allow_private_base_urls
     throttle = login_throttle or StoreLoginThrottle(shared_store(settings, "byom-login"), clock)
@@ -129,6 +131,7 @@ def build(
         list_providers=ListProviders(catalog),
         rewrap_data_keys=RewrapDataKeys(uow, wrapper),
         keyring_census=KeyringCensus(uow, wrapper),
+        prove_keyring=ProveKeyring(database.key_canaries, wrapper, cipher),
         rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),
         start_agent_session=StartAgentSession(uow, resolve_llm, ids, clock),
         send_message=SendMessage(uow, resolve_llm, meter, failures, ids, clock),

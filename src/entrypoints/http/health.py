@@ -7,6 +7,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 
 from adapters.persistence.errors import StoreUnavailable
+from domain.errors import DecryptionFailed, UnknownMasterKey
 from entrypoints.http.deps import container_of
 
 
@@ -31,6 +32,12 @@ class HealthController(Controller):
         container = container_of(state)
         try:
             await container.health.check()
+            await container.prove_keyring.execute()
         except StoreUnavailable:
             return Response(Health("unavailable", "unreachable", "loaded"), status_code=503)
+        except (DecryptionFailed, UnknownMasterKey):
+            # The primary's id is known but its bytes are not the ones that wrapped the data.
+            primary = container.keyring.primary_key_id
+            failed = f"primary key {primary} cannot unwrap its canary"
+            return Response(Health("unavailable", "ok", failed), status_code=503)
         return Response(Health("ok", "ok", f"{len(container.keyring.key_ids())} keys loaded"))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from adapters.persistence.memory import MemoryKeyCanaryStore
 from application.byom import Byom
 from domain.agent_session import ToolResult
 from domain.content import TextPart, image_from_url
@@ -29,7 +30,9 @@ def _byom_on(world: World) -> Byom:
 
     return build_byom(
         world.container.settings,
-        database=Database(world.db.unit_of_work, world.health, close),
+        database=Database(
+            world.db.unit_of_work, world.health, close, MemoryKeyCanaryStore(world.db.key_canaries)
+        ),
         providers=world.providers,
         catalog=FakeCatalog(),
         clock=world.clock,

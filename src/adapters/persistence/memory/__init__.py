@@ -9,6 +9,7 @@ from adapters.persistence.memory.credential_store import MemoryCredentialStore
 from adapters.persistence.memory.data_key_store import MemoryDataKeyStore
 from adapters.persistence.memory.database import MemoryDatabase
 from adapters.persistence.memory.gateway_token_store import MemoryGatewayTokenStore
+from adapters.persistence.memory.key_canary_store import MemoryKeyCanaryStore
 from adapters.persistence.memory.unit_of_work import MemoryUnitOfWork
 from adapters.persistence.memory.usage_store import MemoryUsageStore
 from adapters.persistence.memory.user_store import MemoryUserStore
@@ -19,6 +20,7 @@ __all__ = [
     "MemoryDataKeyStore",
     "MemoryDatabase",
     "MemoryGatewayTokenStore",
+    "MemoryKeyCanaryStore",
     "MemoryUnitOfWork",
     "MemoryUsageStore",
     "MemoryUserStore",

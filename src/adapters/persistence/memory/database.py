@@ -16,7 +16,7 @@ from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
 from domain.gateway_token import GatewayToken
 from domain.ports import UnitOfWorkFactory
-from domain.sealing import DataKey
+from domain.sealing import DataKey, WrappedKey
 from domain.usage import UsageRecord
 from domain.user import User
 
@@ -32,6 +32,7 @@ class MemoryDatabase(UnitOfWorkFactory):
         self.messages: dict[UUID, AgentMessage] = {}
         self.usage: dict[UUID, UsageRecord] = {}
         self.gateway_tokens: dict[UUID, GatewayToken] = {}
+        self.key_canaries: dict[str, WrappedKey] = {}
         self.commits = 0
         self.rollbacks = 0
         self.user_locks: dict[UUID, asyncio.Lock] = {}

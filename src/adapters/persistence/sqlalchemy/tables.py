@@ -95,6 +95,15 @@ class DataKeyRow(Base):
     destroyed_at: Mapped[datetime | None]
 
 
+class KeyCanaryRow(Base):
+    """A data key wrapped by one master key, unwrapped by readiness (application/keys)."""
+
+    __tablename__ = "master_key_canaries"
+
+    kek_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CredentialRow(Base):
     __tablename__ = "user_llm_credentials"
     __table_args__ = (

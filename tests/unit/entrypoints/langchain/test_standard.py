@@ -13,6 +13,7 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
+from adapters.persistence.memory import MemoryKeyCanaryStore
 from application.byom import Byom
 from entrypoints.bootstrap import Database, build_byom
 from entrypoints.langchain import ByomChatModel
@@ -40,7 +41,9 @@ def byom_world() -> tuple[World, Byom, UUID]:
     user_id = asyncio.run(user())
     byom = build_byom(
         world.container.settings,
-        database=Database(world.db.unit_of_work, world.health, close),
+        database=Database(
+            world.db.unit_of_work, world.health, close, MemoryKeyCanaryStore(world.db.key_canaries)
+        ),
         providers=world.providers,
         catalog=FakeCatalog(),
         clock=world.clock,
