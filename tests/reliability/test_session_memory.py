@@ -22,7 +22,7 @@ from tests.support.live_server import served, server_env
 TURNS = 6
 # Above the idle worker's RSS, what the whole run may add: a reply is capped at
 # MAX_REPLY_LENGTH characters and the history sent upstream to the model's context window.
-MAX_GROWTH_MB = 150
+MAX_GROWTH_MB = 100
 MB = 2**20
 
 

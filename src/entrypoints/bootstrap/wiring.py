@@ -173,6 +173,7 @@ def build_byom(
         send_message=container.send_message,
         get_session=container.get_agent_session,
         list_sessions=container.list_agent_sessions,
+        list_messages=container.list_session_messages,
         get_usage=container.get_usage,
         complete=RelayCompletion(
             container.uow,
