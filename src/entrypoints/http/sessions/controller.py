@@ -103,7 +103,7 @@ class AgentSessionController(Controller):
         operation_id="ListSessionMessages",
         summary="A page of a session's messages: the newest page first, oldest first within it",
         description="`next` is the cursor of the page before (older); null on the oldest page.",
-        responses=problem_responses(400, 404),
+        responses=problem_responses(400, 404, 422),
     )
     async def messages(
         self,
