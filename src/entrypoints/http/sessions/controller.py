@@ -156,7 +156,10 @@ class AgentSessionController(Controller):
             "one `event: done` with `message_id`, `usage`, `cost_usd`, `incomplete`, "
             "`truncated` and `message` (the stored reply with its calls). A reply is stored up "
             f"to {MAX_REPLY_LENGTH} characters: a longer one is cut there (the provider is not "
-            "read further) and marked `truncated`. If the provider fails mid-reply, an "
+            "read further) and marked `truncated`. The history sent upstream is trimmed to the "
+            "model's context window by whole turns, oldest first; a turn that cannot fit even "
+            "alone is a 422 `history-too-large`, and a full session a 409 `session-full`. "
+            "If the provider fails mid-reply, an "
             "`event: error` carrying a problem body comes before `done`, and what arrived is "
             "stored with `incomplete: true` (without tool calls)."
         ),
