@@ -21,6 +21,7 @@ from application.gateway.relay_completion import (
 from application.llm.resolve_llm import ResolveLlm
 from application.sessions.get_agent_session import GetAgentSession, SessionWithMessages
 from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.list_session_messages import PAGE_SIZE, ListSessionMessages, MessagePage
 from application.sessions.send_message import ChatReply, ReplyStream, SendMessage
 from application.sessions.start_agent_session import StartAgentSession
 from application.usage.get_usage import GetUsage, UsageReport
@@ -57,6 +58,7 @@ class Byom:
         send_message: SendMessage,
         get_session: GetAgentSession,
         list_sessions: ListAgentSessions,
+        list_messages: ListSessionMessages,
         get_usage: GetUsage,
         complete: RelayCompletion,
         aclose: Callable[[], Awaitable[None]],
@@ -66,6 +68,7 @@ class Byom:
         self._send = send_message
         self._get = get_session
         self._list = list_sessions
+        self._messages = list_messages
         self._usage = get_usage
         self._complete = complete
         self._aclose = aclose
@@ -167,7 +170,14 @@ class Byom:
         return self._complete.stream(user_id, request)
 
     async def session(self, user_id: UUID, session_id: UUID) -> SessionWithMessages:
+        """The session and its latest page of messages; ``next`` pages back (``messages``)."""
         return await self._get.execute(user_id, session_id)
+
+    async def messages(
+        self, user_id: UUID, session_id: UUID, *, before: str | None = None, limit: int = PAGE_SIZE
+    ) -> MessagePage:
+        """The page of messages before the cursor ``before`` (the newest page when None)."""
+        return await self._messages.execute(user_id, session_id, before=before, limit=limit)
 
     async def sessions(self, user_id: UUID) -> list[AgentSession]:
         return await self._list.execute(user_id)

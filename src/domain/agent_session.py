@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +11,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.content import ContentPart, ImagePart
+from domain.errors import InvalidCursor
 from domain.llm import Role, Usage
 from domain.tools import ToolCall
 
@@ -35,7 +38,8 @@ class AgentSession:
 
 @dataclass(slots=True)
 class AgentMessage:
-    """One turn. ``incomplete`` marks a reply cut short (client gone, provider dropped).
+    """One turn. ``incomplete`` marks a reply cut short (client gone, provider dropped);
+    ``truncated`` a reply cut at the reply cap (``MAX_REPLY_LENGTH``), the rest never read.
 
     A user turn with images holds its ``parts`` in order (text and images; ``content`` is its
     text joined); an assistant turn the ``tool_calls`` it made; a tool turn answers the call
@@ -50,6 +54,7 @@ class AgentMessage:
     cost_usd: Decimal | None = None
     incomplete: bool = False
     model: str | None = None
+    truncated: bool = False
     parts: tuple[ContentPart, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
@@ -71,3 +76,33 @@ class ToolResult:
 
     tool_call_id: str
     content: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCursor:
+    """Where a page of a session's messages stops: the messages before this one (by time,
+    then id). Clients see it as an opaque string."""
+
+    created_at: datetime
+    message_id: UUID
+
+    @classmethod
+    def before(cls, message: AgentMessage) -> MessageCursor:
+        return cls(message.created_at, message.id)
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.isoformat()}|{self.message_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> MessageCursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            when, _, message_id = raw.partition("|")
+            created_at = datetime.fromisoformat(when)
+            cursor = cls(created_at, UUID(message_id))
+        except (binascii.Error, ValueError):
+            raise InvalidCursor() from None
+        if created_at.tzinfo is None:
+            raise InvalidCursor()
+        return cursor

@@ -120,10 +120,12 @@ class Completion:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a model answered: its text, and the calls it made."""
+    """What a model answered: its text, and the calls it made; ``truncated`` when the reply
+    reached the cap its reader set and the rest was never read."""
 
     text: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""AgentSessionStore contract: sessions newest first, messages oldest first, everything scoped
-to the owner (messages included: they are reached through their session's owner)."""
+"""AgentSessionStore contract: sessions newest first, messages oldest first (or a page at a
+time, newest first), everything scoped to the owner (messages included: they are reached
+through their session's owner)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation
+from domain.agent_session import MessageCursor
 from domain.content import MAX_IMAGE_BYTES, ImagePart, TextPart
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
@@ -249,3 +251,46 @@ async def test_images_tool_calls_and_tool_results_read_back(
     assert stored[0].images[0].data == big.data
     assert stored[1].tool_calls == calls
     assert [m.tool_call_id for m in stored[2:]] == ["call_1", "call_2"]
+
+
+async def test_messages_are_read_a_page_at_a_time_newest_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory)
+    stranger = await committed_user(uow_factory)
+    item = session(owner.id)
+    # Two messages share each time (a turn's tool results do): the id orders them.
+    said = [message(item.id, created_at=at(n // 2)) for n in range(9)]
+    newest_first = sorted(said, key=lambda m: (m.created_at, m.id), reverse=True)
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        for each in said:
+            await uow.sessions.add_message(owner.id, each)
+        await uow.commit()
+
+    pages: list[list[UUID]] = []
+    before: MessageCursor | None = None
+    async with uow_factory() as uow:
+        while page := await uow.sessions.message_page(owner.id, item.id, limit=4, before=before):
+            pages.append([m.id for m in page])
+            before = MessageCursor.before(page[-1])
+        assert await uow.sessions.message_count(owner.id, item.id) == 9
+        assert await uow.sessions.message_page(stranger.id, item.id, limit=4) == []
+        assert await uow.sessions.message_count(stranger.id, item.id) == 0
+        assert await uow.sessions.message_count(owner.id, uuid4()) == 0
+        assert await uow.sessions.message_page(owner.id, item.id, limit=0) == []
+    assert [len(p) for p in pages] == [4, 4, 1]
+    assert [i for p in pages for i in p] == [m.id for m in newest_first]
+
+
+async def test_a_truncated_reply_reads_back_truncated(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    item = session(owner.id)
+    cut = replace(message(item.id, Role.ASSISTANT), truncated=True, incomplete=True)
+    async with uow_factory() as uow:
+        await uow.sessions.add(item)
+        await uow.sessions.add_message(owner.id, cut)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.sessions.message_page(owner.id, item.id, limit=5) == [cut]

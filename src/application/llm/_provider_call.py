@@ -39,15 +39,19 @@ class ProviderCall(Generic[C, R]):
       finishes (see ``ProviderStream``);
     - either way the provider's failures are translated by ``ProviderFailures`` (a key the
       provider refused is flagged on its credential), and ``keep`` gets the call, the reply
-      (text and tool calls) and its usage (None only for a stream cut short)."""
+      (text and tool calls) and its usage (None only for a stream cut short);
+    - a ``reply_cap`` ends a stream at that many characters (``ProviderStream``'s ``cap``)."""
 
     def __init__(
         self,
         failures: ProviderFailures,
         keep: Callable[[C, Reply, Usage | None], Awaitable[R]],
+        *,
+        reply_cap: int | None = None,
     ) -> None:
         self._failures = failures
         self._keep = keep
+        self._reply_cap = reply_cap
         # Streams being kept after their consumer left. Asyncio holds tasks weakly; the use
         # case that owns this pipeline lives as long as the process.
         self._finishing: set[asyncio.Task[Any]] = set()
@@ -72,7 +76,7 @@ class ProviderCall(Generic[C, R]):
             chunks = llm.client.stream(llm.api_key, call.request, base_url=llm.choice.base_url)
             return OpenedStream(chunks, partial(self._translate, call), partial(self._keep, call))
 
-        return ProviderStream(open_, keep_alive=self._finishing)
+        return ProviderStream(open_, keep_alive=self._finishing, cap=self._reply_cap)
 
     async def _translate(self, call: C, error: ProviderError) -> DomainError:
         return await self._failures.translate(call.user_id, call.llm.choice, error)

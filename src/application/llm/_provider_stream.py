@@ -29,6 +29,9 @@ class ProviderStream(Generic[R]):
       mid-stream is translated, kept in ``error`` and raised; so is a reply longer than
       ``max_chars`` (the chunk that would pass it is not yielded, the provider's stream is
       closed and the reply ends incomplete);
+    - with a ``cap``, a reply that reaches ``cap`` characters (text and tool-call arguments)
+      ends there instead, without a failure: the text that fits is yielded, the provider's
+      stream is closed (nothing more is read), and the reply is ``truncated`` (TRUNCATED);
     - ``finish()`` keeps the outcome once (``result``): the text and the usage when the
       provider finished, else what arrived and no usage (the consumer stopped early or was
       cancelled, the provider dropped). It runs in a task of its own, held in ``keep_alive``
@@ -41,16 +44,19 @@ class ProviderStream(Generic[R]):
         *,
         keep_alive: set[asyncio.Task[Any]],
         max_chars: int = MAX_REPLY_CHARS,
+        cap: int | None = None,
     ) -> None:
         self._open = open_
         self._keep_alive = keep_alive
         self._max_chars = max_chars
+        self._cap = cap
         self._state = StreamState.NEW
         self._opened: OpenedStream[R] | None = None
         self._first: CompletionChunk | None = None
         self._parts: list[str] = []
         self._calls: list[ToolCallDelta] = []
         self._chars = 0
+        self._cut = False
         self._usage: Usage | None = None
         self._finishing: asyncio.Task[R | None] | None = None
         self.error: DomainError | None = None
@@ -68,7 +74,7 @@ class ProviderStream(Generic[R]):
     @property
     def reply(self) -> Reply:
         """The text and the tool calls that arrived so far."""
-        return Reply(self.text, assemble_tool_calls(self._calls))
+        return Reply(self.text, assemble_tool_calls(self._calls), self._cut)
 
     async def start(self) -> None:
         """NEW → OPENING → STREAMING (EXHAUSTED when the provider sent nothing at all); a failure
@@ -122,6 +128,8 @@ class ProviderStream(Generic[R]):
         chunk = await self._read(opened)
         # Tool-call arguments count against the same bound as text.
         size = len(chunk.delta) + sum(len(call.arguments) for call in chunk.tool_calls)
+        if self._cap is not None and self._chars + size > self._cap:
+            return await self._truncate(opened, chunk.delta[: self._cap - self._chars])
         if self._chars + size > self._max_chars:
             # Which provider sent it is not known here; the translator keeps the message.
             too_long = f"the reply was longer than {self._max_chars} characters"
@@ -134,6 +142,17 @@ class ProviderStream(Generic[R]):
             # Only a final chunk carries usage: it is kept only when the provider finished.
             self._usage = chunk.usage
         return chunk
+
+    async def _truncate(self, opened: OpenedStream[R], fits: str) -> CompletionChunk:
+        """STREAMING → TRUNCATED: what fits of the chunk is kept (not its calls), the
+        provider's stream closed."""
+        self._cut = True
+        self._move(StreamState.STREAMING, StreamState.TRUNCATED)
+        await _close(opened.chunks)
+        self._chars += len(fits)
+        if fits:
+            self._parts.append(fits)
+        return CompletionChunk(delta=fits)
 
     async def _read(self, opened: OpenedStream[R]) -> CompletionChunk:
         if self._first is not None:

@@ -30,10 +30,13 @@ class StreamState(Enum):
     OPENING = "opening"  # preparing the call, waiting for the provider's first chunk
     STREAMING = "streaming"  # chunks are being read
     EXHAUSTED = "exhausted"  # the provider sent all it had
+    TRUNCATED = "truncated"  # the reply reached its cap: the rest is never read
     FAILED = "failed"  # the provider failed mid-reply, or the reply grew too long: ``error``
     FINISHING = "finishing"  # keeping the outcome, in a task of its own
     FINISHED = "finished"  # kept (``result``), or nothing to keep: the provider never answered
 
 
 # States of a stream that reached the provider and whose outcome is not kept yet.
-TO_KEEP = frozenset({StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.FAILED})
+TO_KEEP = frozenset(
+    {StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.TRUNCATED, StreamState.FAILED}
+)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from uuid import uuid4
 
 from domain.agent_session import AgentMessage
+from domain.llm import Reply
 from domain.tools import MAX_CALL_ID_LENGTH, MAX_TOOL_NAME_LENGTH, ToolCall
 
 
@@ -45,3 +47,25 @@ def normalise_calls(
 
 def _no_nul(text: str) -> str:
     return text.replace("\x00", "\ufffd")
+
+
+def capped_reply(
+    answer: Reply, message: AgentMessage, taken: frozenset[str], cap: int
+) -> AgentMessage:
+    """``message`` holding ``answer``:
+    - text and call arguments of more than ``cap`` characters together are cut to ``cap``
+      characters of text, without calls (a call cut short cannot be answered), and marked
+      ``truncated``; so is a reply its stream cut at the cap;
+    - a reply cut short (``message.incomplete``) keeps no calls either: nothing would answer
+      them, and the conversation could not go on;
+    - calls kept are made answerable by ``normalise_calls``; NUL becomes U+FFFD."""
+    text, calls = answer.text, answer.tool_calls
+    truncated = answer.truncated or len(text) + sum(len(c.arguments) for c in calls) > cap
+    if truncated or message.incomplete:
+        calls = ()
+    return replace(
+        message,
+        content=_no_nul(text[:cap]),
+        truncated=truncated,
+        tool_calls=normalise_calls(calls, taken, lambda: f"call_{uuid4().hex}"),
+    )

@@ -14,6 +14,9 @@ from domain.llm import ChatMessage, Role
 from domain.tools import OutputFormat, Tool, ToolChoice, check_tools
 
 MAX_MESSAGE_LENGTH = 100_000
+# A stored reply, in characters (text and tool-call arguments): the order of what a user may
+# send, twice it since replies run longer. A reply past it is cut and marked truncated.
+MAX_REPLY_LENGTH = 2 * MAX_MESSAGE_LENGTH
 MiB = 1024 * 1024
 # Inline image bytes (decoded) in one message, and stored in one session: every turn replays
 # them all, and providers cap a request's size (Anthropic at 32 MB).

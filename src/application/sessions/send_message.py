@@ -5,28 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
-from application.sessions._reply_calls import normalise_calls, session_call_ids
+from application.sessions._history import SessionLimits, budget, read_history
+from application.sessions._reply_calls import capped_reply, session_call_ids
 from application.sessions._session_llm import session_llm
 from application.sessions._turn import (
     MAX_MESSAGE_IMAGE_BYTES,
     MAX_MESSAGE_LENGTH,
+    MAX_REPLY_LENGTH,
     MAX_SESSION_IMAGE_BYTES,
     Turn,
     check_session_images,
-    conversation,
     make_turn,
     turn_messages,
 )
 from application.usage._meter import UsageMeter
 from domain.agent_session import AgentMessage, AgentSession, ToolResult
 from domain.content import ContentPart
-from domain.conversation import check_conversation
 from domain.errors import SessionNotFound
 from domain.llm import CompletionRequest, Reply, Role, Usage
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
@@ -37,6 +37,7 @@ from domain.usage import UsageSource
 __all__ = [
     "MAX_MESSAGE_IMAGE_BYTES",
     "MAX_MESSAGE_LENGTH",
+    "MAX_REPLY_LENGTH",
     "MAX_SESSION_IMAGE_BYTES",
     "ChatReply",
     "ReplyStream",
@@ -74,15 +75,19 @@ class SendMessage:
     """- the session is the caller's (another user's id is ``SessionNotFound``, like a missing one);
     - it runs on the LLM recorded at its start: its credential (a deleted one is never used
       again: ``SessionCredentialRevoked``), or the system default when it has none;
-    - the whole conversation goes to the provider (tool calls, tool results and images
-      included, its pairing checked by ``check_conversation`` before any provider call), the
-      system prompt apart (the session's prompt for its provider, else its fallback; each
-      adapter places it the way its provider expects), ``max_tokens`` defaulting to the
-      model's catalog maximum; tools, tool choice and output format go with this turn only;
-    - the user message (or tool results) and the reply (its text and tool calls) are stored
-      together, with usage and catalog cost (null for a
-      model the catalog does not price), and one usage record (source ``session``), for
-      tool-call turns too;
+    - a session holds at most ``limits.max_messages`` messages: the turn that would pass it
+      is ``SessionFull``, before any provider call;
+    - the conversation (tool calls, results and images included; pairing checked by
+      ``check_conversation`` before any provider call) goes to the provider trimmed to the
+      model's context window and ``limits.history_bytes`` by whole turns, oldest first
+      (``domain.history.trim_history``; only the newest messages are read), the system prompt
+      apart (the session's prompt for its provider, else its fallback), ``max_tokens``
+      defaulting to the catalog's; tools, tool choice and output format: this turn only;
+    - a reply is stored up to ``MAX_REPLY_LENGTH`` characters: a longer one is cut there and
+      marked ``truncated`` (a stream stops reading the provider at the cap);
+    - the user message (or tool results) and the reply (text and tool calls) are stored
+      together, with usage and catalog cost (null for a model the catalog does not price),
+      and one usage record (source ``session``);
     - a failure before any text arrived stores nothing (send again); provider failures are
       translated by ``ProviderFailures`` (rejected key flagged, 429, 504, 502)."""
 
@@ -94,13 +99,15 @@ class SendMessage:
         failures: ProviderFailures,
         ids: IdGenerator,
         clock: Clock,
+        limits: SessionLimits,
     ) -> None:
         self._uow = uow
         self._resolve = resolve
         self._meter = meter
         self._ids = ids
         self._clock = clock
-        self._provider = ProviderCall(failures, self._store)
+        self._limits = limits
+        self._provider = ProviderCall(failures, self._store, reply_cap=MAX_REPLY_LENGTH)
 
     async def execute(
         self,
@@ -166,19 +173,26 @@ class SendMessage:
             session = await uow.sessions.get(user_id, session_id)
             if session is None:
                 raise SessionNotFound()
-            history = await uow.sessions.messages(user_id, session.id)
+            provider, model = Provider(session.llm_provider), session.llm_model
+            limit = budget(
+                self._limits,
+                self._meter.context_window(provider, model),
+                turn.max_tokens or self._meter.max_output_tokens(provider, model),
+                session.system_prompt_for(session.llm_provider),
+                turn.tools,
+            )
+            history = await read_history(uow.sessions, user_id, session, limit)
+            # Only a turn with images reads the whole session (its images' cap).
+            stored = await uow.sessions.messages(user_id, session.id) if turn.parts else []
         now = self._clock.now()
 
         def new() -> AgentMessage:
             return AgentMessage(self._ids.new_id(), session.id, Role.USER, "", now)
 
-        added = turn_messages(turn, history, new)
-        check_session_images(history, added)
-        messages = conversation([*history, *added])
-        # Tool results answer the last reply's calls, all of them; a user message comes after
-        # every call was answered. Checked before the LLM is resolved: nothing reaches a
-        # provider.
-        check_conversation(messages)
+        added = turn_messages(turn, history.messages, new)
+        history.check_room(added, self._limits)
+        check_session_images(stored, added)
+        messages = history.sent(added)
         llm = await session_llm(self._resolve, user_id, session)
         choice = llm.choice
         request = CompletionRequest(
@@ -192,7 +206,7 @@ class SendMessage:
             tool_choice=turn.tool_choice,
             output=turn.output,
         )
-        return _Call(user_id, session, llm, request, added, session_call_ids(history))
+        return _Call(user_id, session, llm, request, added, session_call_ids(history.messages))
 
     async def _store(self, call: _Call, answer: Reply, usage: Usage | None) -> ChatReply:
         """The reply is incomplete when the provider never said what it counted (cut short)."""
@@ -206,24 +220,21 @@ class SendMessage:
             )
         )
         now = self._clock.now()
-        reply = AgentMessage(
-            id=self._ids.new_id(),
-            session_id=session_id,
-            role=Role.ASSISTANT,
-            # A provider may send NUL, which PostgreSQL text cannot hold: keep the rest.
-            content=_no_nul(answer.text),
-            created_at=now,
-            usage=usage,
-            cost_usd=None if record is None else record.cost_usd,
-            incomplete=usage is None,
-            model=choice.model,
-            # A reply cut short may hold calls cut short too: none is kept (nothing would
-            # answer them, and the conversation could not go on).
-            tool_calls=normalise_calls(
-                answer.tool_calls if usage is not None else (),
-                call.call_ids,
-                lambda: f"call_{uuid4().hex}",
+        reply = capped_reply(
+            answer,
+            AgentMessage(
+                self._ids.new_id(),
+                session_id,
+                Role.ASSISTANT,
+                "",
+                now,
+                usage=usage,
+                cost_usd=None if record is None else record.cost_usd,
+                incomplete=usage is None,
+                model=choice.model,
             ),
+            call.call_ids,
+            MAX_REPLY_LENGTH,
         )
         async with self._uow() as uow:
             for message in call.user_messages:
@@ -237,8 +248,3 @@ class SendMessage:
                 await uow.usage.add(record)
             await uow.commit()
         return ChatReply(reply, choice.provider, choice.model, choice.credential_id)
-
-
-def _no_nul(text: str) -> str:
-    """A provider may send NUL, which PostgreSQL text cannot hold: keep the rest."""
-    return text.replace("\x00", "\ufffd")

@@ -39,6 +39,11 @@ class UsageMeter:
             return None
         return min(known.max_output_tokens, DEFAULT_MAX_OUTPUT_TOKENS)
 
+    def context_window(self, provider: Provider, model: str) -> int | None:
+        """The model's context window in tokens, None when the catalog does not know it."""
+        known = self._catalog.model(provider, model)
+        return None if known is None else known.context_window
+
     def record(
         self,
         user_id: UUID,

@@ -46,9 +46,12 @@ from domain.errors.providers import (
 from domain.errors.sealing import DataKeyDestroyed, DecryptionFailed, UnknownMasterKey
 from domain.errors.sessions import (
     GatewayTokenNotFound,
+    HistoryTooLarge,
+    InvalidCursor,
     InvalidGatewayToken,
     InvalidMessage,
     SessionCredentialRevoked,
+    SessionFull,
     SessionNotFound,
 )
 
@@ -64,8 +67,10 @@ __all__ = [
     "DuplicateDefaultCredential",
     "EmailTaken",
     "GatewayTokenNotFound",
+    "HistoryTooLarge",
     "InvalidApiKey",
     "InvalidBaseUrl",
+    "InvalidCursor",
     "InvalidEmail",
     "InvalidGatewayToken",
     "InvalidLogin",
@@ -83,6 +88,7 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailable",
     "SessionCredentialRevoked",
+    "SessionFull",
     "SessionNotFound",
     "TooManyLoginAttempts",
     "UnknownMasterKey",

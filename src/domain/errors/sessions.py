@@ -12,6 +12,28 @@ class InvalidMessage(DomainError):
     code = "invalid-message"
 
 
+class SessionFull(DomainError):
+    """The session holds as many messages as a session may: start a new one."""
+
+    code = "session-full"
+
+
+class HistoryTooLarge(DomainError):
+    """Even the newest turn alone does not fit the model's context window (or the byte
+    budget): nothing is sent."""
+
+    code = "history-too-large"
+
+
+class InvalidCursor(DomainError):
+    """A page cursor this service did not hand out."""
+
+    code = "invalid-cursor"
+
+    def __init__(self) -> None:
+        super().__init__("the cursor is not valid: use the `next` of a page as it was given")
+
+
 class SessionNotFound(DomainError):
     code = "session-not-found"
 

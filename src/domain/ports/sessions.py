@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 from uuid import UUID
 
-from domain.agent_session import AgentMessage, AgentSession
+from domain.agent_session import AgentMessage, AgentSession, MessageCursor
 
 
 class AgentSessionStore(Protocol):
@@ -25,4 +25,15 @@ class AgentSessionStore(Protocol):
 
     async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
         """Oldest first; none for a session that is not this user's."""
+        ...
+
+    async def message_page(
+        self, user_id: UUID, session_id: UUID, *, limit: int, before: MessageCursor | None = None
+    ) -> list[AgentMessage]:
+        """At most ``limit`` messages, newest first, older than ``before`` when given (by time,
+        then id); none for a session that is not this user's."""
+        ...
+
+    async def message_count(self, user_id: UUID, session_id: UUID) -> int:
+        """How many messages the session holds; 0 for a session that is not this user's."""
         ...

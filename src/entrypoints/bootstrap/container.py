@@ -33,6 +33,7 @@ from application.llm.list_providers import ListProviders
 from application.llm.resolve_llm import ResolveLlm
 from application.sessions.get_agent_session import GetAgentSession
 from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.list_session_messages import ListSessionMessages
 from application.sessions.send_message import SendMessage
 from application.sessions.start_agent_session import StartAgentSession
 from application.usage.get_usage import GetUsage
@@ -85,6 +86,7 @@ class Container:
     send_message: SendMessage
     list_agent_sessions: ListAgentSessions
     get_agent_session: GetAgentSession
+    list_session_messages: ListSessionMessages
     get_usage: GetUsage
     create_gateway_token: CreateGatewayToken
     list_gateway_tokens: ListGatewayTokens

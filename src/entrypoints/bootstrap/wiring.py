@@ -36,8 +36,10 @@ from application.llm._provider_failures import ProviderFailures
 from application.llm.explain_llm import ExplainLlm
 from application.llm.list_providers import ListProviders
 from application.llm.resolve_llm import ResolveLlm
+from application.sessions._history import SessionLimits
 from application.sessions.get_agent_session import GetAgentSession
 from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.list_session_messages import ListSessionMessages
 from application.sessions.send_message import SendMessage
 from application.sessions.start_agent_session import StartAgentSession
 from application.usage._meter import UsageMeter
@@ -102,6 +104,7 @@ def build(
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings))
     meter = UsageMeter(catalog, ids, clock)
     failures = ProviderFailures(uow, clock)
+    limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
     return Container(
         settings=settings,
         uow=uow,
@@ -134,9 +137,10 @@ def build(
         prove_keyring=ProveKeyring(database.key_canaries, wrapper, cipher),
         rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),
         start_agent_session=StartAgentSession(uow, resolve_llm, ids, clock),
-        send_message=SendMessage(uow, resolve_llm, meter, failures, ids, clock),
+        send_message=SendMessage(uow, resolve_llm, meter, failures, ids, clock, limits),
         list_agent_sessions=ListAgentSessions(uow),
         get_agent_session=GetAgentSession(uow),
+        list_session_messages=ListSessionMessages(uow),
         get_usage=GetUsage(uow),
         create_gateway_token=CreateGatewayToken(uow, ids, clock),
         list_gateway_tokens=ListGatewayTokens(uow),
@@ -172,6 +176,7 @@ def build_byom(
         send_message=container.send_message,
         get_session=container.get_agent_session,
         list_sessions=container.list_agent_sessions,
+        list_messages=container.list_session_messages,
         get_usage=container.get_usage,
         complete=RelayCompletion(
             container.uow,

@@ -16,6 +16,7 @@ from entrypoints.settings._model import (
 from entrypoints.settings._parsers import SettingsError
 from entrypoints.settings._providers import ProviderSettings, SystemDefaultSettings
 from entrypoints.settings._server import ServerSettings
+from entrypoints.settings._sessions import SessionSettings
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -26,6 +27,7 @@ __all__ = [
     "Environment",
     "ProviderSettings",
     "ServerSettings",
+    "SessionSettings",
     "Settings",
     "SettingsError",
     "SystemDefaultSettings",

@@ -23,6 +23,7 @@ from entrypoints.settings._parsers import (
 )
 from entrypoints.settings._providers import ProviderSettings
 from entrypoints.settings._server import ServerSettings
+from entrypoints.settings._sessions import SessionSettings
 from entrypoints.settings._variables import (
     Context,
     Environ,
@@ -145,6 +146,7 @@ class Settings:
     auth: AuthSettings = section(AuthSettings)
     providers: ProviderSettings = section(ProviderSettings)
     server: ServerSettings = section(ServerSettings)
+    sessions: SessionSettings = section(SessionSettings)
 
     @property
     def is_production(self) -> bool:

@@ -79,3 +79,10 @@ def at_least_bytes(minimum: int) -> Parser[str]:
         return raw
 
     return parse
+
+
+def positive(name: str, raw: str) -> int:
+    value = whole(name, raw)
+    if value == 0:
+        raise SettingsError(f"{name} must be at least 1")
+    return value

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
-from domain.agent_session import AgentMessage, AgentSession
+from domain.agent_session import AgentMessage, AgentSession, MessageCursor
 from domain.credential import LlmCredential
 from domain.errors import SessionNotFound
 from domain.ports import AgentSessionStore
@@ -63,6 +63,21 @@ class MemoryAgentSessionStore(AgentSessionStore):
         rows = [m for m in self._messages.rows() if m.session_id == session_id]
         rows.sort(key=lambda m: (m.created_at, m.id))
         return copies(rows)
+
+    async def message_page(
+        self, user_id: UUID, session_id: UUID, *, limit: int, before: MessageCursor | None = None
+    ) -> list[AgentMessage]:
+        rows = await self.messages(user_id, session_id)
+        if before is not None:
+            rows = [
+                m for m in rows if (m.created_at, m.id) < (before.created_at, before.message_id)
+            ]
+        return rows[::-1][: max(limit, 0)]
+
+    async def message_count(self, user_id: UUID, session_id: UUID) -> int:
+        if await self.get(user_id, session_id) is None:
+            return 0
+        return sum(m.session_id == session_id for m in self._messages.rows())
 
     def _check_credential(self, session: AgentSession) -> None:
         credential_id = session.llm_credential_id

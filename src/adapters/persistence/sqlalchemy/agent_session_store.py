@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import exists, insert, literal, select
+from sqlalchemy import and_, exists, func, insert, literal, or_, select
 
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
@@ -16,7 +16,7 @@ from adapters.persistence.sqlalchemy._message_parts import (
     parts_to_json,
 )
 from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSessionRow
-from domain.agent_session import AgentMessage, AgentSession
+from domain.agent_session import AgentMessage, AgentSession, MessageCursor
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
 from domain.ports import AgentSessionStore
@@ -69,6 +69,7 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
             "output_tokens": None if usage is None else usage.output_tokens,
             "cost_usd": message.cost_usd,
             "incomplete": message.incomplete,
+            "truncated": message.truncated,
             "model": message.model,
             "parts": parts_to_json(message.parts),
             "tool_calls": calls_to_json(message.tool_calls),
@@ -97,6 +98,40 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
             .order_by(AgentMessageRow.created_at, AgentMessageRow.id)
         )
         return [_message(row) for row in rows]
+
+    async def message_page(
+        self, user_id: UUID, session_id: UUID, *, limit: int, before: MessageCursor | None = None
+    ) -> list[AgentMessage]:
+        query = (
+            select(AgentMessageRow)
+            .join(AgentSessionRow, AgentSessionRow.id == AgentMessageRow.session_id)
+            .where(AgentMessageRow.session_id == session_id, AgentSessionRow.user_id == user_id)
+        )
+        if before is not None:
+            query = query.where(
+                or_(
+                    AgentMessageRow.created_at < before.created_at,
+                    and_(
+                        AgentMessageRow.created_at == before.created_at,
+                        AgentMessageRow.id < before.message_id,
+                    ),
+                )
+            )
+        rows: Sequence[AgentMessageRow] = await self._db.scalars(
+            query.order_by(AgentMessageRow.created_at.desc(), AgentMessageRow.id.desc()).limit(
+                max(limit, 0)
+            )
+        )
+        return [_message(row) for row in rows]
+
+    async def message_count(self, user_id: UUID, session_id: UUID) -> int:
+        count = await self._db.scalar(
+            select(func.count())
+            .select_from(AgentMessageRow)
+            .join(AgentSessionRow, AgentSessionRow.id == AgentMessageRow.session_id)
+            .where(AgentMessageRow.session_id == session_id, AgentSessionRow.user_id == user_id)
+        )
+        return int(count or 0)
 
 
 def _apply(row: AgentSessionRow, session: AgentSession) -> None:
@@ -139,6 +174,7 @@ def _message(row: AgentMessageRow) -> AgentMessage:
         cost_usd=row.cost_usd,
         incomplete=row.incomplete,
         model=row.model,
+        truncated=row.truncated,
         parts=parts_from_json(row.parts),
         tool_calls=calls_from_json(row.tool_calls),
         tool_call_id=row.tool_call_id,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -174,6 +175,8 @@ class AgentMessageRow(Base):
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     cost_usd: Mapped[Decimal | None]
     incomplete: Mapped[bool] = mapped_column(Boolean)
+    # Cut at the reply cap (application.sessions._turn.MAX_REPLY_LENGTH); false before 0003.
+    truncated: Mapped[bool] = mapped_column(Boolean, server_default=false())
     model: Mapped[str | None] = mapped_column(String(200))
     # User turns with images: their parts in order, [{"type": "text", "text"} | {"type":
     # "image", "media_type", "data" (base64), "url", "detail"}] (content holds the text

@@ -5,20 +5,26 @@ Every query is scoped to the caller: another user's session id is a 404, like a 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from application.sessions.get_agent_session import GetAgentSession
 from application.sessions.list_agent_sessions import ListAgentSessions
+from application.sessions.list_session_messages import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    ListSessionMessages,
+)
 from application.sessions.send_message import (
     MAX_MESSAGE_IMAGE_BYTES,
     MAX_MESSAGE_LENGTH,
+    MAX_REPLY_LENGTH,
     MAX_SESSION_IMAGE_BYTES,
     SendMessage,
 )
@@ -31,6 +37,7 @@ from entrypoints.http.sessions.events import EVENT_STREAM, event_stream
 from entrypoints.http.sessions.wire import (
     MessageCreate,
     MessageOut,
+    MessagePageOut,
     SessionCreate,
     SessionDetailOut,
     SessionOut,
@@ -51,7 +58,11 @@ class AgentSessionController(Controller):
     dependencies = {
         **CURRENT_USER,
         **use_cases(
-            "start_agent_session", "list_agent_sessions", "get_agent_session", "send_message"
+            "start_agent_session",
+            "list_agent_sessions",
+            "get_agent_session",
+            "list_session_messages",
+            "send_message",
         ),
     }
 
@@ -88,9 +99,27 @@ class AgentSessionController(Controller):
         return [SessionOut.of(s) for s in await list_agent_sessions.execute(user_id)]
 
     @get(
+        "/{session_id:uuid}/messages",
+        operation_id="ListSessionMessages",
+        summary="A page of a session's messages: the newest page first, oldest first within it",
+        description="`next` is the cursor of the page before (older); null on the oldest page.",
+        responses=problem_responses(400, 404, 422),
+    )
+    async def messages(
+        self,
+        session_id: FromPath[UUID],
+        user_id: NamedDependency[UUID],
+        list_session_messages: NamedDependency[ListSessionMessages],
+        before: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+    ) -> MessagePageOut:
+        page = await list_session_messages.execute(user_id, session_id, before=before, limit=limit)
+        return MessagePageOut([MessageOut.of(m) for m in page.messages], page.next)
+
+    @get(
         "/{session_id:uuid}",
         operation_id="GetAgentSession",
-        summary="One session with its messages, oldest first",
+        summary="One session with its latest page of messages (oldest first) and `next`",
         responses=problem_responses(404),
     )
     async def get(
@@ -104,6 +133,7 @@ class AgentSessionController(Controller):
         return SessionDetailOut(
             **msgspec.structs.asdict(SessionOut.of(s)),
             messages=[MessageOut.of(m) for m in found.messages],
+            next=found.next,
         )
 
     @post(
@@ -123,8 +153,13 @@ class AgentSessionController(Controller):
             "With `Accept: text/event-stream` the reply streams as server-sent events: "
             '`event: delta` with `{"text": ...}`, then one `event: tool_call` per call the '
             "reply made (`{id, name, arguments}`, whole, once the stream ended), then exactly "
-            "one `event: done` with `message_id`, `usage`, `cost_usd`, `incomplete` and "
-            "`message` (the stored reply with its calls). If the provider fails mid-reply, an "
+            "one `event: done` with `message_id`, `usage`, `cost_usd`, `incomplete`, "
+            "`truncated` and `message` (the stored reply with its calls). A reply is stored up "
+            f"to {MAX_REPLY_LENGTH} characters: a longer one is cut there (the provider is not "
+            "read further) and marked `truncated`. The history sent upstream is trimmed to the "
+            "model's context window by whole turns, oldest first; a turn that cannot fit even "
+            "alone is a 422 `history-too-large`, and a full session a 409 `session-full`. "
+            "If the provider fails mid-reply, an "
             "`event: error` carrying a problem body comes before `done`, and what arrived is "
             "stored with `incomplete: true` (without tool calls)."
         ),

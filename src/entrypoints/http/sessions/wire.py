@@ -93,6 +93,8 @@ class MessageOut(msgspec.Struct):
     images: list[ImageOut] = msgspec.field(default_factory=list)
     tool_calls: list[ToolCallOut] = msgspec.field(default_factory=list)
     tool_call_id: str | None = None
+    truncated: bool = False
+    """The reply was cut at the reply cap (``MAX_REPLY_LENGTH`` characters)."""
 
     @classmethod
     def of(cls, m: AgentMessage) -> MessageOut:
@@ -108,6 +110,7 @@ class MessageOut(msgspec.Struct):
             [ImageOut.of(i) for i in m.images],
             [ToolCallOut.of(c) for c in m.tool_calls],
             m.tool_call_id,
+            m.truncated,
         )
 
 
@@ -138,7 +141,18 @@ class SessionOut(msgspec.Struct):
 
 
 class SessionDetailOut(SessionOut):
+    """The session with its latest page of messages, oldest first; ``next`` is the cursor of
+    the page before them (``GET .../messages?before=``), null when there is none."""
+
     messages: list[MessageOut] = msgspec.field(default_factory=list)
+    next: str | None = None
+
+
+class MessagePageOut(msgspec.Struct):
+    """A page of messages, oldest first; ``next``: the cursor of the older page, or null."""
+
+    messages: list[MessageOut]
+    next: str | None
 
 
 class DeltaEvent(msgspec.Struct):
@@ -154,6 +168,7 @@ class DoneEvent(msgspec.Struct):
     incomplete: bool
     message: MessageOut
     """The stored reply, its tool calls included."""
+    truncated: bool = False
 
     @classmethod
     def of(cls, reply: ChatReply) -> DoneEvent:
@@ -165,6 +180,7 @@ class DoneEvent(msgspec.Struct):
             usd_or_none(reply.message.cost_usd),
             reply.message.incomplete,
             MessageOut.of(reply.message),
+            reply.message.truncated,
         )
 
 

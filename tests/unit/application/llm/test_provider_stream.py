@@ -90,12 +90,13 @@ def stream_of(
     *,
     keep_alive: set[asyncio.Task[Any]] | None = None,
     max_chars: int = MAX_REPLY_CHARS,
+    cap: int | None = None,
 ) -> ProviderStream[str]:
     async def open_() -> OpenedStream[str]:
         return OpenedStream(chunks, kept.translate, kept.keep)
 
     held = set() if keep_alive is None else keep_alive
-    return ProviderStream(open_, keep_alive=held, max_chars=max_chars)
+    return ProviderStream(open_, keep_alive=held, max_chars=max_chars, cap=cap)
 
 
 class Scripted:
@@ -302,6 +303,20 @@ async def test_a_reply_longer_than_the_limit_ends_incomplete_with_what_fits() ->
     assert provider.closed
     assert await stream.finish() == "x" * 8
     assert kept.kept == [("x" * 8, None)]  # no usage: stored as incomplete
+
+
+async def test_a_reply_reaching_the_cap_ends_there_truncated_without_a_failure() -> None:
+    provider, kept = Endless(size=4), Kept()
+    stream = stream_of(provider.chunks(), kept, cap=10)
+    received: list[str] = []
+    await drain(stream, received)
+    assert received == ["xxxx", "xxxx", "xx"]  # what fits of the third
+    assert stream.error is None
+    assert state(stream) is StreamState.TRUNCATED
+    assert provider.closed  # nothing more is read
+    assert stream.reply.truncated
+    assert await stream.finish() == "x" * 10
+    assert kept.kept == [("x" * 10, None)]
 
 
 async def test_the_default_reply_limit_is_about_eight_million_characters() -> None:
