@@ -175,7 +175,7 @@ class AgentMessageRow(Base):
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     cost_usd: Mapped[Decimal | None]
     incomplete: Mapped[bool] = mapped_column(Boolean)
-    # Cut at the reply cap (application.sessions._turn.MAX_REPLY_LENGTH); false before 0003.
+    # Cut at the reply cap (application.sessions._turn.MAX_REPLY_LENGTH); false before 0004.
     truncated: Mapped[bool] = mapped_column(Boolean, server_default=false())
     model: Mapped[str | None] = mapped_column(String(200))
     # User turns with images: their parts in order, [{"type": "text", "text"} | {"type":
