@@ -12,9 +12,26 @@ from litestar.security.jwt import Token
 from domain.ports import Clock, TokenIssuer
 
 ALGORITHM = "HS256"
-# Tokens without these are refused by the middleware (docs/security-tests.md, D1–D6).
-REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti")
+# Who signs access tokens and what they are for: a token signed with the same secret for
+# another purpose (or another service sharing it) is not an access token (security-tests D1–D6).
+ISSUER = "byom"
+AUDIENCE = "byom-api"
+# Tokens without these are refused by the middleware, so tokens from before iss/aud are too.
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "iss", "aud")
 MIN_SECRET_BYTES = 32
+
+
+def decode_access_token(raw: str, secret: str) -> Token:
+    """What the JWT middleware checks, for the pages' cookie: raises NotAuthorizedException."""
+    return Token.decode(
+        raw,
+        secret,
+        ALGORITHM,
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        require_claims=list(REQUIRED_CLAIMS),
+        strict_audience=True,
+    )
 
 
 class JwtTokenIssuer(TokenIssuer):
@@ -32,6 +49,8 @@ class JwtTokenIssuer(TokenIssuer):
             iat=now,
             exp=now + timedelta(seconds=self._ttl),
             jti=uuid.uuid4().hex,
+            iss=ISSUER,
+            aud=AUDIENCE,
         )
         return token.encode(secret=self._secret, algorithm=ALGORITHM), self._ttl
 

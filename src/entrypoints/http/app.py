@@ -21,7 +21,7 @@ from adapters.persistence.errors import StoreUnavailable
 from domain.errors import UserNotFound
 from domain.user import User
 from entrypoints.bootstrap import Container, build, shared_store
-from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
+from entrypoints.http.access_tokens import ALGORITHM, AUDIENCE, ISSUER, REQUIRED_CLAIMS
 from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
@@ -107,6 +107,9 @@ def create_app(
         token_secret=settings.auth.jwt_secret,
         algorithm=ALGORITHM,
         require_claims=list(REQUIRED_CLAIMS),
+        accepted_issuers=[ISSUER],
+        accepted_audiences=[AUDIENCE],
+        strict_audience=True,
         exclude=PUBLIC_PATHS,
         exclude_opt_key="exclude_from_auth",
     )

@@ -10,12 +10,11 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
-from litestar.security.jwt import Token
 
 from application.accounts.authenticate_user import AccessToken
 from domain.errors import UserNotFound
 from domain.user import User
-from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
+from entrypoints.http.access_tokens import decode_access_token
 from entrypoints.http.deps import container_of
 from entrypoints.settings import Settings
 from entrypoints.web.security import CookiePolicy
@@ -57,12 +56,7 @@ def session_subject(request: Request[Any, Any, Any]) -> str | None:
     if not raw:
         return None
     try:
-        token = Token.decode(
-            raw,
-            settings.auth.jwt_secret,
-            ALGORITHM,
-            require_claims=list(REQUIRED_CLAIMS),
-        )
+        token = decode_access_token(raw, settings.auth.jwt_secret)
     except NotAuthorizedException:
         return None
     return token.sub
