@@ -93,6 +93,14 @@ def test_users_create_reads_the_password_from_stdin(
     assert main(["users", "create", "--email", "ops@example.com", "--password-stdin"]) == 1
 
 
+def test_users_create_refuses_a_common_password_and_says_why(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("password12\n"))
+    assert main(["users", "create", "--email", "ops@example.com", "--password-stdin"]) == 1
+    assert "common password" in capsys.readouterr().err
+
+
 def test_rotation_rewrap_interrupted_then_completed(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,7 +4,13 @@ grouped by feature. Import them from here (``from domain.ports import Credential
 Every read of user-owned data takes the owner's id: there is no "get by id" that ignores it.
 """
 
-from domain.ports.accounts import LoginThrottle, PasswordHasher, TokenIssuer, UserStore
+from domain.ports.accounts import (
+    LoginThrottle,
+    PasswordHasher,
+    PasswordStrength,
+    TokenIssuer,
+    UserStore,
+)
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import Cipher, DataKeyStore, KeyWrapper
@@ -29,6 +35,7 @@ __all__ = [
     "LoginThrottle",
     "ModelCatalog",
     "PasswordHasher",
+    "PasswordStrength",
     "TokenIssuer",
     "UnitOfWork",
     "UnitOfWorkFactory",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -37,6 +38,15 @@ class PasswordHasher(Protocol):
         ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class PasswordStrength(Protocol):
+    """Judges, offline, how easily a password is guessed (common, breached, patterned)."""
+
+    def weakness(self, password: str, hints: Sequence[str]) -> str | None:
+        """Why this password is too easy to guess, in words for its owner, or None when it is
+        strong enough. ``hints`` are the user's own data (their email) that a guesser knows."""
+        ...
 
 
 class LoginThrottle(Protocol):

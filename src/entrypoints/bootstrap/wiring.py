@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.auth.zxcvbn_strength import ZxcvbnPasswordStrength
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
@@ -91,6 +92,7 @@ def build(
     # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
     hasher = hasher or Argon2PasswordHasher()
+    strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
     sealer = CredentialSealer(wrapper, AesGcmCipher(), ids, clock)
     checker = ApiKeyChecker(providers)
@@ -110,7 +112,7 @@ def build(
         catalog=catalog,
         providers=providers,
         sealer=sealer,
-        register_user=RegisterUser(uow, hasher, ids, clock),
+        register_user=RegisterUser(uow, hasher, strength, ids, clock),
         authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle),
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, clock),

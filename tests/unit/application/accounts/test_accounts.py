@@ -45,7 +45,10 @@ async def test_an_email_can_sign_up_once(world: World, user_id: UUID) -> None:
         )
 
 
-@pytest.mark.parametrize("password", ["short", "x" * 1025])
+@pytest.mark.parametrize(
+    "password",
+    ["short", "x" * 1025, "\x00" * 10, "a long\tpassphrase here", "a passphrase\x7f ok ok"],
+)
 async def test_passwords_outside_the_limits_are_refused(world: World, password: str) -> None:
     with pytest.raises(WeakPassword):
         await world.container.register_user.execute(email="a@example.com", password=password)
