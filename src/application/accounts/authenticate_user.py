@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from domain.account import MAX_PASSWORD_LENGTH, parse_email
 from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts, UserNotFound
-from domain.ports import LoginThrottle, PasswordHasher, TokenIssuer, UnitOfWorkFactory
+from domain.ports import (
+    LoginThrottle,
+    PasswordHasher,
+    SessionRevocations,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 from domain.user import User
 
 
@@ -29,7 +35,9 @@ class AuthenticateUser:
         hasher: PasswordHasher,
         tokens: TokenIssuer,
         throttle: LoginThrottle,
+        revocations: SessionRevocations,
     ) -> None:
+        self._revocations = revocations
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
@@ -66,5 +74,5 @@ class AuthenticateUser:
                     await uow.commit()
             except UserNotFound:
                 raise InvalidLogin() from None  # deleted while logging in: same answer as gone
-        token, expires_in = self._tokens.issue(user.id)
+        token, expires_in = self._tokens.issue(user.id, await self._revocations.stamp(user.id))
         return AccessToken(token, expires_in, user)

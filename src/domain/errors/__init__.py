@@ -15,6 +15,7 @@ from domain.errors.accounts import (
     TooManyLoginAttempts,
     UserNotFound,
     WeakPassword,
+    WrongPassword,
 )
 from domain.errors.credentials import (
     CredentialNotFound,
@@ -91,4 +92,5 @@ __all__ = [
     "UnsupportedFeature",
     "UserNotFound",
     "WeakPassword",
+    "WrongPassword",
 ]

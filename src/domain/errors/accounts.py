@@ -20,6 +20,15 @@ class WeakPassword(DomainError):
     code = "weak-password"
 
 
+class WrongPassword(DomainError):
+    """The current password, asked again before it is changed, is not the account's."""
+
+    code = "wrong-password"
+
+    def __init__(self) -> None:
+        super().__init__("the current password is wrong")
+
+
 class InvalidLogin(DomainError):
     code = "invalid-credentials"
 

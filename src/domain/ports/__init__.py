@@ -8,6 +8,7 @@ from domain.ports.accounts import (
     LoginThrottle,
     PasswordHasher,
     PasswordStrength,
+    SessionRevocations,
     TokenIssuer,
     UserStore,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ModelCatalog",
     "PasswordHasher",
     "PasswordStrength",
+    "SessionRevocations",
     "TokenIssuer",
     "UnitOfWork",
     "UnitOfWorkFactory",

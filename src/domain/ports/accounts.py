@@ -61,7 +61,20 @@ class LoginThrottle(Protocol):
     async def succeeded(self, account: str) -> None: ...
 
 
+class SessionRevocations(Protocol):
+    """Ends a user's sessions: tokens carry the revocation stamp current when they were issued,
+    and a token whose stamp is below the user's current one is refused."""
+
+    async def stamp(self, user_id: UUID) -> int:
+        """The stamp a token must carry at least (0 when nothing was revoked lately)."""
+        ...
+
+    async def revoke(self, user_id: UUID) -> int:
+        """Revoke every token issued so far; returns the new stamp for tokens issued next."""
+        ...
+
+
 class TokenIssuer(Protocol):
-    def issue(self, user_id: UUID) -> tuple[str, int]:
-        """A signed access token and its lifetime in seconds."""
+    def issue(self, user_id: UUID, stamp: int) -> tuple[str, int]:
+        """A signed access token carrying ``stamp``, and its lifetime in seconds."""
         ...

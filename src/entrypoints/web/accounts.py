@@ -11,6 +11,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
 from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
 from domain.account import MIN_PASSWORD_LENGTH
 from domain.errors import DomainError
@@ -22,23 +23,24 @@ from entrypoints.web.session import (
     forget_session,
     safe_next,
     session_cookie,
-    session_subject,
+    signed_in_user_id,
 )
 from entrypoints.web.views import Notice, notice_for
 
 
 class AccountPages(Controller):
-    dependencies = use_cases("register_user", "authenticate_user")
+    dependencies = use_cases("register_user", "authenticate_user", "log_out")
 
     @get("/", name="web-home")
     async def home(self, request: Request[Any, Any, Any]) -> Redirect:
-        return Redirect(HOME if session_subject(request) else "/login", status_code=303)
+        signed_in = await signed_in_user_id(request)
+        return Redirect(HOME if signed_in else "/login", status_code=303)
 
     @get("/login", name="web-login")
     async def login_page(
         self, request: Request[Any, Any, Any], next: FromQuery[str] = "", done: FromQuery[str] = ""
     ) -> Response[Any]:
-        if session_subject(request):
+        if await signed_in_user_id(request):
             return Redirect(safe_next(next), status_code=303)
         return _account_page("login.html", AccountForm(next=next), notice=notice_for(done))
 
@@ -81,7 +83,12 @@ class AccountPages(Controller):
         )
 
     @post("/logout", name="web-logout")
-    async def logout(self, state: State) -> Redirect:
+    async def logout(
+        self, request: Request[Any, Any, Any], state: State, log_out: NamedDependency[LogOut]
+    ) -> Redirect:
+        user_id = await signed_in_user_id(request)
+        if user_id is not None:
+            await log_out.execute(user_id)  # a copy of the cookie must not outlive the logout
         response = Redirect("/login?done=logged_out", status_code=303)
         forget_session(response, container_of(state).settings)
         return response

@@ -105,7 +105,11 @@ async def test_weak_hashes_are_upgraded_on_login() -> None:
     assert strong.needs_rehash(world.db.users[user.id].password_hash)
     tokens = JwtTokenIssuer(JWT_SECRET, 600, world.clock)
     login = AuthenticateUser(
-        world.container.uow, strong, tokens, StoreLoginThrottle(MemoryStore(), world.clock)
+        world.container.uow,
+        strong,
+        tokens,
+        StoreLoginThrottle(MemoryStore(), world.clock),
+        world.container.session_revocations,
     )
     await login.execute(email="old@example.com", password=PASSWORD)
     assert not strong.needs_rehash(world.db.users[user.id].password_hash)

@@ -22,7 +22,7 @@ from tests.support.fakes import FakeClock
 def test_a_token_carries_the_user_and_every_required_claim() -> None:
     clock = FakeClock()
     user_id = uuid4()
-    encoded, ttl = JwtTokenIssuer(JWT_SECRET, 3600, clock).issue(user_id)
+    encoded, ttl = JwtTokenIssuer(JWT_SECRET, 3600, clock).issue(user_id, 0)
     token = decode_access_token(encoded, JWT_SECRET)
     assert ttl == 3600
     assert token.sub == str(user_id)
@@ -42,7 +42,7 @@ def test_a_token_for_another_audience_is_not_an_access_token() -> None:
 def test_two_tokens_for_one_user_differ() -> None:
     issuer = JwtTokenIssuer(JWT_SECRET, 600, FakeClock())
     user_id = uuid4()
-    assert issuer.issue(user_id)[0] != issuer.issue(user_id)[0]
+    assert issuer.issue(user_id, 0)[0] != issuer.issue(user_id, 0)[0]
 
 
 def test_a_short_secret_is_refused_and_never_shown() -> None:
@@ -50,3 +50,8 @@ def test_a_short_secret_is_refused_and_never_shown() -> None:
     with pytest.raises(ValueError, match="at least 32 bytes"):
         JwtTokenIssuer(short, 600, FakeClock())
     assert JWT_SECRET not in repr(JwtTokenIssuer(JWT_SECRET, 600, FakeClock()))
+
+
+def test_a_token_carries_the_revocation_stamp_it_was_issued_under() -> None:
+    encoded, _ = JwtTokenIssuer(JWT_SECRET, 3600, FakeClock()).issue(uuid4(), 1234)
+    assert decode_access_token(encoded, JWT_SECRET).rev == 1234
