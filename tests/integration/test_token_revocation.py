@@ -142,3 +142,17 @@ async def test_a_logout_on_one_instance_is_seen_by_another_through_redis(
             assert await _status(two, token) == 401
             assert await _status(two, await two.login("shared@example.com")) == 200
             assert redis.Redis.from_url(redis_url).keys("byom-sessions*")
+
+
+async def test_the_account_page_shows_failed_sign_ins(site: Site) -> None:
+    await site.sign_up()
+    assert "No failed sign-ins" in (await site.client.get("/account")).text
+    await site.post("/logout", {})
+    for _ in range(2):
+        await site.post("/login", {"email": "trader@example.com", "password": "not it at all"})
+    assert (
+        await site.post("/login", {"email": "trader@example.com", "password": PASSWORD})
+    ).status_code == 303
+    page = (await site.client.get("/account")).text
+    assert "2 failed sign-ins" in page
+    assert "from the network unknown" in page, "the test client has no IP address"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -21,6 +22,11 @@ class UserStore(Protocol):
     async def save(self, user: User) -> None:
         """Persist changes. A deactivated account is final: saving onto one (from a stale read)
         changes nothing and raises ``UserNotFound``."""
+        ...
+
+    async def record_failed_login(self, user_id: UUID, at: datetime, network: str) -> None:
+        """Count one more failed login (atomically: concurrent failures all count) and keep its
+        time and network. Does nothing for an unknown or closed account."""
         ...
 
     async def lock(self, user_id: UUID) -> None:
@@ -50,15 +56,16 @@ class PasswordStrength(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Slows down repeated failed logins per account (the address limit is the HTTP layer's)."""
+    """Slows down repeated failed logins per account and client address together, so failures
+    from one address never slow the account's owner at another."""
 
-    async def retry_after(self, account: str) -> int | None:
-        """Seconds to wait before this account may try again, or None."""
+    async def retry_after(self, account: str, address: str) -> int | None:
+        """Seconds this address must wait before trying this account again, or None."""
         ...
 
-    async def failed(self, account: str) -> None: ...
+    async def failed(self, account: str, address: str) -> None: ...
 
-    async def succeeded(self, account: str) -> None: ...
+    async def succeeded(self, account: str, address: str) -> None: ...
 
 
 class SessionRevocations(Protocol):

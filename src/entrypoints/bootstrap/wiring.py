@@ -121,7 +121,7 @@ def build(
         sealer=sealer,
         register_user=RegisterUser(uow, hasher, strength, ids, clock),
         session_revocations=revocations,
-        authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle, revocations),
+        authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle, revocations, clock),
         log_out=LogOut(revocations),
         change_password=ChangePassword(uow, hasher, strength, revocations, tokens),
         get_user=GetUser(uow),

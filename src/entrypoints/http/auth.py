@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import JSONBody
 
 from application.accounts.authenticate_user import AccessToken, AuthenticateUser
@@ -35,14 +36,29 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     new_password: Password
 
 
+class FailedLoginsOut(msgspec.Struct):
+    """Failed logins on the account, by anyone: the last one's network is an address prefix."""
+
+    count: int
+    last_at: datetime
+    last_from: str
+
+
 class UserOut(msgspec.Struct):
     id: UUID
     email: str
     created_at: datetime
+    failed_logins: FailedLoginsOut | None = None
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return cls(user.id, user.email, user.created_at)
+        failures = user.login_failures
+        record = (
+            None
+            if failures is None
+            else FailedLoginsOut(failures.count, failures.last_at, failures.last_from)
+        )
+        return cls(user.id, user.email, user.created_at, record)
 
 
 class TokenOut(msgspec.Struct):
@@ -80,10 +96,14 @@ class AuthController(Controller):
         opt={"exclude_from_auth": True},
     )
     async def login(
-        self, data: JSONBody[Credentials], authenticate_user: NamedDependency[AuthenticateUser]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[Credentials],
+        authenticate_user: NamedDependency[AuthenticateUser],
     ) -> TokenOut:
+        client = get_remote_address(request)
         return TokenOut.of(
-            await authenticate_user.execute(email=data.email, password=data.password)
+            await authenticate_user.execute(email=data.email, password=data.password, client=client)
         )
 
     @post(

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
@@ -47,12 +48,15 @@ class AccountPages(Controller):
     @post("/login", name="web-login-post")
     async def login(
         self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[AccountForm],
         state: State,
         authenticate_user: NamedDependency[AuthenticateUser],
     ) -> Response[Any]:
         try:
-            access = await authenticate_user.execute(email=data.email, password=data.password)
+            access = await authenticate_user.execute(
+                email=data.email, password=data.password, client=get_remote_address(request)
+            )
         except DomainError as exc:
             return _account_page("login.html", data, error=friendly(exc))
         settings = container_of(state).settings
@@ -67,6 +71,7 @@ class AccountPages(Controller):
     @post("/signup", name="web-signup-post")
     async def signup(
         self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[AccountForm],
         state: State,
         register_user: NamedDependency[RegisterUser],
@@ -74,7 +79,9 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         try:
             await register_user.execute(email=data.email, password=data.password)
-            access = await authenticate_user.execute(email=data.email, password=data.password)
+            access = await authenticate_user.execute(
+                email=data.email, password=data.password, client=get_remote_address(request)
+            )
         except DomainError as exc:
             return _account_page("signup.html", data, error=friendly(exc))
         settings = container_of(state).settings
