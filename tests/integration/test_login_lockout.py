@@ -4,13 +4,17 @@ another; the owner sees the failures (GET /api/v1/users/me, the account page).""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
+import redis
+from litestar.testing.transport import TestClientTransport
 
-from tests.support.api import Api
+from tests.support.api import Api, make_api
 from tests.support.constants import PASSWORD
 
 LOGIN = "/api/v1/auth/login"
@@ -19,12 +23,38 @@ ATTACKER_ADDRESS = "203.0.113.66"
 OWNER_ADDRESS = "198.51.100.7"
 
 
+_ADDRESS_HEADER = "x-test-client-address"
+
+
+@pytest.fixture(autouse=True)
+def addressable_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Litestar's test client gives every request one fixed client address; these tests need
+    several, on the app's own loop (its database pool is bound to it), so a header picks it."""
+    parse = TestClientTransport.parse_request
+
+    def parse_with_address(self: Any, request: httpx.Request) -> Any:
+        scope = parse(self, request)
+        address = request.headers.get(_ADDRESS_HEADER)
+        if address:
+            scope["client"] = (address, 40000)
+        return scope
+
+    monkeypatch.setattr(TestClientTransport, "parse_request", parse_with_address)
+
+
+class _ClientAt:
+    def __init__(self, api: Api, address: str) -> None:
+        self._client = api.client
+        self._headers = {_ADDRESS_HEADER: address}
+
+    async def post(self, path: str, json: dict[str, str]) -> httpx.Response:
+        return await self._client.post(path, json=json, headers=self._headers)
+
+
 @asynccontextmanager
-async def client_at(api: Api, address: str) -> AsyncIterator[httpx.AsyncClient]:
-    """Another client address on the same running app (the test client has one fixed)."""
-    transport = httpx.ASGITransport(app=api.client.app, client=(address, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
-        yield c
+async def client_at(api: Api, address: str) -> AsyncIterator[_ClientAt]:
+    """Requests to the running app from another client address."""
+    yield _ClientAt(api, address)
 
 
 async def test_an_attackers_failures_do_not_lock_the_owner_out(api: Api) -> None:
@@ -58,5 +88,29 @@ async def test_an_account_without_failures_shows_none(api: Api) -> None:
 
 
 @pytest.fixture
-def owner_password() -> str:
-    return PASSWORD
+def redis_url() -> str:
+    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
+        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis store is tested in CI)")
+    return url
+
+
+async def test_two_instances_share_the_throttle_through_redis(
+    sqlite_url: str, redis_url: str
+) -> None:
+    redis.Redis.from_url(redis_url).flushdb()
+    wrong = {"email": OWNER, "password": "guessing wrong"}
+    async for one in make_api(sqlite_url, redis_url=redis_url):
+        async for two in make_api(sqlite_url, redis_url=redis_url):
+            await one.signup_and_login(OWNER)
+            async with client_at(one, ATTACKER_ADDRESS) as attacker:
+                for _ in range(5):
+                    assert (await attacker.post(LOGIN, json=wrong)).status_code == 401
+            async with client_at(two, ATTACKER_ADDRESS) as attacker:
+                assert (await attacker.post(LOGIN, json=wrong)).status_code == 429
+            async with client_at(two, OWNER_ADDRESS) as owner:
+                right = {"email": OWNER, "password": PASSWORD}
+                assert (await owner.post(LOGIN, json=right)).status_code == 200
+            assert redis.Redis.from_url(redis_url).keys("byom-login*")

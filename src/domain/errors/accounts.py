@@ -37,12 +37,15 @@ class InvalidLogin(DomainError):
 
 
 class TooManyLoginAttempts(DomainError):
-    """Repeated failures for one account: it is slowed down, never locked for good."""
+    """Repeated failures for one account from one address: that address is slowed down, never
+    locked out for good, and other addresses not at all."""
 
     code = "login-throttled"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins for this account; retry in {retry_after} s")
+        super().__init__(
+            f"too many failed logins for this account from your address; retry in {retry_after} s"
+        )
         self.retry_after = retry_after
 
 

@@ -110,6 +110,7 @@ class AuthController(Controller):
         "/logout",
         operation_id="LogOut",
         status_code=204,
+        responses=problem_responses(),
         summary="End every session: all access tokens issued to you so far stop working",
     )
     async def logout(
