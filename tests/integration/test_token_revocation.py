@@ -156,3 +156,13 @@ async def test_the_account_page_shows_failed_sign_ins(site: Site) -> None:
     page = (await site.client.get("/account")).text
     assert "2 failed sign-ins" in page
     assert "from the network unknown" in page, "the test client has no IP address"
+
+
+async def test_guessing_the_current_password_is_throttled_like_a_login(api: Api) -> None:
+    me = await api.signup_and_login("guessed@example.com")
+    wrong = {"current_password": "not the password", "new_password": NEW_PASSWORD}
+    statuses = [
+        (await api.client.put(f"{ME}/password", json=wrong, headers=me)).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [403] * 5 + [429]

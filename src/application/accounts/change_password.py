@@ -7,8 +7,9 @@ from uuid import UUID
 from application.accounts._password_policy import check_new_password
 from application.accounts.authenticate_user import AccessToken
 from domain.account import MAX_PASSWORD_LENGTH
-from domain.errors import UserNotFound, WrongPassword
+from domain.errors import TooManyLoginAttempts, UserNotFound, WrongPassword
 from domain.ports import (
+    LoginThrottle,
     PasswordHasher,
     PasswordStrength,
     SessionRevocations,
@@ -18,7 +19,8 @@ from domain.ports import (
 
 
 class ChangePassword:
-    """- the current password must be given (a stolen session alone cannot take the account);
+    """- the current password must be given (a stolen session alone cannot take the account), and
+      guessing it is throttled like logins (same account and address counters);
     - the new one follows the sign-up rules (length, no control characters, not guessable);
     - every token issued before is revoked, other devices included; the caller gets a fresh
       token so the session that changed it goes on."""
@@ -30,7 +32,9 @@ class ChangePassword:
         strength: PasswordStrength,
         revocations: SessionRevocations,
         tokens: TokenIssuer,
+        throttle: LoginThrottle,
     ) -> None:
+        self._throttle = throttle
         self._uow = uow
         self._hasher = hasher
         self._strength = strength
@@ -38,15 +42,19 @@ class ChangePassword:
         self._tokens = tokens
 
     async def execute(
-        self, user_id: UUID, *, current_password: str, new_password: str
+        self, user_id: UUID, *, current_password: str, new_password: str, client: str = ""
     ) -> AccessToken:
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
         if user is None or not user.is_active:
             raise UserNotFound()
+        wait = await self._throttle.retry_after(user.email, client)
+        if wait is not None:
+            raise TooManyLoginAttempts(wait)
         if len(current_password) > MAX_PASSWORD_LENGTH or not await self._hasher.verify(
             user.password_hash, current_password
         ):
+            await self._throttle.failed(user.email, client)
             raise WrongPassword()
         check_new_password(new_password, user.email, self._strength)
         new_hash = await self._hasher.hash(new_password)

@@ -123,7 +123,7 @@ def build(
         session_revocations=revocations,
         authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle, revocations, clock),
         log_out=LogOut(revocations),
-        change_password=ChangePassword(uow, hasher, strength, revocations, tokens),
+        change_password=ChangePassword(uow, hasher, strength, revocations, tokens, throttle),
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, revocations, clock),
         add_credential=AddCredential(

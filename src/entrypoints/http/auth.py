@@ -131,18 +131,22 @@ class UserController(Controller):
     @put(
         "/password",
         operation_id="ChangePassword",
-        responses=problem_responses(403, 422),
+        responses=problem_responses(403, 422, 429),
         summary="Change the password: older tokens are revoked, a fresh one is returned",
     )
     async def change_password(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[PasswordChange],
         user_id: NamedDependency[UUID],
         change_password: NamedDependency[ChangePassword],
     ) -> TokenOut:
         return TokenOut.of(
             await change_password.execute(
-                user_id, current_password=data.current_password, new_password=data.new_password
+                user_id,
+                current_password=data.current_password,
+                new_password=data.new_password,
+                client=get_remote_address(request),
             )
         )
 

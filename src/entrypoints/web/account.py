@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
@@ -38,6 +39,7 @@ class AccountPage(Controller):
     @post("/password", name="web-account-password")
     async def change_password(
         self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[PasswordForm],
         user: NamedDependency[User],
         state: State,
@@ -45,7 +47,10 @@ class AccountPage(Controller):
     ) -> Response[Any]:
         try:
             access = await change_password.execute(
-                user.id, current_password=data.current_password, new_password=data.new_password
+                user.id,
+                current_password=data.current_password,
+                new_password=data.new_password,
+                client=get_remote_address(request),
             )
         except DomainError as exc:
             return _page(user, error=friendly(exc))
