@@ -1,8 +1,9 @@
-"""Rules for account input: email shape and password length."""
+"""Rules for account input: email shape, password length and characters."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from domain.errors import InvalidEmail, WeakPassword
 
@@ -26,3 +27,6 @@ def check_password(password: str) -> None:
         raise WeakPassword(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise WeakPassword(f"the password can have at most {MAX_PASSWORD_LENGTH} characters")
+    if any(unicodedata.category(c) == "Cc" for c in password):
+        # NUL, tab, newline, DEL…: invisible when typed, mangled by forms, terminals and C APIs.
+        raise WeakPassword("the password cannot contain control characters (NUL, tab, newline…)")

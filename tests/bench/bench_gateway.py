@@ -112,7 +112,7 @@ async def seed(
                 api_key=f"sk-proj-bench{n:04d}" + "x" * 40,
                 model_name="gpt-4o-mini",
             )
-            access = f"Bearer {issuer.issue(user.id)[0]}"
+            access = f"Bearer {issuer.issue(user.id, 0)[0]}"
             for _ in range(SESSIONS_PER_USER):
                 session = await container.start_agent_session.execute(user.id)
                 chat.append(

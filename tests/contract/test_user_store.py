@@ -193,3 +193,51 @@ async def test_a_stale_save_never_reactivates_a_deactivated_user(
 
     async with uow_factory() as uow:
         assert await uow.users.get(existing.id) == existing
+
+
+async def test_failed_logins_add_up_even_at_once_and_survive_a_save(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = await committed_user(uow_factory, "attacked@example.com")
+
+    async def fail(n: int) -> None:
+        async with uow_factory() as uow:
+            await uow.users.record_failed_login(owner.id, at(n), "203.0.113.0/24")
+            await uow.commit()
+
+    for n in range(3):
+        await fail(n)
+    async with uow_factory() as uow:
+        found = await uow.users.get(owner.id)
+        assert found is not None
+        assert found.login_failures is not None
+        assert (found.login_failures.count, found.login_failures.last_at) == (3, at(2))
+        assert found.login_failures.last_from == "203.0.113.0/24"
+        found.password_hash = "changed"
+        await uow.users.save(found)
+        await uow.commit()
+    async with uow_factory() as uow:
+        again = await uow.users.get(owner.id)
+        assert again is not None
+        assert again.login_failures is not None
+        assert again.login_failures.count == 3
+
+
+async def test_a_closed_or_unknown_account_records_no_failure(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    closed = await committed_user(uow_factory, "closed@example.com")
+    async with uow_factory() as uow:
+        found = await uow.users.get(closed.id)
+        assert found is not None
+        found.deactivate()
+        await uow.users.save(found)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.users.record_failed_login(closed.id, at(1), "unknown")
+        await uow.users.record_failed_login(uuid4(), at(1), "unknown")
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.users.get(closed.id)
+        assert found is not None
+        assert found.login_failures is None

@@ -14,6 +14,7 @@ import jwt
 import pytest
 import redis
 
+from entrypoints.http.access_tokens import AUDIENCE, ISSUER
 from tests.support.api import Api, make_api
 from tests.support.builders import JWT_SECRET
 from tests.support.constants import PASSWORD
@@ -27,7 +28,14 @@ def _token(claims: dict[str, Any], secret: str = JWT_SECRET, alg: str = "HS256")
 
 def _claims(user_id: UUID, **override: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"sub": str(user_id), "iat": now, "exp": now + 600, "jti": uuid4().hex}
+    claims = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + 600,
+        "jti": uuid4().hex,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+    }
     claims.update(override)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -51,8 +59,9 @@ async def test_a_fresh_token_works_and_carries_the_required_claims(api: Api) -> 
     headers = await api.signup_and_login("claims@example.com")
     token = headers["Authorization"].removeprefix("Bearer ")
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
-    claims = jwt.decode(token, JWT_SECRET, algorithms=["HS256"])
-    assert {"sub", "iat", "exp", "jti"} <= claims.keys()
+    claims = jwt.decode(token, JWT_SECRET, algorithms=["HS256"], audience=AUDIENCE)
+    assert {"sub", "iat", "exp", "jti", "iss", "aud"} <= claims.keys()
+    assert (claims["iss"], claims["aud"]) == (ISSUER, AUDIENCE)
     assert claims["exp"] - claims["iat"] == 3600
     assert await _status(api, token) == 200
 
@@ -72,6 +81,11 @@ async def test_bad_tokens_are_refused(api: Api) -> None:
         "no exp": _token(_claims(user_id, exp=None)),
         "no sub": _token(_claims(user_id, sub=None)),
         "no jti": _token(_claims(user_id, jti=None)),
+        "no iss (issued before iss/aud)": _token(_claims(user_id, iss=None)),
+        "no aud": _token(_claims(user_id, aud=None)),
+        "another issuer": _token(_claims(user_id, iss="someone-else")),
+        "another audience": _token(_claims(user_id, aud="byom-gateway")),
+        "a list of audiences": _token(_claims(user_id, aud=[AUDIENCE, "other"])),
         "not yet valid": _token(_claims(user_id, nbf=now + 3600)),
         "tampered payload": f"{head}.{tampered_body}.{signature}",
         "unknown user": _token(_claims(uuid4())),

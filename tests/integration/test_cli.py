@@ -80,7 +80,7 @@ def test_keys_generate_prints_a_usable_key_line(capsys: pytest.CaptureFixture[st
 def test_db_current_names_the_head(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == head_revision() == "0004"
+    assert capsys.readouterr().out.strip() == head_revision() == "0005"
 
 
 def test_users_create_reads_the_password_from_stdin(
@@ -91,6 +91,14 @@ def test_users_create_reads_the_password_from_stdin(
     assert "<ops@example.com>" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("an operator password\n"))
     assert main(["users", "create", "--email", "ops@example.com", "--password-stdin"]) == 1
+
+
+def test_users_create_refuses_a_common_password_and_says_why(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("password12\n"))
+    assert main(["users", "create", "--email", "ops@example.com", "--password-stdin"]) == 1
+    assert "common password" in capsys.readouterr().err
 
 
 def test_rotation_rewrap_interrupted_then_completed(

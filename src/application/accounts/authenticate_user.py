@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from domain.account import MAX_PASSWORD_LENGTH, parse_email
 from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts, UserNotFound
-from domain.ports import LoginThrottle, PasswordHasher, TokenIssuer, UnitOfWorkFactory
+from domain.login_failures import address_prefix
+from domain.ports import (
+    Clock,
+    LoginThrottle,
+    PasswordHasher,
+    SessionRevocations,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 from domain.user import User
 
 
@@ -20,7 +28,9 @@ class AccessToken:
 class AuthenticateUser:
     """- an unknown email, a wrong password and a deactivated account give the same answer,
       after the same amount of hashing work (a dummy hash for unknown emails);
-    - repeated failures for one account slow down (known or not, so nothing is revealed);
+    - repeated failures for one account from one client address slow that address down (known
+      account or not, so nothing is revealed); other addresses, the owner's, are not slowed;
+    - each failure on a known account is recorded for its owner to see (count, time, network);
     - hashes made with weaker parameters are upgraded on a successful login."""
 
     def __init__(
@@ -29,13 +39,18 @@ class AuthenticateUser:
         hasher: PasswordHasher,
         tokens: TokenIssuer,
         throttle: LoginThrottle,
+        revocations: SessionRevocations,
+        clock: Clock,
     ) -> None:
+        self._clock = clock
+        self._revocations = revocations
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
         self._throttle = throttle
 
-    async def execute(self, *, email: str, password: str) -> AccessToken:
+    async def execute(self, *, email: str, password: str, client: str = "") -> AccessToken:
+        """``client`` is the caller's network address (empty when unknown, as in-process)."""
         if len(password) > MAX_PASSWORD_LENGTH:
             raise InvalidLogin()
         try:
@@ -43,7 +58,7 @@ class AuthenticateUser:
         except InvalidEmail:
             await self._hasher.verify_dummy(password)
             raise InvalidLogin() from None
-        wait = await self._throttle.retry_after(address)
+        wait = await self._throttle.retry_after(address, client)
         if wait is not None:
             raise TooManyLoginAttempts(wait)
         async with self._uow() as uow:
@@ -55,9 +70,11 @@ class AuthenticateUser:
             or not await self._hasher.verify(user.password_hash, password)
             or not user.is_active
         ):
-            await self._throttle.failed(address)
+            await self._throttle.failed(address, client)
+            if user is not None:
+                await self._record_failure(user, client)
             raise InvalidLogin()
-        await self._throttle.succeeded(address)
+        await self._throttle.succeeded(address, client)
         if self._hasher.needs_rehash(user.password_hash):
             user.password_hash = await self._hasher.hash(password)
             try:
@@ -66,5 +83,10 @@ class AuthenticateUser:
                     await uow.commit()
             except UserNotFound:
                 raise InvalidLogin() from None  # deleted while logging in: same answer as gone
-        token, expires_in = self._tokens.issue(user.id)
+        token, expires_in = self._tokens.issue(user.id, await self._revocations.stamp(user.id))
         return AccessToken(token, expires_in, user)
+
+    async def _record_failure(self, user: User, client: str) -> None:
+        async with self._uow() as uow:
+            await uow.users.record_failed_login(user.id, self._clock.now(), address_prefix(client))
+            await uow.commit()

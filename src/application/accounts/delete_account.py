@@ -5,17 +5,21 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.errors import UserNotFound
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import Clock, SessionRevocations, UnitOfWorkFactory
 
 
 class DeleteAccount:
     """- every credential is revoked (ciphertext erased, rows kept for audit);
     - the user's data key is destroyed, so any copy of their ciphertexts (backups included)
       can no longer be opened;
-    - the account is deactivated: its access tokens stop working on the next request."""
+    - the account is deactivated and its access tokens revoked: they stop working on the next
+      request."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, revocations: SessionRevocations, clock: Clock
+    ) -> None:
         self._uow = uow
+        self._revocations = revocations
         self._clock = clock
 
     async def execute(self, user_id: UUID) -> None:
@@ -34,3 +38,4 @@ class DeleteAccount:
             user.deactivate()
             await uow.users.save(user)
             await uow.commit()
+        await self._revocations.revoke(user_id)

@@ -15,6 +15,7 @@ from domain.errors.accounts import (
     TooManyLoginAttempts,
     UserNotFound,
     WeakPassword,
+    WrongPassword,
 )
 from domain.errors.credentials import (
     CredentialNotFound,
@@ -97,4 +98,5 @@ __all__ = [
     "UnsupportedFeature",
     "UserNotFound",
     "WeakPassword",
+    "WrongPassword",
 ]

@@ -20,6 +20,15 @@ class WeakPassword(DomainError):
     code = "weak-password"
 
 
+class WrongPassword(DomainError):
+    """The current password, asked again before it is changed, is not the account's."""
+
+    code = "wrong-password"
+
+    def __init__(self) -> None:
+        super().__init__("the current password is wrong")
+
+
 class InvalidLogin(DomainError):
     code = "invalid-credentials"
 
@@ -28,12 +37,15 @@ class InvalidLogin(DomainError):
 
 
 class TooManyLoginAttempts(DomainError):
-    """Repeated failures for one account: it is slowed down, never locked for good."""
+    """Repeated failures for one account from one address: that address is slowed down, never
+    locked out for good, and other addresses not at all."""
 
     code = "login-throttled"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins for this account; retry in {retry_after} s")
+        super().__init__(
+            f"too many failed logins for this account from your address; retry in {retry_after} s"
+        )
         self.retry_after = retry_after
 
 

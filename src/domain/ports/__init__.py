@@ -4,7 +4,14 @@ grouped by feature. Import them from here (``from domain.ports import Credential
 Every read of user-owned data takes the owner's id: there is no "get by id" that ignores it.
 """
 
-from domain.ports.accounts import LoginThrottle, PasswordHasher, TokenIssuer, UserStore
+from domain.ports.accounts import (
+    LoginThrottle,
+    PasswordHasher,
+    PasswordStrength,
+    SessionRevocations,
+    TokenIssuer,
+    UserStore,
+)
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
@@ -30,6 +37,8 @@ __all__ = [
     "LoginThrottle",
     "ModelCatalog",
     "PasswordHasher",
+    "PasswordStrength",
+    "SessionRevocations",
     "TokenIssuer",
     "UnitOfWork",
     "UnitOfWorkFactory",

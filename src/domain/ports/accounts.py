@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -22,6 +24,11 @@ class UserStore(Protocol):
         changes nothing and raises ``UserNotFound``."""
         ...
 
+    async def record_failed_login(self, user_id: UUID, at: datetime, network: str) -> None:
+        """Count one more failed login (atomically: concurrent failures all count) and keep its
+        time and network. Does nothing for an unknown or closed account."""
+        ...
+
     async def lock(self, user_id: UUID) -> None:
         """Serialise changes to one user's credentials until the unit of work ends."""
         ...
@@ -39,19 +46,42 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 
-class LoginThrottle(Protocol):
-    """Slows down repeated failed logins per account (the address limit is the HTTP layer's)."""
+class PasswordStrength(Protocol):
+    """Judges, offline, how easily a password is guessed (common, breached, patterned)."""
 
-    async def retry_after(self, account: str) -> int | None:
-        """Seconds to wait before this account may try again, or None."""
+    def weakness(self, password: str, hints: Sequence[str]) -> str | None:
+        """Why this password is too easy to guess, in words for its owner, or None when it is
+        strong enough. ``hints`` are the user's own data (their email) that a guesser knows."""
         ...
 
-    async def failed(self, account: str) -> None: ...
 
-    async def succeeded(self, account: str) -> None: ...
+class LoginThrottle(Protocol):
+    """Slows down repeated failed logins per account and client address together, so failures
+    from one address never slow the account's owner at another."""
+
+    async def retry_after(self, account: str, address: str) -> int | None:
+        """Seconds this address must wait before trying this account again, or None."""
+        ...
+
+    async def failed(self, account: str, address: str) -> None: ...
+
+    async def succeeded(self, account: str, address: str) -> None: ...
+
+
+class SessionRevocations(Protocol):
+    """Ends a user's sessions: tokens carry the revocation stamp current when they were issued,
+    and a token whose stamp is below the user's current one is refused."""
+
+    async def stamp(self, user_id: UUID) -> int:
+        """The stamp a token must carry at least (0 when nothing was revoked lately)."""
+        ...
+
+    async def revoke(self, user_id: UUID) -> int:
+        """Revoke every token issued so far; returns the new stamp for tokens issued next."""
+        ...
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user_id: UUID) -> tuple[str, int]:
-        """A signed access token and its lifetime in seconds."""
+    def issue(self, user_id: UUID, stamp: int) -> tuple[str, int]:
+        """A signed access token carrying ``stamp``, and its lifetime in seconds."""
         ...

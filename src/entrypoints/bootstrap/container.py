@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
 from application.accounts.get_user import GetUser
+from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
@@ -44,6 +46,7 @@ from domain.ports import (
     KeyWrapper,
     LlmProviderRegistry,
     ModelCatalog,
+    SessionRevocations,
     UnitOfWorkFactory,
 )
 from entrypoints.bootstrap.adapters import Closer
@@ -64,7 +67,10 @@ class Container:
     providers: LlmProviderRegistry
     sealer: CredentialSealer
     register_user: RegisterUser
+    session_revocations: SessionRevocations
     authenticate_user: AuthenticateUser
+    log_out: LogOut
+    change_password: ChangePassword
     get_user: GetUser
     delete_account: DeleteAccount
     add_credential: AddCredential

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.auth.zxcvbn_strength import ZxcvbnPasswordStrength
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
 from adapters.metrics import MeteredProviderRegistry, ProviderMetrics
 from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
 from application.accounts.get_user import GetUser
+from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
 from application.byom import Byom
 from application.credentials._sealer import CredentialSealer
@@ -65,6 +68,7 @@ from entrypoints.bootstrap.adapters import (
 from entrypoints.bootstrap.container import Container
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.http.login_throttle import StoreLoginThrottle
+from entrypoints.http.session_revocations import StoreSessionRevocations
 from entrypoints.settings import Settings
 
 
@@ -94,13 +98,18 @@ def build(
     # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
     hasher = hasher or Argon2PasswordHasher()
+    strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
     cipher = AesGcmCipher()
     sealer = CredentialSealer(wrapper, cipher, ids, clock)
     checker = ApiKeyChecker(providers)
     allow_http = settings.providers.allow_private_base_urls
     throttle = login_throttle or StoreLoginThrottle(shared_store(settings, "byom-login"), clock)
-    tokens = JwtTokenIssuer(settings.auth.jwt_secret, settings.auth.access_token_ttl_s, clock)
+    ttl = settings.auth.access_token_ttl_s
+    tokens = JwtTokenIssuer(settings.auth.jwt_secret, ttl, clock)
+    revocations = StoreSessionRevocations(
+        shared_store(settings, "byom-sessions"), clock, token_ttl_s=ttl
+    )
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings))
     meter = UsageMeter(catalog, ids, clock)
     failures = ProviderFailures(uow, clock)
@@ -115,10 +124,13 @@ def build(
         catalog=catalog,
         providers=providers,
         sealer=sealer,
-        register_user=RegisterUser(uow, hasher, ids, clock),
-        authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle),
+        register_user=RegisterUser(uow, hasher, strength, ids, clock),
+        session_revocations=revocations,
+        authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle, revocations, clock),
+        log_out=LogOut(revocations),
+        change_password=ChangePassword(uow, hasher, strength, revocations, tokens, throttle),
         get_user=GetUser(uow),
-        delete_account=DeleteAccount(uow, clock),
+        delete_account=DeleteAccount(uow, revocations, clock),
         add_credential=AddCredential(
             uow, checker, sealer, ids, clock, allow_http_base_urls=allow_http
         ),

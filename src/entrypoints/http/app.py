@@ -14,13 +14,19 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.security.jwt import JWTAuth, Token
+from litestar.security.jwt import JWTAuth
 
 from adapters.persistence.errors import StoreUnavailable
 from domain.errors import UserNotFound
 from domain.user import User
 from entrypoints.bootstrap import Container, build, shared_store
-from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
+from entrypoints.http.access_tokens import (
+    ALGORITHM,
+    AUDIENCE,
+    ISSUER,
+    REQUIRED_CLAIMS,
+    AccessTokenClaims,
+)
 from entrypoints.http.api_docs import api_docs, render_plugins
 from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
@@ -52,7 +58,7 @@ PUBLIC_PATHS = [
     "^/health",
     "^/schema",
     "^/metrics",
-    "^/api/v1/auth/",
+    "^/api/v1/auth/(signup|login)$",
     "^/api/v1/llm/providers",
     "^/v1/",  # the OpenAI-compatible gateway authenticates its own tokens
 ]
@@ -67,10 +73,14 @@ Errors are RFC 9457 `application/problem+json`. Problem types:
 
 
 async def _retrieve_user(
-    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+    token: AccessTokenClaims, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> User | None:
+    container = container_of(connection.app.state)
     try:
-        return await container_of(connection.app.state).get_user.execute(UUID(token.sub))
+        user_id = UUID(token.sub)
+        if await token.is_revoked(container.session_revocations, user_id):
+            return None  # logged out, password changed or account closed since it was issued
+        return await container.get_user.execute(user_id)
     except (UserNotFound, ValueError):
         return None
 
@@ -106,11 +116,15 @@ def create_app(
             if owned:
                 await container_of(app.state).aclose()
 
-    jwt_auth = JWTAuth[User](
+    jwt_auth = JWTAuth[User, AccessTokenClaims](
+        token_cls=AccessTokenClaims,
         retrieve_user_handler=_retrieve_user,
         token_secret=settings.auth.jwt_secret,
         algorithm=ALGORITHM,
         require_claims=list(REQUIRED_CLAIMS),
+        accepted_issuers=[ISSUER],
+        accepted_audiences=[AUDIENCE],
+        strict_audience=True,
         exclude=PUBLIC_PATHS,
         exclude_opt_key="exclude_from_auth",
     )

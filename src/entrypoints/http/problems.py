@@ -38,6 +38,7 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidModelName: (422, "The model name is not acceptable"),
     errors.InvalidEmail: (422, "The email address is not valid"),
     errors.WeakPassword: (422, "The password is not acceptable"),
+    errors.WrongPassword: (403, "The current password is wrong"),
     errors.EmailTaken: (409, "Email already registered"),
     errors.InvalidLogin: (401, "Invalid email or password"),
     errors.TooManyLoginAttempts: (429, "Too many failed logins"),

@@ -7,10 +7,12 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
 from application.accounts.authenticate_user import AuthenticateUser
+from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
 from domain.account import MIN_PASSWORD_LENGTH
 from domain.errors import DomainError
@@ -22,35 +24,39 @@ from entrypoints.web.session import (
     forget_session,
     safe_next,
     session_cookie,
-    session_subject,
+    signed_in_user_id,
 )
 from entrypoints.web.views import Notice, notice_for
 
 
 class AccountPages(Controller):
-    dependencies = use_cases("register_user", "authenticate_user")
+    dependencies = use_cases("register_user", "authenticate_user", "log_out")
 
     @get("/", name="web-home")
     async def home(self, request: Request[Any, Any, Any]) -> Redirect:
-        return Redirect(HOME if session_subject(request) else "/login", status_code=303)
+        signed_in = await signed_in_user_id(request)
+        return Redirect(HOME if signed_in else "/login", status_code=303)
 
     @get("/login", name="web-login")
     async def login_page(
         self, request: Request[Any, Any, Any], next: FromQuery[str] = "", done: FromQuery[str] = ""
     ) -> Response[Any]:
-        if session_subject(request):
+        if await signed_in_user_id(request):
             return Redirect(safe_next(next), status_code=303)
         return _account_page("login.html", AccountForm(next=next), notice=notice_for(done))
 
     @post("/login", name="web-login-post")
     async def login(
         self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[AccountForm],
         state: State,
         authenticate_user: NamedDependency[AuthenticateUser],
     ) -> Response[Any]:
         try:
-            access = await authenticate_user.execute(email=data.email, password=data.password)
+            access = await authenticate_user.execute(
+                email=data.email, password=data.password, client=get_remote_address(request)
+            )
         except DomainError as exc:
             return _account_page("login.html", data, error=friendly(exc))
         settings = container_of(state).settings
@@ -65,6 +71,7 @@ class AccountPages(Controller):
     @post("/signup", name="web-signup-post")
     async def signup(
         self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[AccountForm],
         state: State,
         register_user: NamedDependency[RegisterUser],
@@ -72,7 +79,9 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         try:
             await register_user.execute(email=data.email, password=data.password)
-            access = await authenticate_user.execute(email=data.email, password=data.password)
+            access = await authenticate_user.execute(
+                email=data.email, password=data.password, client=get_remote_address(request)
+            )
         except DomainError as exc:
             return _account_page("signup.html", data, error=friendly(exc))
         settings = container_of(state).settings
@@ -81,7 +90,12 @@ class AccountPages(Controller):
         )
 
     @post("/logout", name="web-logout")
-    async def logout(self, state: State) -> Redirect:
+    async def logout(
+        self, request: Request[Any, Any, Any], state: State, log_out: NamedDependency[LogOut]
+    ) -> Redirect:
+        user_id = await signed_in_user_id(request)
+        if user_id is not None:
+            await log_out.execute(user_id)  # a copy of the cookie must not outlive the logout
         response = Redirect("/login?done=logged_out", status_code=303)
         forget_session(response, container_of(state).settings)
         return response

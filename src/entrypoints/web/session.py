@@ -10,12 +10,11 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
-from litestar.security.jwt import Token
 
 from application.accounts.authenticate_user import AccessToken
 from domain.errors import UserNotFound
 from domain.user import User
-from entrypoints.http.access_tokens import ALGORITHM, REQUIRED_CLAIMS
+from entrypoints.http.access_tokens import AccessTokenClaims, decode_access_token
 from entrypoints.http.deps import container_of
 from entrypoints.settings import Settings
 from entrypoints.web.security import CookiePolicy
@@ -50,32 +49,45 @@ def forget_session(response: Response[Any], settings: Settings) -> None:
     response.delete_cookie(CookiePolicy.of(settings).session_cookie, path="/")
 
 
-def session_subject(request: Request[Any, Any, Any]) -> str | None:
-    """The user id in a valid session cookie, without touching the database."""
+def _session_token(request: Request[Any, Any, Any]) -> AccessTokenClaims | None:
     settings = container_of(request.app.state).settings
     raw = request.cookies.get(CookiePolicy.of(settings).session_cookie)
     if not raw:
         return None
     try:
-        token = Token.decode(
-            raw,
-            settings.auth.jwt_secret,
-            ALGORITHM,
-            require_claims=list(REQUIRED_CLAIMS),
-        )
+        return decode_access_token(raw, settings.auth.jwt_secret)
     except NotAuthorizedException:
         return None
-    return token.sub
+
+
+def session_subject(request: Request[Any, Any, Any]) -> str | None:
+    """The user id in a well-signed session cookie, revoked or not: good enough to name a
+    rate-limit bucket, never to sign anyone in (``signed_in_user_id`` does that)."""
+    token = _session_token(request)
+    return None if token is None else token.sub
+
+
+async def signed_in_user_id(request: Request[Any, Any, Any]) -> UUID | None:
+    """The user of a valid, unrevoked session cookie, without touching the database."""
+    token = _session_token(request)
+    if token is None:
+        return None
+    try:
+        user_id = UUID(token.sub)
+    except ValueError:
+        return None
+    revocations = container_of(request.app.state).session_revocations
+    return None if await token.is_revoked(revocations, user_id) else user_id
 
 
 async def provide_web_user(request: Request[Any, Any, Any], state: State) -> User:
-    subject = session_subject(request)
-    if subject is None:
+    user_id = await signed_in_user_id(request)
+    if user_id is None:
         has_cookie = CookiePolicy.of(container_of(state).settings).session_cookie in request.cookies
         raise LoginRequired(expired=has_cookie)
     try:
-        return await container_of(state).get_user.execute(UUID(subject))
-    except (UserNotFound, ValueError):
+        return await container_of(state).get_user.execute(user_id)
+    except UserNotFound:
         raise LoginRequired() from None
 
 

@@ -37,6 +37,7 @@ _NOTICES = {
     "deleted": "Key deleted. Its encrypted copy was erased.",
     "welcome": "Welcome! Add a provider key below to run your agents on your own model.",
     "logged_out": "You are logged out.",
+    "password": "Password changed. Every other session was logged out.",
     "expired": "Your session has ended. Please log in again.",
 }
 

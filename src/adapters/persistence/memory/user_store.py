@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table
 from domain.errors import EmailTaken, UserNotFound
+from domain.login_failures import LoginFailures
 from domain.ports import UserStore
 from domain.user import User
 
@@ -39,6 +42,13 @@ class MemoryUserStore(UserStore):
             raise UserNotFound()
         self._check(user)
         self._users.put(user.id, user)
+
+    async def record_failed_login(self, user_id: UUID, at: datetime, network: str) -> None:
+        user = self._users.get(user_id)
+        if user is None or not user.is_active:
+            return
+        count = 1 if user.login_failures is None else user.login_failures.count + 1
+        self._users.put(user_id, replace(user, login_failures=LoginFailures(count, at, network)))
 
     async def lock(self, user_id: UUID) -> None:
         if user_id in self._held:

@@ -72,6 +72,10 @@ class UserRow(Base):
     is_active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Failed logins shown to the owner; the network is an address prefix (domain/login_failures).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None]
+    last_failed_login_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class DataKeyRow(Base):

@@ -11,6 +11,7 @@ from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UserRow
 from domain.errors import UserNotFound
+from domain.login_failures import LoginFailures
 from domain.ports import UserStore
 from domain.user import User
 
@@ -53,6 +54,19 @@ class SqlAlchemyUserStore(UserStore):
             row.is_active = user.is_active
             row.updated_at = datetime.now(UTC)
 
+    async def record_failed_login(self, user_id: UUID, at: datetime, network: str) -> None:
+        # One statement: concurrent failures each add one (no read-modify-write).
+        await self._db.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id, UserRow.is_active.is_(True))
+            .values(
+                failed_logins=UserRow.failed_logins + 1,
+                last_failed_login_at=at,
+                last_failed_login_from=network,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
     async def lock(self, user_id: UUID) -> None:
         if self._db.dialect == "postgresql":
             await self._db.execute(
@@ -76,4 +90,13 @@ def _entity(row: UserRow) -> User:
         password_hash=row.password_hash,
         created_at=row.created_at,
         is_active=row.is_active,
+        login_failures=_failures(row),
+    )
+
+
+def _failures(row: UserRow) -> LoginFailures | None:
+    if not row.failed_logins or row.last_failed_login_at is None:
+        return None
+    return LoginFailures(
+        row.failed_logins, row.last_failed_login_at, row.last_failed_login_from or "unknown"
     )

@@ -45,7 +45,10 @@ async def test_an_email_can_sign_up_once(world: World, user_id: UUID) -> None:
         )
 
 
-@pytest.mark.parametrize("password", ["short", "x" * 1025])
+@pytest.mark.parametrize(
+    "password",
+    ["short", "x" * 1025, "\x00" * 10, "a long\tpassphrase here", "a passphrase\x7f ok ok"],
+)
 async def test_passwords_outside_the_limits_are_refused(world: World, password: str) -> None:
     with pytest.raises(WeakPassword):
         await world.container.register_user.execute(email="a@example.com", password=password)
@@ -102,7 +105,12 @@ async def test_weak_hashes_are_upgraded_on_login() -> None:
     assert strong.needs_rehash(world.db.users[user.id].password_hash)
     tokens = JwtTokenIssuer(JWT_SECRET, 600, world.clock)
     login = AuthenticateUser(
-        world.container.uow, strong, tokens, StoreLoginThrottle(MemoryStore(), world.clock)
+        world.container.uow,
+        strong,
+        tokens,
+        StoreLoginThrottle(MemoryStore(), world.clock),
+        world.container.session_revocations,
+        world.clock,
     )
     await login.execute(email="old@example.com", password=PASSWORD)
     assert not strong.needs_rehash(world.db.users[user.id].password_hash)
@@ -185,6 +193,32 @@ async def test_repeated_failures_slow_one_account_down_and_never_lock_it(
     assert token.user.id == user_id, "the owner gets back in once the wait is over"
     with pytest.raises(InvalidLogin):
         await world.container.authenticate_user.execute(**wrong)
+
+
+async def test_an_attacker_failing_every_five_minutes_never_slows_the_owner_elsewhere(
+    world: World, user_id: UUID
+) -> None:
+    """Issue 13, item 5: before, five failures from anyone, then one every 5 minutes, kept the
+    owner's correct password refused (429) for as long as the attacker liked."""
+    login = world.container.authenticate_user
+    wrong = {"email": "trader@example.com", "password": "not the password"}
+    for _ in range(5):
+        with pytest.raises(InvalidLogin):
+            await login.execute(**wrong, client="203.0.113.66")
+    for _ in range(2):  # the fake clock starts ten minutes back; tokens cannot be from the future
+        world.clock.advance(299)
+        with pytest.raises((InvalidLogin, TooManyLoginAttempts)):
+            await login.execute(**wrong, client="203.0.113.66")
+        token = await login.execute(
+            email="trader@example.com", password=PASSWORD, client="198.51.100.7"
+        )
+        assert token.user.id == user_id
+    with pytest.raises(TooManyLoginAttempts):
+        await login.execute(**wrong, client="203.0.113.66")
+    failures = world.db.users[user_id].login_failures
+    assert failures is not None
+    assert failures.count >= 6
+    assert failures.last_from == "203.0.113.0/24"
 
 
 async def test_unknown_accounts_are_slowed_down_the_same_way(world: World) -> None:

@@ -31,6 +31,7 @@ PUBLIC_SLUGS = {
     "invalid-model-name",
     "invalid-email",
     "weak-password",
+    "wrong-password",
     "email-taken",
     "invalid-credentials",
     "login-throttled",
