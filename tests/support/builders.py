@@ -17,6 +17,7 @@ from entrypoints.settings import (
     CryptoSettings,
     DatabaseSettings,
     Environment,
+    LimitSettings,
     ProviderSettings,
     ServerSettings,
     Settings,
@@ -52,6 +53,7 @@ def make_settings(
     database_url: str = "sqlite+aiosqlite:///:memory:",
     var_dir: Path = Path("var-test"),
     redis_url: str | None = None,
+    limits: LimitSettings | None = None,
     **auth: Unpack[AuthLimits],
 ) -> Settings:
     return Settings(
@@ -62,6 +64,7 @@ def make_settings(
         auth=AuthSettings(jwt_secret=JWT_SECRET, **auth),
         providers=ProviderSettings(),
         server=ServerSettings(redis_url=redis_url),
+        limits=limits or LimitSettings(),
     )
 
 

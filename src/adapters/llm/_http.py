@@ -28,6 +28,7 @@ from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
 from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
 from domain.api_key import ApiKey
+from domain.errors import ProviderTimeout
 
 T = TypeVar("T")
 ScopeFactory = Callable[[], AbstractContextManager[object]]
@@ -109,19 +110,27 @@ class ProviderHttp:
             max_event_bytes=self.limits.max_event_bytes,
             max_stream_bytes=self.limits.max_stream_bytes,
         )
+        idle: float | None = None  # the first event may take a model's whole think
         try:
             while True:
                 try:
-                    async with deadline.timeout():
+                    async with deadline.timeout(idle):
                         event = await anext(events)
                 except StopAsyncIteration:
                     return
+                except TimeoutError as exc:
+                    left = deadline.left()
+                    if idle is None or (left is not None and left <= 0):
+                        raise self.errors.from_transport(exc).error from None
+                    silent = f"{self.errors.label}: the stream sent nothing for {idle:g} s"
+                    raise ProviderTimeout(self.errors.provider, silent) from None
                 except SseStreamTooLarge:
                     raise self.errors.protocol("the stream exceeded the size limit") from None
                 except SseLimitExceeded:
                     raise self.errors.protocol("a streamed event exceeded the size limit") from None
-                except (httpx.HTTPError, TimeoutError) as exc:
+                except httpx.HTTPError as exc:
                     raise self.errors.from_transport(exc).error from None
+                idle = call.event_idle
                 yield event
         finally:
             await events.aclose()

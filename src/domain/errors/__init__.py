@@ -41,6 +41,7 @@ from domain.errors.providers import (
     ProviderRejectedRequest,
     ProviderTimeout,
     ProviderUnavailable,
+    TooManyProviderCalls,
     UnsupportedFeature,
 )
 from domain.errors.sealing import DataKeyDestroyed, DecryptionFailed, UnknownMasterKey
@@ -85,6 +86,7 @@ __all__ = [
     "SessionCredentialRevoked",
     "SessionNotFound",
     "TooManyLoginAttempts",
+    "TooManyProviderCalls",
     "UnknownMasterKey",
     "UnknownProvider",
     "UnsafeBaseUrl",

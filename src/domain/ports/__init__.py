@@ -8,6 +8,7 @@ from domain.ports.accounts import LoginThrottle, PasswordHasher, TokenIssuer, Us
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import Cipher, DataKeyStore, KeyWrapper
+from domain.ports.limits import CallSlot, ProviderCallSlots
 from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.ports.sessions import AgentSessionStore
 from domain.ports.system import Clock, IdGenerator
@@ -16,6 +17,7 @@ from domain.ports.usage import UsageStore
 
 __all__ = [
     "AgentSessionStore",
+    "CallSlot",
     "Cipher",
     "Clock",
     "CredentialStore",
@@ -29,6 +31,7 @@ __all__ = [
     "LoginThrottle",
     "ModelCatalog",
     "PasswordHasher",
+    "ProviderCallSlots",
     "TokenIssuer",
     "UnitOfWork",
     "UnitOfWorkFactory",

@@ -42,6 +42,7 @@ from domain.ports import (
     KeyWrapper,
     LlmProviderRegistry,
     ModelCatalog,
+    ProviderCallSlots,
     UnitOfWorkFactory,
 )
 from entrypoints.bootstrap.adapters import Closer
@@ -60,6 +61,7 @@ class Container:
     ids: IdGenerator
     catalog: ModelCatalog
     providers: LlmProviderRegistry
+    call_slots: ProviderCallSlots
     sealer: CredentialSealer
     register_user: RegisterUser
     authenticate_user: AuthenticateUser

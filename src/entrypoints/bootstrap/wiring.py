@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.call_slots import InProcessCallSlots
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
@@ -48,6 +49,7 @@ from domain.ports import (
     LoginThrottle,
     ModelCatalog,
     PasswordHasher,
+    ProviderCallSlots,
 )
 from domain.usage import UsageSource
 from entrypoints.bootstrap.adapters import (
@@ -75,6 +77,7 @@ def build(
     login_throttle: LoginThrottle | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    call_slots: ProviderCallSlots | None = None,
 ) -> Container:
     clock = clock or SystemClock()
     ids = ids or UuidV7Generator()
@@ -93,11 +96,12 @@ def build(
     hasher = hasher or Argon2PasswordHasher()
     uow = database.unit_of_work
     sealer = CredentialSealer(wrapper, AesGcmCipher(), ids, clock)
-    checker = ApiKeyChecker(providers)
+    slots = call_slots or InProcessCallSlots(settings.limits.provider_calls_per_user)
+    checker = ApiKeyChecker(providers, slots)
     allow_http = settings.providers.allow_private_base_urls
     throttle = login_throttle or StoreLoginThrottle(shared_store(settings, "byom-login"), clock)
     tokens = JwtTokenIssuer(settings.auth.jwt_secret, settings.auth.access_token_ttl_s, clock)
-    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings))
+    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings), slots)
     meter = UsageMeter(catalog, ids, clock)
     failures = ProviderFailures(uow, clock)
     return Container(
@@ -109,6 +113,7 @@ def build(
         ids=ids,
         catalog=catalog,
         providers=providers,
+        call_slots=slots,
         sealer=sealer,
         register_user=RegisterUser(uow, hasher, ids, clock),
         authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle),

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from adapters.crypto.private_file import create_private_file
+from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._parsers import (
     SettingsError,
     at_least_bytes,
@@ -145,6 +146,7 @@ class Settings:
     auth: AuthSettings = section(AuthSettings)
     providers: ProviderSettings = section(ProviderSettings)
     server: ServerSettings = section(ServerSettings)
+    limits: LimitSettings = section(LimitSettings)
 
     @property
     def is_production(self) -> bool:
