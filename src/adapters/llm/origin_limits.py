@@ -70,11 +70,6 @@ class OriginLimitedTransport(httpx.AsyncBaseTransport):
         response.stream = _Releasing(stream, release)
         return response
 
-    def in_flight(self, scheme: str, host: str, port: int | None) -> int:
-        """Requests holding or awaiting a place for that origin."""
-        gate = self._gates.get((scheme, host, port))
-        return 0 if gate is None else gate.users
-
     async def aclose(self) -> None:
         await self.inner.aclose()
 
