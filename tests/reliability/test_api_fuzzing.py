@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from entrypoints.bootstrap import Container
 from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from entrypoints.settings import LimitSettings, Settings
 from tests.support.builders import make_settings, sql_world
 from tests.support.constants import OPENAI_KEY, PASSWORD
 
@@ -58,7 +58,10 @@ class Target:
         # The schema comes from the app object (no request, no database); schemathesis starts
         # the app's lifespan, which builds the container, on the first call. (Its
         # fixture-based loader does not work with pytest 9.)
-        self.app: Litestar = create_app(make_settings(), build_container=self._container)
+        # Thousands of requests from one user: past the per-user rates, every answer would be 429.
+        unlimited = LimitSettings(chat_rate_per_minute=10**6, gateway_rate_per_minute=10**6)
+        settings = make_settings(limits=unlimited)
+        self.app: Litestar = create_app(settings, build_container=self._container)
         raw = json.loads(encode_json(self.app.openapi_schema.to_schema()))
         self.schema = schemathesis.openapi.from_dict(raw)
         self.schema.app = self.app

@@ -20,6 +20,7 @@ import adapters.llm.openai as openai_adapter
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from entrypoints.bootstrap import build, sql_database
 from entrypoints.http.app import create_app
+from entrypoints.settings import LimitSettings
 from tests.support.asgi import asgi_transport
 from tests.support.builders import make_settings
 from tests.support.constants import PASSWORD
@@ -89,7 +90,13 @@ async def client(
     sqlite_url: str, short_timeouts: None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, StandInOpenAi]]:
     with StandInOpenAi(faults=fault_of) as standin:
-        settings = make_settings(database_url=sqlite_url)
+        # One user's load: the per-user limits must let all of it through.
+        limits = LimitSettings(
+            provider_calls_per_user=CONCURRENCY,
+            chat_rate_per_minute=10 * REQUESTS,
+            gateway_rate_per_minute=10 * REQUESTS,
+        )
+        settings = make_settings(database_url=sqlite_url, limits=limits)
         providers = replace(settings.providers, openai_base_url=standin.base_url)
         settings = replace(settings, providers=providers)
         # The real provider registry: OpenAiProvider on the aiohttp transport, real retries.

@@ -18,6 +18,7 @@ from entrypoints.settings import (
     CryptoSettings,
     DatabaseSettings,
     Environment,
+    LimitSettings,
     ProviderSettings,
     ServerSettings,
     Settings,
@@ -53,6 +54,7 @@ def make_settings(
     database_url: str = "sqlite+aiosqlite:///:memory:",
     var_dir: Path = Path("var-test"),
     redis_url: str | None = None,
+    limits: LimitSettings | None = None,
     **auth: Unpack[AuthLimits],
 ) -> Settings:
     return Settings(
@@ -63,6 +65,7 @@ def make_settings(
         auth=AuthSettings(jwt_secret=JWT_SECRET, **auth),
         providers=ProviderSettings(),
         server=ServerSettings(redis_url=redis_url),
+        limits=limits or LimitSettings(),
     )
 
 

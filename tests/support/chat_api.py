@@ -18,6 +18,7 @@ from adapters.persistence.memory.database import MemoryDatabase
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, Database, build, sql_database
 from entrypoints.http.app import create_app
+from entrypoints.settings import LimitSettings
 from tests.support.builders import make_settings
 from tests.support.constants import COMPAT_URL, KEYS, PASSWORD
 from tests.support.fakes import FakeHealthProbe
@@ -105,9 +106,20 @@ class ChatApi:
 
 
 def build_container(
-    backend: str, stand_ins: Upstreams, url: str | None, db: MemoryDatabase | None = None
+    backend: str,
+    stand_ins: Upstreams,
+    url: str | None,
+    db: MemoryDatabase | None = None,
+    limits: LimitSettings | None = None,
+    redis_url: str | None = None,
+    keys: str | None = None,
 ) -> Container:
-    settings = make_settings(database_url=url) if url else make_settings()
+    settings = make_settings(
+        keys=keys,
+        database_url=url or "sqlite+aiosqlite:///:memory:",
+        limits=limits,
+        redis_url=redis_url,
+    )
     catalog = TomlModelCatalog.from_package()
     if backend == "memory":
         memory = db or MemoryDatabase()
@@ -129,10 +141,21 @@ def build_container(
     )
 
 
-async def make_chat_api(backend: str, url: str | None = None) -> AsyncIterator[ChatApi]:
+async def make_chat_api(
+    backend: str,
+    url: str | None = None,
+    limits: LimitSettings | None = None,
+    *,
+    redis_url: str | None = None,
+    db: MemoryDatabase | None = None,
+    keys: str | None = None,
+) -> AsyncIterator[ChatApi]:
+    """``db`` and ``keys``: apps sharing one memory database and keyring (instances of one
+    deployment)."""
     stand_ins = upstreams()
-    db = MemoryDatabase() if backend == "memory" else None
-    container = build_container(backend, stand_ins, url, db)
+    if db is None and backend == "memory":
+        db = MemoryDatabase()
+    container = build_container(backend, stand_ins, url, db, limits, redis_url, keys)
     try:
         async with AsyncTestClient(create_app(container=container)) as client:
             yield ChatApi(client, container, stand_ins, db)

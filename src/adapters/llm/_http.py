@@ -9,6 +9,7 @@ first event arrived. Every failure becomes one domain error (``_errors``), scrub
 
 One loop (``ProviderHttp._open``) sends and retries until a 200 arrives; the JSON calls read
 that response whole, the stream iterates it. Both run under one deadline (``CallSpec``).
+Bodies are read as sent, never decompressed (``_bodies``).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from typing import TypeVar
 import httpx
 import msgspec
 
+from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, raw_chunks, read_capped
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
 from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
 from domain.api_key import ApiKey
+from domain.errors import ProviderTimeout
 
 T = TypeVar("T")
 ScopeFactory = Callable[[], AbstractContextManager[object]]
@@ -70,8 +73,6 @@ class ProviderHttp:
                 raw = await self._read_capped(response)
         except TimeoutError as exc:
             raise self.errors.from_transport(exc).error from None
-        except httpx.DecodingError:
-            raise self.errors.protocol("the response body could not be decoded") from None
         except httpx.HTTPError as exc:
             raise self.errors.from_transport(exc).error from None  # sent: never retried
         finally:
@@ -99,31 +100,37 @@ class ProviderHttp:
         content = msgspec.json.encode(body)
         request = self._request("POST", url, headers, content=content, params=None, call=call)
         response = await self._open(request, scope, key=key, call=call, deadline=deadline)
-        if _is_json(response):
+        if is_json(response):
             await response.aclose()
             # A server that ignored ``stream: true`` and answered with one JSON body.
             raise self.errors.protocol("expected an event stream, got a JSON body")
         events = iter_events(
-            response.aiter_bytes(),
+            raw_chunks(response),
             max_line_bytes=self.limits.max_line_bytes,
             max_event_bytes=self.limits.max_event_bytes,
             max_stream_bytes=self.limits.max_stream_bytes,
         )
+        idle: float | None = None  # the first event may take a model's whole think
         try:
             while True:
                 try:
-                    async with deadline.timeout():
+                    async with deadline.timeout(idle):
                         event = await anext(events)
                 except StopAsyncIteration:
                     return
+                except TimeoutError as exc:
+                    left = deadline.left()
+                    if idle is None or (left is not None and left <= 0):
+                        raise self.errors.from_transport(exc).error from None
+                    silent = f"{self.errors.label}: the stream sent nothing for {idle:g} s"
+                    raise ProviderTimeout(self.errors.provider, silent) from None
                 except SseStreamTooLarge:
                     raise self.errors.protocol("the stream exceeded the size limit") from None
                 except SseLimitExceeded:
                     raise self.errors.protocol("a streamed event exceeded the size limit") from None
-                except httpx.DecodingError:
-                    raise self.errors.protocol("the stream could not be decoded") from None
-                except (httpx.HTTPError, TimeoutError) as exc:
+                except httpx.HTTPError as exc:
                     raise self.errors.from_transport(exc).error from None
+                idle = call.event_idle
                 yield event
         finally:
             await events.aclose()
@@ -165,10 +172,14 @@ class ProviderHttp:
                     attempt + 1,
                 )
                 if response.status_code == 200:
+                    if is_compressed(response):
+                        await response.aclose()
+                        raise self.errors.protocol(COMPRESSED)
                     return response
                 try:
+                    # A compressed error body is not read: the status says enough.
                     async with deadline.timeout():
-                        raw = await self._read_capped(response)
+                        raw = b"" if is_compressed(response) else await self._read_capped(response)
                 except TimeoutError as exc:
                     raise self.errors.from_transport(exc).error from None
                 except httpx.HTTPError:
@@ -201,16 +212,7 @@ class ProviderHttp:
         )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
-        limit = self.limits.max_body_bytes
-        declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise self.errors.protocol("the response body is larger than allowed")
-        buf = bytearray()
-        async for chunk in response.aiter_bytes():
-            buf += chunk
-            if len(buf) > limit:
-                raise self.errors.protocol("the response body is larger than allowed")
-        return bytes(buf)
+        return await read_capped(response, self.limits.max_body_bytes, self.errors)
 
     async def _should_retry(
         self, failure: Failure, attempt: int, call: CallSpec, deadline: Deadline
@@ -234,8 +236,3 @@ class ProviderHttp:
         )
         await self.retry.sleep(delay)
         return True
-
-
-def _is_json(response: httpx.Response) -> bool:
-    content_type: str = response.headers.get("content-type", "")
-    return content_type.split(";")[0].strip().endswith("json")

@@ -27,6 +27,8 @@ class CallSpec:
     ends with ``ProviderTimeout`` and is not retried; a retry whose wait would end at or past
     it is not made, and the failure in hand is reported instead. ``None``: no deadline.
     ``read_timeout`` bounds each read on its own (a stream's silence between two events).
+    ``event_idle`` bounds, once a stream's first event arrived, the wait for each next one:
+    comments and pings do not count, so a server cannot hold a call open with them alone.
     """
 
     name: str
@@ -37,6 +39,7 @@ class CallSpec:
     connect_timeout: float = 5.0
     write_timeout: float = 10.0
     pool_timeout: float = 10.0
+    event_idle: float | None = None
 
     def timeout(self) -> httpx.Timeout:
         return httpx.Timeout(
@@ -91,12 +94,15 @@ class Deadline:
         """Seconds until the deadline (negative once past it); ``None`` when there is none."""
         return None if self.at is None else self.at - self.clock()
 
-    def timeout(self) -> asyncio.Timeout:
-        """A block that raises ``TimeoutError`` if the deadline passes while it waits. Past the
-        deadline no block starts at all (one that never waited would otherwise slip through)."""
+    def timeout(self, within: float | None = None) -> asyncio.Timeout:
+        """A block that raises ``TimeoutError`` if the deadline passes while it waits (or
+        ``within`` seconds pass, when sooner). Past the deadline no block starts at all (one
+        that never waited would otherwise slip through)."""
         left = self.left()
         if left is not None and left <= 0:
             raise TimeoutError
+        if within is not None:
+            left = within if left is None else min(left, within)
         return asyncio.timeout(left)
 
 

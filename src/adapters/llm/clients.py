@@ -2,7 +2,8 @@
 failures of the transports it chooses from.
 
 Every client: no proxy from the environment (``trust_env=False``), no redirects, HTTP/1.1
-keep-alive pool, explicit timeouts. The transport is a setting (``BYOM_HTTP_TRANSPORT``):
+keep-alive pool, at most so many connections to one origin (``origin_limits``), explicit
+timeouts. The transport is a setting (``BYOM_HTTP_TRANSPORT``):
 httpx's own (httpcore) or ``httpx_aiohttp.AiohttpTransport`` (httpx 0.28's pool is slow at high
 concurrency, encode/httpx#3215). The client for user-supplied base URLs always uses the
 httpcore transport with ``PinnedNetworkBackend`` (``pinning.py``): that is where connecting to
@@ -21,6 +22,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from adapters.llm.origin_limits import OriginLimitedTransport
 from adapters.llm.pinning import PinnedHTTPTransport
 
 TransportName = Literal["aiohttp", "httpx"]
@@ -30,6 +32,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=10.0, pool=10.0)
 DEFAULT_LIMITS = httpx.Limits(
     max_connections=100, max_keepalive_connections=32, keepalive_expiry=30.0
 )
+DEFAULT_PER_ORIGIN = 16
 
 
 def quiet_http_loggers() -> None:
@@ -43,19 +46,22 @@ def build_http_client(
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     limits: httpx.Limits = DEFAULT_LIMITS,
+    per_origin: int = DEFAULT_PER_ORIGIN,
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
     """A client for one provider's fixed base URL. ``aiohttp`` is the default: about 3-4x less
-    CPU per request than httpx's own pool at concurrency 32 (tests/bench/llm_transports.py)."""
+    CPU per request than httpx's own pool at concurrency 32 (tests/bench/llm_transports.py).
+    At most ``per_origin`` of its connections go to one origin (scheme, host, port)."""
     quiet_http_loggers()
     chosen: httpx.AsyncBaseTransport
     if transport == "aiohttp":
-        chosen = AiohttpTransport(
-            verify=verify, trust_env=False, http1=True, http2=False, limits=limits
-        )
+        chosen = _aiohttp_transport(limits, per_origin, verify)
     elif transport == "httpx":
-        chosen = httpx.AsyncHTTPTransport(
-            verify=verify, trust_env=False, http1=True, http2=False, limits=limits
+        chosen = OriginLimitedTransport(
+            httpx.AsyncHTTPTransport(
+                verify=verify, trust_env=False, http1=True, http2=False, limits=limits
+            ),
+            per_origin,
         )
     else:
         raise ValueError(f"unknown HTTP transport {transport!r}; use 'aiohttp' or 'httpx'")
@@ -68,15 +74,41 @@ def build_guarded_http_client(
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     limits: httpx.Limits = DEFAULT_LIMITS,
+    per_origin: int = DEFAULT_PER_ORIGIN,
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """A client that connects only to addresses an ``SsrfGuard`` check pinned for the call."""
+    """A client that connects only to addresses an ``SsrfGuard`` check pinned for the call, at
+    most ``per_origin`` of its connections to one origin: every user's server shares its pool."""
     quiet_http_loggers()
     return httpx.AsyncClient(
-        transport=PinnedHTTPTransport(verify=verify, limits=limits),
+        transport=OriginLimitedTransport(
+            PinnedHTTPTransport(verify=verify, limits=limits), per_origin
+        ),
         timeout=timeout,
         trust_env=False,
         follow_redirects=False,
+    )
+
+
+def _aiohttp_transport(
+    limits: httpx.Limits, per_origin: int, verify: ssl.SSLContext | bool
+) -> AiohttpTransport:
+    """httpx-aiohttp's transport on a connector with a per-host limit, which its own factory
+    does not set (aiohttp counts per host, port and TLS: an origin)."""
+    context = httpx.create_ssl_context(verify=verify, trust_env=False)
+
+    def session() -> aiohttp.ClientSession:
+        # Made on first use, inside the event loop that serves the calls.
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            limit_per_host=per_origin,
+            keepalive_timeout=limits.keepalive_expiry,
+            ssl=context,
+        )
+        return aiohttp.ClientSession(connector=connector, trust_env=False)
+
+    return AiohttpTransport(
+        verify=verify, trust_env=False, http1=True, http2=False, limits=limits, client=session
     )
 
 

@@ -15,7 +15,7 @@ import msgspec
 from adapters.llm import openai_wire as wire
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
 from adapters.llm._http import ProviderHttp, ScopeFactory
-from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
+from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, CallSpec, RetryPolicy
 from adapters.llm._wire import error_reader
 from adapters.llm.openai_translate import (
     chat_body,
@@ -71,7 +71,9 @@ class OpenAiShapedApi:
         limits: BodyLimits | None,
         reflect_messages: bool,
         legacy_max_tokens: bool,
+        stream_call: CallSpec = STREAM,
     ) -> None:
+        self._stream_call = stream_call
         self._errors = ProviderErrorMapper(provider.value, provider.label, reflect_messages)
         self._http = ProviderHttp(
             client, self._errors, read_openai_error, retry or RetryPolicy(), limits or BodyLimits()
@@ -152,7 +154,7 @@ class OpenAiShapedApi:
             self._body(request, stream=True),
             key=key,
             headers=self._headers(key),
-            call=STREAM,
+            call=self._stream_call,
             scope=scope,
         )
         usage: Usage | None = None

@@ -3,16 +3,19 @@
 
 Every call (models, complete, stream) first runs the SSRF guard and then connects only to
 the address it checked. Upstream error text is not reflected: the server is the user's choice,
-so what it says could be anything, including a probe of where it sits.
+so what it says could be anything, including a probe of where it sits. Nor is its silence
+waited out as long as a public provider's: once a stream's first event arrived, each next one
+must come within ``stream_idle`` seconds (``BYOM_USER_ENDPOINT_STREAM_IDLE_S``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 
 import httpx
 
-from adapters.llm._policy import BodyLimits, RetryPolicy
+from adapters.llm._policy import STREAM, BodyLimits, RetryPolicy
 from adapters.llm.openai import OpenAiShapedApi
 from adapters.llm.ssrf import CheckedBaseUrl, SsrfGuard
 from domain.api_key import ApiKey
@@ -32,6 +35,7 @@ class OpenAiCompatibleProvider(LlmProvider):
         *,
         retry: RetryPolicy | None = None,
         limits: BodyLimits | None = None,
+        stream_idle: float = 20.0,
     ) -> None:
         self._guard = guard
         self._api = OpenAiShapedApi(
@@ -41,6 +45,7 @@ class OpenAiCompatibleProvider(LlmProvider):
             limits=limits,
             reflect_messages=False,
             legacy_max_tokens=True,
+            stream_call=replace(STREAM, event_idle=stream_idle),
         )
 
     async def _checked(self, base_url: str | None) -> CheckedBaseUrl:

@@ -86,7 +86,7 @@ async def iter_events(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_stream_bytes: int | None = None,
 ) -> AsyncGenerator[SseEvent, None]:
-    """Server-sent events from a byte stream (for httpx: ``response.aiter_bytes()``).
+    """Server-sent events from a byte stream (for httpx: ``response.aiter_raw()``).
 
     Past ``max_stream_bytes`` read in all, ``SseStreamTooLarge``: comments, pings and blank
     lines count too, so a server cannot keep a reader busy without sending an event."""

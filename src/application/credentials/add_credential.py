@@ -59,7 +59,11 @@ class AddCredential:
             if existing is not None:
                 raise DuplicateActiveCredential(given.provider.value, existing.id)
         check = await self._checker.check(
-            given.provider, given.key, base_url=given.base_url, model_name=given.model_name
+            given.provider,
+            given.key,
+            user_id=user_id,
+            base_url=given.base_url,
+            model_name=given.model_name,
         )
         if check.model_available is False and given.model_name is not None:
             raise ModelNotAvailable(given.provider.value, given.model_name)

@@ -37,6 +37,7 @@ class RevalidateCredential:
             check = await self._checker.check(
                 credential.provider,
                 key,
+                user_id=user_id,
                 base_url=credential.base_url,
                 model_name=credential.model_name,
             )

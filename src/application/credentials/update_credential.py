@@ -72,6 +72,7 @@ class UpdateCredential:
             check = await self._checker.check(
                 credential.provider,
                 key_to_check,
+                user_id=user_id,
                 base_url=credential.base_url,
                 model_name=new_model,
             )

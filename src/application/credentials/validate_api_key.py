@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from application.credentials._input import parse_credential_input
 from application.llm._key_check import ApiKeyChecker
@@ -22,7 +23,8 @@ class ValidationResult:
 class ValidateApiKey:
     """- stores nothing, ever;
     - a wrong key is an answer (``valid=False`` with the provider's scrubbed reason);
-    - a provider that cannot be asked is an error (503), never "invalid"."""
+    - a provider that cannot be asked is an error (503), never "invalid";
+    - the check counts among ``user_id``'s provider calls in flight."""
 
     def __init__(self, checker: ApiKeyChecker, *, allow_http_base_urls: bool = False) -> None:
         self._checker = checker
@@ -31,6 +33,7 @@ class ValidateApiKey:
     async def execute(
         self,
         *,
+        user_id: UUID,
         provider: str,
         api_key: str,
         base_url: str | None = None,
@@ -45,7 +48,11 @@ class ValidateApiKey:
         )
         try:
             check = await self._checker.check(
-                given.provider, given.key, base_url=given.base_url, model_name=given.model_name
+                given.provider,
+                given.key,
+                user_id=user_id,
+                base_url=given.base_url,
+                model_name=given.model_name,
             )
         except InvalidApiKey as exc:
             return ValidationResult(valid=False, provider=given.provider, detail=exc.message)

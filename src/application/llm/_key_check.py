@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
+from application.llm._user_calls import UserCalls
 from domain.api_key import ApiKey
-from domain.ports import LlmProviderRegistry
+from domain.ports import LlmProviderRegistry, ProviderCallSlots
 from domain.provider import Provider
 
 
@@ -20,15 +22,24 @@ class KeyCheck:
 
 class ApiKeyChecker:
     """- a wrong key raises ``InvalidApiKey`` (the user must fix it);
-    - a provider that could not be asked raises ``ProviderUnavailable`` (nobody's fault, retry)."""
+    - a provider that could not be asked raises ``ProviderUnavailable`` (nobody's fault, retry);
+    - the check is one of the user's provider calls in flight (``UserCalls``)."""
 
-    def __init__(self, providers: LlmProviderRegistry) -> None:
+    def __init__(self, providers: LlmProviderRegistry, slots: ProviderCallSlots) -> None:
         self._providers = providers
+        self._slots = slots
 
     async def check(
-        self, provider: Provider, key: ApiKey, *, base_url: str | None, model_name: str | None
+        self,
+        provider: Provider,
+        key: ApiKey,
+        *,
+        user_id: UUID,
+        base_url: str | None,
+        model_name: str | None,
     ) -> KeyCheck:
-        models = await self._providers.get(provider).list_models(key, base_url=base_url)
+        client = UserCalls(self._providers.get(provider), self._slots, user_id)
+        models = await client.list_models(key, base_url=base_url)
         ids = tuple(sorted({m.id for m in models}))
         available: bool | None = None
         if model_name is not None and ids:

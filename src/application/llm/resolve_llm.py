@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.credentials._sealer import CredentialSealer
+from application.llm._user_calls import UserCalls
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
 from domain.errors import CredentialNotFound, CredentialProviderMismatch, NoLlmConfigured
@@ -14,6 +15,7 @@ from domain.ports import (
     LlmProvider,
     LlmProviderRegistry,
     ModelCatalog,
+    ProviderCallSlots,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -23,7 +25,8 @@ from domain.resolution import LlmChoice, ResolutionReason, SystemDefault
 
 @dataclass(frozen=True, slots=True)
 class ResolvedLlm:
-    """A choice ready to call: the provider client and the opened key."""
+    """A choice ready to call: the provider client (bound to the user's share of calls in
+    flight) and the opened key."""
 
     choice: LlmChoice
     client: LlmProvider
@@ -42,7 +45,8 @@ class ResolveLlm:
     - otherwise ``NoLlmConfigured``.
 
     The model is the requested one, else the credential's, else the catalog default of the
-    provider. ``explain`` answers the same question without opening any key."""
+    provider. ``explain`` answers the same question without opening any key. The client it
+    hands over holds one of the user's ``slots`` during each call (``UserCalls``)."""
 
     def __init__(
         self,
@@ -51,7 +55,9 @@ class ResolveLlm:
         sealer: CredentialSealer,
         catalog: ModelCatalog,
         system_default: SystemDefault | None,
+        slots: ProviderCallSlots,
     ) -> None:
+        self._slots = slots
         self._uow = uow
         self._providers = providers
         self._sealer = sealer
@@ -72,7 +78,7 @@ class ResolveLlm:
                 key = await self._sealer.open(uow, credential)
             else:
                 key = self._system_key()
-        return ResolvedLlm(choice, self._providers.get(choice.provider), key)
+        return ResolvedLlm(choice, self._client(user_id, choice.provider), key)
 
     async def explain(
         self,
@@ -86,8 +92,8 @@ class ResolveLlm:
             choice, _ = await self._choose(uow, user_id, provider, model, credential_id)
         return choice
 
-    def system_default(self, model: str | None = None) -> ResolvedLlm:
-        """The operator's fallback, for sessions that were started on it."""
+    def system_default(self, user_id: UUID, model: str | None = None) -> ResolvedLlm:
+        """The operator's fallback, for ``user_id``'s sessions that were started on it."""
         system = self._usable_system_default()
         if system is None:
             raise NoLlmConfigured("the system default LLM is no longer configured")
@@ -98,7 +104,10 @@ class ResolveLlm:
             reason=ResolutionReason.SYSTEM_DEFAULT,
             base_url=system.base_url,
         )
-        return ResolvedLlm(choice, self._providers.get(system.provider), self._system_key())
+        return ResolvedLlm(choice, self._client(user_id, system.provider), self._system_key())
+
+    def _client(self, user_id: UUID, provider: Provider) -> LlmProvider:
+        return UserCalls(self._providers.get(provider), self._slots, user_id)
 
     async def _choose(
         self,

@@ -25,7 +25,7 @@ async def session_llm(resolve: ResolveLlm, user_id: UUID, session: AgentSession)
             )
         except (CredentialRevoked, CredentialNotFound, DataKeyDestroyed) as exc:
             raise SessionCredentialRevoked() from exc
-    llm = resolve.system_default(session.llm_model)
+    llm = resolve.system_default(user_id, session.llm_model)
     if llm.choice.provider.value != session.llm_provider:
         raise NoLlmConfigured(
             "the system default LLM this session was started on has changed; start a new session"

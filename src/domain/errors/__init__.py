@@ -42,6 +42,7 @@ from domain.errors.providers import (
     ProviderRejectedRequest,
     ProviderTimeout,
     ProviderUnavailable,
+    TooManyProviderCalls,
     UnsupportedFeature,
 )
 from domain.errors.sealing import DataKeyDestroyed, DecryptionFailed, UnknownMasterKey
@@ -92,6 +93,7 @@ __all__ = [
     "SessionFull",
     "SessionNotFound",
     "TooManyLoginAttempts",
+    "TooManyProviderCalls",
     "UnknownMasterKey",
     "UnknownProvider",
     "UnsafeBaseUrl",

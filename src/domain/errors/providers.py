@@ -70,3 +70,18 @@ class UnsupportedFeature(DomainError):
         super().__init__(message)
         self.provider = provider
         self.field = field
+
+
+class TooManyProviderCalls(DomainError):
+    """The user already has as many provider calls in flight as one user may; one of them must
+    end first. ``retry_after`` is a hint in seconds."""
+
+    code = "too-many-calls"
+
+    def __init__(self, limit: int, retry_after: float = 2.0) -> None:
+        super().__init__(
+            f"you already have {limit} provider calls in progress, as many as one user may; "
+            "retry when one of them has finished"
+        )
+        self.limit = limit
+        self.retry_after = retry_after

@@ -15,6 +15,7 @@ from domain.ports.accounts import (
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
+from domain.ports.limits import CallSlot, ProviderCallSlots
 from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
 from domain.ports.sessions import AgentSessionStore
 from domain.ports.system import Clock, IdGenerator
@@ -23,6 +24,7 @@ from domain.ports.usage import UsageStore
 
 __all__ = [
     "AgentSessionStore",
+    "CallSlot",
     "Cipher",
     "Clock",
     "CredentialStore",
@@ -38,6 +40,7 @@ __all__ = [
     "ModelCatalog",
     "PasswordHasher",
     "PasswordStrength",
+    "ProviderCallSlots",
     "SessionRevocations",
     "TokenIssuer",
     "UnitOfWork",

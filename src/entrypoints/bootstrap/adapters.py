@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import httpx
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
@@ -90,14 +91,29 @@ def sql_database(settings: Settings) -> Database:
 
 
 def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCatalog, Closer]:
-    """One long-lived HTTP client per provider; the OpenAI-compatible one pins checked addresses."""
+    """One long-lived HTTP client per provider; the OpenAI-compatible one pins checked addresses
+    and shares its pool among every user's servers, so no one origin may take all of it."""
     config = settings.providers
+    limits = settings.limits
+    pool = httpx.Limits(
+        max_connections=limits.outbound_connections,
+        max_keepalive_connections=min(32, limits.outbound_connections),
+        keepalive_expiry=30.0,
+    )
     catalog = TomlModelCatalog.from_package()
+
+    def fixed() -> httpx.AsyncClient:
+        # One origin per client: its whole pool may go there.
+        per_origin = limits.outbound_connections
+        return build_http_client(config.http_transport, limits=pool, per_origin=per_origin)
+
     clients = {
-        Provider.OPENAI: build_http_client(config.http_transport),
-        Provider.ANTHROPIC: build_http_client(config.http_transport),
-        Provider.GOOGLE: build_http_client(config.http_transport),
-        Provider.OPENAI_COMPATIBLE: build_guarded_http_client(),
+        Provider.OPENAI: fixed(),
+        Provider.ANTHROPIC: fixed(),
+        Provider.GOOGLE: fixed(),
+        Provider.OPENAI_COMPATIBLE: build_guarded_http_client(
+            limits=pool, per_origin=limits.outbound_connections_per_origin
+        ),
     }
     registry = StaticProviderRegistry(
         {
@@ -109,6 +125,7 @@ def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCat
             Provider.OPENAI_COMPATIBLE: OpenAiCompatibleProvider(
                 clients[Provider.OPENAI_COMPATIBLE],
                 SsrfGuard(allow_private=config.allow_private_base_urls),
+                stream_idle=limits.user_endpoint_stream_idle_s,
             ),
         }
     )

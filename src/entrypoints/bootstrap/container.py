@@ -46,6 +46,7 @@ from domain.ports import (
     KeyWrapper,
     LlmProviderRegistry,
     ModelCatalog,
+    ProviderCallSlots,
     SessionRevocations,
     UnitOfWorkFactory,
 )
@@ -65,6 +66,7 @@ class Container:
     ids: IdGenerator
     catalog: ModelCatalog
     providers: LlmProviderRegistry
+    call_slots: ProviderCallSlots
     sealer: CredentialSealer
     register_user: RegisterUser
     session_revocations: SessionRevocations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.auth.zxcvbn_strength import ZxcvbnPasswordStrength
+from adapters.call_slots import InProcessCallSlots
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
@@ -54,6 +55,7 @@ from domain.ports import (
     LoginThrottle,
     ModelCatalog,
     PasswordHasher,
+    ProviderCallSlots,
 )
 from domain.usage import UsageSource
 from entrypoints.bootstrap.adapters import (
@@ -82,6 +84,7 @@ def build(
     login_throttle: LoginThrottle | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    call_slots: ProviderCallSlots | None = None,
 ) -> Container:
     clock = clock or SystemClock()
     ids = ids or UuidV7Generator()
@@ -102,7 +105,8 @@ def build(
     uow = database.unit_of_work
     cipher = AesGcmCipher()
     sealer = CredentialSealer(wrapper, cipher, ids, clock)
-    checker = ApiKeyChecker(providers)
+    slots = call_slots or InProcessCallSlots(settings.limits.provider_calls_per_user)
+    checker = ApiKeyChecker(providers, slots)
     allow_http = settings.providers.allow_private_base_urls
     throttle = login_throttle or StoreLoginThrottle(shared_store(settings, "byom-login"), clock)
     ttl = settings.auth.access_token_ttl_s
@@ -110,7 +114,7 @@ def build(
     revocations = StoreSessionRevocations(
         shared_store(settings, "byom-sessions"), clock, token_ttl_s=ttl
     )
-    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings))
+    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings), slots)
     meter = UsageMeter(catalog, ids, clock)
     failures = ProviderFailures(uow, clock)
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
@@ -123,6 +127,7 @@ def build(
         ids=ids,
         catalog=catalog,
         providers=providers,
+        call_slots=slots,
         sealer=sealer,
         register_user=RegisterUser(uow, hasher, strength, ids, clock),
         session_revocations=revocations,

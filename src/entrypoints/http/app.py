@@ -32,11 +32,11 @@ from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
-from entrypoints.http.gateway.completions import OpenAiGatewayController
+from entrypoints.http.gateway.completions import OpenAiGatewayController, gateway_rate_subject
 from entrypoints.http.gateway.errors import ROUTE_ERRORS
 from entrypoints.http.gateway.tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
-from entrypoints.http.limits import api_rate_limits
+from entrypoints.http.limits import api_rate_limits, chat_limit, gateway_limit
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.metrics import MetricsController, instrument_requests
 from entrypoints.http.middleware import (
@@ -158,10 +158,14 @@ def create_app(
             web_pages(settings),
             api_docs(settings),
         ],
-        middleware=api_rate_limits(
-            login_per_minute=settings.auth.login_rate_per_minute,
-            validate_per_minute=settings.auth.validate_rate_per_minute,
-        ),
+        middleware=[
+            *api_rate_limits(
+                login_per_minute=settings.auth.login_rate_per_minute,
+                validate_per_minute=settings.auth.validate_rate_per_minute,
+            ),
+            chat_limit(settings.limits.chat_rate_per_minute),
+            gateway_limit(settings.limits.gateway_rate_per_minute, gateway_rate_subject),
+        ],
         lifespan=[lifespan],
         stores={"rate_limit": shared_store(settings, "byom-rate-limit")},
         state=state,

@@ -208,9 +208,13 @@ class CredentialController(Controller):
         responses=problem_responses(422, 429, 503),
     )
     async def validate(
-        self, data: JSONBody[KeyValidate], validate_api_key: NamedDependency[ValidateApiKey]
+        self,
+        data: JSONBody[KeyValidate],
+        user_id: NamedDependency[UUID],
+        validate_api_key: NamedDependency[ValidateApiKey],
     ) -> ValidationOut:
         result = await validate_api_key.execute(
+            user_id=user_id,
             provider=data.provider,
             api_key=data.api_key,
             base_url=data.base_url,

@@ -19,6 +19,7 @@ from domain.errors import (
     DuplicateActiveCredential,
     ProviderRateLimited,
     TooManyLoginAttempts,
+    TooManyProviderCalls,
 )
 from entrypoints.http import problems
 from entrypoints.http.problems import ProblemType
@@ -57,6 +58,8 @@ def from_domain_error(exc: DomainError) -> Problem:
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
     if isinstance(exc, ProviderRateLimited | TooManyLoginAttempts) and exc.retry_after:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    if isinstance(exc, TooManyProviderCalls):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     if isinstance(exc, DuplicateActiveCredential) and exc.existing_id is not None:
         extra["existing_id"] = str(exc.existing_id)

@@ -78,3 +78,52 @@ def _api_user(request: AnyRequest) -> str | None:
     # Authentication runs first, so the user is known.
     user = request.scope.get("user")
     return str(user.id) if isinstance(user, User) else None
+
+
+# --- chat and the gateway: per user, per minute -------------------------------------------------
+
+_SESSIONS = "/api/v1/agent-sessions/"
+GATEWAY_COMPLETIONS = "/v1/chat/completions"
+
+
+def chat_limit(per_minute: int) -> DefineMiddleware:
+    """Session messages (each one a provider call) per user."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        check_throttle_handler=on_the_loop(_sends_a_message),
+        identifier_for_request=lambda r: f"chat:{_api_user(r) or get_remote_address(r)}",
+    ).middleware
+
+
+def gateway_limit(
+    per_minute: int, gateway_user: Callable[[AnyRequest], Awaitable[str | None]]
+) -> DefineMiddleware:
+    """Gateway completions per user (every token of a user shares one bucket).
+    ``gateway_user`` authenticates the request's token (None: not a valid one, counted by
+    client address); the controller reuses what it found."""
+
+    async def applies(request: AnyRequest) -> bool:
+        if request.method != "POST" or request.url.path.rstrip("/") != GATEWAY_COMPLETIONS:
+            return False
+        user = await gateway_user(request)
+        request.state.rate_subject = user or f"address:{get_remote_address(request)}"
+        return True
+
+    def subject(request: AnyRequest) -> str:
+        return f"gateway:{request.state.rate_subject}"
+
+    # OpenAI's header names (its SDKs and proxies read them); /api keeps the draft RateLimit-*.
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        check_throttle_handler=applies,
+        identifier_for_request=subject,
+        rate_limit_policy_header_key="x-ratelimit-policy-requests",
+        rate_limit_limit_header_key="x-ratelimit-limit-requests",
+        rate_limit_remaining_header_key="x-ratelimit-remaining-requests",
+        rate_limit_reset_header_key="x-ratelimit-reset-requests",
+    ).middleware
+
+
+def _sends_a_message(request: AnyRequest) -> bool:
+    path = request.url.path.rstrip("/")
+    return request.method == "POST" and path.startswith(_SESSIONS) and path.endswith("/messages")

@@ -66,6 +66,7 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidApiKey: (422, "The provider rejected the API key"),
     errors.ModelNotFound: (422, "The provider does not know this model"),
     errors.ProviderRateLimited: (429, "The provider is rate limiting"),
+    errors.TooManyProviderCalls: (429, "Too many provider calls in progress"),
     errors.ProviderTimeout: (504, "The provider did not answer in time"),
     errors.ProviderUnavailable: (503, "The provider could not be reached"),
     errors.ProviderCallFailed: (502, "The provider call failed"),

@@ -4,6 +4,7 @@ Each setting is declared once, on its field (variable, default, parser, meaning)
 those declarations and so does the README's configuration table (``make readme-settings``).
 """
 
+from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._model import (
     DEFAULT_DATABASE_URL,
     MIN_JWT_SECRET_BYTES,
@@ -25,6 +26,7 @@ __all__ = [
     "CryptoSettings",
     "DatabaseSettings",
     "Environment",
+    "LimitSettings",
     "ProviderSettings",
     "ServerSettings",
     "SessionSettings",

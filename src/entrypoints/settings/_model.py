@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from adapters.crypto.private_file import create_private_file
+from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._parsers import (
     SettingsError,
     at_least_bytes,
@@ -147,6 +148,7 @@ class Settings:
     providers: ProviderSettings = section(ProviderSettings)
     server: ServerSettings = section(ServerSettings)
     sessions: SessionSettings = section(SessionSettings)
+    limits: LimitSettings = section(LimitSettings)
 
     @property
     def is_production(self) -> bool:

@@ -92,7 +92,10 @@ class ModelsPage(Controller):
         catalog = container_of(state).catalog
         try:
             result = await validate_api_key.execute(
-                provider=data.provider, api_key=data.api_key, base_url=data.base_url_or_none
+                user_id=user.id,
+                provider=data.provider,
+                api_key=data.api_key,
+                base_url=data.base_url_or_none,
             )
         except DomainError as exc:
             check = CheckView.failed(friendly(exc))

@@ -49,10 +49,25 @@ GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
 
 
 async def provide_gateway_user_id(request: Request[Any, Any, State]) -> UUID:
+    """The token's owner, authenticated once per request (the rate limit may have asked)."""
+    known = getattr(request.state, "gateway_user_id", None)
+    if isinstance(known, UUID):
+        return known
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.InvalidGatewayToken()
-    return await container_of(request.app.state).authenticate_gateway_token.execute(token.strip())
+    authenticate = container_of(request.app.state).authenticate_gateway_token
+    request.state.gateway_user_id = user_id = await authenticate.execute(token.strip())
+    return user_id
+
+
+async def gateway_rate_subject(request: Request[Any, Any, State]) -> str | None:
+    """Whose bucket a completion counts against: its token's owner; None for a token that is
+    not valid (the controller refuses it) or cannot be checked now."""
+    try:
+        return str(await provide_gateway_user_id(request))
+    except DomainError:  # the controller meets the same failure and answers it
+        return None
 
 
 class OpenAiGatewayController(Controller):
@@ -80,6 +95,12 @@ class OpenAiGatewayController(Controller):
         summary="OpenAI Chat Completions on the caller's own provider (stream: true for SSE)",
         status_code=200,
         request_max_body_size=GATEWAY_BODY_LIMIT,
+        responses={
+            429: ResponseSpec(
+                wire.ErrorOut,
+                description="Over the caller's request rate or calls in flight (Retry-After)",
+            )
+        },
     )
     async def chat_completions(
         self,

@@ -66,6 +66,7 @@ _GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
     errors.NoLlmConfigured: (404, "model_not_found"),
     errors.ModelNotFound: (404, "model_not_found"),
     errors.CredentialRevoked: (404, "model_not_found"),
+    errors.TooManyProviderCalls: (429, "rate_limit_exceeded"),
 }
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",
@@ -83,10 +84,17 @@ _TYPE_BY_STATUS = {
 def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
     status, body = error_body(exc)
     headers = {}
-    if isinstance(exc, errors.ProviderRateLimited) and exc.retry_after is not None:
-        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+    retry_after = (
+        exc.retry_after
+        if isinstance(exc, errors.ProviderRateLimited | errors.TooManyProviderCalls)
+        else None
+    )
+    if retry_after is not None:
+        headers["retry-after"] = str(max(1, round(retry_after)))
     if isinstance(exc, HTTPException) and exc.headers:
         headers.update(exc.headers)
+        if "x-ratelimit-reset-requests" in headers:  # our own request rate (limits.py)
+            headers.setdefault("retry-after", headers["x-ratelimit-reset-requests"])
     return Response(body, status_code=status, headers=headers or None)
 
 
@@ -143,6 +151,8 @@ def _http(exc: HTTPException) -> tuple[int, str, str | None, str | None]:
         )
     if status == 413:
         return 413, "the request body is too large", "request_too_large", None
+    if status == 429:
+        return 429, "too many requests; retry after the time given", "rate_limit_exceeded", None
     detail = exc.detail if status < 500 else "the request failed"
     return status, detail, None, None
 

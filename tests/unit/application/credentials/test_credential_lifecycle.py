@@ -168,7 +168,7 @@ async def test_a_revoked_credential_cannot_be_updated(world: World, user_id: UUI
 
 async def test_validating_stores_nothing(world: World, user_id: UUID) -> None:
     result = await world.container.validate_api_key.execute(
-        provider=" Gemini ", api_key=GOOGLE_KEY, model_name="model-a"
+        user_id=user_id, provider=" Gemini ", api_key=GOOGLE_KEY, model_name="model-a"
     )
     assert result.valid
     assert result.provider is Provider.GOOGLE
@@ -180,7 +180,7 @@ async def test_validating_stores_nothing(world: World, user_id: UUID) -> None:
 
 async def test_validating_a_wrong_key_is_an_answer_not_an_error(world: World) -> None:
     result = await world.container.validate_api_key.execute(
-        provider="openai", api_key="sk-proj-wrong-key-00000"
+        user_id=uuid4(), provider="openai", api_key="sk-proj-wrong-key-00000"
     )
     assert not result.valid
     assert result.detail is not None
@@ -190,7 +190,9 @@ async def test_validating_a_wrong_key_is_an_answer_not_an_error(world: World) ->
 async def test_validating_against_a_down_provider_is_an_error(world: World) -> None:
     world.providers.get(Provider.OPENAI).fail_with = ProviderUnavailable("openai", "down")
     with pytest.raises(ProviderUnavailable):
-        await world.container.validate_api_key.execute(provider="openai", api_key=OPENAI_KEY)
+        await world.container.validate_api_key.execute(
+            user_id=uuid4(), provider="openai", api_key=OPENAI_KEY
+        )
 
 
 async def test_revalidating_a_good_key_moves_last_validated_at(world: World, user_id: UUID) -> None:

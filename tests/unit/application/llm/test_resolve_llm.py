@@ -320,7 +320,7 @@ async def test_nothing_configured_is_a_clear_error(world: World, user_id: UUID) 
 async def test_sessions_started_on_the_system_default_resolve_it_again(
     system_world: World,
 ) -> None:
-    resolved = system_world.container.resolve_llm.system_default("gpt-4o")
+    resolved = system_world.container.resolve_llm.system_default(uuid4(), "gpt-4o")
     assert resolved.choice.model == "gpt-4o"
     assert resolved.choice.credential_id is None
     assert resolved.api_key.reveal() == SYSTEM_KEY
@@ -328,7 +328,7 @@ async def test_sessions_started_on_the_system_default_resolve_it_again(
 
 async def test_a_removed_system_default_fails_sessions_that_used_it(world: World) -> None:
     with pytest.raises(NoLlmConfigured, match="no longer configured"):
-        world.container.resolve_llm.system_default("gpt-4o")
+        world.container.resolve_llm.system_default(uuid4(), "gpt-4o")
 
 
 async def test_explain_never_opens_a_key(world: World, user_id: UUID) -> None:

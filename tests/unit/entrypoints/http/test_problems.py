@@ -56,6 +56,7 @@ PUBLIC_SLUGS = {
     "invalid-api-key",
     "model-not-found",
     "provider-rate-limited",
+    "too-many-calls",
     "provider-timeout",
     "provider-unavailable",
     "provider-error",
