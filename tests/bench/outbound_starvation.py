@@ -24,11 +24,10 @@ from adapters.persistence.memory.database import MemoryDatabase
 from application.gateway.relay_completion import RelayRequest
 from domain.errors import DomainError
 from domain.llm import ChatMessage, Role
-from entrypoints.bootstrap import Database, build
+from entrypoints.bootstrap import build
 from entrypoints.http.problems import problem_for
 from entrypoints.settings import Settings
-from tests.support.builders import JWT_SECRET, key_line
-from tests.support.fakes import FakeHealthProbe
+from tests.support.builders import JWT_SECRET, key_line, memory_database
 from tests.support.llm_local_server import LocalServer
 from tests.support.slow_upstream import MODEL, quick, stalling
 
@@ -45,14 +44,9 @@ async def main(many_users: bool) -> dict[str, object]:
             "BYOM_ALLOW_PRIVATE_BASE_URLS": "true",
         }
     )
-    db = MemoryDatabase()
-
-    async def close() -> None:
-        return None
-
     container = build(
         settings,
-        database=Database(db.unit_of_work, FakeHealthProbe(), close),
+        database=memory_database(MemoryDatabase()),
         hasher=Argon2PasswordHasher.fast_for_tests(),
     )
     async with LocalServer(stalling()) as slow, LocalServer(quick) as fast:

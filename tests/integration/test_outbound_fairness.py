@@ -23,18 +23,13 @@ from adapters.persistence.memory.database import MemoryDatabase
 from application.gateway.relay_completion import RelayRequest
 from domain.errors import TooManyProviderCalls
 from domain.llm import ChatMessage, Role
-from entrypoints.bootstrap import Container, Database, build
+from entrypoints.bootstrap import Container, build
 from entrypoints.settings import LimitSettings
-from tests.support.builders import make_settings
-from tests.support.fakes import FakeHealthProbe
+from tests.support.builders import make_settings, memory_database
 from tests.support.llm_local_server import Handler, LocalServer, SeenRequest
 from tests.support.slow_upstream import MODEL, quick, stalling
 
 ASK = RelayRequest(f"openai_compatible/{MODEL}", (ChatMessage(Role.USER, "hello"),))
-
-
-async def _no_close() -> None:
-    return None
 
 
 async def world(limits: LimitSettings) -> Container:
@@ -44,7 +39,7 @@ async def world(limits: LimitSettings) -> Container:
     )
     return build(
         settings,
-        database=Database(MemoryDatabase().unit_of_work, FakeHealthProbe(), _no_close),
+        database=memory_database(MemoryDatabase()),
         hasher=Argon2PasswordHasher.fast_for_tests(),
     )
 

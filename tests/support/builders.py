@@ -80,6 +80,16 @@ class World:
     health: FakeHealthProbe = field(default_factory=FakeHealthProbe)
 
 
+def memory_database(db: MemoryDatabase, health: FakeHealthProbe | None = None) -> Database:
+    """The container's database on in-memory stores (``db`` shared by whoever holds it)."""
+
+    async def close() -> None:
+        return None
+
+    canaries = MemoryKeyCanaryStore(db.key_canaries)
+    return Database(db.unit_of_work, health or FakeHealthProbe(), close, canaries)
+
+
 def memory_world(
     settings: Settings | None = None,
     *,
@@ -93,13 +103,9 @@ def memory_world(
     providers = providers or FakeProviderRegistry()
     clock = clock or FakeClock()
     health = FakeHealthProbe()
-
-    async def close() -> None:
-        return None
-
     container = build(
         settings or make_settings(),
-        database=Database(db.unit_of_work, health, close, MemoryKeyCanaryStore(db.key_canaries)),
+        database=memory_database(db, health),
         providers=providers,
         catalog=FakeCatalog(),
         hasher=Argon2PasswordHasher.fast_for_tests(),

@@ -13,15 +13,13 @@ from litestar.testing import AsyncTestClient
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import TomlModelCatalog
-from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
 from domain.provider import Provider
-from entrypoints.bootstrap import Container, Database, build, sql_database
+from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.http.app import create_app
 from entrypoints.settings import LimitSettings
-from tests.support.builders import make_settings
+from tests.support.builders import make_settings, memory_database
 from tests.support.constants import COMPAT_URL, KEYS, PASSWORD
-from tests.support.fakes import FakeHealthProbe
 from tests.support.upstreams import MODELS, Upstreams, upstreams
 
 
@@ -122,14 +120,7 @@ def build_container(
     )
     catalog = TomlModelCatalog.from_package()
     if backend == "memory":
-        memory = db or MemoryDatabase()
-
-        async def close() -> None:
-            return None
-
-        database = Database(
-            memory.unit_of_work, FakeHealthProbe(), close, MemoryKeyCanaryStore(memory.key_canaries)
-        )
+        database = memory_database(db or MemoryDatabase())
     else:
         database = sql_database(settings)
     return build(
