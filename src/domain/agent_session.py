@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -100,9 +100,10 @@ class MessageCursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             when, _, message_id = raw.partition("|")
             created_at = datetime.fromisoformat(when)
-            cursor = cls(created_at, UUID(message_id))
-        except (binascii.Error, ValueError):
+            if created_at.tzinfo is None:
+                raise InvalidCursor()
+            # In UTC, as the stores compare: a time at the calendar's edge overflows here,
+            # not in a query.
+            return cls(created_at.astimezone(UTC), UUID(message_id))
+        except (binascii.Error, ValueError, OverflowError):
             raise InvalidCursor() from None
-        if created_at.tzinfo is None:
-            raise InvalidCursor()
-        return cursor

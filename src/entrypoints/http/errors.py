@@ -13,6 +13,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
+from redis.exceptions import RedisError
 
 from domain.errors import (
     DomainError,
@@ -25,6 +26,10 @@ from entrypoints.http import problems
 from entrypoints.http.problems import ProblemType
 
 logger = logging.getLogger("byom.http")
+
+# What a client learns when the shared store (Redis: login counters, revocation stamps, request
+# rates) does not answer: nothing about it but that it is ours and passing.
+SHARED_STORE_DOWN = "a shared service is not reachable; try again shortly"
 
 
 class Problem(ProblemDetailsException):
@@ -101,6 +106,12 @@ def from_bad_encoding(exc: UnicodeDecodeError) -> Problem:
     return Problem(problems.MALFORMED, "the request body is not valid UTF-8")
 
 
+def from_shared_store_down(exc: RedisError) -> Problem:
+    # Redis's own text names its host and port: logged for operators, never sent.
+    logger.warning("shared store unreachable: %s", type(exc).__name__)
+    return Problem(problems.UNAVAILABLE, SHARED_STORE_DOWN, headers={"Retry-After": "5"})
+
+
 def from_unexpected(exc: Exception) -> Problem:
     # The traceback is logged for operators; the client learns nothing about internals.
     logger.error("unhandled %s", type(exc).__name__, exc_info=exc)
@@ -114,6 +125,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
         HTTPException: from_http_exception,
         RecursionError: from_recursion,
         UnicodeDecodeError: from_bad_encoding,
+        RedisError: from_shared_store_down,
         Exception: from_unexpected,
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from entrypoints.settings._parsers import SettingsError, whole
+from entrypoints.settings._parsers import positive
 from entrypoints.settings._variables import setting
-
-
-def positive(name: str, raw: str) -> int:
-    value = whole(name, raw)
-    if value < 1:
-        raise SettingsError(f"{name} must be at least 1")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,10 @@ time (``GET .../messages?before=&limit=``; the session GET has the latest page).
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+
+import pytest
 
 from application.sessions.send_message import MAX_REPLY_LENGTH
 from domain.provider import Provider
@@ -85,3 +88,20 @@ async def test_a_bad_cursor_or_limit_is_a_problem_and_a_strangers_session_is_not
     assert bad_cursor.headers["content-type"].startswith("application/problem+json")
     assert too_many.status_code in (400, 422)
     assert (theirs.status_code, theirs.json()["type"]) == (404, "/problems/session-not-found")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-01-01T00:00:00"],
+)
+async def test_a_cursor_whose_time_cannot_be_stored_is_a_problem(api: ChatApi, moment: str) -> None:
+    # Out of range once converted to UTC (the SQL stores compare in UTC), or without a zone.
+    me, session_id = await _session(api)
+    raw = f"{moment}|00000000-0000-0000-0000-000000000000".encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    page = await api.client.get(
+        f"/api/v1/agent-sessions/{session_id}/messages?before={cursor}", headers=me
+    )
+
+    assert (page.status_code, page.json()["type"]) == (400, "/problems/invalid-cursor")

@@ -25,6 +25,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
+from redis.exceptions import RedisError
 
 from application.gateway.list_gateway_models import ListGatewayModels
 from application.gateway.relay_completion import RelayCompletion, RelayedStream
@@ -86,6 +87,7 @@ class OpenAiGatewayController(Controller):
         # As specific as the app's own RecursionError handler, so /v1 keeps OpenAI's shape.
         RecursionError: lambda request, exc: openai_error_response(exc),
         UnicodeDecodeError: lambda request, exc: openai_error_response(exc),
+        RedisError: lambda request, exc: openai_error_response(exc),
         Exception: lambda request, exc: openai_error_response(exc),
     }
 

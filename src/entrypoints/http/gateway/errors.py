@@ -15,10 +15,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.types import ExceptionHandler
+from redis.exceptions import RedisError
 
 from domain import errors
 from domain.errors import DomainError
-from entrypoints.http.errors import from_http_exception
+from entrypoints.http.errors import SHARED_STORE_DOWN, from_http_exception
 from entrypoints.http.gateway import wire
 from entrypoints.http.problems import problem_for
 
@@ -120,6 +121,9 @@ def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
         # Client input nested too deep for a decoder (msgspec's raises this): no traceback.
         logger.info("a request nested too deep was refused")
         return 400, "the request body is nested too deep", "invalid_json", None
+    if isinstance(exc, RedisError):
+        logger.warning("shared store unreachable: %s", type(exc).__name__)
+        return 503, SHARED_STORE_DOWN, "service_unavailable", None
     logger.error("unhandled %s in the gateway", type(exc).__name__, exc_info=exc)
     return 500, "something went wrong on our side; it has been logged", "internal_error", None
 
