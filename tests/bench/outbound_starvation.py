@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import sys
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ from entrypoints.http.problems import problem_for
 from entrypoints.settings import Settings
 from tests.support.builders import JWT_SECRET, key_line, memory_database
 from tests.support.llm_local_server import LocalServer
-from tests.support.slow_upstream import MODEL, quick, stalling
+from tests.support.slow_upstream import MODEL, quick, stalling, user_of
 
 STREAMS = 105
 ASK = RelayRequest(f"openai_compatible/{MODEL}", (ChatMessage(Role.USER, "hello"),))
@@ -53,17 +52,7 @@ async def main(many_users: bool) -> dict[str, object]:
         users = []
         slow_users = [(f"a{n}", slow) for n in range(STREAMS if many_users else 1)]
         for name, server in [*slow_users, ("b", fast)]:
-            user = await container.register_user.execute(
-                email=f"{name}@example.com", password=secrets.token_urlsafe(16)
-            )
-            await container.add_credential.execute(
-                user.id,
-                provider="openai_compatible",
-                api_key="sk-local-0123456789abcdef",
-                base_url=f"{server.url}/v1",
-                model_name=MODEL,
-            )
-            users.append(user.id)
+            users.append(await user_of(container, server, f"{name}@example.com"))
         *a, b = users
         streams = [container.relay_completion.stream(a[n % len(a)], ASK) for n in range(STREAMS)]
         opening = [asyncio.create_task(s.start()) for s in streams]

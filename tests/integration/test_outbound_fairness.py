@@ -11,10 +11,8 @@ those figures before and after).
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from uuid import UUID
 
 import pytest
 
@@ -27,7 +25,7 @@ from entrypoints.bootstrap import Container, build
 from entrypoints.settings import LimitSettings
 from tests.support.builders import make_settings, memory_database
 from tests.support.llm_local_server import Handler, LocalServer, SeenRequest
-from tests.support.slow_upstream import MODEL, quick, stalling
+from tests.support.slow_upstream import MODEL, quick, stalling, user_of
 
 ASK = RelayRequest(f"openai_compatible/{MODEL}", (ChatMessage(Role.USER, "hello"),))
 
@@ -42,20 +40,6 @@ async def world(limits: LimitSettings) -> Container:
         database=memory_database(MemoryDatabase()),
         hasher=Argon2PasswordHasher.fast_for_tests(),
     )
-
-
-async def user_of(container: Container, server: LocalServer) -> UUID:
-    user = await container.register_user.execute(
-        email=f"{secrets.token_hex(6)}@example.com", password=secrets.token_urlsafe(16)
-    )
-    await container.add_credential.execute(
-        user.id,
-        provider="openai_compatible",
-        api_key="sk-local-0123456789abcdef",
-        base_url=f"{server.url}/v1",
-        model_name=MODEL,
-    )
-    return user.id
 
 
 def counting_posts(handler: Handler, count: int, reached: asyncio.Event) -> Handler:

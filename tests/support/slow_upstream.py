@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+from uuid import UUID
 
-from tests.support.llm_local_server import Handler, SeenRequest, response_bytes
+from entrypoints.bootstrap import Container
+from tests.support.llm_local_server import Handler, LocalServer, SeenRequest, response_bytes
 from tests.support.wire import openai
 
 MODEL = "llama3"
@@ -44,3 +47,18 @@ async def quick(request: SeenRequest, writer: asyncio.StreamWriter) -> None:
     """Models, or a whole (non-streamed) completion, at once."""
     writer.write(response_bytes(200, MODELS if request.method == "GET" else COMPLETION))
     await writer.drain()
+
+
+async def user_of(container: Container, server: LocalServer, email: str | None = None) -> UUID:
+    """A new user whose one key is an OpenAI-compatible credential on ``server``."""
+    user = await container.register_user.execute(
+        email=email or f"{secrets.token_hex(6)}@example.com", password=secrets.token_urlsafe(16)
+    )
+    await container.add_credential.execute(
+        user.id,
+        provider="openai_compatible",
+        api_key="sk-local-0123456789abcdef",
+        base_url=f"{server.url}/v1",
+        model_name=MODEL,
+    )
+    return user.id
