@@ -8,7 +8,6 @@ shared by every instance (two apps on one database and one Redis here).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -94,17 +93,6 @@ async def test_a_bad_gateway_token_is_still_a_401(api: ChatApi) -> None:
     third = await api.client.post(COMPLETIONS, json=ASK, headers=bad)
     assert third.status_code == 429, "guessing tokens is limited too, per client address"
     assert third.json()["error"]["code"] == "rate_limit_exceeded"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
-        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis rate-limit store is tested in CI)")
-    redis.Redis.from_url(url).flushdb()  # a test-only database
-    return url
 
 
 async def test_the_rates_are_shared_by_instances_through_redis(redis_url: str) -> None:

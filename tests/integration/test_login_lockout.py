@@ -4,7 +4,6 @@ another; the owner sees the failures (GET /api/v1/users/me, the account page).""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -85,16 +84,6 @@ async def test_an_account_without_failures_shows_none(api: Api) -> None:
     me = await api.signup_and_login("calm@example.com")
     body = (await api.client.get("/api/v1/users/me", headers=me)).json()
     assert body["failed_logins"] is None
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
-        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis store is tested in CI)")
-    return url
 
 
 async def test_two_instances_share_the_throttle_through_redis(

@@ -4,7 +4,6 @@ login page on the pages, a token issued after still works, across instances shar
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -118,16 +117,6 @@ async def test_a_weak_new_password_on_the_pages_says_why(site: Site) -> None:
 async def site() -> AsyncIterator[Site]:
     async for opened in open_site():
         yield opened
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
-        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis store is tested in CI)")
-    return url
 
 
 async def test_a_logout_on_one_instance_is_seen_by_another_through_redis(
