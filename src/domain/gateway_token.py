@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 
 @dataclass(slots=True)
 class GatewayToken:
+    """Scopes, like a virtual key's (None: no limit of that kind): ``expires_at``,
+    ``allowed_models`` (model names as the gateway receives them), ``rpm`` requests and ``tpm``
+    tokens per minute, and ``monthly_usd`` spent per UTC calendar month."""
+
     id: UUID
     user_id: UUID
     name: str
@@ -17,6 +22,11 @@ class GatewayToken:
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+    allowed_models: tuple[str, ...] | None = None
+    rpm: int | None = None
+    tpm: int | None = None
+    monthly_usd: Decimal | None = None
 
     @property
     def is_active(self) -> bool:

@@ -17,7 +17,9 @@ class UsageSource(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class UsageRecord:
-    """One provider call. ``cost_usd`` is None for models the catalog has no price for."""
+    """One provider call. ``cost_usd`` is None for models the catalog has no price for;
+    ``estimated`` marks tokens counted from the text because the provider reported none;
+    ``gateway_token_id`` is the gateway token that made the call, if one did."""
 
     id: UUID
     user_id: UUID
@@ -30,6 +32,8 @@ class UsageRecord:
     cost_usd: Decimal | None
     source: UsageSource
     created_at: datetime
+    gateway_token_id: UUID | None = None
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

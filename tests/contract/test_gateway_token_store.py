@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -140,3 +141,36 @@ async def test_touch_records_a_use_of_a_live_token_and_never_of_a_revoked_one(
     assert touched is not None
     assert touched.last_used_at == at(5), "a use recorded late never moves it back"
     assert untouched == revoked
+
+
+async def test_a_tokens_scopes_read_back_and_change(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    token = gateway_token(owner.id)
+    token.expires_at = at(30)
+    token.allowed_models = ("gpt-4o-mini", "anthropic/claude-3-5-haiku-latest")
+    token.rpm, token.tpm, token.monthly_usd = 60, 40_000, Decimal("12.50")
+    bare = gateway_token(owner.id)
+    async with uow_factory() as uow:
+        await uow.gateway_tokens.add(token)
+        await uow.gateway_tokens.add(bare)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.gateway_tokens.get(owner.id, token.id) == token
+        found_bare = await uow.gateway_tokens.get(owner.id, bare.id)
+        assert found_bare is not None
+        assert (found_bare.expires_at, found_bare.allowed_models, found_bare.monthly_usd) == (
+            None,
+            None,
+            None,
+        )
+        token.allowed_models = ()
+        token.rpm = token.tpm = token.monthly_usd = token.expires_at = None
+        await uow.gateway_tokens.save(token)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        changed = await uow.gateway_tokens.get(owner.id, token.id)
+    assert changed == token
+    assert changed is not None
+    assert changed.allowed_models == (), "an empty allow-list is not the same as none"

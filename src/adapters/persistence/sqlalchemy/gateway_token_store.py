@@ -78,6 +78,11 @@ def _apply(row: GatewayTokenRow, token: GatewayToken) -> None:
     row.created_at = token.created_at
     row.last_used_at = token.last_used_at
     row.revoked_at = token.revoked_at
+    row.expires_at = token.expires_at
+    row.allowed_models = None if token.allowed_models is None else list(token.allowed_models)
+    row.rpm = token.rpm
+    row.tpm = token.tpm
+    row.monthly_usd = token.monthly_usd
 
 
 def _entity(row: GatewayTokenRow) -> GatewayToken:
@@ -90,4 +95,9 @@ def _entity(row: GatewayTokenRow) -> GatewayToken:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
+        allowed_models=None if row.allowed_models is None else tuple(row.allowed_models),
+        rpm=row.rpm,
+        tpm=row.tpm,
+        monthly_usd=row.monthly_usd,
     )

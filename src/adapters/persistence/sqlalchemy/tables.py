@@ -198,7 +198,10 @@ class UsageRow(Base):
     """Audit of provider calls: no foreign key to credentials or sessions, rows outlive them."""
 
     __tablename__ = "llm_usage"
-    __table_args__ = (Index(None, "user_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        Index(None, "gateway_token_id", "created_at"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     user_id: Mapped[UUID] = mapped_column(_user_fk())
@@ -211,6 +214,10 @@ class UsageRow(Base):
     cost_usd: Mapped[Decimal | None]
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # No foreign key either: a token's calls stay on record after it is revoked.
+    gateway_token_id: Mapped[UUID | None]
+    # Tokens counted from the text: the provider reported none (a stream cut short).
+    tokens_estimated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class GatewayTokenRow(Base):
@@ -224,3 +231,9 @@ class GatewayTokenRow(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Scopes (null: no limit of that kind); allowed_models is a JSON list of model names.
+    expires_at: Mapped[datetime | None]
+    allowed_models: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    rpm: Mapped[int | None] = mapped_column(Integer)
+    tpm: Mapped[int | None] = mapped_column(Integer)
+    monthly_usd: Mapped[Decimal | None]

@@ -32,6 +32,8 @@ class SqlAlchemyUsageStore(UsageStore):
                 cost_usd=record.cost_usd,
                 source=record.source.value,
                 created_at=record.created_at,
+                gateway_token_id=record.gateway_token_id,
+                tokens_estimated=record.estimated,
             )
         )
 
