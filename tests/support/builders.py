@@ -55,6 +55,7 @@ def make_settings(
     var_dir: Path = Path("var-test"),
     redis_url: str | None = None,
     limits: LimitSettings | None = None,
+    providers: ProviderSettings | None = None,
     **auth: Unpack[AuthLimits],
 ) -> Settings:
     return Settings(
@@ -63,7 +64,7 @@ def make_settings(
         database=DatabaseSettings(url=database_url),
         crypto=CryptoSettings(keys=keys or key_line("k1")),
         auth=AuthSettings(jwt_secret=JWT_SECRET, **auth),
-        providers=ProviderSettings(),
+        providers=providers or ProviderSettings(),
         server=ServerSettings(redis_url=redis_url),
         limits=limits or LimitSettings(),
     )

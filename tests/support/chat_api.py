@@ -17,7 +17,7 @@ from adapters.persistence.memory.database import MemoryDatabase
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.http.app import create_app
-from entrypoints.settings import LimitSettings
+from entrypoints.settings import LimitSettings, ProviderSettings
 from tests.support.builders import make_settings, memory_database
 from tests.support.constants import COMPAT_URL, KEYS, PASSWORD
 from tests.support.upstreams import MODELS, Upstreams, upstreams
@@ -111,12 +111,14 @@ def build_container(
     limits: LimitSettings | None = None,
     redis_url: str | None = None,
     keys: str | None = None,
+    providers: ProviderSettings | None = None,
 ) -> Container:
     settings = make_settings(
         keys=keys,
         database_url=url or "sqlite+aiosqlite:///:memory:",
         limits=limits,
         redis_url=redis_url,
+        providers=providers,
     )
     catalog = TomlModelCatalog.from_package()
     if backend == "memory":
@@ -140,13 +142,14 @@ async def make_chat_api(
     redis_url: str | None = None,
     db: MemoryDatabase | None = None,
     keys: str | None = None,
+    providers: ProviderSettings | None = None,
 ) -> AsyncIterator[ChatApi]:
     """``db`` and ``keys``: apps sharing one memory database and keyring (instances of one
     deployment)."""
     stand_ins = upstreams()
     if db is None and backend == "memory":
         db = MemoryDatabase()
-    container = build_container(backend, stand_ins, url, db, limits, redis_url, keys)
+    container = build_container(backend, stand_ins, url, db, limits, redis_url, keys, providers)
     try:
         async with AsyncTestClient(create_app(container=container)) as client:
             yield ChatApi(client, container, stand_ins, db)

@@ -17,13 +17,17 @@ def keyed_world() -> World:
     return memory_world(providers=keyed_providers())
 
 
-def system_default_world(model: str | None = "model-b") -> World:
-    """The operator configured Anthropic with the platform's own key as the fallback."""
+def system_default_world(model: str | None = "model-b", models: tuple[str, ...] = ()) -> World:
+    """The operator configured Anthropic with the platform's own key as the fallback, allowing
+    ``models`` on it (none: ``model`` alone)."""
     settings = replace(
         make_settings(),
         providers=ProviderSettings(
             system_default=SystemDefaultSettings(
-                provider="anthropic", model=model, api_keys={"anthropic": SYSTEM_KEY}
+                provider="anthropic",
+                model=model,
+                models=models,
+                api_keys={"anthropic": SYSTEM_KEY},
             )
         ),
     )

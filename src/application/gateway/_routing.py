@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from domain.errors import InvalidModelName, UnknownProvider
-from domain.model_name import parse_model_name
+from domain.errors import InvalidModelName
+from domain.model_name import parse_model_name, split_provider_prefix
 from domain.provider import Provider
 
 _OPENAI = re.compile(r"^(gpt-|chatgpt-|o\d)", re.IGNORECASE)
@@ -39,12 +39,9 @@ def route(requested: str) -> Route:
         raise InvalidModelName("model is required")
     if name.lower() in DEFAULT_NAMES:
         return Route(None, None)
-    prefix, slash, rest = name.partition("/")
-    if slash and rest:
-        try:
-            return Route(Provider.parse(prefix), rest)
-        except UnknownProvider:
-            pass
+    named, rest = split_provider_prefix(name)
+    if named is not None:
+        return Route(named, rest)
     if _GOOGLE.match(name):
         return Route(Provider.GOOGLE, name.removeprefix("models/"))
     if _ANTHROPIC.match(name):

@@ -41,7 +41,9 @@ class ResolveLlm:
       swapped for another one: without a credential for it, only a system default of that
       same provider can serve);
     - the user's default credential;
-    - the system default (``BYOM_SYSTEM_DEFAULT_*``), when the operator configured one with a key;
+    - the system default (``BYOM_SYSTEM_DEFAULT_*``), when the operator configured one with a key,
+      for the models the operator allows on it only (``ModelNotAllowed`` otherwise, before any
+      key is opened or provider called);
     - otherwise ``NoLlmConfigured``.
 
     The model is the requested one, else the credential's, else the catalog default of the
@@ -97,13 +99,7 @@ class ResolveLlm:
         system = self._usable_system_default()
         if system is None:
             raise NoLlmConfigured("the system default LLM is no longer configured")
-        choice = LlmChoice(
-            provider=system.provider,
-            model=self._model_for(system.provider, parse_model_name(model) or system.model),
-            credential_id=None,
-            reason=ResolutionReason.SYSTEM_DEFAULT,
-            base_url=system.base_url,
-        )
+        choice = self._from_system(system, parse_model_name(model))
         return ResolvedLlm(choice, self._client(user_id, system.provider), self._system_key())
 
     def _client(self, user_id: UUID, provider: Provider) -> LlmProvider:
@@ -165,7 +161,7 @@ class ResolveLlm:
     def _from_system(self, system: SystemDefault, model: str | None) -> LlmChoice:
         return LlmChoice(
             provider=system.provider,
-            model=self._model_for(system.provider, model or system.model),
+            model=system.admit(model),
             credential_id=None,
             reason=ResolutionReason.SYSTEM_DEFAULT,
             base_url=system.base_url,

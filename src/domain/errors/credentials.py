@@ -112,3 +112,18 @@ class NoLlmConfigured(DomainError):
             or "no LLM is configured: add a provider API key, "
             "or ask the operator for a system default"
         )
+
+
+class ModelNotAllowed(DomainError):
+    """The platform's key (the system default) serves only the models the operator allows
+    (``BYOM_SYSTEM_DEFAULT_MODELS``); refused before any provider is called."""
+
+    code = "model-not-allowed"
+
+    def __init__(self, model: str, provider: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(
+            f"model {model!r} is not offered on the platform's key; it serves "
+            f"{', '.join(allowed)}. Add your own {provider} key to use other models"
+        )
+        self.model = model
+        self.allowed = allowed

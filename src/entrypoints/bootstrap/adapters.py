@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from litestar.stores.base import Store
@@ -29,7 +29,10 @@ from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanaryStore
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from application.gateway._routing import route
 from domain.api_key import ApiKey
+from domain.errors import ModelNotAllowed
+from domain.model_name import split_provider_prefix
 from domain.ports import (
     HealthProbe,
     KeyCanaryStore,
@@ -39,7 +42,7 @@ from domain.ports import (
 )
 from domain.provider import Provider
 from domain.resolution import SystemDefault
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, SettingsError
 
 logger = logging.getLogger("byom")
 
@@ -66,18 +69,51 @@ def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
     return AesGcmKeyWrapper(loaded.keyring)
 
 
-def system_default(settings: Settings) -> SystemDefault | None:
+def system_default(settings: Settings, catalog: ModelCatalog) -> SystemDefault | None:
+    """The operator's fallback with its allow-list checked now, so a typo fails the start, not
+    a user's call: each allowed model must route to the fallback's provider (the gateway's
+    rules: ``claude-*`` is Anthropic's, ``openai_compatible/gpt-oss`` a compatible server's),
+    and the default model must be one of them."""
     configured = settings.providers.system_default
     if configured.provider is None:
         return None
     provider = Provider.parse(configured.provider)
+    model = configured.model or catalog.default_model(provider)
+    if model is None:
+        raise SettingsError(
+            "BYOM_SYSTEM_DEFAULT_MODEL is required: the catalog has no default "
+            f"{provider.value} model"
+        )
+    named, bare = split_provider_prefix(model)
+    if named is provider:
+        model = bare
     raw_key = configured.api_keys.get(provider.value)
-    return SystemDefault(
+    system = SystemDefault(
         provider=provider,
-        model=configured.model,
+        model=model,
         api_key=ApiKey(raw_key) if raw_key else None,
         base_url=configured.base_url,
+        models=tuple(_allowed_name(provider, name) for name in configured.models),
     )
+    try:  # the default model in the list's own spelling
+        return replace(system, model=system.admit(model))
+    except ModelNotAllowed:
+        raise SettingsError(
+            f"BYOM_SYSTEM_DEFAULT_MODELS must include the default model {model!r} "
+            "(BYOM_SYSTEM_DEFAULT_MODEL, else the catalog's default)"
+        ) from None
+
+
+def _allowed_name(provider: Provider, name: str) -> str:
+    target = route(name)
+    if target.model is None:
+        raise SettingsError(f"BYOM_SYSTEM_DEFAULT_MODELS: {name!r} is not a model name")
+    if target.provider not in (None, provider):
+        raise SettingsError(
+            f"BYOM_SYSTEM_DEFAULT_MODELS: {name!r} routes to {target.provider.value}, not "
+            f"{provider.value}; write {provider.value}/{target.model} if {provider.value} serves it"
+        )
+    return target.model
 
 
 def sql_database(settings: Settings) -> Database:

@@ -114,7 +114,8 @@ def build(
     revocations = StoreSessionRevocations(
         shared_store(settings, "byom-sessions"), clock, token_ttl_s=ttl
     )
-    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings), slots)
+    system = system_default(settings, catalog)
+    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots)
     meter = UsageMeter(catalog, ids, clock)
     failures = ProviderFailures(uow, clock)
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
@@ -164,7 +165,7 @@ def build(
         revoke_gateway_token=RevokeGatewayToken(uow, clock),
         authenticate_gateway_token=AuthenticateGatewayToken(uow, clock),
         relay_completion=RelayCompletion(uow, resolve_llm, meter, failures),
-        list_gateway_models=ListGatewayModels(uow, catalog, system_default(settings)),
+        list_gateway_models=ListGatewayModels(uow, catalog, system),
         closers=closers,
     )
 

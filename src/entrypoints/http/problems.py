@@ -52,6 +52,7 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.CredentialProviderMismatch: (422, "Credential is for another provider"),
     errors.ModelNotAvailable: (422, "Model not available to this key"),
     errors.NoLlmConfigured: (409, "No LLM configured"),
+    errors.ModelNotAllowed: (403, "Model not offered on the platform's key"),
     errors.InvalidMessage: (422, "The message is not acceptable"),
     errors.SessionNotFound: (404, "Agent session not found"),
     errors.SessionFull: (409, "The session is full"),

@@ -10,6 +10,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
+from domain.errors import InvalidModelName
+from domain.model_name import parse_model_name
+
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 L = TypeVar("L", bound=str)
@@ -86,3 +89,18 @@ def positive(name: str, raw: str) -> int:
     if value == 0:
         raise SettingsError(f"{name} must be at least 1")
     return value
+
+
+def model_names(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of model names, in order, without repeats."""
+    names: list[str] = []
+    for part in raw.split(","):
+        try:
+            model = parse_model_name(part)
+        except InvalidModelName as exc:
+            raise SettingsError(f"{name}: {exc.message}") from None
+        if model is not None and model not in names:
+            names.append(model)
+    if not names:
+        raise SettingsError(f"{name} must name at least one model")
+    return tuple(names)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from domain.provider import PUBLIC_BASE_URLS, Provider
-from entrypoints.settings._parsers import flag, literal, text
+from entrypoints.settings._parsers import flag, literal, model_names, text
 from entrypoints.settings._variables import per_provider, section, setting
 
 
@@ -21,6 +21,14 @@ class SystemDefaultSettings:
     )
     model: str | None = setting(
         "BYOM_SYSTEM_DEFAULT_MODEL", None, text, "its model (else the catalog default)"
+    )
+    models: tuple[str, ...] = setting(
+        "BYOM_SYSTEM_DEFAULT_MODELS",
+        (),
+        model_names,
+        "the only models the platform's key serves, comma-separated (`provider/` prefixes allowed;"
+        " the default model must be one); any other is a 403 `model-not-allowed`",
+        shown="the default model alone",
     )
     api_keys: Mapping[str, str] = per_provider(
         "BYOM_SYSTEM_{}_API_KEY",

@@ -98,10 +98,14 @@ class OpenAiGatewayController(Controller):
         status_code=200,
         request_max_body_size=GATEWAY_BODY_LIMIT,
         responses={
+            403: ResponseSpec(
+                wire.ErrorOut,
+                description="A model the platform's key does not serve (`model_not_allowed`)",
+            ),
             429: ResponseSpec(
                 wire.ErrorOut,
                 description="Over the caller's request rate or calls in flight (Retry-After)",
-            )
+            ),
         },
     )
     async def chat_completions(

@@ -68,7 +68,11 @@ _GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
     errors.ModelNotFound: (404, "model_not_found"),
     errors.CredentialRevoked: (404, "model_not_found"),
     errors.TooManyProviderCalls: (429, "rate_limit_exceeded"),
+    errors.ModelNotAllowed: (403, "model_not_allowed"),
 }
+# OpenAI refuses a model outside a project's allowed models with a 403 whose type is
+# invalid_request_error ("Project ... does not have access to model ..."), not permission_error.
+_TYPE_BY_CODE = {"model_not_allowed": "invalid_request_error"}
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -101,7 +105,7 @@ def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
 
 def error_body(exc: Exception) -> tuple[int, wire.ErrorOut]:
     status, message, code, param = _classify(exc)
-    type_ = _TYPE_BY_STATUS.get(status, "api_error")
+    type_ = _TYPE_BY_CODE.get(code or "") or _TYPE_BY_STATUS.get(status, "api_error")
     return status, wire.ErrorOut(wire.ErrorBody(message, type_, param, code))
 
 

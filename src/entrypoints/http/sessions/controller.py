@@ -70,7 +70,7 @@ class AgentSessionController(Controller):
         "/",
         operation_id="StartAgentSession",
         summary="Start a session on the LLM the factory picks (null credential = system default)",
-        responses=problem_responses(404, 409, 422),
+        responses=problem_responses(403, 404, 409, 422),
         request_max_body_size=CHAT_BODY_LIMIT,
     )
     async def start(
@@ -164,7 +164,7 @@ class AgentSessionController(Controller):
             "stored with `incomplete: true` (without tool calls)."
         ),
         status_code=200,
-        responses=problem_responses(400, 404, 409, 422, 424, 429, 502, 504),
+        responses=problem_responses(400, 403, 404, 409, 422, 424, 429, 502, 504),
         request_max_body_size=SEND_BODY_LIMIT,
     )
     async def send(

@@ -317,10 +317,9 @@ async def test_nothing_configured_is_a_clear_error(world: World, user_id: UUID) 
         await world.container.resolve_llm.execute(user_id)
 
 
-async def test_sessions_started_on_the_system_default_resolve_it_again(
-    system_world: World,
-) -> None:
-    resolved = system_world.container.resolve_llm.system_default(uuid4(), "gpt-4o")
+async def test_sessions_started_on_the_system_default_resolve_it_again() -> None:
+    world = _world_with_system_default(model="gpt-4o")
+    resolved = world.container.resolve_llm.system_default(uuid4(), "gpt-4o")
     assert resolved.choice.model == "gpt-4o"
     assert resolved.choice.credential_id is None
     assert resolved.api_key.reveal() == SYSTEM_KEY

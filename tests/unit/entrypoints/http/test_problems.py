@@ -44,6 +44,7 @@ PUBLIC_SLUGS = {
     "credential-provider-mismatch",
     "model-unavailable",
     "no-llm-configured",
+    "model-not-allowed",
     "invalid-message",
     "session-not-found",
     "session-full",
