@@ -25,16 +25,23 @@ async def test_my_llm_says_none_then_follows_the_default(api: Api) -> None:
     nothing = (await api.client.get("/api/v1/users/me/llm", headers=me)).json()
     assert nothing["reason"] == "none"
     assert "add a provider API key" in nothing["detail"]
+    assert (nothing["paid_by"], nothing["models"]) == (None, [])
 
     openai = await api.add(me, provider="openai", api_key=OPENAI_KEY, model_name="model-b")
     claude = await api.add(me, provider="anthropic", api_key=ANTHROPIC_KEY)
     now = (await api.client.get("/api/v1/users/me/llm", headers=me)).json()
+    models = now.pop("models")
     assert now == {
         "reason": "user_default",
         "provider": "openai",
         "model": "model-b",
         "credential_id": openai["id"],
         "detail": None,
+        "paid_by": "user",
+    }
+    assert {(m["provider"], m["name"], m["credential_id"]) for m in models} >= {
+        ("openai", "model-b", openai["id"]),
+        ("anthropic", "model-a", claude["id"]),
     }
     await api.client.put(f"/api/v1/users/me/llm-credentials/{claude['id']}/default", headers=me)
     now = (await api.client.get("/api/v1/users/me/llm", headers=me)).json()

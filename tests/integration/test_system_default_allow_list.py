@@ -145,3 +145,68 @@ async def test_a_session_started_before_the_list_narrowed_is_refused_on_its_next
             assert refused.json()["type"] == "/problems/model-not-allowed"
         assert narrow.api.upstreams[Provider.OPENAI].requests == []
         assert db.messages == {}
+
+
+async def test_models_offer_the_allowed_models_on_the_platforms_key_and_the_users_own() -> None:
+    async for gateway in _gateway(platform("gpt-4o-mini", "gpt-4.1-nano"), MemoryDatabase()):
+        keyless = await gateway.user_with_key("keyless@example.com")
+        listed = [m async for m in keyless.models.list()]
+        assert [(m.id, m.owned_by) for m in listed] == [
+            ("gpt-4.1-nano", "openai"),
+            ("gpt-4o-mini", "openai"),
+        ]
+        raw = (await gateway.http.get("/v1/models", headers=_bearer(keyless))).json()["data"]
+        assert {(m["paid_by"], m["credential_id"], m["provider"]) for m in raw} == {
+            ("platform", None, "openai")
+        }
+        one = await keyless.models.retrieve("gpt-4o-mini")
+        assert one.model_extra == {
+            "provider": "openai",
+            "paid_by": "platform",
+            "credential_id": None,
+        }
+        with pytest.raises(openai.NotFoundError):
+            await keyless.models.retrieve("gpt-4.1")
+
+        me = await gateway.api.user("keyed@example.com")
+        credential = await gateway.api.add_key(me, Provider.ANTHROPIC)
+        explained = await gateway.api.client.get("/api/v1/users/me/llm", headers=me)
+        body = explained.json()
+        assert (body["reason"], body["provider"], body["paid_by"]) == (
+            "user_default",
+            "anthropic",
+            "user",
+        )
+        by_id = {m["id"]: m for m in body["models"]}
+        assert by_id["gpt-4o-mini"] == {
+            "id": "gpt-4o-mini",
+            "provider": "openai",
+            "name": "gpt-4o-mini",
+            "paid_by": "platform",
+            "credential_id": None,
+        }
+        assert "gpt-4.1" not in by_id, "outside the allow-list: not offered"
+        claude = by_id["claude-sonnet-4-5-20250929"]
+        assert (claude["paid_by"], claude["credential_id"]) == ("user", credential["id"])
+
+        await gateway.api.add_key(me, Provider.OPENAI)
+        body = (await gateway.api.client.get("/api/v1/users/me/llm", headers=me)).json()
+        openai_models = [m for m in body["models"] if m["provider"] == "openai"]
+        assert "gpt-4.1" in {m["name"] for m in openai_models}, "their own key serves all"
+        assert {m["paid_by"] for m in openai_models} == {"user"}
+
+
+async def test_explain_says_the_platform_pays_for_a_keyless_user(gateway: Gateway) -> None:
+    me = await gateway.api.user("explain@example.com")
+    body = (await gateway.api.client.get("/api/v1/users/me/llm", headers=me)).json()
+    assert (body["reason"], body["model"], body["credential_id"], body["paid_by"]) == (
+        "system_default",
+        "gpt-4o-mini",
+        None,
+        "platform",
+    )
+    assert [(m["id"], m["paid_by"]) for m in body["models"]] == [("gpt-4o-mini", "platform")]
+
+
+def _bearer(client: openai.AsyncOpenAI) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.api_key}"}

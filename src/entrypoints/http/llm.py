@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
+from application.gateway.list_gateway_models import GatewayModel, ListGatewayModels
 from application.llm.explain_llm import ExplainLlm, LlmExplanation
 from application.llm.list_providers import ListProviders, ProviderOffer
 from domain.llm import CatalogModel
+from domain.resolution import Payer
 from entrypoints.http.deps import CURRENT_USER, use_cases
 
 
@@ -48,20 +51,44 @@ class ProviderOut(msgspec.Struct):
         return cls(p.value, p.label, offer.default_model, p.takes_base_url, models)
 
 
+class ReachableModelOut(msgspec.Struct):
+    """A model the caller may use: ``id`` on the gateway, ``provider`` and ``name`` for a
+    session; ``paid_by`` ``user`` (on their ``credential_id``) or ``platform``."""
+
+    id: str
+    provider: str
+    name: str
+    paid_by: Literal["user", "platform"]
+    credential_id: UUID | None
+
+    @classmethod
+    def of(cls, m: GatewayModel) -> ReachableModelOut:
+        return cls(m.id, m.provider.value, m.name, m.paid_by.value, m.credential_id)
+
+
 class LlmChoiceOut(msgspec.Struct):
     reason: str
     provider: str | None = None
     model: str | None = None
     credential_id: UUID | None = None
     detail: str | None = None
+    paid_by: Literal["user", "platform"] | None = None
+    models: list[ReachableModelOut] = msgspec.field(default_factory=list)
 
     @classmethod
-    def of(cls, explained: LlmExplanation) -> LlmChoiceOut:
+    def of(cls, explained: LlmExplanation, models: list[GatewayModel]) -> LlmChoiceOut:
+        reachable = [ReachableModelOut.of(m) for m in models]
         choice = explained.choice
         if choice is None:
-            return cls(reason=explained.reason.value, detail=explained.detail)
+            return cls(reason=explained.reason.value, detail=explained.detail, models=reachable)
+        paid_by = Payer.USER if choice.credential_id else Payer.PLATFORM
         return cls(
-            explained.reason.value, choice.provider.value, choice.model, choice.credential_id
+            explained.reason.value,
+            choice.provider.value,
+            choice.model,
+            choice.credential_id,
+            paid_by=paid_by.value,
+            models=reachable,
         )
 
 
@@ -79,10 +106,24 @@ class LlmCatalogController(Controller):
 class MyLlmController(Controller):
     path = "/api/v1/users/me/llm"
     tags = ["Providers and models"]
-    dependencies = {**CURRENT_USER, **use_cases("explain_llm")}
+    dependencies = {**CURRENT_USER, **use_cases("explain_llm", "list_gateway_models")}
 
-    @get("/", operation_id="ExplainMyLlm", summary="What your agents would use now, and why")
+    @get(
+        "/",
+        operation_id="ExplainMyLlm",
+        summary="What your agents would use now and why, and every model you may use",
+        description=(
+            "`paid_by` says whose key serves: `user` (your credential) or `platform` (the "
+            "system default). `models` lists what you may use, each with its gateway `id`, "
+            "`provider`, `name` and whose key pays; the platform's key serves only the "
+            "operator's allow-list."
+        ),
+    )
     async def explain(
-        self, user_id: NamedDependency[UUID], explain_llm: NamedDependency[ExplainLlm]
+        self,
+        user_id: NamedDependency[UUID],
+        explain_llm: NamedDependency[ExplainLlm],
+        list_gateway_models: NamedDependency[ListGatewayModels],
     ) -> LlmChoiceOut:
-        return LlmChoiceOut.of(await explain_llm.execute(user_id))
+        explained = await explain_llm.execute(user_id)
+        return LlmChoiceOut.of(explained, await list_gateway_models.execute(user_id))

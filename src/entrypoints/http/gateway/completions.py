@@ -27,7 +27,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
 from redis.exceptions import RedisError
 
-from application.gateway.list_gateway_models import ListGatewayModels
+from application.gateway.list_gateway_models import GatewayModel, ListGatewayModels
 from application.gateway.relay_completion import RelayCompletion, RelayedStream
 from domain import errors
 from domain.errors import DomainError
@@ -139,7 +139,7 @@ class OpenAiGatewayController(Controller):
         list_gateway_models: NamedDependency[ListGatewayModels],
     ) -> wire.ModelListOut:
         found = await list_gateway_models.execute(gateway_user_id)
-        return wire.ModelListOut([wire.ModelOut(m.id, m.provider.value) for m in found])
+        return wire.ModelListOut([_model_out(m) for m in found])
 
     @get(
         "/models/{model_id:path}",
@@ -158,10 +158,20 @@ class OpenAiGatewayController(Controller):
         wanted = model_id.lstrip("/")
         for m in await list_gateway_models.execute(gateway_user_id):
             if m.id == wanted:
-                return wire.ModelOut(m.id, m.provider.value)
+                return _model_out(m)
         raise UnknownModel(
             f"The model {wanted!r} does not exist or you do not have access to it.", "model"
         )
+
+
+def _model_out(m: GatewayModel) -> wire.ModelOut:
+    return wire.ModelOut(
+        m.id,
+        m.provider.value,
+        provider=m.provider.value,
+        paid_by=m.paid_by.value,
+        credential_id=m.credential_id,
+    )
 
 
 async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIterator[bytes]:

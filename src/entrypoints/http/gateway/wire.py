@@ -12,6 +12,7 @@ nothing from this body is stored.
 from __future__ import annotations
 
 from typing import Any, Literal
+from uuid import UUID
 
 import msgspec
 
@@ -193,10 +194,16 @@ class ChunkOut(msgspec.Struct):
 
 
 class ModelOut(msgspec.Struct):
+    """OpenAI's model object (``owned_by``: the provider) and whose key serves it:
+    ``paid_by`` ``user`` (their ``credential_id``) or ``platform`` (the system default)."""
+
     id: str
     owned_by: str
     object: str = "model"
     created: int = 0
+    provider: str | None = None
+    paid_by: Literal["user", "platform"] | None = None
+    credential_id: UUID | None = None
 
 
 class ModelListOut(msgspec.Struct):

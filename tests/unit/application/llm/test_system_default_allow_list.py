@@ -17,7 +17,7 @@ from domain.api_key import ApiKey
 from domain.errors import ModelNotAllowed
 from domain.llm import ChatMessage, Role
 from domain.provider import Provider
-from domain.resolution import ResolutionReason, SystemDefault
+from domain.resolution import Payer, ResolutionReason, SystemDefault
 from entrypoints.bootstrap import Database, build_byom
 from entrypoints.langchain import ByomChatModel
 from tests.support.builders import World
@@ -174,3 +174,22 @@ def test_the_refusal_names_what_the_platform_serves() -> None:
         system.admit(f"gpt-4.1-{uuid4().hex[:6]}")
     assert "gpt-4o-mini, gpt-4.1-nano" in refused.value.message
     assert "OpenAI key" in refused.value.message
+
+
+async def test_models_offer_the_platforms_list_only_where_no_key_of_the_user_serves() -> None:
+    world = system_default_world(model="model-b", models=("model-b", "claude-haiku"))
+    user_id = await new_user(world)
+    listing = world.container.list_gateway_models
+
+    keyless = await listing.execute(user_id)
+    assert [(m.id, m.name, m.paid_by, m.credential_id) for m in keyless] == [
+        ("anthropic/model-b", "model-b", Payer.PLATFORM, None),
+        ("claude-haiku", "claude-haiku", Payer.PLATFORM, None),
+    ]
+    for m in keyless:  # each id is served by what the listing says
+        choice = await world.container.resolve_llm.explain(user_id, model=m.id)
+        assert (choice.model, choice.credential_id) == (m.name, None)
+
+    credential = await add_key(world, user_id, "anthropic")
+    keyed = await listing.execute(user_id)
+    assert {(m.paid_by, m.credential_id) for m in keyed} == {(Payer.USER, credential)}
