@@ -54,3 +54,29 @@ class DailyUsage:
     input_tokens: int
     output_tokens: int
     cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SourceUsage:
+    """The calls of one source (sessions, the gateway, the in-process facade)."""
+
+    source: UsageSource
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """The calls one gateway token made; ``gateway_token_id`` None: calls made without one."""
+
+    gateway_token_id: UUID | None
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+UsageCursor = tuple[datetime, UUID]
+"""Where a page of calls ended: the last call's ``created_at`` and ``id``."""

@@ -109,19 +109,26 @@ def usage(
     output_tokens: int = 50,
     cost_usd: Decimal | None = Decimal("0.0015"),
     created_at: datetime = T0,
+    source: UsageSource = UsageSource.SESSION,
+    gateway_token_id: UUID | None = None,
+    credential_id: UUID | None = None,
+    session_id: UUID | None = None,
+    estimated: bool = False,
 ) -> UsageRecord:
     return UsageRecord(
         id=uuid4(),
         user_id=user_id,
         provider=provider,
         model=model,
-        credential_id=None,
-        session_id=None,
+        credential_id=credential_id,
+        session_id=session_id,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cost_usd=cost_usd,
-        source=UsageSource.SESSION,
+        source=source,
         created_at=created_at,
+        gateway_token_id=gateway_token_id,
+        estimated=estimated,
     )
 
 

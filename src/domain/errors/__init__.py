@@ -57,6 +57,7 @@ from domain.errors.sessions import (
     SessionFull,
     SessionNotFound,
 )
+from domain.errors.usage import InvalidUsagePeriod
 
 __all__ = [
     "CredentialNotFound",
@@ -79,6 +80,7 @@ __all__ = [
     "InvalidLogin",
     "InvalidMessage",
     "InvalidModelName",
+    "InvalidUsagePeriod",
     "MalformedApiKey",
     "ModelNotAllowed",
     "ModelNotAvailable",

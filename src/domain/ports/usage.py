@@ -6,16 +6,47 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.usage import DailyUsage, UsageRecord, UsageTotal
+from domain.usage import DailyUsage, SourceUsage, TokenUsage, UsageCursor, UsageRecord, UsageTotal
 
 
 class UsageStore(Protocol):
+    """Every read keeps the user's calls made at or after ``since`` and before ``until``."""
+
     async def add(self, record: UsageRecord) -> None: ...
 
-    async def totals(self, user_id: UUID, *, since: datetime | None = None) -> list[UsageTotal]:
+    async def totals(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[UsageTotal]:
         """Per (provider, model), sorted by provider then model."""
         ...
 
-    async def daily(self, user_id: UUID, *, since: datetime | None = None) -> list[DailyUsage]:
+    async def daily(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[DailyUsage]:
         """Per (UTC day, provider, model), oldest day first."""
+        ...
+
+    async def by_source(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[SourceUsage]:
+        """Per source, sorted by its name."""
+        ...
+
+    async def by_token(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[TokenUsage]:
+        """Per gateway token: calls without one first (``None``), then by token id."""
+        ...
+
+    async def records(
+        self,
+        user_id: UUID,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: UsageCursor | None = None,
+        limit: int,
+    ) -> list[UsageRecord]:
+        """At most ``limit`` calls, oldest first (by time, then id), those after ``after``:
+        a whole history is read a bounded page at a time."""
         ...

@@ -38,6 +38,7 @@ from application.sessions.list_agent_sessions import ListAgentSessions
 from application.sessions.list_session_messages import ListSessionMessages
 from application.sessions.send_message import SendMessage
 from application.sessions.start_agent_session import StartAgentSession
+from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
 from domain.ports import (
     Clock,
@@ -96,6 +97,7 @@ class Container:
     get_agent_session: GetAgentSession
     list_session_messages: ListSessionMessages
     get_usage: GetUsage
+    export_usage: ExportUsage
     create_gateway_token: CreateGatewayToken
     list_gateway_tokens: ListGatewayTokens
     revoke_gateway_token: RevokeGatewayToken

@@ -47,6 +47,7 @@ from application.sessions.list_session_messages import ListSessionMessages
 from application.sessions.send_message import SendMessage
 from application.sessions.start_agent_session import StartAgentSession
 from application.usage._meter import UsageMeter
+from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
 from domain.ports import (
     Clock,
@@ -160,6 +161,7 @@ def build(
         get_agent_session=GetAgentSession(uow),
         list_session_messages=ListSessionMessages(uow),
         get_usage=GetUsage(uow),
+        export_usage=ExportUsage(uow),
         create_gateway_token=CreateGatewayToken(uow, ids, clock),
         list_gateway_tokens=ListGatewayTokens(uow),
         revoke_gateway_token=RevokeGatewayToken(uow, clock),

@@ -58,6 +58,7 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.SessionFull: (409, "The session is full"),
     errors.HistoryTooLarge: (422, "The message does not fit the model's context window"),
     errors.InvalidCursor: (400, "The page cursor is not valid"),
+    errors.InvalidUsagePeriod: (422, "The period is not valid"),
     errors.GatewayTokenNotFound: (404, "Gateway token not found"),
     errors.InvalidGatewayToken: (401, "Gateway token not accepted"),
     errors.DecryptionFailed: (503, "Stored key cannot be opened"),

@@ -6,12 +6,20 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Date, cast, func, select
+from sqlalchemy import ColumnElement, Date, and_, cast, func, or_, select
 
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.tables import UsageRow
 from domain.ports import UsageStore
-from domain.usage import DailyUsage, UsageRecord, UsageTotal
+from domain.usage import (
+    DailyUsage,
+    SourceUsage,
+    TokenUsage,
+    UsageCursor,
+    UsageRecord,
+    UsageSource,
+    UsageTotal,
+)
 
 
 class SqlAlchemyUsageStore(UsageStore):
@@ -37,50 +45,88 @@ class SqlAlchemyUsageStore(UsageStore):
             )
         )
 
-    async def totals(self, user_id: UUID, *, since: datetime | None = None) -> list[UsageTotal]:
+    async def totals(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[UsageTotal]:
         result = await self._db.execute(
-            select(
-                UsageRow.provider,
-                UsageRow.model,
-                func.count(),
-                *_sums(),
-            )
-            .where(*_filter(user_id, since))
+            select(UsageRow.provider, UsageRow.model, func.count(), *_sums())
+            .where(*_filter(user_id, since, until))
             .group_by(UsageRow.provider, UsageRow.model)
         )
         totals = [
-            UsageTotal(
-                provider=provider,
-                model=model,
-                calls=calls,
-                input_tokens=int(input_tokens),
-                output_tokens=int(output_tokens),
-                cost_usd=cost,
-            )
+            UsageTotal(provider, model, calls, int(input_tokens), int(output_tokens), cost)
             for provider, model, calls, input_tokens, output_tokens, cost in result.all()
         ]
         # Sorted here, not by ORDER BY: database collations disagree about punctuation.
         return sorted(totals, key=lambda t: (t.provider, t.model))
 
-    async def daily(self, user_id: UUID, *, since: datetime | None = None) -> list[DailyUsage]:
+    async def daily(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[DailyUsage]:
         day = self._utc_day()
         result = await self._db.execute(
             select(day, UsageRow.provider, UsageRow.model, *_sums())
-            .where(*_filter(user_id, since))
+            .where(*_filter(user_id, since, until))
             .group_by(day, UsageRow.provider, UsageRow.model)
         )
         days = [
-            DailyUsage(
-                day=_as_date(raw_day),
-                provider=provider,
-                model=model,
-                input_tokens=int(input_tokens),
-                output_tokens=int(output_tokens),
-                cost_usd=cost,
-            )
-            for raw_day, provider, model, input_tokens, output_tokens, cost in result.all()
+            DailyUsage(_as_date(raw_day), provider, model, int(inputs), int(outputs), cost)
+            for raw_day, provider, model, inputs, outputs, cost in result.all()
         ]
         return sorted(days, key=lambda d: (d.day, d.provider, d.model))
+
+    async def by_source(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[SourceUsage]:
+        result = await self._db.execute(
+            select(UsageRow.source, func.count(), *_sums())
+            .where(*_filter(user_id, since, until))
+            .group_by(UsageRow.source)
+        )
+        sources = [
+            SourceUsage(UsageSource(source), calls, int(inputs), int(outputs), cost)
+            for source, calls, inputs, outputs, cost in result.all()
+        ]
+        return sorted(sources, key=lambda s: s.source.value)
+
+    async def by_token(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[TokenUsage]:
+        result = await self._db.execute(
+            select(UsageRow.gateway_token_id, func.count(), *_sums())
+            .where(*_filter(user_id, since, until))
+            .group_by(UsageRow.gateway_token_id)
+        )
+        tokens = [
+            TokenUsage(token, calls, int(inputs), int(outputs), cost)
+            for token, calls, inputs, outputs, cost in result.all()
+        ]
+        return sorted(
+            tokens, key=lambda t: (t.gateway_token_id is not None, t.gateway_token_id or 0)
+        )
+
+    async def records(
+        self,
+        user_id: UUID,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: UsageCursor | None = None,
+        limit: int,
+    ) -> list[UsageRecord]:
+        where = _filter(user_id, since, until)
+        if after is not None:
+            at, last = after
+            where.append(
+                or_(
+                    UsageRow.created_at > at,
+                    and_(UsageRow.created_at == at, UsageRow.id > last),
+                )
+            )
+        rows = await self._db.scalars(
+            select(UsageRow).where(*where).order_by(UsageRow.created_at, UsageRow.id).limit(limit)
+        )
+        return [_record(row) for row in rows]
 
     def _utc_day(self) -> ColumnElement[Any]:
         if self._db.dialect == "postgresql":
@@ -97,11 +143,33 @@ def _sums() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def _filter(user_id: UUID, since: datetime | None) -> list[ColumnElement[bool]]:
+def _filter(
+    user_id: UUID, since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
     where = [UsageRow.user_id == user_id]
     if since is not None:
         where.append(UsageRow.created_at >= since)
+    if until is not None:
+        where.append(UsageRow.created_at < until)
     return where
+
+
+def _record(row: UsageRow) -> UsageRecord:
+    return UsageRecord(
+        id=row.id,
+        user_id=row.user_id,
+        provider=row.provider,
+        model=row.model,
+        credential_id=row.credential_id,
+        session_id=row.session_id,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        cost_usd=row.cost_usd,
+        source=UsageSource(row.source),
+        created_at=row.created_at,
+        gateway_token_id=row.gateway_token_id,
+        estimated=row.tokens_estimated,
+    )
 
 
 def _as_date(value: date | str) -> date:

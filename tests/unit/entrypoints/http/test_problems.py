@@ -45,6 +45,7 @@ PUBLIC_SLUGS = {
     "model-unavailable",
     "no-llm-configured",
     "model-not-allowed",
+    "invalid-usage-period",
     "invalid-message",
     "session-not-found",
     "session-full",
