@@ -1,23 +1,32 @@
-"""Usage: tokens and cost per day and per model, as SVG charts and tables."""
+"""Usage: tokens and cost per day and per model (SVG charts and tables), per source and per
+gateway token, over a chosen period, and its CSV download."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Annotated
+from urllib.parse import urlencode
 
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.params import QueryParameter
+from litestar.response import Stream, Template
 
+from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
 from domain.user import User
 from entrypoints.http.deps import container_of, use_cases
+from entrypoints.http.usage import parse_time
+from entrypoints.http.usage_csv import csv_response
 from entrypoints.web.chart import SERIES_CLASSES, stacked_bars
+from entrypoints.web.errors import Friendly
 from entrypoints.web.session import WEB_USER
 
 DAYS = 30
+MAX_CHART_DAYS = 92  # a bar a day stays readable up to a quarter
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,40 +35,116 @@ class Series:
     css_class: str
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Whole UTC days, ``first`` to ``last`` inclusive, as the filter form shows them."""
+
+    first: date
+    last: date
+    chosen: bool = False
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.first, time.min, UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time.min, UTC)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    @property
+    def text(self) -> str:
+        if not self.chosen:
+            return f"in the last {DAYS} days"
+        return f"from {self.first.isoformat()} to {self.last.isoformat()}"
+
+    @property
+    def csv_url(self) -> str:
+        query = {"since": self.since.isoformat(), "until": self.until.isoformat()}
+        return f"/usage/export.csv?{urlencode(query)}"
+
+
 class UsagePage(Controller):
     path = "/usage"
-    dependencies = {**WEB_USER, **use_cases("get_usage")}
+    dependencies = {**WEB_USER, **use_cases("get_usage", "export_usage")}
 
     @get("/", name="web-usage")
     async def show(
-        self, user: NamedDependency[User], state: State, get_usage: NamedDependency[GetUsage]
+        self,
+        user: NamedDependency[User],
+        state: State,
+        get_usage: NamedDependency[GetUsage],
+        first: Annotated[str | None, QueryParameter(query="from", max_length=32)] = None,
+        last: Annotated[str | None, QueryParameter(query="to", max_length=32)] = None,
     ) -> Template:
         today = container_of(state).clock.now().date()
-        first = today - timedelta(days=DAYS - 1)
-        report = await get_usage.execute(user.id, since=datetime.combine(first, time.min, UTC))
+        period, error = _period(today, first, last)
+        report = await get_usage.execute(user.id, since=period.since, until=period.until)
         daily, totals = report.daily, report.totals
-        days = [first + timedelta(days=i) for i in range(DAYS)]
+        days = period.days
         names = sorted({_series_name(d.provider, d.model) for d in daily})
         tokens = {
             (d.day, _series_name(d.provider, d.model)): float(d.input_tokens + d.output_tokens)
             for d in daily
         }
         costs = {(d.day, _series_name(d.provider, d.model)): float(d.cost_usd) for d in daily}
+        charted = bool(daily) and len(days) <= MAX_CHART_DAYS
         context = {
             "user": user,
             "active": "usage",
-            "days": DAYS,
+            "period": period,
+            "error": error,
+            "max_chart_days": MAX_CHART_DAYS,
             "series": [Series(n, f"series-{i % SERIES_CLASSES}") for i, n in enumerate(names)],
-            "token_chart": stacked_bars(days, names, tokens, tokens_text) if daily else None,
-            "cost_chart": stacked_bars(days, names, costs, usd) if daily else None,
+            "token_chart": stacked_bars(days, names, tokens, tokens_text) if charted else None,
+            "cost_chart": stacked_bars(days, names, costs, usd) if charted else None,
             "daily": sorted(daily, key=lambda d: (d.day, d.provider, d.model), reverse=True),
             "totals": totals,
+            "by_source": report.by_source,
+            "by_token": report.by_token,
             "total_tokens": report.input_tokens + report.output_tokens,
             "total_cost": report.cost_usd,
             "usd": usd,
             "tokens_text": tokens_text,
         }
-        return Template(template_name="usage.html", context=context)
+        status = error.status if error else 200
+        return Template(template_name="usage.html", context=context, status_code=status)
+
+    @get("/export.csv", name="web-usage-csv")
+    async def export(
+        self,
+        user: NamedDependency[User],
+        state: State,
+        export_usage: NamedDependency[ExportUsage],
+        since: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        until: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Stream:
+        export = await export_usage.execute(
+            user.id, since=parse_time("since", since), until=parse_time("until", until)
+        )
+        return csv_response(export, container_of(state).clock.now())
+
+
+def _period(today: date, first: str | None, last: str | None) -> tuple[Period, Friendly | None]:
+    default = Period(today - timedelta(days=DAYS - 1), today)
+    if not (first or last):
+        return default, None
+    try:
+        chosen = Period(
+            date.fromisoformat(first) if first else default.first,
+            date.fromisoformat(last) if last else today,
+            chosen=True,
+        )
+    except ValueError:
+        return default, Friendly(422, "The period is not valid", "Dates look like 2025-01-31.")
+    if chosen.last < chosen.first:
+        return default, Friendly(
+            422, "The period is not valid", "The last day must not come before the first."
+        )
+    return chosen, None
 
 
 def _series_name(provider: str, model: str) -> str:

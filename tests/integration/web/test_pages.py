@@ -333,3 +333,76 @@ async def test_usage_without_calls_says_so(signed_in: Site) -> None:
     page = (await signed_in.client.get("/usage")).text
     assert "No usage in the last 30 days." in page
     assert '<svg class="chart"' not in page
+
+
+async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links_the_csv(
+    signed_in: Site,
+) -> None:
+    user_id = await signed_in.user_id()
+    container = signed_in.world.container
+    token = await container.create_gateway_token.execute(user_id, "<ci> =1+1")
+    now = signed_in.world.clock.now()
+    async with container.uow() as uow:
+        for days_ago, source, token_id in (
+            (0, UsageSource.GATEWAY, token.token.id),
+            (0, UsageSource.SESSION, None),
+            (40, UsageSource.IN_PROCESS, None),
+        ):
+            await uow.usage.add(
+                UsageRecord(
+                    id=container.ids.new_id(),
+                    user_id=user_id,
+                    provider="openai",
+                    model="model-a",
+                    credential_id=None,
+                    session_id=None,
+                    input_tokens=10,
+                    output_tokens=5,
+                    cost_usd=Decimal("0.001"),
+                    source=source,
+                    created_at=now - timedelta(days=days_ago),
+                    gateway_token_id=token_id,
+                )
+            )
+        await uow.commit()
+
+    page = (await signed_in.client.get("/usage")).text
+    by_source = page.split('id="usage-by-source"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th>', by_source) == ["gateway", "session"]
+    by_token = page.split('id="usage-by-token"', 1)[1].split("</table>", 1)[0]
+    assert "No token (sessions, in-process)" in by_token
+    assert "&lt;ci&gt; =1+1 <code>byom_…" in by_token, "escaped, with its hint"
+    assert '<label for="period-from">From</label>' in page
+    assert "Download CSV" in page
+
+    first = (now - timedelta(days=45)).date().isoformat()
+    last = (now - timedelta(days=30)).date().isoformat()
+    older = await signed_in.client.get("/usage", params={"from": first, "to": last})
+    assert older.status_code == 200
+    assert f"from {first} to {last}" in older.text
+    assert re.findall(
+        r'<th scope="row">([^<]+)</th>',
+        older.text.split('id="usage-by-source"', 1)[1].split("</table>", 1)[0],
+    ) == ["in-process"]
+
+    link = re.search(r'<a class="download" href="([^"]+)"', older.text)
+    assert link is not None
+    exported = await signed_in.client.get(link.group(1).replace("&amp;", "&"))
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    lines = exported.text.strip().split("\r\n")
+    assert len(lines) == 2
+    assert ",in-process," in lines[1]
+
+    backwards = await signed_in.client.get("/usage", params={"from": last, "to": first})
+    assert backwards.status_code == 422
+    assert "The last day must not come before the first." in backwards.text
+    garbled = await signed_in.client.get("/usage", params={"from": "yesterday"})
+    assert garbled.status_code == 422
+    assert "Dates look like 2025-01-31." in garbled.text
+
+
+async def test_the_csv_download_needs_a_signed_in_user(site: Site) -> None:
+    response = await site.client.get("/usage/export.csv", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
