@@ -182,8 +182,11 @@ class Byom:
     async def sessions(self, user_id: UUID) -> list[AgentSession]:
         return await self._list.execute(user_id)
 
-    async def usage(self, user_id: UUID, *, since: datetime | None = None) -> UsageReport:
-        return await self._usage.execute(user_id, since=since)
+    async def usage(
+        self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
+    ) -> UsageReport:
+        """Totals per model, day, source and gateway token, for calls in [since, until)."""
+        return await self._usage.execute(user_id, since=since, until=until)
 
     async def aclose(self) -> None:
         await self._aclose()

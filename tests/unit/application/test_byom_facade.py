@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -76,6 +77,9 @@ async def test_resolve_start_chat_stream_and_usage_through_the_facade(world: Wor
         assert [s.id for s in await byom.sessions(user_id)] == [session.id]
         usage = await byom.usage(user_id)
         assert usage.cost_usd == Decimal("0.00016")
+        assert [(s.source.value, s.calls) for s in usage.by_source] == [("session", 2)]
+        before = await byom.usage(user_id, until=world.clock.now() - timedelta(seconds=1))
+        assert before.totals == []
 
 
 async def test_the_facade_explains_the_system_default_and_refuses_other_users() -> None:
