@@ -17,6 +17,7 @@ from domain.errors.accounts import (
     WeakPassword,
     WrongPassword,
 )
+from domain.errors.budgets import BudgetExceeded, InvalidBudget, ModelNotPriced
 from domain.errors.credentials import (
     CredentialNotFound,
     CredentialProviderMismatch,
@@ -58,6 +59,7 @@ from domain.errors.sessions import (
 )
 
 __all__ = [
+    "BudgetExceeded",
     "CredentialNotFound",
     "CredentialProviderMismatch",
     "CredentialRejected",
@@ -72,6 +74,7 @@ __all__ = [
     "HistoryTooLarge",
     "InvalidApiKey",
     "InvalidBaseUrl",
+    "InvalidBudget",
     "InvalidCursor",
     "InvalidEmail",
     "InvalidGatewayToken",
@@ -81,6 +84,7 @@ __all__ = [
     "MalformedApiKey",
     "ModelNotAvailable",
     "ModelNotFound",
+    "ModelNotPriced",
     "NoLlmConfigured",
     "ProviderCallFailed",
     "ProviderError",
