@@ -100,12 +100,12 @@ class Usage:
         )
 
 
-# What a provider that reported nothing is taken to have said.
-NOT_REPORTED = Usage(reported=False)
-
-
 def _clamp(tokens: int) -> int:
     return min(max(tokens, 0), MAX_TOKEN_COUNT)
+
+
+# What a provider that reported nothing is taken to have said.
+NOT_REPORTED = Usage(reported=False)
 
 
 class FinishReason(StrEnum):

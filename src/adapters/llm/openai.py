@@ -197,8 +197,7 @@ class OpenAiShapedApi:
                 self._errors.provider,
                 f"{self._errors.label}: the stream ended before it was complete",
             )
-        # A compatible server may ignore stream_options: a final chunk all the same, its usage
-        # marked as not reported.
+        # A compatible server may ignore stream_options: its usage is then NOT_REPORTED.
         yield CompletionChunk(
             usage=usage or NOT_REPORTED,
             finish_reason=settled_finish(

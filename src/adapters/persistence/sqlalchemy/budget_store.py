@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from adapters.persistence.sqlalchemy._db import Db
-from adapters.persistence.sqlalchemy.tables import UserBudgetRow
+from adapters.persistence.sqlalchemy.spend_tables import UserBudgetRow
 from domain.budget import UserBudget
 from domain.ports import BudgetStore
 

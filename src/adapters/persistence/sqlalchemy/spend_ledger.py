@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from adapters.persistence.sqlalchemy._db import Db
-from adapters.persistence.sqlalchemy.tables import SpendCounterRow, SpendHoldRow, UsageRow
+from adapters.persistence.sqlalchemy.spend_tables import SpendCounterRow, SpendHoldRow
+from adapters.persistence.sqlalchemy.tables import UsageRow
 from domain.budget import Cap, CapKind, CapStatus, Hold
 from domain.ports import SpendLedger
 

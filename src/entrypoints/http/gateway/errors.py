@@ -68,6 +68,7 @@ _GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
     errors.ModelNotFound: (404, "model_not_found"),
     errors.CredentialRevoked: (404, "model_not_found"),
     errors.TooManyProviderCalls: (429, "rate_limit_exceeded"),
+    errors.BudgetExceeded: (429, "insufficient_quota"),
 }
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",
@@ -87,7 +88,9 @@ def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
     headers = {}
     retry_after = (
         exc.retry_after
-        if isinstance(exc, errors.ProviderRateLimited | errors.TooManyProviderCalls)
+        if isinstance(
+            exc, errors.ProviderRateLimited | errors.TooManyProviderCalls | errors.BudgetExceeded
+        )
         else None
     )
     if retry_after is not None:
@@ -101,7 +104,10 @@ def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
 
 def error_body(exc: Exception) -> tuple[int, wire.ErrorOut]:
     status, message, code, param = _classify(exc)
-    type_ = _TYPE_BY_STATUS.get(status, "api_error")
+    # OpenAI's answer for a spent quota: its type and code are both insufficient_quota (the
+    # SDKs stop retrying on it, unlike a rate limit).
+    quota = isinstance(exc, errors.BudgetExceeded)
+    type_ = "insufficient_quota" if quota else _TYPE_BY_STATUS.get(status, "api_error")
     return status, wire.ErrorOut(wire.ErrorBody(message, type_, param, code))
 
 
