@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy.spend_tables import SpendCounterRow, SpendHoldRow
@@ -76,18 +77,20 @@ class SqlAlchemySpendLedger(SpendLedger):
 
     async def _create(self, cap: Cap) -> None:
         spent = await self._db.scalar(select(_usage_sum(cap)).where(*_usage_of(cap)))
-        async with self._db.savepoint() as session:
-            # Another worker may create it first: theirs counts the same rows.
-            if await session.get(SpendCounterRow, (cap.scope, cap.period.start)) is None:
-                session.add(
-                    SpendCounterRow(
-                        scope=cap.scope,
-                        period_start=cap.period.start,
-                        user_id=cap.user_id,
-                        spent=Decimal(spent or 0),
-                        reserved=_ZERO,
-                    )
-                )
+        insert_ = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        # Another worker may create it first (ON CONFLICT waits for it): theirs counts the
+        # same rows.
+        await self._db.execute(
+            insert_(SpendCounterRow)
+            .values(
+                scope=cap.scope,
+                period_start=cap.period.start,
+                user_id=cap.user_id,
+                spent=Decimal(spent or 0),
+                reserved=_ZERO,
+            )
+            .on_conflict_do_nothing()
+        )
 
     async def _sweep(self, cap: Cap, now: datetime) -> bool:
         """Expired holds off the counter; False when there were none (nothing changes)."""
