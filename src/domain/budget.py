@@ -79,12 +79,16 @@ class UserBudget:
         usd = self.monthly_usd
         if usd is not None:
             if not usd.is_finite() or usd < 0 or usd > MAX_MONTHLY_USD:
-                raise InvalidBudget(f"monthly_usd must be between 0 and {MAX_MONTHLY_USD}")
+                raise InvalidBudget(
+                    f"the monthly cap (monthly_usd) must be between 0 and {MAX_MONTHLY_USD} USD"
+                )
             if usd != usd.quantize(Decimal(1).scaleb(-USD_PLACES)):
-                raise InvalidBudget(f"monthly_usd has at most {USD_PLACES} decimal places")
+                raise InvalidBudget(
+                    f"the monthly cap (monthly_usd) has at most {USD_PLACES} decimal places"
+                )
         percent = self.alert_percent
         if percent is not None and not 1 <= percent <= 100:
-            raise InvalidBudget("alert_percent must be between 1 and 100")
+            raise InvalidBudget("the alert (alert_percent) must be between 1 and 100")
 
 
 @dataclass(frozen=True, slots=True)
