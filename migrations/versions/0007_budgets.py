@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column(
             "user_id",
             GUID(),
-            sa.ForeignKey(
-                "users.id", ondelete="CASCADE", name="fk_user_budgets_user_id_users"
-            ),
+            sa.ForeignKey("users.id", ondelete="CASCADE", name="fk_user_budgets_user_id_users"),
             nullable=False,
         ),
         sa.Column("monthly_usd", sa.Numeric(18, 10), nullable=True),
@@ -43,9 +41,7 @@ def upgrade() -> None:
         sa.Column(
             "user_id",
             GUID(),
-            sa.ForeignKey(
-                "users.id", ondelete="CASCADE", name="fk_spend_counters_user_id_users"
-            ),
+            sa.ForeignKey("users.id", ondelete="CASCADE", name="fk_spend_counters_user_id_users"),
             nullable=False,
         ),
         sa.Column("spent", SPEND, nullable=False),
