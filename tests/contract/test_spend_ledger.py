@@ -17,6 +17,8 @@ from tests.support.entities import T0, at, committed_user, usage
 MONTH = month_of(T0)
 KEY = uuid4()  # a credential id: calls on the user's own key
 
+ZERO = Decimal(0)
+
 
 def cap(
     owner: UUID, limit: str, kind: CapKind = CapKind.SYSTEM_MONTHLY, user: UUID | None = None
@@ -74,8 +76,8 @@ async def test_a_hold_that_would_pass_a_cap_takes_nothing_from_any(
     refused = await reserve(uow_factory, hold((roomy, tight), "1", "101"))
 
     assert refused == tight
-    assert await status(uow_factory, roomy) == (0, 0)
-    assert await status(uow_factory, tight) == (0, 0)
+    assert await status(uow_factory, roomy) == (ZERO, ZERO)
+    assert await status(uow_factory, tight) == (ZERO, ZERO)
 
 
 async def test_the_period_spend_of_the_scope_counts_and_nothing_else(
@@ -93,11 +95,11 @@ async def test_the_period_spend_of_the_scope_counts_and_nothing_else(
         await uow.commit()
     c = cap(owner.id, "1.00")
 
-    assert await status(uow_factory, c) == (Decimal("0.70"), 0)
+    assert await status(uow_factory, c) == (Decimal("0.70"), ZERO)
     assert await reserve(uow_factory, hold((c,), "0.31")) == c
     assert await reserve(uow_factory, hold((c,), "0.30")) is None
     own_cap = cap(owner.id, "5.00", CapKind.OWN_MONTHLY)
-    assert await status(uow_factory, own_cap) == (Decimal(5), 0)
+    assert await status(uow_factory, own_cap) == (Decimal(5), ZERO)
     assert await reserve(uow_factory, hold((own_cap,), "0.01")) == own_cap
 
 
@@ -108,7 +110,7 @@ async def test_tokens_count_input_and_output(uow_factory: UnitOfWorkFactory) -> 
         await uow.commit()
     c = cap(owner.id, "200", CapKind.SYSTEM_DAILY_TOKENS)
 
-    assert await status(uow_factory, c) == (Decimal(150), 0)
+    assert await status(uow_factory, c) == (Decimal(150), ZERO)
     assert await reserve(uow_factory, hold((c,), "51")) == c
     assert await reserve(uow_factory, hold((c,), "50")) is None
 
@@ -125,7 +127,7 @@ async def test_a_token_cap_counts_the_calls_that_token_made(uow_factory: UnitOfW
         await uow.commit()
     c = cap(token_id, "2.50", CapKind.TOKEN_MONTHLY, owner.id)
 
-    assert await status(uow_factory, c) == (Decimal(2), 0)
+    assert await status(uow_factory, c) == (Decimal(2), ZERO)
     assert await reserve(uow_factory, hold((c,), "0.51")) == c
 
 
@@ -137,7 +139,7 @@ async def test_settling_moves_the_hold_to_what_was_spent(uow_factory: UnitOfWork
 
     await settle(uow_factory, first, usage(owner.id, cost_usd=Decimal("0.25")), "0.25")
 
-    assert await status(uow_factory, c) == (Decimal("0.25"), 0)
+    assert await status(uow_factory, c) == (Decimal("0.25"), ZERO)
     assert await reserve(uow_factory, hold((c,), "0.76")) == c
     assert await reserve(uow_factory, hold((c,), "0.75")) is None
 
@@ -153,7 +155,7 @@ async def test_a_settlement_rolled_back_changes_nothing(uow_factory: UnitOfWorkF
         await uow.spend.settle(first, [Decimal("0.25")])
         # left without commit: neither the usage row nor the settlement is kept
 
-    assert await status(uow_factory, c) == (0, Decimal("0.60"))
+    assert await status(uow_factory, c) == (ZERO, Decimal("0.60"))
     assert await reserve(uow_factory, hold((c,), "0.41")) == c
 
 
@@ -167,7 +169,7 @@ async def test_expired_holds_are_not_counted_and_give_their_room_back(
     assert await reserve(uow_factory, hold((c,), "0.20"), minutes=1) == c
 
     # The worker holding it died: after its expiry the room is back.
-    assert await status(uow_factory, c, minutes=16) == (0, 0)
+    assert await status(uow_factory, c, minutes=16) == (ZERO, ZERO)
     assert await reserve(uow_factory, hold((c,), "0.95", expires_in=30), minutes=16) is None
 
     # Settled late, the expired hold still counts what its call spent, once.

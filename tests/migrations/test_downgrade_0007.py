@@ -13,6 +13,8 @@ from adapters.persistence.sqlalchemy.migrate import current, downgrade, upgrade
 from domain.budget import Cap, CapKind, Hold, UserBudget, month_of
 from tests.support.entities import T0, at, committed_user, usage
 
+ZERO = Decimal(0)
+
 
 async def test_downgrading_0007_drops_only_the_budget_tables(empty_database_url: str) -> None:
     url = empty_database_url
@@ -53,7 +55,7 @@ async def test_downgrading_0007_drops_only_the_budget_tables(empty_database_url:
         async with uow_factory() as uow:
             assert await uow.budgets.get(owner.id) == UserBudget()
             status = await uow.spend.status(cap, T0)
-            assert (status.spent, status.reserved) == (Decimal("0.25"), 0)
+            assert (status.spent, status.reserved) == (Decimal("0.25"), ZERO)
             again = Hold(uuid4(), owner.id, (cap,), (Decimal("0.76"),), at(15))
             assert await uow.spend.reserve(again, T0) == cap
     finally:

@@ -28,6 +28,8 @@ WORST_CASE = Decimal("0.0409725")
 # The fake provider reports 12 input and 5 output tokens.
 SPENT = Decimal("0.00008")
 
+ZERO = Decimal(0)
+
 
 def system_world(model: str = "model-a", **budgets: object) -> World:
     settings = replace(
@@ -64,7 +66,7 @@ async def test_a_call_within_the_users_cap_is_held_then_settled_to_its_usage(
 
     assert relayed.cost_usd == SPENT
     view = await world.container.get_budget.execute(user_id)
-    assert (view.own.spent, view.own.reserved) == (SPENT, 0)
+    assert (view.own.spent, view.own.reserved) == (SPENT, ZERO)
     # With a cap, the reply budget reserved is the one asked of the provider.
     assert world.providers.get(Provider.OPENAI).requests[-1].max_tokens == 4096
 
@@ -134,7 +136,10 @@ async def test_the_operators_daily_token_cap_counts_prompt_and_reply_tokens() ->
     await world.container.relay_completion.execute(user_id, replace(HI, max_tokens=40))  # 45
     view = await world.container.get_budget.execute(user_id)
     assert view.system_daily is not None
-    assert (view.system_daily.spent, view.system_daily.reserved) == (17, 0)  # 12 + 5 reported
+    assert (view.system_daily.spent, view.system_daily.reserved) == (
+        Decimal(17),
+        ZERO,
+    )  # 12 + 5 reported
     with pytest.raises(BudgetExceeded):
         await world.container.relay_completion.execute(user_id, replace(HI, max_tokens=40))
     assert provider_calls(world) == 1
@@ -200,7 +205,7 @@ async def test_a_provider_failure_releases_the_hold(world: World, user_id: UUID)
         await world.container.relay_completion.execute(user_id, HI)
 
     view = await world.container.get_budget.execute(user_id)
-    assert (view.own.spent, view.own.reserved) == (0, 0)
+    assert (view.own.spent, view.own.reserved) == (ZERO, ZERO)
     assert world.db.spend.holds == {}
 
 
@@ -217,7 +222,7 @@ async def test_a_stream_holds_while_open_and_settles_when_finished(
         _ = [c async for c in stream]
 
     view = await world.container.get_budget.execute(user_id)
-    assert (view.own.spent, view.own.reserved) == (SPENT, 0)
+    assert (view.own.spent, view.own.reserved) == (SPENT, ZERO)
 
 
 async def test_a_refused_stream_fails_at_its_start_and_reaches_no_provider(
@@ -262,4 +267,4 @@ async def test_a_reply_whose_usage_was_not_reported_is_settled_on_an_estimate(
     # "hi": 5 tokens; "Hello from the fake model.": 26 bytes, 7 tokens. Never zero.
     assert (row.input_tokens, row.output_tokens, row.estimated) == (5, 7, True)
     view = await world.container.get_budget.execute(user_id)
-    assert (view.own.spent, view.own.reserved) == (row.cost_usd, 0)
+    assert (view.own.spent, view.own.reserved) == (row.cost_usd, ZERO)
