@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
@@ -36,6 +37,8 @@ class PreparedCall(Protocol):
         """The gateway token that made the call, if one did (its caps apply)."""
         ...
 
+
+logger = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=PreparedCall)
 R = TypeVar("R")
@@ -109,8 +112,12 @@ class ProviderCall(Generic[C, R]):
         return await self._guard.reserve(call.user_id, call.llm.choice, call.request, call.token)
 
     async def _release(self, held: Held) -> None:
-        if self._guard is not None:
+        if self._guard is None:
+            return
+        try:
             await self._guard.release(held.hold)
+        except Exception as exc:  # the store is down: the hold expires on its own
+            logger.warning("a hold could not be released: %s", type(exc).__name__)
 
     def _release_later(self, held: Held) -> None:
         """From a stream that failed before any reply: in a task of its own (it may be

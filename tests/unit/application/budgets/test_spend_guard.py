@@ -4,12 +4,14 @@ reaches the provider."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
 
+from application.byom import Byom
 from application.gateway.relay_completion import RelayRequest
 from domain.budget import CapKind, UserBudget, month_of
 from domain.errors import BudgetExceeded, ModelNotPriced, ProviderRateLimited
@@ -268,3 +270,44 @@ async def test_a_reply_whose_usage_was_not_reported_is_settled_on_an_estimate(
     assert (row.input_tokens, row.output_tokens, row.estimated) == (5, 7, True)
     view = await world.container.get_budget.execute(user_id)
     assert (view.own.spent, view.own.reserved) == (row.cost_usd, ZERO)
+
+
+async def test_a_stream_refused_by_its_provider_at_the_start_releases_its_hold(
+    world: World, user_id: UUID
+) -> None:
+    await add_key(world, user_id, "openai")
+    await set_budget(world, user_id, "1.00")
+    world.providers.get(Provider.OPENAI).fail_with = ProviderRateLimited("openai", "slow down")
+
+    stream = world.container.relay_completion.stream(user_id, HI)
+    with pytest.raises(ProviderRateLimited):
+        await stream.start()
+    await stream.aclose()
+    for _ in range(10):  # the release runs in a task of its own (the start may be cancelled)
+        await asyncio.sleep(0)
+
+    assert world.db.spend.holds == {}
+
+
+async def test_the_in_process_facade_and_langchain_are_held_like_the_gateway() -> None:
+    world = system_world(system_default_monthly_usd=Decimal("0.01"))
+    user_id = await new_user(world)
+    byom = Byom(
+        resolve=world.container.resolve_llm,
+        start_session=world.container.start_agent_session,
+        send_message=world.container.send_message,
+        get_session=world.container.get_agent_session,
+        list_sessions=world.container.list_agent_sessions,
+        list_messages=world.container.list_session_messages,
+        get_usage=world.container.get_usage,
+        complete=world.container.in_process_completion,
+        aclose=world.container.aclose,
+    )
+
+    with pytest.raises(BudgetExceeded):
+        await byom.complete(user_id, HI)
+    await byom.complete(user_id, replace(HI, max_tokens=10))
+
+    assert provider_calls(world) == 1
+    [row] = world.db.usage.values()
+    assert row.source == "in-process"
