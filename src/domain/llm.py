@@ -78,10 +78,13 @@ MAX_TOKEN_COUNT = 2**31 - 1
 class Usage:
     """Tokens of one call as the provider reported them, clamped to 0..``MAX_TOKEN_COUNT``: a
     (user's own compatible) server could report negative counts to lower its cost, or counts
-    no column can hold to fail the call after it was paid for."""
+    no column can hold to fail the call after it was paid for. ``reported`` is False when the
+    provider said nothing (an OpenAI-compatible server that omits usage): the zeros are not a
+    count, and spend control estimates the call from its text instead."""
 
     input_tokens: int = 0
     output_tokens: int = 0
+    reported: bool = field(default=True, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_tokens", _clamp(self.input_tokens))
@@ -99,6 +102,10 @@ class Usage:
 
 def _clamp(tokens: int) -> int:
     return min(max(tokens, 0), MAX_TOKEN_COUNT)
+
+
+# What a provider that reported nothing is taken to have said.
+NOT_REPORTED = Usage(reported=False)
 
 
 class FinishReason(StrEnum):

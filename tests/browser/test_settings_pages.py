@@ -245,3 +245,48 @@ def _user(live_server: LiveServer, email: str = "trader@example.com") -> UUID:
         return user.id
 
     return live_server.run(find())
+
+
+def test_budget_set_a_cap_see_whats_left_and_the_alert(page: Page, live_server: LiveServer) -> None:
+    sign_up(page)
+    add_key(page, "OpenAI", OPENAI_KEY, model="model-a")
+    page.get_by_role("link", name="Budget").click()
+    page.wait_for_url("**/budget")
+    expect(page.locator("nav a[aria-current=page]")).to_have_text("Budget")
+    expect(page.locator("#own-cap")).to_have_text("none")
+
+    page.get_by_label("Cap in USD per month").fill("-3")
+    click_and_wait(page, page.get_by_role("button", name="Save budget"))
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The monthly cap (monthly_usd) must be between 0"
+    )
+
+    page.get_by_label("Cap in USD per month").fill("0.0002")
+    page.get_by_label("Warn me at this percent").fill("50")
+    click_and_wait(page, page.get_by_role("button", name="Save budget"))
+    page.wait_for_url("**/budget?done=budget")
+    expect(page.get_by_role("status")).to_have_text("Budget saved.")
+    expect(page.locator("meter")).to_have_count(1)
+    expect(page.locator("#budget-alert")).to_have_count(0)
+
+    container, user_id = live_server.world.container, _user(live_server)
+
+    async def chat() -> None:
+        session = await container.start_agent_session.execute(user_id, title="Budgeted")
+        await container.send_message.execute(user_id, session.id, "hi", max_tokens=5)
+
+    live_server.run(chat())
+    page.reload()
+    # One call: 12 input and 5 output tokens at $2.50 / $10.00 per million = $0.00008, 40%.
+    expect(page.locator("#own-spent")).to_have_text("$0.00008")
+    expect(page.locator("label[for=gauge-1]")).to_contain_text("$0.00012 left of $0.0002")
+    expect(page.locator("#budget-alert")).to_have_count(0)
+    live_server.run(chat())
+    page.reload()
+    expect(page.locator("#budget-alert")).to_contain_text("past 50% of your $0.0002 cap")
+    screenshot(page, "budget")
+
+    page.get_by_label("Cap in USD per month").fill("")
+    click_and_wait(page, page.get_by_role("button", name="Save budget"))
+    expect(page.locator("#own-cap")).to_have_text("none")
+    expect(page.locator("meter")).to_have_count(0)

@@ -31,6 +31,9 @@ EXPECTED_TABLES = {
     "llm_usage",
     "gateway_tokens",
     "master_key_canaries",
+    "user_budgets",
+    "spend_counters",
+    "spend_holds",
 }
 
 

@@ -28,6 +28,7 @@ from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
 from domain.errors import ProviderUnavailable
 from domain.llm import (
+    NOT_REPORTED,
     Completion,
     CompletionChunk,
     CompletionRequest,
@@ -128,14 +129,16 @@ class OpenAiShapedApi:
         if not reply.choices:
             raise self._errors.protocol("the reply had no choices")
         message = reply.choices[0].message
-        usage = reply.usage or wire.Usage()
+        usage = reply.usage
         calls = tool_calls_of(message)
         finish = openai_finish(reply.choices[0].finish_reason)
         return Completion(
             # A refusal (structured outputs) is the reply's text, its finish a content filter.
             text=message.content or message.refusal or "",
             model=reply.model or request.model,
-            usage=Usage(usage.prompt_tokens, usage.completion_tokens),
+            usage=NOT_REPORTED
+            if usage is None
+            else Usage(usage.prompt_tokens, usage.completion_tokens),
             finish_reason=settled_finish(
                 finish, calls=bool(calls), refused=not message.content and bool(message.refusal)
             ),
@@ -194,9 +197,9 @@ class OpenAiShapedApi:
                 self._errors.provider,
                 f"{self._errors.label}: the stream ended before it was complete",
             )
-        # A compatible server may ignore stream_options: zero usage rather than no final chunk.
+        # A compatible server may ignore stream_options: its usage is then NOT_REPORTED.
         yield CompletionChunk(
-            usage=usage or Usage(),
+            usage=usage or NOT_REPORTED,
             finish_reason=settled_finish(
                 finish or FinishReason.STOP, calls=called, refused=refused
             ),

@@ -6,5 +6,12 @@ from adapters.metrics.provider_metrics import (
     MeteredProviderRegistry,
     ProviderMetrics,
 )
+from adapters.metrics.spend_metrics import PrometheusSpendMetrics
 
-__all__ = ["KeyringMetrics", "MeteredLlmProvider", "MeteredProviderRegistry", "ProviderMetrics"]
+__all__ = [
+    "KeyringMetrics",
+    "MeteredLlmProvider",
+    "MeteredProviderRegistry",
+    "PrometheusSpendMetrics",
+    "ProviderMetrics",
+]

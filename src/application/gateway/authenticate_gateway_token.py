@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
 
 from application.gateway import _token_secret as secret
 from domain.errors import InvalidGatewayToken
+from domain.gateway_token import GatewayToken
 from domain.ports import Clock, UnitOfWorkFactory
 
 # Recording every use would be a write per call; once a minute tells the user enough.
@@ -24,7 +24,8 @@ class AuthenticateGatewayToken:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, raw: str) -> UUID:
+    async def execute(self, raw: str) -> GatewayToken:
+        """The token (its owner is ``user_id``; its scopes apply to the call)."""
         if not secret.looks_like_a_token(raw):
             raise InvalidGatewayToken()
         async with self._uow() as uow:
@@ -42,4 +43,4 @@ class AuthenticateGatewayToken:
                 if not await uow.gateway_tokens.touch(token.user_id, token.id, now):
                     raise InvalidGatewayToken()
                 await uow.commit()
-        return token.user_id
+        return token

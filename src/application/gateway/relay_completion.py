@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import partial
 from uuid import UUID
 
+from application.budgets._spend_guard import Spend, SpendGuard
 from application.gateway._routing import route
 from application.llm._generation_limits import check_generation
 from application.llm._provider_call import ProviderCall
@@ -16,6 +17,7 @@ from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage._meter import UsageMeter
 from domain.conversation import check_conversation
 from domain.errors import InvalidMessage
+from domain.gateway_token import GatewayToken
 from domain.llm import ChatMessage, Completion, CompletionRequest, Reply, Role, Sampling, Usage
 from domain.ports import UnitOfWorkFactory
 from domain.resolution import LlmChoice
@@ -26,7 +28,7 @@ from domain.usage import UsageSource
 @dataclass(frozen=True, slots=True)
 class Relayed:
     """What a relayed call kept: the LLM the factory chose, the usage the provider reported
-    (None for a stream cut short: nothing recorded) and its cost."""
+    (None for a stream cut short: its usage row is estimated from the text) and its cost."""
 
     choice: LlmChoice
     usage: Usage | None
@@ -64,6 +66,7 @@ class _Call:
     user_id: UUID
     llm: ResolvedLlm
     request: CompletionRequest
+    token: GatewayToken | None
 
 
 class RelayCompletion:
@@ -72,8 +75,12 @@ class RelayCompletion:
       token only ever reaches its owner's keys;
     - system turns become the request's system prompt (each adapter places it the way its
       provider expects); user and assistant turns keep their order;
-    - every call that completes records a usage row (source ``gateway``, or the ``source``
-      given: the in-process facade's) with its catalog cost;
+    - caps apply before the provider is called (``SpendGuard``: the user's, the operator's,
+      the gateway ``token``'s);
+    - every call that reached the provider records a usage row (source ``gateway``, or the
+      ``source`` given: the in-process facade's) with its cost and the token that made it; a
+      stream cut short, or a provider that reported no usage, is recorded on an estimate from
+      the text (``estimated``), never as zero;
     - provider failures are translated by ``ProviderFailures`` (a refused key is flagged)."""
 
     def __init__(
@@ -82,6 +89,7 @@ class RelayCompletion:
         resolve: ResolveLlm,
         meter: UsageMeter,
         failures: ProviderFailures,
+        guard: SpendGuard,
         *,
         source: UsageSource = UsageSource.GATEWAY,
     ) -> None:
@@ -89,20 +97,26 @@ class RelayCompletion:
         self._source = source
         self._resolve = resolve
         self._meter = meter
-        self._provider = ProviderCall(failures, self._record)
+        self._guard = guard
+        self._provider = ProviderCall(failures, self._record, guard=guard)
 
-    async def execute(self, user_id: UUID, request: RelayRequest) -> RelayedCompletion:
-        call = await self._prepare(user_id, request)
+    async def execute(
+        self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None
+    ) -> RelayedCompletion:
+        call = await self._prepare(user_id, request, token)
         completion, kept = await self._provider.complete(call)
         return RelayedCompletion(completion, call.llm.choice, kept.cost_usd)
 
-    def stream(self, user_id: UUID, request: RelayRequest) -> RelayedStream:
-        """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage the
-        provider reported and returns it with its cost and the LLM chosen. A stream cut short
-        reported none: nothing is recorded."""
-        return self._provider.stream(partial(self._prepare, user_id, request))
+    def stream(
+        self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None
+    ) -> RelayedStream:
+        """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage (as
+        reported, else estimated) and returns it with its cost and the LLM chosen."""
+        return self._provider.stream(partial(self._prepare, user_id, request, token))
 
-    async def _prepare(self, user_id: UUID, request: RelayRequest) -> _Call:
+    async def _prepare(
+        self, user_id: UUID, request: RelayRequest, token: GatewayToken | None
+    ) -> _Call:
         check_generation(request.max_tokens, request.temperature)
         check_tools(request.tools, request.tool_choice, request.output)
         target = route(request.model)
@@ -125,13 +139,22 @@ class RelayCompletion:
             output=request.output,
             sampling=request.sampling,
         )
-        return _Call(user_id, llm, completion_request)
+        return _Call(user_id, llm, completion_request, token)
 
-    async def _record(self, call: _Call, reply: Reply, usage: Usage | None) -> Relayed:
-        if usage is None:
-            return Relayed(call.llm.choice, None, None)
-        record = self._meter.record(call.user_id, call.llm.choice, usage, source=self._source)
+    async def _record(
+        self, call: _Call, reply: Reply, usage: Usage | None, spend: Spend
+    ) -> Relayed:
+        record = self._meter.record(
+            call.user_id,
+            call.llm.choice,
+            spend.usage,
+            source=self._source,
+            gateway_token_id=None if call.token is None else call.token.id,
+            estimated=spend.estimated,
+        )
         async with self._uow() as uow:
             await uow.usage.add(record)
+            await self._guard.settle(uow, spend.hold, record)
             await uow.commit()
+        self._guard.settled(spend.hold, record)
         return Relayed(call.llm.choice, usage, record.cost_usd)

@@ -8,7 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, Generic, NoReturn, Self, TypeVar
 
-from application.llm._stream_state import TO_KEEP, OpenedStream, StreamState
+from application.llm._stream_state import (
+    TO_KEEP,
+    Chunks,
+    OpenedStream,
+    StreamState,
+)
+from application.llm._stream_state import close_chunks as _close
 from domain.errors import DomainError, ProviderError, ProviderProtocolError
 from domain.llm import CompletionChunk, Reply, Usage
 from domain.tools import ToolCallDelta, assemble_tool_calls
@@ -95,12 +101,14 @@ class ProviderStream(Generic[R]):
             # UnsafeBaseUrl, InvalidModelName, cancellation, the provider refusing: nothing to
             # keep, but the provider's stream (and its connection) must not be left open.
             self._state = StreamState.FINISHED
+            opened.release()
             await _close(opened.chunks)
             if isinstance(exc, ProviderError):
                 raise await opened.translate(exc) from exc
             raise
         if self._state is not StreamState.OPENING:
             # Finished while opening: nobody will read it.
+            opened.release()
             await _close(opened.chunks)
             return
         self._state = StreamState.EXHAUSTED if self._first is None else StreamState.STREAMING
@@ -116,7 +124,7 @@ class ProviderStream(Generic[R]):
 
     def chunks(self) -> AsyncIterator[CompletionChunk]:
         """The provider's chunks, with their finish reason and usage."""
-        return _Chunks(self)
+        return Chunks(self.next_chunk)
 
     async def next_chunk(self) -> CompletionChunk:
         """The provider's next chunk, starting the call if needed; StopAsyncIteration when there
@@ -226,25 +234,3 @@ class ProviderStream(Generic[R]):
         tb: TracebackType | None,
     ) -> None:
         await self.finish()
-
-
-class _Chunks(Generic[R]):
-    def __init__(self, stream: ProviderStream[R]) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> CompletionChunk:
-        return await self._stream.next_chunk()
-
-
-async def _close(chunks: AsyncIterator[CompletionChunk]) -> None:
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is None:
-        return
-    try:
-        await aclose()
-    except RuntimeError:
-        # Still running in a task that was cancelled: it is finishing on its own.
-        return

@@ -16,11 +16,13 @@ R = TypeVar("R")
 @dataclass(frozen=True, slots=True)
 class OpenedStream(Generic[R]):
     """What ``open`` hands over once the call is resolved: the provider's chunks, how to
-    translate its failures, and how to keep the outcome (``usage`` is None when cut short)."""
+    translate its failures, how to keep the outcome (``usage`` is None when cut short), and
+    how to let go of what the call reserved when it ends with nothing to keep."""
 
     chunks: AsyncIterator[CompletionChunk]
     translate: Callable[[ProviderError], Awaitable[DomainError]]
     keep: Callable[[Reply, Usage | None], Awaitable[R]]
+    release: Callable[[], None] = lambda: None
 
 
 class StreamState(Enum):
@@ -40,3 +42,27 @@ class StreamState(Enum):
 TO_KEEP = frozenset(
     {StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.TRUNCATED, StreamState.FAILED}
 )
+
+
+class Chunks(Generic[R]):
+    """A stream's chunks as an async iterator (``ProviderStream.chunks()``)."""
+
+    def __init__(self, next_chunk: Callable[[], Awaitable[CompletionChunk]]) -> None:
+        self._next_chunk = next_chunk
+
+    def __aiter__(self) -> Chunks[R]:
+        return self
+
+    async def __anext__(self) -> CompletionChunk:
+        return await self._next_chunk()
+
+
+async def close_chunks(chunks: AsyncIterator[CompletionChunk]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is None:
+        return
+    try:
+        await aclose()
+    except RuntimeError:
+        # Still running in a task that was cancelled: it is finishing on its own.
+        return

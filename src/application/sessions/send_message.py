@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from uuid import UUID
 
+from application.budgets._spend_guard import Spend, SpendGuard
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
-from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
+from application.llm.resolve_llm import ResolveLlm
 from application.sessions._history import SessionLimits, budget, read_history
 from application.sessions._reply_calls import capped_reply, session_call_ids
+from application.sessions._send_call import ChatReply, SessionCall
 from application.sessions._session_llm import session_llm
 from application.sessions._turn import (
     MAX_MESSAGE_IMAGE_BYTES,
@@ -25,7 +26,7 @@ from application.sessions._turn import (
     turn_messages,
 )
 from application.usage._meter import UsageMeter
-from domain.agent_session import AgentMessage, AgentSession, ToolResult
+from domain.agent_session import AgentMessage, ToolResult
 from domain.content import ContentPart
 from domain.errors import SessionNotFound
 from domain.llm import CompletionRequest, Reply, Role, Usage
@@ -45,30 +46,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ChatReply:
-    """The stored assistant message and the LLM that wrote it."""
-
-    message: AgentMessage
-    provider: Provider
-    model: str
-    credential_id: UUID | None
-
-
 # ``async with send_message.stream(...) as reply: async for text in reply: ...``; afterwards
 # ``reply.result`` is the stored reply (``reply.result.message.incomplete`` when cut short).
 ReplyStream = ProviderStream[ChatReply]
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    user_id: UUID
-    session: AgentSession
-    llm: ResolvedLlm
-    request: CompletionRequest
-    user_messages: tuple[AgentMessage, ...]
-    call_ids: frozenset[str]
-    """Call ids the session already holds: the reply's calls get fresh ones if they repeat."""
 
 
 class SendMessage:
@@ -87,7 +67,8 @@ class SendMessage:
       marked ``truncated`` (a stream stops reading the provider at the cap);
     - the user message (or tool results) and the reply (text and tool calls) are stored
       together, with usage and catalog cost (null for a model the catalog does not price),
-      and one usage record (source ``session``);
+      and one usage record (source ``session``; estimated from the text when the provider
+      reported none), which settles what the call reserved (``SpendGuard``);
     - a failure before any text arrived stores nothing (send again); provider failures are
       translated by ``ProviderFailures`` (rejected key flagged, 429, 504, 502)."""
 
@@ -100,6 +81,7 @@ class SendMessage:
         ids: IdGenerator,
         clock: Clock,
         limits: SessionLimits,
+        guard: SpendGuard,
     ) -> None:
         self._uow = uow
         self._resolve = resolve
@@ -107,7 +89,10 @@ class SendMessage:
         self._ids = ids
         self._clock = clock
         self._limits = limits
-        self._provider = ProviderCall(failures, self._store, reply_cap=MAX_REPLY_LENGTH)
+        self._guard = guard
+        self._provider = ProviderCall(
+            failures, self._store, guard=guard, reply_cap=MAX_REPLY_LENGTH
+        )
 
     async def execute(
         self,
@@ -163,12 +148,12 @@ class SendMessage:
             temperature=temperature,
         )
 
-        async def prepare() -> _Call:
+        async def prepare() -> SessionCall:
             return await self._prepare(user_id, session_id, turn())
 
         return self._provider.stream(prepare)
 
-    async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> _Call:
+    async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> SessionCall:
         async with self._uow() as uow:
             session = await uow.sessions.get(user_id, session_id)
             if session is None:
@@ -206,18 +191,24 @@ class SendMessage:
             tool_choice=turn.tool_choice,
             output=turn.output,
         )
-        return _Call(user_id, session, llm, request, added, session_call_ids(history.messages))
+        return SessionCall(
+            user_id, session, llm, request, added, session_call_ids(history.messages)
+        )
 
-    async def _store(self, call: _Call, answer: Reply, usage: Usage | None) -> ChatReply:
-        """The reply is incomplete when the provider never said what it counted (cut short)."""
+    async def _store(
+        self, call: SessionCall, answer: Reply, usage: Usage | None, spend: Spend
+    ) -> ChatReply:
+        """The reply is incomplete when the provider never said what it counted (cut short);
+        its usage row is then estimated from the text (``Spend``)."""
         choice = call.llm.choice
         session_id = call.session.id
-        record = (
-            None
-            if usage is None
-            else self._meter.record(
-                call.user_id, choice, usage, source=UsageSource.SESSION, session_id=session_id
-            )
+        record = self._meter.record(
+            call.user_id,
+            choice,
+            spend.usage,
+            source=UsageSource.SESSION,
+            session_id=session_id,
+            estimated=spend.estimated,
         )
         now = self._clock.now()
         reply = capped_reply(
@@ -229,7 +220,7 @@ class SendMessage:
                 "",
                 now,
                 usage=usage,
-                cost_usd=None if record is None else record.cost_usd,
+                cost_usd=None if usage is None else record.cost_usd,
                 incomplete=usage is None,
                 model=choice.model,
             ),
@@ -244,7 +235,8 @@ class SendMessage:
             if session is not None:
                 session.updated_at = now
                 await uow.sessions.save(session)
-            if record is not None:
-                await uow.usage.add(record)
+            await uow.usage.add(record)
+            await self._guard.settle(uow, spend.hold, record)
             await uow.commit()
+        self._guard.settled(spend.hold, record)
         return ChatReply(reply, choice.provider, choice.model, choice.credential_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from uuid import UUID
 
-from domain.llm import Usage
+from domain.llm import ModelPrice, Usage
 from domain.ports import Clock, IdGenerator, ModelCatalog
 from domain.provider import Provider
 from domain.resolution import LlmChoice
@@ -15,20 +16,33 @@ DEFAULT_MAX_OUTPUT_TOKENS = 8192
 
 
 class UsageMeter:
-    """- cost = tokens x the catalog's price per million; a model the catalog does not price
-      records its tokens and a null cost (providers release models faster than any list);
+    """- cost = tokens x the price per million: the operator's (``prices``, by
+      ``provider/model``) else the catalog's; an unpriced model records its tokens and a null
+      cost (providers release models faster than any list);
     - the default ``max_tokens`` of a call is the catalog's maximum output for the model."""
 
-    def __init__(self, catalog: ModelCatalog, ids: IdGenerator, clock: Clock) -> None:
+    def __init__(
+        self,
+        catalog: ModelCatalog,
+        ids: IdGenerator,
+        clock: Clock,
+        prices: Mapping[str, ModelPrice] | None = None,
+    ) -> None:
         self._catalog = catalog
         self._ids = ids
         self._clock = clock
+        self._prices = prices or {}
+
+    def price(self, provider: Provider, model: str) -> ModelPrice | None:
+        operator = self._prices.get(f"{provider.value}/{model}")
+        if operator is not None:
+            return operator
+        known = self._catalog.model(provider, model)
+        return None if known is None else known.price
 
     def cost(self, provider: Provider, model: str, usage: Usage) -> Decimal | None:
-        known = self._catalog.model(provider, model)
-        if known is None or known.price is None:
-            return None
-        return known.price.cost(usage)
+        price = self.price(provider, model)
+        return None if price is None else price.cost(usage)
 
     def max_output_tokens(self, provider: Provider, model: str) -> int | None:
         """The default reply budget: the model's maximum, capped so that a long conversation
@@ -52,6 +66,8 @@ class UsageMeter:
         *,
         source: UsageSource,
         session_id: UUID | None = None,
+        gateway_token_id: UUID | None = None,
+        estimated: bool = False,
     ) -> UsageRecord:
         return UsageRecord(
             id=self._ids.new_id(),
@@ -65,4 +81,6 @@ class UsageMeter:
             cost_usd=self.cost(choice.provider, choice.model, usage),
             source=source,
             created_at=self._clock.now(),
+            gateway_token_id=gateway_token_id,
+            estimated=estimated,
         )

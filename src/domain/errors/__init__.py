@@ -17,6 +17,7 @@ from domain.errors.accounts import (
     WeakPassword,
     WrongPassword,
 )
+from domain.errors.budgets import BudgetExceeded, InvalidBudget, ModelNotPriced
 from domain.errors.credentials import (
     CredentialNotFound,
     CredentialProviderMismatch,
@@ -60,6 +61,7 @@ from domain.errors.sessions import (
 from domain.errors.usage import InvalidUsagePeriod
 
 __all__ = [
+    "BudgetExceeded",
     "CredentialNotFound",
     "CredentialProviderMismatch",
     "CredentialRejected",
@@ -74,6 +76,7 @@ __all__ = [
     "HistoryTooLarge",
     "InvalidApiKey",
     "InvalidBaseUrl",
+    "InvalidBudget",
     "InvalidCursor",
     "InvalidEmail",
     "InvalidGatewayToken",
@@ -85,6 +88,7 @@ __all__ = [
     "ModelNotAllowed",
     "ModelNotAvailable",
     "ModelNotFound",
+    "ModelNotPriced",
     "NoLlmConfigured",
     "ProviderCallFailed",
     "ProviderError",

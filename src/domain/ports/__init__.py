@@ -12,6 +12,7 @@ from domain.ports.accounts import (
     TokenIssuer,
     UserStore,
 )
+from domain.ports.budgets import BudgetStore, SpendLedger, SpendMetrics
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
@@ -24,6 +25,7 @@ from domain.ports.usage import UsageStore
 
 __all__ = [
     "AgentSessionStore",
+    "BudgetStore",
     "CallSlot",
     "Cipher",
     "Clock",
@@ -42,6 +44,8 @@ __all__ = [
     "PasswordStrength",
     "ProviderCallSlots",
     "SessionRevocations",
+    "SpendLedger",
+    "SpendMetrics",
     "TokenIssuer",
     "UnitOfWork",
     "UnitOfWorkFactory",

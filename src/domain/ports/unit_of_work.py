@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.ports.accounts import UserStore
+from domain.ports.budgets import BudgetStore, SpendLedger
 from domain.ports.credentials import CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import DataKeyStore
@@ -22,6 +23,8 @@ class UnitOfWork(Protocol):
     sessions: AgentSessionStore
     usage: UsageStore
     gateway_tokens: GatewayTokenStore
+    budgets: BudgetStore
+    spend: SpendLedger
 
     async def __aenter__(self) -> Self: ...
 

@@ -11,6 +11,8 @@ from application.accounts.delete_account import DeleteAccount
 from application.accounts.get_user import GetUser
 from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
+from application.budgets.get_budget import GetBudget
+from application.budgets.set_budget import SetBudget
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
 from application.credentials.get_credential import GetCredential
@@ -103,7 +105,10 @@ class Container:
     revoke_gateway_token: RevokeGatewayToken
     authenticate_gateway_token: AuthenticateGatewayToken
     relay_completion: RelayCompletion
+    in_process_completion: RelayCompletion  # the facade's: usage source ``in-process``
     list_gateway_models: ListGatewayModels
+    get_budget: GetBudget
+    set_budget: SetBudget
     closers: list[Closer] = field(default_factory=list)
 
     async def aclose(self) -> None:

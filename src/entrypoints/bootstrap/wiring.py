@@ -8,13 +8,16 @@ from adapters.call_slots import InProcessCallSlots
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
-from adapters.metrics import MeteredProviderRegistry, ProviderMetrics
+from adapters.metrics import MeteredProviderRegistry, PrometheusSpendMetrics, ProviderMetrics
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
 from application.accounts.get_user import GetUser
 from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
+from application.budgets._spend_guard import OperatorCaps, SpendGuard
+from application.budgets.get_budget import GetBudget
+from application.budgets.set_budget import SetBudget
 from application.byom import Byom
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
@@ -117,8 +120,16 @@ def build(
     )
     system = system_default(settings, catalog)
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots)
-    meter = UsageMeter(catalog, ids, clock)
+    meter = UsageMeter(catalog, ids, clock, settings.budgets.model_prices)
     failures = ProviderFailures(uow, clock)
+    caps = OperatorCaps(
+        settings.budgets.system_default_monthly_usd, settings.budgets.system_default_daily_tokens
+    )
+    spend_metrics = PrometheusSpendMetrics.for_registry()
+
+    def guard(source: UsageSource) -> SpendGuard:
+        return SpendGuard(uow, meter, clock, ids, caps, spend_metrics, source.value)
+
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
     return Container(
         settings=settings,
@@ -156,7 +167,9 @@ def build(
         prove_keyring=ProveKeyring(database.key_canaries, wrapper, cipher),
         rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),
         start_agent_session=StartAgentSession(uow, resolve_llm, ids, clock),
-        send_message=SendMessage(uow, resolve_llm, meter, failures, ids, clock, limits),
+        send_message=SendMessage(
+            uow, resolve_llm, meter, failures, ids, clock, limits, guard(UsageSource.SESSION)
+        ),
         list_agent_sessions=ListAgentSessions(uow),
         get_agent_session=GetAgentSession(uow),
         list_session_messages=ListSessionMessages(uow),
@@ -166,8 +179,20 @@ def build(
         list_gateway_tokens=ListGatewayTokens(uow),
         revoke_gateway_token=RevokeGatewayToken(uow, clock),
         authenticate_gateway_token=AuthenticateGatewayToken(uow, clock),
-        relay_completion=RelayCompletion(uow, resolve_llm, meter, failures),
+        relay_completion=RelayCompletion(
+            uow, resolve_llm, meter, failures, guard(UsageSource.GATEWAY)
+        ),
+        in_process_completion=RelayCompletion(
+            uow,
+            resolve_llm,
+            meter,
+            failures,
+            guard(UsageSource.IN_PROCESS),
+            source=UsageSource.IN_PROCESS,
+        ),
         list_gateway_models=ListGatewayModels(uow, catalog, system),
+        get_budget=GetBudget(uow, clock, caps),
+        set_budget=SetBudget(uow, clock, caps),
         closers=closers,
     )
 
@@ -198,12 +223,6 @@ def build_byom(
         list_sessions=container.list_agent_sessions,
         list_messages=container.list_session_messages,
         get_usage=container.get_usage,
-        complete=RelayCompletion(
-            container.uow,
-            container.resolve_llm,
-            UsageMeter(container.catalog, container.ids, container.clock),
-            ProviderFailures(container.uow, container.clock),
-            source=UsageSource.IN_PROCESS,
-        ),
+        complete=container.in_process_completion,
         aclose=container.aclose,
     )

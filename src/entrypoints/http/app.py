@@ -29,6 +29,7 @@ from entrypoints.http.access_tokens import (
 )
 from entrypoints.http.api_docs import api_docs, render_plugins
 from entrypoints.http.auth import AuthController, UserController
+from entrypoints.http.budget import BudgetController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
@@ -146,6 +147,7 @@ def create_app(
             OpenAiGatewayController,
             AgentSessionController,
             UsageController,
+            BudgetController,
             MetricsController,
         ],
         plugins=[problem_details_plugin()],

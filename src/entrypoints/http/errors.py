@@ -16,6 +16,7 @@ from litestar.plugins.problem_details import (
 from redis.exceptions import RedisError
 
 from domain.errors import (
+    BudgetExceeded,
     DomainError,
     DuplicateActiveCredential,
     ProviderRateLimited,
@@ -64,8 +65,10 @@ def from_domain_error(exc: DomainError) -> Problem:
     extra: dict[str, Any] = {}
     if isinstance(exc, ProviderRateLimited | TooManyLoginAttempts) and exc.retry_after:
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
-    if isinstance(exc, TooManyProviderCalls):
+    if isinstance(exc, TooManyProviderCalls | BudgetExceeded):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    if isinstance(exc, BudgetExceeded):
+        extra["cap"] = exc.cap
     if isinstance(exc, DuplicateActiveCredential) and exc.existing_id is not None:
         extra["existing_id"] = str(exc.existing_id)
     if problem.status >= 500:

@@ -4,7 +4,9 @@
   template (``/api/v1/users/me/llm-credentials/{credential_id}``, never the raw path), status;
 - provider calls: ``byom_provider_calls_total``, ``byom_provider_errors_total`` and
   ``byom_provider_call_duration_seconds`` by provider, operation and outcome (adapters.metrics);
-- rewrap progress: ``byom_data_keys`` by master key id, counted when scraped.
+- rewrap progress: ``byom_data_keys`` by master key id, counted when scraped;
+- spend control: ``byom_spend_usd_total`` and ``byom_spend_reserved_usd`` by source,
+  ``byom_budget_refusals_total`` by cap (adapters.metrics.spend_metrics).
 
 With several worker processes each keeps its own counters: ``byom serve --workers N`` points
 prometheus_client's multiprocess mode at a shared directory (PROMETHEUS_MULTIPROC_DIR), and this

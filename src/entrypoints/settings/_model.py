@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from adapters.crypto.private_file import create_private_file
+from entrypoints.settings._budgets import BudgetSettings
 from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._parsers import (
     SettingsError,
@@ -149,6 +150,7 @@ class Settings:
     server: ServerSettings = section(ServerSettings)
     sessions: SessionSettings = section(SessionSettings)
     limits: LimitSettings = section(LimitSettings)
+    budgets: BudgetSettings = section(BudgetSettings)
 
     @property
     def is_production(self) -> bool:

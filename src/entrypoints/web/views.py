@@ -38,6 +38,7 @@ _NOTICES = {
     "welcome": "Welcome! Add a provider key below to run your agents on your own model.",
     "logged_out": "You are logged out.",
     "password": "Password changed. Every other session was logged out.",
+    "budget": "Budget saved.",
     "expired": "Your session has ended. Please log in again.",
 }
 

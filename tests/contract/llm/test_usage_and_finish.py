@@ -54,3 +54,22 @@ async def test_openai_finish_reasons_map_to_the_domain(raw: str, expected: Finis
     body["choices"][0]["finish_reason"] = raw
     h = make_harness(case, reply(200, body))
     assert (await h.complete()).finish_reason is expected
+
+
+async def test_a_compatible_server_that_omits_usage_is_not_taken_to_have_counted_zero() -> None:
+    """Many OpenAI-compatible servers send no usage (stream_options ignored): before, the call
+    was recorded as 0 tokens; now its usage says it was not reported (and is estimated)."""
+    case = CASE["openai_compatible"]
+    body = json.loads(json.dumps(OPENAI_COMPLETION))
+    del body["usage"]
+    last = json.loads(OPENAI_STREAM_EVENTS[-2].removeprefix("data: "))
+    del last["usage"]
+    events = [*OPENAI_STREAM_EVENTS[:-2], "data: " + json.dumps(last), "data: [DONE]"]
+    h = make_harness(case, reply(200, body), sse_reply(sse.encode(events)))
+
+    whole = (await h.complete()).usage
+    streamed = (await h.stream())[-1].usage
+
+    assert not whole.reported
+    assert streamed is not None
+    assert not streamed.reported

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
+from adapters.persistence.memory.spend_ledger import SpendState
 from adapters.persistence.memory.unit_of_work import MemoryUnitOfWork
 from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
@@ -33,6 +34,7 @@ class MemoryDatabase(UnitOfWorkFactory):
         self.usage: dict[UUID, UsageRecord] = {}
         self.gateway_tokens: dict[UUID, GatewayToken] = {}
         self.key_canaries: dict[str, WrappedKey] = {}
+        self.spend = SpendState()
         self.commits = 0
         self.rollbacks = 0
         self.user_locks: dict[UUID, asyncio.Lock] = {}

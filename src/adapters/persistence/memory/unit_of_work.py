@@ -10,13 +10,16 @@ from adapters.persistence.memory.agent_session_store import MemoryAgentSessionSt
 from adapters.persistence.memory.credential_store import MemoryCredentialStore
 from adapters.persistence.memory.data_key_store import MemoryDataKeyStore
 from adapters.persistence.memory.gateway_token_store import MemoryGatewayTokenStore
+from adapters.persistence.memory.spend_ledger import MemoryBudgetStore, MemorySpendLedger
 from adapters.persistence.memory.usage_store import MemoryUsageStore
 from adapters.persistence.memory.user_store import MemoryUserStore
 from domain.ports import (
     AgentSessionStore,
+    BudgetStore,
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
+    SpendLedger,
     UnitOfWork,
     UsageStore,
     UserStore,
@@ -61,6 +64,10 @@ class MemoryUnitOfWork(UnitOfWork):
         )
         self.usage: UsageStore = MemoryUsageStore(usage, users)
         self.gateway_tokens: GatewayTokenStore = self._token_store
+        self._budget_store = MemoryBudgetStore(db.spend)
+        self._ledger = MemorySpendLedger(db.spend, usage)
+        self.budgets: BudgetStore = self._budget_store
+        self.spend: SpendLedger = self._ledger
 
     async def __aenter__(self) -> Self:
         for table in self._tables:
@@ -86,6 +93,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self._token_store.verify()
         for table in self._tables:
             table.publish()
+        self._budget_store.commit()
+        self._ledger.commit()
         self.db.commits += 1
         self.committed = True
         self._user_store.release_locks()
@@ -95,6 +104,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self._end()
 
     def _end(self) -> None:
+        self._budget_store.rollback()
+        self._ledger.rollback()
         for table in self._tables:
             table.discard()
         self._user_store.release_locks()

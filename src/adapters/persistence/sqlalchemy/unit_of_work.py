@@ -10,16 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy._errors import translate
 from adapters.persistence.sqlalchemy.agent_session_store import SqlAlchemyAgentSessionStore
+from adapters.persistence.sqlalchemy.budget_store import SqlAlchemyBudgetStore
 from adapters.persistence.sqlalchemy.credential_store import SqlAlchemyCredentialStore
 from adapters.persistence.sqlalchemy.data_key_store import SqlAlchemyDataKeyStore
 from adapters.persistence.sqlalchemy.gateway_token_store import SqlAlchemyGatewayTokenStore
+from adapters.persistence.sqlalchemy.spend_ledger import SqlAlchemySpendLedger
 from adapters.persistence.sqlalchemy.usage_store import SqlAlchemyUsageStore
 from adapters.persistence.sqlalchemy.user_store import SqlAlchemyUserStore
 from domain.ports import (
     AgentSessionStore,
+    BudgetStore,
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
+    SpendLedger,
     UnitOfWork,
     UnitOfWorkFactory,
     UsageStore,
@@ -42,6 +46,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     sessions: AgentSessionStore
     usage: UsageStore
     gateway_tokens: GatewayTokenStore
+    budgets: BudgetStore
+    spend: SpendLedger
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -58,6 +64,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.sessions = SqlAlchemyAgentSessionStore(db)
         self.usage = SqlAlchemyUsageStore(db)
         self.gateway_tokens = SqlAlchemyGatewayTokenStore(db)
+        self.budgets = SqlAlchemyBudgetStore(db)
+        self.spend = SqlAlchemySpendLedger(db)
         return self
 
     async def __aexit__(

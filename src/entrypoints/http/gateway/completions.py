@@ -31,6 +31,7 @@ from application.gateway.list_gateway_models import GatewayModel, ListGatewayMod
 from application.gateway.relay_completion import RelayCompletion, RelayedStream
 from domain import errors
 from domain.errors import DomainError
+from domain.gateway_token import GatewayToken
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.http.gateway import wire
 from entrypoints.http.gateway.errors import (
@@ -58,8 +59,17 @@ async def provide_gateway_user_id(request: Request[Any, Any, State]) -> UUID:
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.InvalidGatewayToken()
     authenticate = container_of(request.app.state).authenticate_gateway_token
-    request.state.gateway_user_id = user_id = await authenticate.execute(token.strip())
-    return user_id
+    found = await authenticate.execute(token.strip())
+    request.state.gateway_token = found
+    request.state.gateway_user_id = found.user_id
+    return found.user_id
+
+
+async def provide_gateway_token(request: Request[Any, Any, State]) -> GatewayToken:
+    """The token itself (its caps apply to the call), authenticated once per request."""
+    await provide_gateway_user_id(request)
+    token: GatewayToken = request.state.gateway_token
+    return token
 
 
 async def gateway_rate_subject(request: Request[Any, Any, State]) -> str | None:
@@ -76,6 +86,7 @@ class OpenAiGatewayController(Controller):
     tags = ["OpenAI-compatible gateway"]
     dependencies = {
         "gateway_user_id": Provide(provide_gateway_user_id),
+        "gateway_token": Provide(provide_gateway_token),
         **use_cases("relay_completion", "list_gateway_models"),
     }
     exception_handlers = {
@@ -111,16 +122,17 @@ class OpenAiGatewayController(Controller):
     async def chat_completions(
         self,
         data: JSONBody[wire.ChatCompletionIn],
-        gateway_user_id: NamedDependency[UUID],
+        gateway_token: NamedDependency[GatewayToken],
         relay_completion: NamedDependency[RelayCompletion],
     ) -> wire.ChatCompletionOut | Stream:
         request = relay_request(data)
+        user_id = gateway_token.user_id
         id_ = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not data.stream:
-            relayed = await relay_completion.execute(gateway_user_id, request)
+            relayed = await relay_completion.execute(user_id, request, token=gateway_token)
             return completion(relayed.completion, id_=id_, created=created, model=data.model)
-        stream = relay_completion.stream(gateway_user_id, request)
+        stream = relay_completion.stream(user_id, request, token=gateway_token)
         await stream.start()
         include_usage = bool(data.stream_options and data.stream_options.include_usage)
         writer = ChunkWriter(

@@ -69,10 +69,16 @@ _GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
     errors.CredentialRevoked: (404, "model_not_found"),
     errors.TooManyProviderCalls: (429, "rate_limit_exceeded"),
     errors.ModelNotAllowed: (403, "model_not_allowed"),
+    errors.BudgetExceeded: (429, "insufficient_quota"),
 }
 # OpenAI refuses a model outside a project's allowed models with a 403 whose type is
 # invalid_request_error ("Project ... does not have access to model ..."), not permission_error.
-_TYPE_BY_CODE = {"model_not_allowed": "invalid_request_error"}
+# A spent quota: its type and code are both insufficient_quota (the SDKs stop retrying on it,
+# unlike a rate limit).
+_TYPE_BY_CODE = {
+    "model_not_allowed": "invalid_request_error",
+    "insufficient_quota": "insufficient_quota",
+}
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -91,7 +97,9 @@ def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
     headers = {}
     retry_after = (
         exc.retry_after
-        if isinstance(exc, errors.ProviderRateLimited | errors.TooManyProviderCalls)
+        if isinstance(
+            exc, errors.ProviderRateLimited | errors.TooManyProviderCalls | errors.BudgetExceeded
+        )
         else None
     )
     if retry_after is not None:

@@ -9,11 +9,13 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.persistence.memory.database import MemoryDatabase
+from application.budgets._spend_guard import Spend
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm.resolve_llm import ResolvedLlm
 from domain.api_key import ApiKey
 from domain.errors import InvalidApiKey, ProviderCallFailed, ProviderRateLimited
+from domain.gateway_token import GatewayToken
 from domain.llm import ChatMessage, CompletionRequest, Reply, Role, Usage
 from domain.provider import Provider
 from domain.resolution import LlmChoice, ResolutionReason
@@ -27,6 +29,7 @@ class Call:
     user_id: UUID
     llm: ResolvedLlm
     request: CompletionRequest
+    token: GatewayToken | None = None
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Keeper:
 
     kept: list[tuple[Call, str, Usage | None]] = field(default_factory=list)
 
-    async def keep(self, call: Call, reply: Reply, usage: Usage | None) -> str:
+    async def keep(self, call: Call, reply: Reply, usage: Usage | None, spend: Spend) -> str:
         text = reply.text
         self.kept.append((call, text, usage))
         return f"kept {len(text)} characters"
