@@ -6,5 +6,12 @@ from adapters.metrics.provider_metrics import (
     MeteredProviderRegistry,
     ProviderMetrics,
 )
+from adapters.metrics.token_limit_metrics import TokenLimitMetrics
 
-__all__ = ["KeyringMetrics", "MeteredLlmProvider", "MeteredProviderRegistry", "ProviderMetrics"]
+__all__ = [
+    "KeyringMetrics",
+    "MeteredLlmProvider",
+    "MeteredProviderRegistry",
+    "ProviderMetrics",
+    "TokenLimitMetrics",
+]

@@ -32,6 +32,12 @@ from domain.errors.credentials import (
     UnknownProvider,
     UnsafeBaseUrl,
 )
+from domain.errors.gateway_tokens import (
+    GatewayTokenExpired,
+    InvalidTokenScope,
+    ModelNotAllowedForToken,
+    TokenRateLimited,
+)
 from domain.errors.providers import (
     InvalidApiKey,
     ModelNotFound,
@@ -68,6 +74,7 @@ __all__ = [
     "DuplicateActiveCredential",
     "DuplicateDefaultCredential",
     "EmailTaken",
+    "GatewayTokenExpired",
     "GatewayTokenNotFound",
     "HistoryTooLarge",
     "InvalidApiKey",
@@ -78,7 +85,9 @@ __all__ = [
     "InvalidLogin",
     "InvalidMessage",
     "InvalidModelName",
+    "InvalidTokenScope",
     "MalformedApiKey",
+    "ModelNotAllowedForToken",
     "ModelNotAvailable",
     "ModelNotFound",
     "NoLlmConfigured",
@@ -92,6 +101,7 @@ __all__ = [
     "SessionCredentialRevoked",
     "SessionFull",
     "SessionNotFound",
+    "TokenRateLimited",
     "TooManyLoginAttempts",
     "TooManyProviderCalls",
     "UnknownMasterKey",

@@ -13,7 +13,7 @@ from domain.ports.accounts import (
     UserStore,
 )
 from domain.ports.credentials import CredentialStore
-from domain.ports.gateway import GatewayTokenStore
+from domain.ports.gateway import GatewayTokenStore, TokenRateMeter
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.limits import CallSlot, ProviderCallSlots
 from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
@@ -43,6 +43,7 @@ __all__ = [
     "ProviderCallSlots",
     "SessionRevocations",
     "TokenIssuer",
+    "TokenRateMeter",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UsageStore",

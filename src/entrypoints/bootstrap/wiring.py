@@ -25,12 +25,15 @@ from application.credentials.revoke_credential import RevokeCredential
 from application.credentials.set_default_credential import SetDefaultCredential
 from application.credentials.update_credential import UpdateCredential
 from application.credentials.validate_api_key import ValidateApiKey
+from application.gateway.admit_gateway_call import AdmitGatewayCall
 from application.gateway.authenticate_gateway_token import AuthenticateGatewayToken
 from application.gateway.create_gateway_token import CreateGatewayToken
 from application.gateway.list_gateway_models import ListGatewayModels
 from application.gateway.list_gateway_tokens import ListGatewayTokens
+from application.gateway.list_models_for_token import ListModelsForToken
 from application.gateway.relay_completion import RelayCompletion
 from application.gateway.revoke_gateway_token import RevokeGatewayToken
+from application.gateway.update_gateway_token import UpdateGatewayToken
 from application.keys.keyring_census import KeyringCensus
 from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
@@ -69,6 +72,7 @@ from entrypoints.bootstrap.adapters import (
 )
 from entrypoints.bootstrap.container import Container
 from entrypoints.http.access_tokens import JwtTokenIssuer
+from entrypoints.http.gateway.token_rate_meter import StoreTokenRateMeter
 from entrypoints.http.login_throttle import StoreLoginThrottle
 from entrypoints.http.session_revocations import StoreSessionRevocations
 from entrypoints.settings import Settings
@@ -116,6 +120,7 @@ def build(
     )
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings), slots)
     meter = UsageMeter(catalog, ids, clock)
+    list_gateway_models = ListGatewayModels(uow, catalog, system_default(settings))
     failures = ProviderFailures(uow, clock)
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
     return Container(
@@ -162,9 +167,14 @@ def build(
         create_gateway_token=CreateGatewayToken(uow, ids, clock),
         list_gateway_tokens=ListGatewayTokens(uow),
         revoke_gateway_token=RevokeGatewayToken(uow, clock),
+        update_gateway_token=UpdateGatewayToken(uow, clock),
         authenticate_gateway_token=AuthenticateGatewayToken(uow, clock),
+        admit_gateway_call=AdmitGatewayCall(
+            StoreTokenRateMeter(shared_store(settings, "byom-token-rate"), clock), meter
+        ),
         relay_completion=RelayCompletion(uow, resolve_llm, meter, failures),
-        list_gateway_models=ListGatewayModels(uow, catalog, system_default(settings)),
+        list_gateway_models=list_gateway_models,
+        list_models_for_token=ListModelsForToken(list_gateway_models),
         closers=closers,
     )
 

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -27,10 +26,12 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
 from redis.exceptions import RedisError
 
-from application.gateway.list_gateway_models import ListGatewayModels
-from application.gateway.relay_completion import RelayCompletion, RelayedStream
+from application.gateway.admit_gateway_call import AdmitGatewayCall
+from application.gateway.list_models_for_token import ListModelsForToken
+from application.gateway.relay_completion import RelayCompletion, RelayedStream, RelayRequest
 from domain import errors
 from domain.errors import DomainError
+from domain.gateway_token import GatewayToken
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.http.gateway import wire
 from entrypoints.http.gateway.errors import (
@@ -39,6 +40,7 @@ from entrypoints.http.gateway.errors import (
     error_body,
     openai_error_response,
 )
+from entrypoints.http.gateway.rate_headers import remember
 from entrypoints.http.gateway.replies import ChunkWriter, completion
 from entrypoints.http.gateway.translate import relay_request
 
@@ -49,34 +51,58 @@ EVENT_STREAM = "text/event-stream"
 GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
 
 
-async def provide_gateway_user_id(request: Request[Any, Any, State]) -> UUID:
-    """The token's owner, authenticated once per request (the rate limit may have asked)."""
-    known = getattr(request.state, "gateway_user_id", None)
-    if isinstance(known, UUID):
+async def provide_gateway_token(request: Request[Any, Any, State]) -> GatewayToken:
+    """The caller's token, authenticated once per request (the rate limit may have asked):
+    what it found, token or refusal, is kept for the controller."""
+    known = getattr(request.state, "gateway_token", None)
+    if isinstance(known, GatewayToken):
         return known
+    if isinstance(refused := getattr(request.state, "gateway_token_refused", None), DomainError):
+        raise refused
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise errors.InvalidGatewayToken()
-    authenticate = container_of(request.app.state).authenticate_gateway_token
-    request.state.gateway_user_id = user_id = await authenticate.execute(token.strip())
-    return user_id
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise errors.InvalidGatewayToken()
+        authenticate = container_of(request.app.state).authenticate_gateway_token
+        request.state.gateway_token = found = await authenticate.execute(token.strip())
+    except DomainError as exc:
+        request.state.gateway_token_refused = exc
+        raise
+    return found
 
 
 async def gateway_rate_subject(request: Request[Any, Any, State]) -> str | None:
     """Whose bucket a completion counts against: its token's owner; None for a token that is
     not valid (the controller refuses it) or cannot be checked now."""
     try:
-        return str(await provide_gateway_user_id(request))
+        return str((await provide_gateway_token(request)).user_id)
     except DomainError:  # the controller meets the same failure and answers it
         return None
+
+
+async def admit(
+    request: Request[Any, Any, State],
+    admit_gateway_call: AdmitGatewayCall,
+    token: GatewayToken,
+    call: RelayRequest,
+) -> None:
+    """The token's scopes, before any provider is asked; its ``x-ratelimit-*`` go on the
+    answer, a refusal's included."""
+    try:
+        use = await admit_gateway_call.execute(token, call)
+    except errors.TokenRateLimited as exc:
+        remember(request.scope, exc.use)
+        raise
+    if use is not None:
+        remember(request.scope, use)
 
 
 class OpenAiGatewayController(Controller):
     path = "/v1"
     tags = ["OpenAI-compatible gateway"]
     dependencies = {
-        "gateway_user_id": Provide(provide_gateway_user_id),
-        **use_cases("relay_completion", "list_gateway_models"),
+        "gateway_token": Provide(provide_gateway_token),
+        **use_cases("relay_completion", "list_models_for_token", "admit_gateway_call"),
     }
     exception_handlers = {
         BadRequest: lambda request, exc: openai_error_response(exc),
@@ -98,25 +124,37 @@ class OpenAiGatewayController(Controller):
         status_code=200,
         request_max_body_size=GATEWAY_BODY_LIMIT,
         responses={
+            401: ResponseSpec(
+                wire.ErrorOut, description="Gateway token missing, unknown, revoked or expired"
+            ),
+            403: ResponseSpec(
+                wire.ErrorOut, description="A model outside the token's allowed_models"
+            ),
             429: ResponseSpec(
                 wire.ErrorOut,
-                description="Over the caller's request rate or calls in flight (Retry-After)",
-            )
+                description="Over the caller's request rate, the token's rpm or tpm, or calls "
+                "in flight (Retry-After, x-ratelimit-*)",
+            ),
         },
     )
     async def chat_completions(
         self,
+        request: Request[Any, Any, State],
         data: JSONBody[wire.ChatCompletionIn],
-        gateway_user_id: NamedDependency[UUID],
+        gateway_token: NamedDependency[GatewayToken],
         relay_completion: NamedDependency[RelayCompletion],
+        admit_gateway_call: NamedDependency[AdmitGatewayCall],
     ) -> wire.ChatCompletionOut | Stream:
-        request = relay_request(data)
+        call = relay_request(data)
+        await admit(request, admit_gateway_call, gateway_token, call)
+        gateway_user_id = gateway_token.user_id
+        # LEAD: pass token=gateway_token to execute/stream once RelayCompletion takes it.
         id_ = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not data.stream:
-            relayed = await relay_completion.execute(gateway_user_id, request)
+            relayed = await relay_completion.execute(gateway_user_id, call)
             return completion(relayed.completion, id_=id_, created=created, model=data.model)
-        stream = relay_completion.stream(gateway_user_id, request)
+        stream = relay_completion.stream(gateway_user_id, call)
         await stream.start()
         include_usage = bool(data.stream_options and data.stream_options.include_usage)
         writer = ChunkWriter(
@@ -131,10 +169,10 @@ class OpenAiGatewayController(Controller):
     @get("/models", operation_id="ListGatewayModels", summary="Models the caller can reach")
     async def models(
         self,
-        gateway_user_id: NamedDependency[UUID],
-        list_gateway_models: NamedDependency[ListGatewayModels],
+        gateway_token: NamedDependency[GatewayToken],
+        list_models_for_token: NamedDependency[ListModelsForToken],
     ) -> wire.ModelListOut:
-        found = await list_gateway_models.execute(gateway_user_id)
+        found = await list_models_for_token.execute(gateway_token)
         return wire.ModelListOut([wire.ModelOut(m.id, m.provider.value) for m in found])
 
     @get(
@@ -148,11 +186,11 @@ class OpenAiGatewayController(Controller):
     async def model(
         self,
         model_id: FromPath[str],
-        gateway_user_id: NamedDependency[UUID],
-        list_gateway_models: NamedDependency[ListGatewayModels],
+        gateway_token: NamedDependency[GatewayToken],
+        list_models_for_token: NamedDependency[ListModelsForToken],
     ) -> wire.ModelOut:
         wanted = model_id.lstrip("/")
-        for m in await list_gateway_models.execute(gateway_user_id):
+        for m in await list_models_for_token.execute(gateway_token):
             if m.id == wanted:
                 return wire.ModelOut(m.id, m.provider.value)
         raise UnknownModel(

@@ -26,7 +26,7 @@ def test_secrets_are_prefixed_256_bit_and_never_repeat() -> None:
 async def test_a_created_token_authenticates_its_owner(world: World, user_id: UUID) -> None:
     new = await world.container.create_gateway_token.execute(user_id, "bot")
 
-    assert await world.container.authenticate_gateway_token.execute(new.secret) == user_id
+    assert (await world.container.authenticate_gateway_token.execute(new.secret)).user_id == user_id
     stored = world.db.gateway_tokens[new.token.id]
     assert stored.digest == hashlib.sha256(new.secret.encode()).digest()
     assert stored.hint == new.secret[-4:]
@@ -67,7 +67,9 @@ async def test_revoked_tokens_and_deactivated_accounts_are_refused(
 
     with pytest.raises(InvalidGatewayToken):
         await world.container.authenticate_gateway_token.execute(revoked.secret)
-    assert await world.container.authenticate_gateway_token.execute(kept.secret) == user_id
+    assert (
+        await world.container.authenticate_gateway_token.execute(kept.secret)
+    ).user_id == user_id
 
     world.db.users[user_id].is_active = False
     with pytest.raises(InvalidGatewayToken):
