@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import TomlModelCatalog
 from adapters.persistence.memory.database import MemoryDatabase
+from domain.ports import Clock
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.http.app import create_app
@@ -111,6 +112,7 @@ def build_container(
     limits: LimitSettings | None = None,
     redis_url: str | None = None,
     keys: str | None = None,
+    clock: Clock | None = None,
 ) -> Container:
     settings = make_settings(
         keys=keys,
@@ -129,6 +131,7 @@ def build_container(
         providers=stand_ins.registry(catalog),
         catalog=catalog,
         hasher=Argon2PasswordHasher.fast_for_tests(),
+        clock=clock,
     )
 
 
@@ -140,13 +143,14 @@ async def make_chat_api(
     redis_url: str | None = None,
     db: MemoryDatabase | None = None,
     keys: str | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[ChatApi]:
     """``db`` and ``keys``: apps sharing one memory database and keyring (instances of one
-    deployment)."""
+    deployment); ``clock``: the app's time (the system's by default)."""
     stand_ins = upstreams()
     if db is None and backend == "memory":
         db = MemoryDatabase()
-    container = build_container(backend, stand_ins, url, db, limits, redis_url, keys)
+    container = build_container(backend, stand_ins, url, db, limits, redis_url, keys, clock)
     try:
         async with AsyncTestClient(create_app(container=container)) as client:
             yield ChatApi(client, container, stand_ins, db)

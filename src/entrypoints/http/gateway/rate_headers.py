@@ -12,7 +12,7 @@ import math
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-from domain.token_rate import TokenRateUse
+from domain.token_rate import WINDOW_S, TokenRateUse
 
 _STATE_KEY = "byom.token_rate_headers"
 _REMAINING_REQUESTS = "x-ratelimit-remaining-requests"
@@ -22,6 +22,8 @@ def token_rate_headers(use: TokenRateUse) -> dict[str, str]:
     reset = _duration(use.reset_s)
     headers: dict[str, str] = {}
     if use.limits.rpm is not None:
+        # The draft RateLimit-Policy form the per-user limit sends too (limits.py).
+        headers["x-ratelimit-policy-requests"] = f"{use.limits.rpm}; w={WINDOW_S}"
         headers["x-ratelimit-limit-requests"] = str(use.limits.rpm)
         headers[_REMAINING_REQUESTS] = str(use.remaining_requests)
         headers["x-ratelimit-reset-requests"] = reset
