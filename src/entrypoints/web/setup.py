@@ -17,6 +17,7 @@ from entrypoints.settings import Settings
 from entrypoints.web.account import AccountPage
 from entrypoints.web.accounts import AccountPages
 from entrypoints.web.errors import html_exception_handlers
+from entrypoints.web.gateway_tokens import GatewayTokensPage
 from entrypoints.web.models import ModelsPage
 from entrypoints.web.security import WEB_OPT, csrf_config, page_security_headers
 from entrypoints.web.session import session_subject
@@ -46,7 +47,7 @@ def web_pages(settings: Settings) -> Callable[[AppConfig], AppConfig]:
 def page_router(settings: Settings) -> Router:
     return Router(
         path="/",
-        route_handlers=[AccountPages, AccountPage, ModelsPage, UsagePage],
+        route_handlers=[AccountPages, AccountPage, ModelsPage, UsagePage, GatewayTokensPage],
         opt=dict(PAGE_OPT),
         include_in_schema=False,
         exception_handlers=html_exception_handlers(),

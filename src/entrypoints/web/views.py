@@ -39,6 +39,8 @@ _NOTICES = {
     "logged_out": "You are logged out.",
     "password": "Password changed. Every other session was logged out.",
     "expired": "Your session has ended. Please log in again.",
+    "token_updated": "Token changed: its next call uses the new scopes.",
+    "token_revoked": "Token revoked: it is refused from now on.",
 }
 
 
