@@ -5,6 +5,7 @@ from __future__ import annotations
 from application.gateway._routing import route
 from application.gateway._token_scopes import model_key
 from application.gateway.relay_completion import RelayRequest
+from application.llm._generation_limits import check_generation
 from application.usage._meter import DEFAULT_MAX_OUTPUT_TOKENS, UsageMeter
 from domain.errors import ModelNotAllowedForToken, TokenRateLimited
 from domain.gateway_token import GatewayToken
@@ -22,6 +23,7 @@ class AdmitGatewayCall:
     - a call's tokens, counted when admitted: the prompt's estimate (about 4 bytes a token, as
       ``domain.history``) plus ``max_tokens``, else the model's default reply budget: the most
       it can use, as OpenAI counts its own ``tpm``;
+    - a call larger than ``tpm`` on its own says so (lower ``max_tokens``): no wait helps it;
     - returns the window's counts (None: the token has no rates) for ``x-ratelimit-*``."""
 
     def __init__(self, meter: TokenRateMeter, usage: UsageMeter) -> None:
@@ -29,15 +31,20 @@ class AdmitGatewayCall:
         self._usage = usage
 
     async def execute(self, token: GatewayToken, request: RelayRequest) -> TokenRateUse | None:
+        # An impossible max_tokens is a 400 before it is counted against tpm.
+        check_generation(request.max_tokens, request.temperature)
         if not token.allows(model_key(request.model)):
             raise ModelNotAllowedForToken(request.model)
         limits = TokenRateLimits(token.rpm, token.tpm)
         if not limits.any:
             return None
-        refused, use = await self._meter.admit(token.id, self.worst_case(request), limits)
+        cost = self.worst_case(request)
+        refused, use = await self._meter.admit(token.id, cost, limits)
         if refused is not None:
             limit = limits.rpm if refused == "rpm" else limits.tpm
-            raise TokenRateLimited(refused, limit or 0, max(1, -int(-use.reset_s // 1)), use)
+            wait = max(1, -int(-use.reset_s // 1))
+            too_large = cost if refused == "tpm" and cost > (limit or 0) else None
+            raise TokenRateLimited(refused, limit or 0, wait, use, too_large=too_large)
         return use
 
     def worst_case(self, request: RelayRequest) -> int:

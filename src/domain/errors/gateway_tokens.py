@@ -42,11 +42,25 @@ class TokenRateLimited(DomainError):
 
     code = "token-rate-limited"
 
-    def __init__(self, kind: str, limit: int, retry_after: int, use: TokenRateUse) -> None:
+    def __init__(
+        self,
+        kind: str,
+        limit: int,
+        retry_after: int,
+        use: TokenRateUse,
+        *,
+        too_large: int | None = None,
+    ) -> None:
         what = "requests" if kind == "rpm" else "tokens"
-        super().__init__(
+        message = (
             f"this gateway token may use {limit} {what} per minute; retry after {retry_after} s"
         )
+        if too_large is not None:
+            message = (
+                f"this call may use {too_large} tokens (its prompt and max_tokens), more than "
+                f"this gateway token's {limit} tokens per minute: send a lower max_tokens"
+            )
+        super().__init__(message)
         self.kind = kind
         self.retry_after = retry_after
         self.use = use

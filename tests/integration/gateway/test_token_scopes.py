@@ -248,6 +248,9 @@ async def test_over_tpm_counts_the_prompt_and_the_reply_it_may_ask_for(api: Chat
     assert refused.headers["x-ratelimit-remaining-tokens"] == "10", "a refusal counts nothing"
     assert int(refused.headers["retry-after"]) >= 1
     assert unbounded.status_code == 429, "no max_tokens: the default reply budget is counted"
+    assert "send a lower max_tokens" in unbounded.json()["error"]["message"]
+    impossible = await api.client.post(COMPLETIONS, json=ask(max_tokens=0), headers=token)
+    assert openai_error(impossible)[0] == 400, "checked before it is counted"
 
 
 async def test_the_users_own_rate_still_applies_and_the_tighter_headers_win(
