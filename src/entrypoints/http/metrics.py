@@ -5,6 +5,8 @@
 - provider calls: ``byom_provider_calls_total``, ``byom_provider_errors_total`` and
   ``byom_provider_call_duration_seconds`` by provider, operation and outcome (adapters.metrics);
 - rewrap progress: ``byom_data_keys`` by master key id, counted when scraped.
+- gateway token refusals: ``byom_gateway_token_refusals_total`` by kind (``rpm``, ``tpm``,
+  ``model_not_allowed``, ``expired``; adapters.metrics), never by token or user.
 
 With several worker processes each keeps its own counters: ``byom serve --workers N`` points
 prometheus_client's multiprocess mode at a shared directory (PROMETHEUS_MULTIPROC_DIR), and this
