@@ -21,6 +21,8 @@ class TokenLimitMetrics:
             ("kind",),
             registry=registry,
         )
+        for kind in KINDS:  # every kind shows from the first scrape, at zero
+            self.refusals.labels(kind)
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry = REGISTRY) -> TokenLimitMetrics:

@@ -8,7 +8,7 @@ from adapters.call_slots import InProcessCallSlots
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
-from adapters.metrics import MeteredProviderRegistry, ProviderMetrics
+from adapters.metrics import MeteredProviderRegistry, ProviderMetrics, TokenLimitMetrics
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
@@ -104,6 +104,7 @@ def build(
         closers.append(close_clients)
     # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
+    TokenLimitMetrics.for_registry()  # the gateway's refusals series, shown from the start
     hasher = hasher or Argon2PasswordHasher()
     strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
