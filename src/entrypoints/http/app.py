@@ -32,7 +32,8 @@ from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
-from entrypoints.http.gateway.completions import OpenAiGatewayController, gateway_rate_subject
+from entrypoints.http.gateway.caller import gateway_rate_subject
+from entrypoints.http.gateway.completions import OpenAiGatewayController
 from entrypoints.http.gateway.errors import ROUTE_ERRORS
 from entrypoints.http.gateway.rate_headers import apply_token_rate_headers
 from entrypoints.http.gateway.tokens import GatewayTokenController

@@ -28,19 +28,18 @@ from redis.exceptions import RedisError
 
 from application.gateway.admit_gateway_call import AdmitGatewayCall
 from application.gateway.list_models_for_token import ListModelsForToken
-from application.gateway.relay_completion import RelayCompletion, RelayedStream, RelayRequest
-from domain import errors
+from application.gateway.relay_completion import RelayCompletion, RelayedStream
 from domain.errors import DomainError
 from domain.gateway_token import GatewayToken
-from entrypoints.http.deps import container_of, use_cases
+from entrypoints.http.deps import use_cases
 from entrypoints.http.gateway import wire
+from entrypoints.http.gateway.caller import admit, provide_gateway_token
 from entrypoints.http.gateway.errors import (
     BadRequest,
     UnknownModel,
     error_body,
     openai_error_response,
 )
-from entrypoints.http.gateway.rate_headers import remember
 from entrypoints.http.gateway.replies import ChunkWriter, completion
 from entrypoints.http.gateway.translate import relay_request
 
@@ -49,52 +48,6 @@ logger = logging.getLogger("byom.gateway")
 EVENT_STREAM = "text/event-stream"
 # Agents send whole conversations: more than the app-wide limit meant for small JSON bodies.
 GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
-
-
-async def provide_gateway_token(request: Request[Any, Any, State]) -> GatewayToken:
-    """The caller's token, authenticated once per request (the rate limit may have asked):
-    what it found, token or refusal, is kept for the controller."""
-    known = getattr(request.state, "gateway_token", None)
-    if isinstance(known, GatewayToken):
-        return known
-    if isinstance(refused := getattr(request.state, "gateway_token_refused", None), DomainError):
-        raise refused
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    try:
-        if scheme.lower() != "bearer" or not token.strip():
-            raise errors.InvalidGatewayToken()
-        authenticate = container_of(request.app.state).authenticate_gateway_token
-        request.state.gateway_token = found = await authenticate.execute(token.strip())
-    except DomainError as exc:
-        request.state.gateway_token_refused = exc
-        raise
-    return found
-
-
-async def gateway_rate_subject(request: Request[Any, Any, State]) -> str | None:
-    """Whose bucket a completion counts against: its token's owner; None for a token that is
-    not valid (the controller refuses it) or cannot be checked now."""
-    try:
-        return str((await provide_gateway_token(request)).user_id)
-    except DomainError:  # the controller meets the same failure and answers it
-        return None
-
-
-async def admit(
-    request: Request[Any, Any, State],
-    admit_gateway_call: AdmitGatewayCall,
-    token: GatewayToken,
-    call: RelayRequest,
-) -> None:
-    """The token's scopes, before any provider is asked; its ``x-ratelimit-*`` go on the
-    answer, a refusal's included."""
-    try:
-        use = await admit_gateway_call.execute(token, call)
-    except errors.TokenRateLimited as exc:
-        remember(request.scope, exc.use)
-        raise
-    if use is not None:
-        remember(request.scope, use)
 
 
 class OpenAiGatewayController(Controller):
