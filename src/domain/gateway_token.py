@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from domain.token_scopes import TokenScopes
+
 
 @dataclass(slots=True)
 class GatewayToken:
     """Scopes, like a virtual key's (None: no limit of that kind): ``expires_at``,
-    ``allowed_models`` (model names as the gateway receives them), ``rpm`` requests and ``tpm``
+    ``allowed_models`` (model names in routed form, ``openai/gpt-4o``), ``rpm`` requests and ``tpm``
     tokens per minute, and ``monthly_usd`` spent per UTC calendar month."""
 
     id: UUID
@@ -31,6 +33,36 @@ class GatewayToken:
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def is_live(self, now: datetime) -> bool:
+        """Usable now: neither revoked nor past its ``expires_at``."""
+        return self.is_active and not self.is_expired(now)
+
+    def allows(self, model_key: str) -> bool:
+        """``model_key`` in the routed form ``allowed_models`` is kept in (see
+        ``application.gateway._token_scopes``); compared without regard to case, so a change
+        of case cannot slip past the list."""
+        if self.allowed_models is None:
+            return True
+        wanted = model_key.casefold()
+        return any(m.casefold() == wanted for m in self.allowed_models)
+
+    def rescope(self, name: str, scopes: TokenScopes) -> None:
+        self.name = name
+        self.expires_at = scopes.expires_at
+        self.allowed_models = scopes.allowed_models
+        self.rpm = scopes.rpm
+        self.tpm = scopes.tpm
+        self.monthly_usd = scopes.monthly_usd
+
+    @property
+    def scopes(self) -> TokenScopes:
+        return TokenScopes(
+            self.expires_at, self.allowed_models, self.rpm, self.tpm, self.monthly_usd
+        )
 
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is None:

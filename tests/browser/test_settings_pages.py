@@ -290,3 +290,56 @@ def test_budget_set_a_cap_see_whats_left_and_the_alert(page: Page, live_server: 
     click_and_wait(page, page.get_by_role("button", name="Save budget"))
     expect(page.locator("#own-cap")).to_have_text("none")
     expect(page.locator("meter")).to_have_count(0)
+
+
+def test_gateway_tokens_create_with_scopes_edit_and_revoke(
+    page: Page, live_server: LiveServer
+) -> None:
+    sign_up(page)
+    page.get_by_role("link", name="Gateway tokens").click()
+    page.wait_for_url("**/gateway-tokens")
+    expect(page.locator("nav a[aria-current=page]")).to_have_text("Gateway tokens")
+
+    create = page.locator("form.create-token")
+    create.get_by_label("Name").fill("trading bot")
+    create.get_by_label("Allowed models").fill("gpt-4o-mini\nanthropic/claude-3-5-haiku-latest")
+    create.get_by_label("Requests per minute").fill("lots")
+    click_and_wait(page, create.get_by_role("button", name="Create token"))
+    expect(page.get_by_role("alert")).to_contain_text("Rpm must be a whole number")
+    expect(create.get_by_label("Requests per minute")).to_have_value("lots")
+
+    create.get_by_label("Requests per minute").fill("30")
+    create.get_by_label("Monthly budget (USD)").fill("12.50")
+    with page.expect_navigation():
+        create.get_by_label("Monthly budget (USD)").press("Enter")  # the keyboard submits
+    secret = page.get_by_label("Copy it now: it is shown this once and never again.")
+    expect(secret).to_have_value(re.compile(r"^byom_[A-Za-z0-9_-]{43}$"))
+    token = page.locator("li.token")
+    expect(token.locator(".badge")).to_have_text("Live")
+    expect(token).to_contain_text("openai/gpt-4o-mini")
+    expect(token).to_contain_text("30 requests")
+    expect(token).to_contain_text("$12.5")
+    screenshot(page, "gateway-tokens-created")
+
+    page.goto("/gateway-tokens")
+    expect(page.locator("#new-secret")).to_have_count(0)
+    token.locator("summary", has_text="Edit scopes").focus()
+    page.keyboard.press("Enter")
+    token.get_by_label("Tokens per minute").fill("5000")
+    token.get_by_label("Requests per minute").fill("")
+    click_and_wait(
+        page,
+        token.get_by_role("button", name="Save scopes"),
+        "**/gateway-tokens?done=token_updated",
+    )
+    expect(token).to_contain_text("No request limit · 5000 tokens per minute")
+
+    token.locator("summary", has_text="Revoke").click()
+    click_and_wait(
+        page,
+        token.get_by_role("button", name="Yes, revoke this token"),
+        "**/gateway-tokens?done=token_revoked",
+    )
+    expect(token.locator(".badge")).to_have_text("Revoked")
+    expect(token.locator("summary")).to_have_count(0)
+    screenshot(page, "gateway-tokens")

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import TomlModelCatalog
 from adapters.persistence.memory.database import MemoryDatabase
+from domain.ports import Clock
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.http.app import create_app
@@ -112,6 +113,7 @@ def build_container(
     redis_url: str | None = None,
     keys: str | None = None,
     providers: ProviderSettings | None = None,
+    clock: Clock | None = None,
 ) -> Container:
     settings = make_settings(
         keys=keys,
@@ -131,6 +133,7 @@ def build_container(
         providers=stand_ins.registry(catalog),
         catalog=catalog,
         hasher=Argon2PasswordHasher.fast_for_tests(),
+        clock=clock,
     )
 
 
@@ -143,13 +146,16 @@ async def make_chat_api(
     db: MemoryDatabase | None = None,
     keys: str | None = None,
     providers: ProviderSettings | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[ChatApi]:
     """``db`` and ``keys``: apps sharing one memory database and keyring (instances of one
-    deployment)."""
+    deployment); ``clock``: the app's time (the system's by default)."""
     stand_ins = upstreams()
     if db is None and backend == "memory":
         db = MemoryDatabase()
-    container = build_container(backend, stand_ins, url, db, limits, redis_url, keys, providers)
+    container = build_container(
+        backend, stand_ins, url, db, limits, redis_url, keys, providers, clock
+    )
     try:
         async with AsyncTestClient(create_app(container=container)) as client:
             yield ChatApi(client, container, stand_ins, db)

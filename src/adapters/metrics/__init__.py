@@ -7,6 +7,7 @@ from adapters.metrics.provider_metrics import (
     ProviderMetrics,
 )
 from adapters.metrics.spend_metrics import PrometheusSpendMetrics
+from adapters.metrics.token_limit_metrics import TokenLimitMetrics
 
 __all__ = [
     "KeyringMetrics",
@@ -14,4 +15,5 @@ __all__ = [
     "MeteredProviderRegistry",
     "PrometheusSpendMetrics",
     "ProviderMetrics",
+    "TokenLimitMetrics",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from application.gateway import _token_secret as secret
-from domain.errors import InvalidGatewayToken
+from domain.errors import GatewayTokenExpired, InvalidGatewayToken
 from domain.gateway_token import GatewayToken
 from domain.ports import Clock, UnitOfWorkFactory
 
@@ -16,7 +16,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 class AuthenticateGatewayToken:
     """- the token is found by its digest, on every call: a revoked token is refused at once;
     - unknown, revoked, malformed, or owned by a deactivated account: ``InvalidGatewayToken``,
-      the same answer for each;
+      the same answer for each; past its ``expires_at``: ``GatewayTokenExpired`` (a 401 too,
+      saying why: only the secret's holder can ask);
+    - returns the token, scopes and all, for the gateway to enforce them;
     - ``last_used_at`` moves forward at most once a minute, in one conditional write that never
       touches a revoked token: a revoke committed meanwhile wins and this call is refused too."""
 
@@ -36,6 +38,8 @@ class AuthenticateGatewayToken:
             if user is None or not user.is_active:
                 raise InvalidGatewayToken()
         now = self._clock.now()
+        if token.is_expired(now):
+            raise GatewayTokenExpired()
         if token.touch(now, resolution=LAST_USED_RESOLUTION):
             # A transaction of its own, whose first statement is the write: on SQLite a write
             # after reads fails outright when another transaction committed in between.

@@ -34,6 +34,12 @@ from domain.errors.credentials import (
     UnknownProvider,
     UnsafeBaseUrl,
 )
+from domain.errors.gateway_tokens import (
+    GatewayTokenExpired,
+    InvalidTokenScope,
+    ModelNotAllowedForToken,
+    TokenRateLimited,
+)
 from domain.errors.providers import (
     InvalidApiKey,
     ModelNotFound,
@@ -72,6 +78,7 @@ __all__ = [
     "DuplicateActiveCredential",
     "DuplicateDefaultCredential",
     "EmailTaken",
+    "GatewayTokenExpired",
     "GatewayTokenNotFound",
     "HistoryTooLarge",
     "InvalidApiKey",
@@ -83,9 +90,11 @@ __all__ = [
     "InvalidLogin",
     "InvalidMessage",
     "InvalidModelName",
+    "InvalidTokenScope",
     "InvalidUsagePeriod",
     "MalformedApiKey",
     "ModelNotAllowed",
+    "ModelNotAllowedForToken",
     "ModelNotAvailable",
     "ModelNotFound",
     "ModelNotPriced",
@@ -100,6 +109,7 @@ __all__ = [
     "SessionCredentialRevoked",
     "SessionFull",
     "SessionNotFound",
+    "TokenRateLimited",
     "TooManyLoginAttempts",
     "TooManyProviderCalls",
     "UnknownMasterKey",

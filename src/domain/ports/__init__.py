@@ -14,7 +14,7 @@ from domain.ports.accounts import (
 )
 from domain.ports.budgets import BudgetStore, SpendLedger, SpendMetrics
 from domain.ports.credentials import CredentialStore
-from domain.ports.gateway import GatewayTokenStore
+from domain.ports.gateway import GatewayTokenStore, TokenRateMeter
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.limits import CallSlot, ProviderCallSlots
 from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
@@ -47,6 +47,7 @@ __all__ = [
     "SpendLedger",
     "SpendMetrics",
     "TokenIssuer",
+    "TokenRateMeter",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UsageStore",

@@ -7,6 +7,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.gateway_token import GatewayToken
+from domain.token_rate import TokenRateLimits, TokenRateUse
 
 
 class GatewayTokenStore(Protocol):
@@ -28,4 +29,16 @@ class GatewayTokenStore(Protocol):
     async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
         """Record a use (``last_used_at`` never moves back) of a token that is still live, in
         one conditional write. False, changing nothing, when it is revoked or not this user's."""
+        ...
+
+
+class TokenRateMeter(Protocol):
+    """Per-token counts of requests and tokens in the current minute, shared by every worker
+    and instance that share the store."""
+
+    async def admit(
+        self, token_id: UUID, tokens: int, limits: TokenRateLimits
+    ) -> tuple[str | None, TokenRateUse]:
+        """Count one request of ``tokens`` unless that would break a limit, in one atomic step.
+        Returns which limit refused it (``"rpm"``, ``"tpm"``; None: counted) and the counts."""
         ...

@@ -22,12 +22,15 @@ from application.credentials.revoke_credential import RevokeCredential
 from application.credentials.set_default_credential import SetDefaultCredential
 from application.credentials.update_credential import UpdateCredential
 from application.credentials.validate_api_key import ValidateApiKey
+from application.gateway.admit_gateway_call import AdmitGatewayCall
 from application.gateway.authenticate_gateway_token import AuthenticateGatewayToken
 from application.gateway.create_gateway_token import CreateGatewayToken
 from application.gateway.list_gateway_models import ListGatewayModels
 from application.gateway.list_gateway_tokens import ListGatewayTokens
+from application.gateway.list_models_for_token import ListModelsForToken
 from application.gateway.relay_completion import RelayCompletion
 from application.gateway.revoke_gateway_token import RevokeGatewayToken
+from application.gateway.update_gateway_token import UpdateGatewayToken
 from application.keys.keyring_census import KeyringCensus
 from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
@@ -103,12 +106,15 @@ class Container:
     create_gateway_token: CreateGatewayToken
     list_gateway_tokens: ListGatewayTokens
     revoke_gateway_token: RevokeGatewayToken
+    update_gateway_token: UpdateGatewayToken
     authenticate_gateway_token: AuthenticateGatewayToken
+    admit_gateway_call: AdmitGatewayCall
     relay_completion: RelayCompletion
     in_process_completion: RelayCompletion  # the facade's: usage source ``in-process``
     list_gateway_models: ListGatewayModels
     get_budget: GetBudget
     set_budget: SetBudget
+    list_models_for_token: ListModelsForToken
     closers: list[Closer] = field(default_factory=list)
 
     async def aclose(self) -> None:

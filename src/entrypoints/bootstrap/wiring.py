@@ -8,7 +8,12 @@ from adapters.call_slots import InProcessCallSlots
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
-from adapters.metrics import MeteredProviderRegistry, PrometheusSpendMetrics, ProviderMetrics
+from adapters.metrics import (
+    MeteredProviderRegistry,
+    PrometheusSpendMetrics,
+    ProviderMetrics,
+    TokenLimitMetrics,
+)
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
@@ -28,12 +33,15 @@ from application.credentials.revoke_credential import RevokeCredential
 from application.credentials.set_default_credential import SetDefaultCredential
 from application.credentials.update_credential import UpdateCredential
 from application.credentials.validate_api_key import ValidateApiKey
+from application.gateway.admit_gateway_call import AdmitGatewayCall
 from application.gateway.authenticate_gateway_token import AuthenticateGatewayToken
 from application.gateway.create_gateway_token import CreateGatewayToken
 from application.gateway.list_gateway_models import ListGatewayModels
 from application.gateway.list_gateway_tokens import ListGatewayTokens
+from application.gateway.list_models_for_token import ListModelsForToken
 from application.gateway.relay_completion import RelayCompletion
 from application.gateway.revoke_gateway_token import RevokeGatewayToken
+from application.gateway.update_gateway_token import UpdateGatewayToken
 from application.keys.keyring_census import KeyringCensus
 from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
@@ -73,6 +81,7 @@ from entrypoints.bootstrap.adapters import (
 )
 from entrypoints.bootstrap.container import Container
 from entrypoints.http.access_tokens import JwtTokenIssuer
+from entrypoints.http.gateway.token_rate_meter import StoreTokenRateMeter
 from entrypoints.http.login_throttle import StoreLoginThrottle
 from entrypoints.http.session_revocations import StoreSessionRevocations
 from entrypoints.settings import Settings
@@ -104,6 +113,7 @@ def build(
         closers.append(close_clients)
     # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
+    TokenLimitMetrics.for_registry()  # the gateway's refusals series, shown from the start
     hasher = hasher or Argon2PasswordHasher()
     strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
@@ -121,6 +131,7 @@ def build(
     system = system_default(settings, catalog)
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots)
     meter = UsageMeter(catalog, ids, clock, settings.budgets.model_prices)
+    list_gateway_models = ListGatewayModels(uow, catalog, system)
     failures = ProviderFailures(uow, clock)
     caps = OperatorCaps(
         settings.budgets.system_default_monthly_usd, settings.budgets.system_default_daily_tokens
@@ -178,7 +189,11 @@ def build(
         create_gateway_token=CreateGatewayToken(uow, ids, clock),
         list_gateway_tokens=ListGatewayTokens(uow),
         revoke_gateway_token=RevokeGatewayToken(uow, clock),
+        update_gateway_token=UpdateGatewayToken(uow, clock),
         authenticate_gateway_token=AuthenticateGatewayToken(uow, clock),
+        admit_gateway_call=AdmitGatewayCall(
+            StoreTokenRateMeter(shared_store(settings, "byom-token-rate"), clock), meter
+        ),
         relay_completion=RelayCompletion(
             uow, resolve_llm, meter, failures, guard(UsageSource.GATEWAY)
         ),
@@ -190,7 +205,8 @@ def build(
             guard(UsageSource.IN_PROCESS),
             source=UsageSource.IN_PROCESS,
         ),
-        list_gateway_models=ListGatewayModels(uow, catalog, system),
+        list_gateway_models=list_gateway_models,
+        list_models_for_token=ListModelsForToken(list_gateway_models),
         get_budget=GetBudget(uow, clock, caps),
         set_budget=SetBudget(uow, clock, caps),
         closers=closers,

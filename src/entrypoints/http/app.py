@@ -33,8 +33,10 @@ from entrypoints.http.budget import BudgetController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
-from entrypoints.http.gateway.completions import OpenAiGatewayController, gateway_rate_subject
+from entrypoints.http.gateway.caller import gateway_rate_subject
+from entrypoints.http.gateway.completions import OpenAiGatewayController
 from entrypoints.http.gateway.errors import ROUTE_ERRORS
+from entrypoints.http.gateway.rate_headers import apply_token_rate_headers
 from entrypoints.http.gateway.tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import api_rate_limits, chat_limit, gateway_limit
@@ -180,6 +182,7 @@ def create_app(
             render_plugins=render_plugins(settings),
         ),
         before_send=[
+            apply_token_rate_headers,  # after the per-user limit's headers (rate_headers.py)
             finish_response,
             *([strict_transport_security] if settings.is_production else []),
         ],

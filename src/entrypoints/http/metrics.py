@@ -6,7 +6,9 @@
   ``byom_provider_call_duration_seconds`` by provider, operation and outcome (adapters.metrics);
 - rewrap progress: ``byom_data_keys`` by master key id, counted when scraped;
 - spend control: ``byom_spend_usd_total`` and ``byom_spend_reserved_usd`` by source,
-  ``byom_budget_refusals_total`` by cap (adapters.metrics.spend_metrics).
+  ``byom_budget_refusals_total`` by cap (adapters.metrics.spend_metrics);
+- gateway token refusals: ``byom_gateway_token_refusals_total`` by kind (``rpm``, ``tpm``,
+  ``model_not_allowed``, ``expired``; adapters.metrics), never by token or user.
 
 With several worker processes each keeps its own counters: ``byom serve --workers N`` points
 prometheus_client's multiprocess mode at a shared directory (PROMETHEUS_MULTIPROC_DIR), and this

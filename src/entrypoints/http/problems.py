@@ -61,6 +61,10 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidUsagePeriod: (422, "The period is not valid"),
     errors.GatewayTokenNotFound: (404, "Gateway token not found"),
     errors.InvalidGatewayToken: (401, "Gateway token not accepted"),
+    errors.GatewayTokenExpired: (401, "Gateway token expired"),
+    errors.InvalidTokenScope: (422, "The token scope is not acceptable"),
+    errors.ModelNotAllowedForToken: (403, "The token may not use this model"),
+    errors.TokenRateLimited: (429, "Over the token's rate limit"),
     errors.DecryptionFailed: (503, "Stored key cannot be opened"),
     errors.UnknownMasterKey: (503, "Stored key cannot be opened"),
     errors.DataKeyDestroyed: (409, "Credential was deleted"),
@@ -92,6 +96,8 @@ MERGED: dict[type[errors.DomainError], str] = {
     # session whose credential was deleted sees what any caller of a deleted credential sees.
     errors.DataKeyDestroyed: "credential-revoked",
     errors.SessionCredentialRevoked: "credential-revoked",
+    # An expired gateway token is refused like any other; its message says why.
+    errors.GatewayTokenExpired: "invalid-gateway-token",
     # Clients react alike to every failed upstream call of a valid request (502); the codes
     # still tell logs apart.
     errors.ProviderCallFailed: "provider-error",

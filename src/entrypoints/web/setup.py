@@ -18,6 +18,7 @@ from entrypoints.web.account import AccountPage
 from entrypoints.web.accounts import AccountPages
 from entrypoints.web.budget import BudgetPage
 from entrypoints.web.errors import html_exception_handlers
+from entrypoints.web.gateway_tokens import GatewayTokensPage
 from entrypoints.web.models import ModelsPage
 from entrypoints.web.security import WEB_OPT, csrf_config, page_security_headers
 from entrypoints.web.session import session_subject
@@ -47,7 +48,14 @@ def web_pages(settings: Settings) -> Callable[[AppConfig], AppConfig]:
 def page_router(settings: Settings) -> Router:
     return Router(
         path="/",
-        route_handlers=[AccountPages, AccountPage, ModelsPage, UsagePage, BudgetPage],
+        route_handlers=[
+            AccountPages,
+            AccountPage,
+            ModelsPage,
+            UsagePage,
+            BudgetPage,
+            GatewayTokensPage,
+        ],
         opt=dict(PAGE_OPT),
         include_in_schema=False,
         exception_handlers=html_exception_handlers(),

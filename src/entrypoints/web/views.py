@@ -40,6 +40,8 @@ _NOTICES = {
     "password": "Password changed. Every other session was logged out.",
     "budget": "Budget saved.",
     "expired": "Your session has ended. Please log in again.",
+    "token_updated": "Token changed: its next call uses the new scopes.",
+    "token_revoked": "Token revoked: it is refused from now on.",
 }
 
 

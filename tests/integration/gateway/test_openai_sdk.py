@@ -337,3 +337,36 @@ async def test_impossible_generation_settings_are_refused_before_the_provider(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], **extra
         )
     assert gateway.api.upstreams[Provider.OPENAI].bodies() == [], "no completion was paid for"
+
+
+async def test_a_tokens_scopes_are_the_sdks_own_errors_and_headers(gateway: Gateway) -> None:
+    me = await gateway.api.user("scoped-sdk@example.com")
+    await gateway.api.add_key(me, Provider.OPENAI)
+    made = await gateway.api.client.post(
+        "/api/v1/users/me/gateway-tokens",
+        json={"name": "ci", "rpm": 1, "tpm": 10_000, "allowed_models": ["gpt-4o-mini"]},
+        headers=me,
+    )
+    client = gateway.sdk(made.json()["token"])
+    hi: Any = [{"role": "user", "content": "hi"}]
+
+    with pytest.raises(openai.PermissionDeniedError) as denied:
+        await client.chat.completions.create(model="gpt-4o", messages=hi)
+    raw = await client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=hi)
+    with pytest.raises(openai.RateLimitError) as limited:
+        await client.chat.completions.create(model="gpt-4o-mini", messages=hi)
+
+    assert denied.value.code == "model_not_allowed"
+    assert raw.headers["x-ratelimit-limit-requests"] == "1"
+    assert raw.headers["x-ratelimit-remaining-requests"] == "0"
+    assert raw.headers["x-ratelimit-limit-tokens"] == "10000"
+    assert int(raw.headers["x-ratelimit-remaining-tokens"]) < 10_000
+    assert limited.value.code == "rate_limit_exceeded"
+    assert limited.value.body["type"] == "rate_limit_error"  # type: ignore[index]
+    headers = limited.value.response.headers
+    assert headers["x-ratelimit-remaining-requests"] == "0"
+    assert headers["x-ratelimit-reset-requests"].endswith("s")
+    # The SDK's own reading of when to retry (what it waits with max_retries > 0).
+    wait = client._parse_retry_after_header(headers)
+    assert wait is not None
+    assert 0 < wait <= 60

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -27,13 +26,15 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
 from redis.exceptions import RedisError
 
-from application.gateway.list_gateway_models import GatewayModel, ListGatewayModels
+from application.gateway.admit_gateway_call import AdmitGatewayCall
+from application.gateway.list_gateway_models import GatewayModel
+from application.gateway.list_models_for_token import ListModelsForToken
 from application.gateway.relay_completion import RelayCompletion, RelayedStream
-from domain import errors
 from domain.errors import DomainError
 from domain.gateway_token import GatewayToken
-from entrypoints.http.deps import container_of, use_cases
+from entrypoints.http.deps import use_cases
 from entrypoints.http.gateway import wire
+from entrypoints.http.gateway.caller import admit, provide_gateway_token
 from entrypoints.http.gateway.errors import (
     BadRequest,
     UnknownModel,
@@ -50,44 +51,12 @@ EVENT_STREAM = "text/event-stream"
 GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
 
 
-async def provide_gateway_user_id(request: Request[Any, Any, State]) -> UUID:
-    """The token's owner, authenticated once per request (the rate limit may have asked)."""
-    known = getattr(request.state, "gateway_user_id", None)
-    if isinstance(known, UUID):
-        return known
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise errors.InvalidGatewayToken()
-    authenticate = container_of(request.app.state).authenticate_gateway_token
-    found = await authenticate.execute(token.strip())
-    request.state.gateway_token = found
-    request.state.gateway_user_id = found.user_id
-    return found.user_id
-
-
-async def provide_gateway_token(request: Request[Any, Any, State]) -> GatewayToken:
-    """The token itself (its caps apply to the call), authenticated once per request."""
-    await provide_gateway_user_id(request)
-    token: GatewayToken = request.state.gateway_token
-    return token
-
-
-async def gateway_rate_subject(request: Request[Any, Any, State]) -> str | None:
-    """Whose bucket a completion counts against: its token's owner; None for a token that is
-    not valid (the controller refuses it) or cannot be checked now."""
-    try:
-        return str(await provide_gateway_user_id(request))
-    except DomainError:  # the controller meets the same failure and answers it
-        return None
-
-
 class OpenAiGatewayController(Controller):
     path = "/v1"
     tags = ["OpenAI-compatible gateway"]
     dependencies = {
-        "gateway_user_id": Provide(provide_gateway_user_id),
         "gateway_token": Provide(provide_gateway_token),
-        **use_cases("relay_completion", "list_gateway_models"),
+        **use_cases("relay_completion", "list_models_for_token", "admit_gateway_call"),
     }
     exception_handlers = {
         BadRequest: lambda request, exc: openai_error_response(exc),
@@ -109,30 +78,38 @@ class OpenAiGatewayController(Controller):
         status_code=200,
         request_max_body_size=GATEWAY_BODY_LIMIT,
         responses={
+            401: ResponseSpec(
+                wire.ErrorOut, description="Gateway token missing, unknown, revoked or expired"
+            ),
             403: ResponseSpec(
                 wire.ErrorOut,
-                description="A model the platform's key does not serve (`model_not_allowed`)",
+                description="A model the platform's key does not serve, or outside the token's "
+                "allowed_models (`model_not_allowed`)",
             ),
             429: ResponseSpec(
                 wire.ErrorOut,
-                description="Over the caller's request rate or calls in flight (Retry-After)",
+                description="Over the caller's request rate, the token's rpm or tpm, a budget "
+                "(`insufficient_quota`), or calls in flight (Retry-After, x-ratelimit-*)",
             ),
         },
     )
     async def chat_completions(
         self,
+        request: Request[Any, Any, State],
         data: JSONBody[wire.ChatCompletionIn],
         gateway_token: NamedDependency[GatewayToken],
         relay_completion: NamedDependency[RelayCompletion],
+        admit_gateway_call: NamedDependency[AdmitGatewayCall],
     ) -> wire.ChatCompletionOut | Stream:
-        request = relay_request(data)
-        user_id = gateway_token.user_id
+        call = relay_request(data)
+        await admit(request, admit_gateway_call, gateway_token, call)
+        gateway_user_id = gateway_token.user_id
         id_ = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not data.stream:
-            relayed = await relay_completion.execute(user_id, request, token=gateway_token)
+            relayed = await relay_completion.execute(gateway_user_id, call, token=gateway_token)
             return completion(relayed.completion, id_=id_, created=created, model=data.model)
-        stream = relay_completion.stream(user_id, request, token=gateway_token)
+        stream = relay_completion.stream(gateway_user_id, call, token=gateway_token)
         await stream.start()
         include_usage = bool(data.stream_options and data.stream_options.include_usage)
         writer = ChunkWriter(
@@ -147,10 +124,10 @@ class OpenAiGatewayController(Controller):
     @get("/models", operation_id="ListGatewayModels", summary="Models the caller can reach")
     async def models(
         self,
-        gateway_user_id: NamedDependency[UUID],
-        list_gateway_models: NamedDependency[ListGatewayModels],
+        gateway_token: NamedDependency[GatewayToken],
+        list_models_for_token: NamedDependency[ListModelsForToken],
     ) -> wire.ModelListOut:
-        found = await list_gateway_models.execute(gateway_user_id)
+        found = await list_models_for_token.execute(gateway_token)
         return wire.ModelListOut([_model_out(m) for m in found])
 
     @get(
@@ -164,11 +141,11 @@ class OpenAiGatewayController(Controller):
     async def model(
         self,
         model_id: FromPath[str],
-        gateway_user_id: NamedDependency[UUID],
-        list_gateway_models: NamedDependency[ListGatewayModels],
+        gateway_token: NamedDependency[GatewayToken],
+        list_models_for_token: NamedDependency[ListModelsForToken],
     ) -> wire.ModelOut:
         wanted = model_id.lstrip("/")
-        for m in await list_gateway_models.execute(gateway_user_id):
+        for m in await list_models_for_token.execute(gateway_token):
             if m.id == wanted:
                 return _model_out(m)
         raise UnknownModel(

@@ -17,10 +17,12 @@ from litestar.exceptions import (
 from litestar.types import ExceptionHandler
 from redis.exceptions import RedisError
 
+from adapters.metrics import TokenLimitMetrics
 from domain import errors
 from domain.errors import DomainError
 from entrypoints.http.errors import SHARED_STORE_DOWN, from_http_exception
 from entrypoints.http.gateway import wire
+from entrypoints.http.gateway.rate_headers import retry_headers, token_rate_headers
 from entrypoints.http.problems import problem_for
 
 logger = logging.getLogger("byom.gateway")
@@ -63,6 +65,9 @@ def param_of(message: str) -> str | None:
 # for a model the caller cannot reach, 401 for any refused key, and 400 for invalid input.
 _GATEWAY_STATUS: dict[type[DomainError], tuple[int, str]] = {
     errors.InvalidGatewayToken: (401, "invalid_api_key"),
+    errors.GatewayTokenExpired: (401, "expired_api_key"),
+    errors.ModelNotAllowedForToken: (403, "model_not_allowed"),
+    errors.TokenRateLimited: (429, "rate_limit_exceeded"),
     errors.CredentialRejected: (401, "provider_key_rejected"),
     errors.NoLlmConfigured: (404, "model_not_found"),
     errors.ModelNotFound: (404, "model_not_found"),
@@ -94,6 +99,7 @@ _TYPE_BY_STATUS = {
 
 def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
     status, body = error_body(exc)
+    _count_token_refusal(exc)
     headers = {}
     retry_after = (
         exc.retry_after
@@ -104,11 +110,23 @@ def openai_error_response(exc: Exception) -> Response[wire.ErrorOut]:
     )
     if retry_after is not None:
         headers["retry-after"] = str(max(1, round(retry_after)))
+    if isinstance(exc, errors.TokenRateLimited):
+        headers.update(token_rate_headers(exc.use) | retry_headers(exc.use))
     if isinstance(exc, HTTPException) and exc.headers:
         headers.update(exc.headers)
         if "x-ratelimit-reset-requests" in headers:  # our own request rate (limits.py)
             headers.setdefault("retry-after", headers["x-ratelimit-reset-requests"])
     return Response(body, status_code=status, headers=headers or None)
+
+
+def _count_token_refusal(exc: Exception) -> None:
+    metrics = TokenLimitMetrics.for_registry()
+    if isinstance(exc, errors.TokenRateLimited):
+        metrics.refused(exc.kind)
+    elif isinstance(exc, errors.ModelNotAllowedForToken):
+        metrics.refused("model_not_allowed")
+    elif isinstance(exc, errors.GatewayTokenExpired):
+        metrics.refused("expired")
 
 
 def error_body(exc: Exception) -> tuple[int, wire.ErrorOut]:
