@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "llm_usage",
     "gateway_tokens",
     "master_key_canaries",
+    "credential_events",
 }
 
 

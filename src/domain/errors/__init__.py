@@ -18,6 +18,7 @@ from domain.errors.accounts import (
     WrongPassword,
 )
 from domain.errors.credentials import (
+    CredentialExpired,
     CredentialNotFound,
     CredentialProviderMismatch,
     CredentialRejected,
@@ -25,6 +26,7 @@ from domain.errors.credentials import (
     DuplicateActiveCredential,
     DuplicateDefaultCredential,
     InvalidBaseUrl,
+    InvalidExpiry,
     InvalidModelName,
     MalformedApiKey,
     ModelNotAvailable,
@@ -58,6 +60,7 @@ from domain.errors.sessions import (
 )
 
 __all__ = [
+    "CredentialExpired",
     "CredentialNotFound",
     "CredentialProviderMismatch",
     "CredentialRejected",
@@ -74,6 +77,7 @@ __all__ = [
     "InvalidBaseUrl",
     "InvalidCursor",
     "InvalidEmail",
+    "InvalidExpiry",
     "InvalidGatewayToken",
     "InvalidLogin",
     "InvalidMessage",

@@ -112,3 +112,22 @@ class NoLlmConfigured(DomainError):
             or "no LLM is configured: add a provider API key, "
             "or ask the operator for a system default"
         )
+
+
+class InvalidExpiry(DomainError):
+    """An ``expires_at`` that is already past (or unusable): a key cannot be stored expired."""
+
+    code = "invalid-expiry"
+
+
+class CredentialExpired(DomainError):
+    """The credential named explicitly passed its ``expires_at``: it is never resolved."""
+
+    code = "credential-expired"
+
+    def __init__(self, provider: str, expires_at: str) -> None:
+        super().__init__(
+            f"this {provider} credential expired at {expires_at}; rotate its key, set a later "
+            "expiry, or choose another credential"
+        )
+        self.provider = provider

@@ -12,7 +12,7 @@ from domain.ports.accounts import (
     TokenIssuer,
     UserStore,
 )
-from domain.ports.credentials import CredentialStore
+from domain.ports.credentials import CredentialEventLog, CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.limits import CallSlot, ProviderCallSlots
@@ -27,6 +27,7 @@ __all__ = [
     "CallSlot",
     "Cipher",
     "Clock",
+    "CredentialEventLog",
     "CredentialStore",
     "DataKeyStore",
     "GatewayTokenStore",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy._errors import translate
 from adapters.persistence.sqlalchemy.agent_session_store import SqlAlchemyAgentSessionStore
+from adapters.persistence.sqlalchemy.credential_event_log import SqlAlchemyCredentialEventLog
 from adapters.persistence.sqlalchemy.credential_store import SqlAlchemyCredentialStore
 from adapters.persistence.sqlalchemy.data_key_store import SqlAlchemyDataKeyStore
 from adapters.persistence.sqlalchemy.gateway_token_store import SqlAlchemyGatewayTokenStore
@@ -17,6 +18,7 @@ from adapters.persistence.sqlalchemy.usage_store import SqlAlchemyUsageStore
 from adapters.persistence.sqlalchemy.user_store import SqlAlchemyUserStore
 from domain.ports import (
     AgentSessionStore,
+    CredentialEventLog,
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
@@ -38,6 +40,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     users: UserStore
     credentials: CredentialStore
+    credential_events: CredentialEventLog
     data_keys: DataKeyStore
     sessions: AgentSessionStore
     usage: UsageStore
@@ -54,6 +57,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._db = db
         self.users = SqlAlchemyUserStore(db)
         self.credentials = SqlAlchemyCredentialStore(db)
+        self.credential_events = SqlAlchemyCredentialEventLog(db)
         self.data_keys = SqlAlchemyDataKeyStore(db)
         self.sessions = SqlAlchemyAgentSessionStore(db)
         self.usage = SqlAlchemyUsageStore(db)
