@@ -16,9 +16,11 @@ from application.accounts.get_user import GetUser
 from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
 from application.byom import Byom
+from application.credentials._events import CredentialEvents
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
 from application.credentials.get_credential import GetCredential
+from application.credentials.list_credential_events import ListCredentialEvents
 from application.credentials.list_credentials import ListCredentials
 from application.credentials.revalidate_credential import RevalidateCredential
 from application.credentials.revoke_credential import RevokeCredential
@@ -35,6 +37,7 @@ from application.keys.keyring_census import KeyringCensus
 from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
 from application.keys.rotate_user_data_key import RotateUserDataKey
+from application.llm._expiry import ExpiredCredentials
 from application.llm._key_check import ApiKeyChecker
 from application.llm._provider_failures import ProviderFailures
 from application.llm.explain_llm import ExplainLlm
@@ -114,9 +117,13 @@ def build(
     revocations = StoreSessionRevocations(
         shared_store(settings, "byom-sessions"), clock, token_ttl_s=ttl
     )
-    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system_default(settings), slots)
+    events = CredentialEvents(ids, clock)
+    expiry = ExpiredCredentials(clock, events)
+    resolve_llm = ResolveLlm(
+        uow, providers, sealer, catalog, system_default(settings), slots, expiry=expiry
+    )
     meter = UsageMeter(catalog, ids, clock)
-    failures = ProviderFailures(uow, clock)
+    failures = ProviderFailures(uow, clock, events)
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
     return Container(
         settings=settings,
@@ -137,15 +144,16 @@ def build(
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, revocations, clock),
         add_credential=AddCredential(
-            uow, checker, sealer, ids, clock, allow_http_base_urls=allow_http
+            uow, checker, sealer, ids, clock, events, allow_http_base_urls=allow_http
         ),
         list_credentials=ListCredentials(uow),
+        list_credential_events=ListCredentialEvents(uow),
         get_credential=GetCredential(uow),
-        update_credential=UpdateCredential(uow, checker, sealer, clock),
-        set_default_credential=SetDefaultCredential(uow, clock),
-        revoke_credential=RevokeCredential(uow, clock),
+        update_credential=UpdateCredential(uow, checker, sealer, clock, events),
+        set_default_credential=SetDefaultCredential(uow, clock, events),
+        revoke_credential=RevokeCredential(uow, clock, events),
         validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
-        revalidate_credential=RevalidateCredential(uow, checker, sealer, clock),
+        revalidate_credential=RevalidateCredential(uow, checker, sealer, clock, events),
         resolve_llm=resolve_llm,
         explain_llm=ExplainLlm(resolve_llm),
         list_providers=ListProviders(catalog),
@@ -199,7 +207,11 @@ def build_byom(
             container.uow,
             container.resolve_llm,
             UsageMeter(container.catalog, container.ids, container.clock),
-            ProviderFailures(container.uow, container.clock),
+            ProviderFailures(
+                container.uow,
+                container.clock,
+                CredentialEvents(container.ids, container.clock),
+            ),
             source=UsageSource.IN_PROCESS,
         ),
         aclose=container.aclose,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -48,20 +49,42 @@ class ProviderOut(msgspec.Struct):
         return cls(p.value, p.label, offer.default_model, p.takes_base_url, models)
 
 
+class ExpiredKeyOut(msgspec.Struct):
+    """The caller's key the factory passed over because it expired."""
+
+    credential_id: UUID
+    provider: str
+    key_hint: str
+    expires_at: datetime
+
+
 class LlmChoiceOut(msgspec.Struct):
     reason: str
     provider: str | None = None
     model: str | None = None
     credential_id: UUID | None = None
     detail: str | None = None
+    expired: ExpiredKeyOut | None = None
 
     @classmethod
     def of(cls, explained: LlmExplanation) -> LlmChoiceOut:
-        choice = explained.choice
+        choice, gone = explained.choice, explained.expired
+        expired = (
+            None
+            if gone is None
+            else ExpiredKeyOut(
+                gone.credential_id, gone.provider.value, f"…{gone.key_hint}", gone.expires_at
+            )
+        )
         if choice is None:
-            return cls(reason=explained.reason.value, detail=explained.detail)
+            return cls(reason=explained.reason.value, detail=explained.detail, expired=expired)
         return cls(
-            explained.reason.value, choice.provider.value, choice.model, choice.credential_id
+            explained.reason.value,
+            choice.provider.value,
+            choice.model,
+            choice.credential_id,
+            explained.detail,
+            expired,
         )
 
 

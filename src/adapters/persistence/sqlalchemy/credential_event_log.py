@@ -41,7 +41,9 @@ class SqlAlchemyCredentialEventLog(CredentialEventLog):
             statement = statement.where(
                 or_(
                     CredentialEventRow.at < before.at,
-                    and_(CredentialEventRow.at == before.at, CredentialEventRow.id < before.event_id),
+                    and_(
+                        CredentialEventRow.at == before.at, CredentialEventRow.id < before.event_id
+                    ),
                 )
             )
         rows: Sequence[CredentialEventRow] = await self._db.scalars(
