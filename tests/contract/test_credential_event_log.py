@@ -3,6 +3,7 @@ with the transaction, gone with the account; and the credential store's one-time
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from uuid import uuid4
 
@@ -153,3 +154,21 @@ async def test_a_revoked_credential_has_no_expiry_to_record(uow_factory: UnitOfW
         await uow.commit()
     async with uow_factory() as uow:
         assert not await uow.credentials.record_expiry(owner.id, key.id, at(1), at(3))
+
+
+async def test_of_concurrent_callers_one_records_the_expiry(uow_factory: UnitOfWorkFactory) -> None:
+    owner = await committed_user(uow_factory)
+    key = credential(owner.id)
+    key.expires_at = at(5)
+    async with uow_factory() as uow:
+        await uow.credentials.add(key)
+        await uow.commit()
+
+    async def record(minute: int) -> bool:
+        async with uow_factory() as uow:
+            recorded = await uow.credentials.record_expiry(owner.id, key.id, at(5), at(minute))
+            await uow.commit()
+        return recorded
+
+    results = await asyncio.gather(*(record(10 + i) for i in range(8)))
+    assert results.count(True) == 1
