@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text, update
+from tests.support.api import Api, make_api
 
 from adapters.persistence.sqlalchemy.tables import CredentialRow
 from domain.provider import Provider
-from tests.support.api import Api, make_api
 
 KEY = f"sk-proj-audit{uuid.uuid4().hex}{uuid.uuid4().hex}"
 ROTATED = f"sk-proj-audit{uuid.uuid4().hex}{uuid.uuid4().hex}"
