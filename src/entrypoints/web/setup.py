@@ -16,6 +16,7 @@ from entrypoints.http.limits import key_check_limit, login_limit
 from entrypoints.settings import Settings
 from entrypoints.web.account import AccountPage
 from entrypoints.web.accounts import AccountPages
+from entrypoints.web.activity import ActivityPage
 from entrypoints.web.errors import html_exception_handlers
 from entrypoints.web.models import ModelsPage
 from entrypoints.web.security import WEB_OPT, csrf_config, page_security_headers
@@ -46,7 +47,7 @@ def web_pages(settings: Settings) -> Callable[[AppConfig], AppConfig]:
 def page_router(settings: Settings) -> Router:
     return Router(
         path="/",
-        route_handlers=[AccountPages, AccountPage, ModelsPage, UsagePage],
+        route_handlers=[AccountPages, AccountPage, ModelsPage, UsagePage, ActivityPage],
         opt=dict(PAGE_OPT),
         include_in_schema=False,
         exception_handlers=html_exception_handlers(),
