@@ -81,3 +81,21 @@ async def test_an_expiry_is_set_warned_about_shown_expired_and_cleared(signed_in
     assert _card_expiry(page) == "Never"
     events = await signed_in.world.container.list_credential_events.execute(user_id)
     assert CredentialEventKind.EXPIRED in {e.kind for e in events.events}
+
+
+async def test_a_stranger_is_sent_to_log_in_first(site: Site) -> None:
+    response = await site.client.get("/activity", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Factivity"
+
+
+async def test_an_expiry_form_post_without_the_csrf_token_is_refused(signed_in: Site) -> None:
+    await signed_in.add_key("openai", OPENAI_KEY)
+    user_id = await signed_in.user_id()
+    async with signed_in.world.container.uow() as uow:
+        key = (await uow.credentials.list_for_user(user_id))[0]
+    refused = await signed_in.post(
+        f"/models/{key.id}/expiry", {"expires_on": "2099-01-01"}, csrf=False
+    )
+    assert refused.status_code == 403
+    assert signed_in.world.db.credentials[key.id].expires_at is None
