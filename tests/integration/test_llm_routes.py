@@ -35,6 +35,7 @@ async def test_my_llm_says_none_then_follows_the_default(api: Api) -> None:
         "model": "model-b",
         "credential_id": openai["id"],
         "detail": None,
+        "expired": None,
     }
     await api.client.put(f"/api/v1/users/me/llm-credentials/{claude['id']}/default", headers=me)
     now = (await api.client.get("/api/v1/users/me/llm", headers=me)).json()
