@@ -343,3 +343,53 @@ def test_gateway_tokens_create_with_scopes_edit_and_revoke(
     expect(token.locator(".badge")).to_have_text("Revoked")
     expect(token.locator("summary")).to_have_count(0)
     screenshot(page, "gateway-tokens")
+
+
+def test_activity_lists_what_happened_to_the_keys_and_pages_back(
+    page: Page, live_server: LiveServer
+) -> None:
+    sign_up(page)
+    form = page.locator("form.add-key")
+    form.get_by_label("Provider").select_option(label="OpenAI")
+    form.get_by_label("API key").fill(OPENAI_KEY)
+    form.get_by_label("Expires on (UTC)").fill("2099-01-31")
+    click_and_wait(page, form.get_by_role("button", name="Save key"), "**/models?done=added")
+    expect(card(page, "OpenAI").locator("dd.expiry")).to_contain_text("2099-01-31")
+    card(page, "OpenAI").locator("summary", has_text="Expiry").click()
+    screenshot(page, "models-expiry")
+    openai = card(page, "OpenAI")
+    openai.locator("summary", has_text="Rotate key").click()
+    openai.get_by_label("New OpenAI key").fill(OPENAI_ROTATED)
+    click_and_wait(page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated")
+
+    # By keyboard: the nav link to Activity, then Enter.
+    page.get_by_role("link", name="Activity").focus()
+    with page.expect_navigation(url="**/activity"):
+        page.keyboard.press("Enter")
+    expect(page.locator("nav a[aria-current=page]")).to_have_text("Activity")
+    rows = page.locator("#credential-events tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Key rotated")
+    expect(rows.nth(0)).to_contain_text("…n3w1")
+    expect(rows.nth(1)).to_contain_text("Made the default")
+    expect(rows.nth(2)).to_contain_text("Key added")
+    expect(rows.nth(2)).to_contain_text("127.0.0.1")
+    assert OPENAI_KEY not in page.content()
+    screenshot(page, "activity")
+
+    user_id = _user(live_server)
+    container = live_server.world.container
+
+    async def check_often() -> None:
+        key = (await container.list_credentials.execute(user_id))[0]
+        for _ in range(25):
+            await container.revalidate_credential.execute(user_id, key.id)
+
+    live_server.run(check_often())
+    page.reload()
+    expect(rows).to_have_count(25)
+    click_and_wait(page, page.get_by_role("link", name="Older"), "**/activity?before=*")
+    expect(page.get_by_role("heading", name="Older events")).to_be_visible()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).to_contain_text("Key added")
+    expect(page.get_by_role("link", name="Older")).to_have_count(0)

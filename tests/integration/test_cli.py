@@ -80,7 +80,7 @@ def test_keys_generate_prints_a_usable_key_line(capsys: pytest.CaptureFixture[st
 def test_db_current_names_the_head(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == head_revision() == "0007"
+    assert capsys.readouterr().out.strip() == head_revision() == "0008"
 
 
 def test_users_create_reads_the_password_from_stdin(

@@ -38,6 +38,7 @@ async def test_my_llm_says_none_then_follows_the_default(api: Api) -> None:
         "credential_id": openai["id"],
         "detail": None,
         "paid_by": "user",
+        "expired": None,
     }
     assert {(m["provider"], m["name"], m["credential_id"]) for m in models} >= {
         ("openai", "model-b", openai["id"]),

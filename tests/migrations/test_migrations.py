@@ -34,6 +34,7 @@ EXPECTED_TABLES = {
     "user_budgets",
     "spend_counters",
     "spend_holds",
+    "credential_events",
 }
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from litestar.testing import TestClient
 
 from entrypoints.http.app import create_app
-from entrypoints.http.credentials import CredentialCreate
+from entrypoints.http.credentials_wire import CredentialCreate
 from entrypoints.http.gateway import wire as gateway_wire
 from entrypoints.http.sessions import wire as session_wire
 from entrypoints.http.sessions import wire_tools

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
+from domain.credential_event import CredentialEvent, CredentialEventKind
 from domain.gateway_token import GatewayToken
 from domain.llm import Role, Usage
 from domain.ports import UnitOfWorkFactory
@@ -141,6 +142,28 @@ def gateway_token(user_id: UUID, *, created_at: datetime = T0) -> GatewayToken:
         digest=digest,
         hint="a1b2",
         created_at=created_at,
+    )
+
+
+def credential_event(
+    user_id: UUID,
+    kind: CredentialEventKind = CredentialEventKind.CREATED,
+    *,
+    credential_id: UUID | None = None,
+    at_: datetime = T0,
+    request_id: str | None = "req-1",
+    client_address: str | None = "203.0.113.7",
+) -> CredentialEvent:
+    return CredentialEvent(
+        id=uuid4(),
+        user_id=user_id,
+        kind=kind,
+        credential_id=credential_id,
+        provider=Provider.OPENAI,
+        key_hint="wxyz",
+        at=at_,
+        request_id=request_id,
+        client_address=client_address,
     )
 
 

@@ -10,6 +10,7 @@ from domain.ports import Clock, SessionRevocations, UnitOfWorkFactory
 
 class DeleteAccount:
     """- every credential is revoked (ciphertext erased, rows kept for audit);
+    - the credential events go with the account (they name its addresses and key hints);
     - the user's data key is destroyed, so any copy of their ciphertexts (backups included)
       can no longer be opened;
     - the account is deactivated and its access tokens revoked: they stop working on the next
@@ -32,6 +33,7 @@ class DeleteAccount:
             for credential in await uow.credentials.list_for_user(user_id):
                 if credential.revoke(now):
                     await uow.credentials.save(credential)
+            await uow.credential_events.erase_for_user(user_id)
             data_key = await uow.data_keys.live_for_user(user_id)
             if data_key is not None and data_key.destroy(now):
                 await uow.data_keys.save(data_key)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
+from application.credentials._events import CredentialEvents
 from application.credentials._input import parse_credential_input
 from application.credentials._sealer import CredentialSealer
 from application.llm._key_check import ApiKeyChecker
-from domain.credential import LlmCredential
-from domain.errors import DuplicateActiveCredential, ModelNotAvailable, UserNotFound
+from domain.credential import LlmCredential, check_expiry
+from domain.credential_event import CredentialEventKind
+from domain.errors import (
+    DuplicateActiveCredential,
+    InvalidApiKey,
+    ModelNotAvailable,
+    UserNotFound,
+)
 from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
+from domain.provider import Provider
 
 
 class AddCredential:
@@ -17,7 +26,11 @@ class AddCredential:
     - a ``model_name`` the key cannot reach is refused;
     - one active credential per provider: a second one is refused with the existing id;
     - the user's first credential becomes the default unless ``is_default=False`` is asked;
-      ``is_default=True`` moves the default in the same transaction."""
+      ``is_default=True`` moves the default in the same transaction;
+    - ``expires_at``, when given, must be in the future;
+    - audit: ``created`` (and ``default_set`` when it became the default) in the same
+      transaction; a key the provider refuses is never stored, but its ``validation_failed``
+      event is (without a credential id)."""
 
     def __init__(
         self,
@@ -26,9 +39,11 @@ class AddCredential:
         sealer: CredentialSealer,
         ids: IdGenerator,
         clock: Clock,
+        events: CredentialEvents,
         *,
         allow_http_base_urls: bool = False,
     ) -> None:
+        self._events = events
         self._uow = uow
         self._checker = checker
         self._sealer = sealer
@@ -45,6 +60,7 @@ class AddCredential:
         model_name: str | None = None,
         is_default: bool | None = None,
         base_url: str | None = None,
+        expires_at: datetime | None = None,
     ) -> LlmCredential:
         given = parse_credential_input(
             provider,
@@ -53,18 +69,23 @@ class AddCredential:
             model_name=model_name,
             allow_http_base_urls=self._allow_http,
         )
+        check_expiry(expires_at, self._clock.now())
         # Fail fast on a duplicate before spending a provider call on it.
         async with self._uow() as uow:
             existing = await uow.credentials.active_for_provider(user_id, given.provider)
             if existing is not None:
                 raise DuplicateActiveCredential(given.provider.value, existing.id)
-        check = await self._checker.check(
-            given.provider,
-            given.key,
-            user_id=user_id,
-            base_url=given.base_url,
-            model_name=given.model_name,
-        )
+        try:
+            check = await self._checker.check(
+                given.provider,
+                given.key,
+                user_id=user_id,
+                base_url=given.base_url,
+                model_name=given.model_name,
+            )
+        except InvalidApiKey:
+            await self._record_refused(user_id, given.provider, given.key.hint)
+            raise
         if check.model_available is False and given.model_name is not None:
             raise ModelNotAvailable(given.provider.value, given.model_name)
 
@@ -104,7 +125,19 @@ class AddCredential:
                 created_at=now,
                 updated_at=now,
                 last_validated_at=now,
+                expires_at=expires_at,
             )
             await uow.credentials.add(credential)
+            await self._events.record(uow, CredentialEventKind.CREATED, credential)
+            if becomes_default:
+                await self._events.record(uow, CredentialEventKind.DEFAULT_SET, credential)
             await uow.commit()
         return credential
+
+    async def _record_refused(self, user_id: UUID, provider: Provider, hint: str) -> None:
+        async with self._uow() as uow:
+            await uow.users.lock(user_id)
+            if await uow.users.get(user_id) is None:
+                return
+            await self._events.record_refused_key(uow, user_id, provider, hint)
+            await uow.commit()

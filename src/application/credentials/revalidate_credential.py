@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.credentials._events import CredentialEvents
 from application.credentials._sealer import CredentialSealer
 from application.credentials.validate_api_key import ValidationResult
 from application.llm._key_check import ApiKeyChecker
+from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound, InvalidApiKey
 from domain.ports import Clock, UnitOfWorkFactory
 
@@ -16,11 +18,18 @@ class RevalidateCredential:
     - rejected: ``last_validated_at`` is cleared and the scrubbed reason recorded;
     - provider unreachable: nothing changes and the error propagates (503);
     - the result is written under the owner's lock after a fresh read: a credential revoked
-      while its provider was asked stays revoked."""
+      while its provider was asked stays revoked;
+    - audit: ``validated`` or ``validation_failed``, with the change it records."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, checker: ApiKeyChecker, sealer: CredentialSealer, clock: Clock
+        self,
+        uow: UnitOfWorkFactory,
+        checker: ApiKeyChecker,
+        sealer: CredentialSealer,
+        clock: Clock,
+        events: CredentialEvents,
     ) -> None:
+        self._events = events
         self._uow = uow
         self._checker = checker
         self._sealer = sealer
@@ -54,8 +63,11 @@ class RevalidateCredential:
                 now = self._clock.now()
                 if result.valid:
                     fresh.mark_validated(now)
+                    kind = CredentialEventKind.VALIDATED
                 else:
                     fresh.mark_rejected(result.detail or "rejected by the provider", now)
+                    kind = CredentialEventKind.VALIDATION_FAILED
                 await uow.credentials.save(fresh)
+                await self._events.record(uow, kind, fresh)
                 await uow.commit()
         return result

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.credentials._events import CredentialEvents
 from domain.credential import LlmCredential
+from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound
 from domain.ports import Clock, UnitOfWorkFactory
 
@@ -12,9 +14,11 @@ from domain.ports import Clock, UnitOfWorkFactory
 class RevokeCredential:
     """- the row stays for audit, inactive, with its ciphertext erased;
     - revoking the default promotes nothing: the user falls back to the system default;
-    - idempotent: revoking a revoked credential changes nothing and succeeds."""
+    - idempotent: revoking a revoked credential changes nothing and succeeds;
+    - audit: ``revoked``, once; the credential's events stay."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: CredentialEvents) -> None:
+        self._events = events
         self._uow = uow
         self._clock = clock
 
@@ -26,5 +30,6 @@ class RevokeCredential:
                 raise CredentialNotFound()
             if credential.revoke(self._clock.now()):
                 await uow.credentials.save(credential)
+                await self._events.record(uow, CredentialEventKind.REVOKED, credential)
                 await uow.commit()
         return credential

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.credentials._events import CredentialEvents
 from domain.credential import LlmCredential
+from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound
 from domain.ports import Clock, UnitOfWorkFactory
 
@@ -12,9 +14,11 @@ from domain.ports import Clock, UnitOfWorkFactory
 class SetDefaultCredential:
     """- the previous default is unset in the same transaction (one default per user);
     - a revoked credential cannot become the default;
-    - concurrent calls for one user are serialised by the user lock: the last one wins."""
+    - concurrent calls for one user are serialised by the user lock: the last one wins;
+    - audit: ``default_set`` when the default moved."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: CredentialEvents) -> None:
+        self._events = events
         self._uow = uow
         self._clock = clock
 
@@ -33,5 +37,6 @@ class SetDefaultCredential:
             if not credential.is_default:
                 credential.make_default(now)
                 await uow.credentials.save(credential)
+                await self._events.record(uow, CredentialEventKind.DEFAULT_SET, credential)
             await uow.commit()
         return credential

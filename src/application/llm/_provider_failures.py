@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.credentials._events import CredentialEvents
+from domain.credential_event import CredentialEventKind
 from domain.errors import (
     CredentialRejected,
     DomainError,
@@ -22,14 +24,16 @@ class ProviderFailures:
     """- the provider refuses the user's stored key: the credential is flagged
       (``last_validated_at`` cleared, the scrubbed reason in ``last_error``) and
       ``CredentialRejected`` tells the user to update it; a revoke committed meanwhile wins
-      (the flag is written under the owner's lock, after a fresh read);
+      (the flag is written under the owner's lock, after a fresh read), with its
+      ``rejected_by_provider`` event;
     - the provider refuses the operator's system default key: the user cannot fix that, so it
       is a failed upstream call (``ProviderCallFailed``);
     - rate limits (with their retry delay), timeouts and an unknown model pass through as they are;
     - anything else (provider down, connection dropped mid-reply, a refused or garbled
       exchange) is a failed upstream call."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: CredentialEvents) -> None:
+        self._events = events
         self._uow = uow
         self._clock = clock
 
@@ -59,4 +63,5 @@ class ProviderFailures:
                 return
             credential.mark_rejected(reason, self._clock.now())
             await uow.credentials.save(credential)
+            await self._events.record(uow, CredentialEventKind.REJECTED_BY_PROVIDER, credential)
             await uow.commit()

@@ -7,15 +7,17 @@ from uuid import UUID
 
 from application.llm.resolve_llm import ResolveLlm
 from domain.errors import NoLlmConfigured
-from domain.resolution import LlmChoice, ResolutionReason
+from domain.resolution import ExpiredKey, LlmChoice, ResolutionReason
 
 
 @dataclass(frozen=True, slots=True)
 class LlmExplanation:
-    """``choice`` is None when nothing would serve; ``detail`` then says what to do."""
+    """``choice`` is None when nothing would serve; ``detail`` then says what to do.
+    ``expired``: the user's key passed over because it expired (either way)."""
 
     choice: LlmChoice | None
     detail: str | None = None
+    expired: ExpiredKey | None = None
 
     @property
     def reason(self) -> ResolutionReason:
@@ -31,6 +33,9 @@ class ExplainLlm:
 
     async def execute(self, user_id: UUID) -> LlmExplanation:
         try:
-            return LlmExplanation(await self._resolve.explain(user_id))
+            choice = await self._resolve.explain(user_id)
         except NoLlmConfigured as exc:
-            return LlmExplanation(None, exc.message)
+            return LlmExplanation(None, exc.message, exc.expired)
+        expired = choice.expired
+        detail = None if expired is None else f"{expired.note}; the system default serves instead"
+        return LlmExplanation(choice, detail, expired)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from application.credentials._sealer import CredentialSealer
+from application.llm._expiry import ExpiredCredentials
 from application.llm._user_calls import UserCalls
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
-from domain.errors import CredentialNotFound, CredentialProviderMismatch, NoLlmConfigured
+from domain.errors import (
+    CredentialExpired,
+    CredentialNotFound,
+    CredentialProviderMismatch,
+    NoLlmConfigured,
+)
 from domain.model_name import parse_model_name
 from domain.ports import (
     LlmProvider,
@@ -20,7 +26,7 @@ from domain.ports import (
     UnitOfWorkFactory,
 )
 from domain.provider import Provider
-from domain.resolution import LlmChoice, ResolutionReason, SystemDefault
+from domain.resolution import ExpiredKey, LlmChoice, ResolutionReason, SystemDefault
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,11 @@ class ResolveLlm:
       key is opened or provider called);
     - otherwise ``NoLlmConfigured``.
 
+    A key past its ``expires_at`` is never resolved: named explicitly it is
+    ``CredentialExpired``; otherwise the next choice serves (a provider's expired key: only a
+    system default of that provider) and the choice, or ``NoLlmConfigured``, says which key
+    expired when (``expired``); see ``ExpiredCredentials``.
+
     The model is the requested one, else the credential's, else the catalog default of the
     provider. ``explain`` answers the same question without opening any key. The client it
     hands over holds one of the user's ``slots`` during each call (``UserCalls``)."""
@@ -58,7 +69,10 @@ class ResolveLlm:
         catalog: ModelCatalog,
         system_default: SystemDefault | None,
         slots: ProviderCallSlots,
+        *,
+        expiry: ExpiredCredentials,
     ) -> None:
+        self._expiry = expiry
         self._slots = slots
         self._uow = uow
         self._providers = providers
@@ -123,28 +137,47 @@ class ResolveLlm:
             credential.ensure_active()
             if wanted is not None and credential.provider is not wanted:
                 raise CredentialProviderMismatch(credential.provider.value, wanted.value)
+            if expired := await self._expiry.passed_over(uow, credential):
+                raise CredentialExpired(credential.provider.value, expired.expires_at.isoformat())
             return self._from(credential, wanted_model, ResolutionReason.EXPLICIT_CREDENTIAL)
 
         if wanted is not None:
             credential = await uow.credentials.active_for_provider(user_id, wanted)
-            if credential is not None:
+            expired = await self._passed_over(uow, credential)
+            if credential is not None and expired is None:
                 return self._from(credential, wanted_model, ResolutionReason.PROVIDER_CREDENTIAL)
             system = self._usable_system_default()
             if system is not None and system.provider is wanted:
-                return self._from_system(system, wanted_model), None
+                return replace(self._from_system(system, wanted_model), expired=expired), None
+            if expired is not None:
+                raise NoLlmConfigured(
+                    f"{expired.note}; rotate it or set a later expiry, or choose another provider",
+                    expired=expired,
+                )
             raise NoLlmConfigured(
                 f"you have no active {wanted.value} credential; add a {wanted.label} key "
                 "or choose another provider"
             )
 
         credential = await uow.credentials.default_for_user(user_id)
-        if credential is not None:
+        expired = await self._passed_over(uow, credential)
+        if credential is not None and expired is None:
             return self._from(credential, wanted_model, ResolutionReason.USER_DEFAULT)
 
         system = self._usable_system_default()
         if system is not None:
-            return self._from_system(system, wanted_model), None
+            return replace(self._from_system(system, wanted_model), expired=expired), None
+        if expired is not None:
+            raise NoLlmConfigured(
+                f"{expired.note}; rotate it, set a later expiry or make another key the default",
+                expired=expired,
+            )
         raise NoLlmConfigured()
+
+    async def _passed_over(
+        self, uow: UnitOfWork, credential: LlmCredential | None
+    ) -> ExpiredKey | None:
+        return None if credential is None else await self._expiry.passed_over(uow, credential)
 
     def _from(
         self, credential: LlmCredential, model: str | None, reason: ResolutionReason

@@ -19,6 +19,7 @@ from domain.errors.accounts import (
 )
 from domain.errors.budgets import BudgetExceeded, InvalidBudget, ModelNotPriced
 from domain.errors.credentials import (
+    CredentialExpired,
     CredentialNotFound,
     CredentialProviderMismatch,
     CredentialRejected,
@@ -26,6 +27,7 @@ from domain.errors.credentials import (
     DuplicateActiveCredential,
     DuplicateDefaultCredential,
     InvalidBaseUrl,
+    InvalidExpiry,
     InvalidModelName,
     MalformedApiKey,
     ModelNotAllowed,
@@ -68,6 +70,7 @@ from domain.errors.usage import InvalidUsagePeriod
 
 __all__ = [
     "BudgetExceeded",
+    "CredentialExpired",
     "CredentialNotFound",
     "CredentialProviderMismatch",
     "CredentialRejected",
@@ -86,6 +89,7 @@ __all__ = [
     "InvalidBudget",
     "InvalidCursor",
     "InvalidEmail",
+    "InvalidExpiry",
     "InvalidGatewayToken",
     "InvalidLogin",
     "InvalidMessage",

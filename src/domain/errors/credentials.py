@@ -3,9 +3,13 @@ model chosen with it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.errors._base import DomainError
+
+if TYPE_CHECKING:
+    from domain.resolution import ExpiredKey
 
 
 class UnknownProvider(DomainError):
@@ -106,12 +110,14 @@ class ModelNotAvailable(DomainError):
 class NoLlmConfigured(DomainError):
     code = "no-llm-configured"
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, expired: ExpiredKey | None = None) -> None:
         super().__init__(
             message
             or "no LLM is configured: add a provider API key, "
             "or ask the operator for a system default"
         )
+        self.expired = expired
+        """The user's key that would have served, had it not expired."""
 
 
 class ModelNotAllowed(DomainError):
@@ -127,3 +133,22 @@ class ModelNotAllowed(DomainError):
         )
         self.model = model
         self.allowed = allowed
+
+
+class InvalidExpiry(DomainError):
+    """An ``expires_at`` that is already past (or unusable): a key cannot be stored expired."""
+
+    code = "invalid-expiry"
+
+
+class CredentialExpired(DomainError):
+    """The credential named explicitly passed its ``expires_at``: it is never resolved."""
+
+    code = "credential-expired"
+
+    def __init__(self, provider: str, expires_at: str) -> None:
+        super().__init__(
+            f"this {provider} credential expired at {expires_at}; rotate its key, set a later "
+            "expiry, or choose another credential"
+        )
+        self.provider = provider

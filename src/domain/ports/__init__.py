@@ -13,7 +13,7 @@ from domain.ports.accounts import (
     UserStore,
 )
 from domain.ports.budgets import BudgetStore, SpendLedger, SpendMetrics
-from domain.ports.credentials import CredentialStore
+from domain.ports.credentials import CredentialEventLog, CredentialStore
 from domain.ports.gateway import GatewayTokenStore, TokenRateMeter
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.limits import CallSlot, ProviderCallSlots
@@ -29,6 +29,7 @@ __all__ = [
     "CallSlot",
     "Cipher",
     "Clock",
+    "CredentialEventLog",
     "CredentialStore",
     "DataKeyStore",
     "GatewayTokenStore",

@@ -7,7 +7,7 @@ from typing import Protocol, Self
 
 from domain.ports.accounts import UserStore
 from domain.ports.budgets import BudgetStore, SpendLedger
-from domain.ports.credentials import CredentialStore
+from domain.ports.credentials import CredentialEventLog, CredentialStore
 from domain.ports.gateway import GatewayTokenStore
 from domain.ports.keys import DataKeyStore
 from domain.ports.sessions import AgentSessionStore
@@ -19,6 +19,7 @@ class UnitOfWork(Protocol):
 
     users: UserStore
     credentials: CredentialStore
+    credential_events: CredentialEventLog
     data_keys: DataKeyStore
     sessions: AgentSessionStore
     usage: UsageStore

@@ -16,6 +16,7 @@ from application.budgets.set_budget import SetBudget
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
 from application.credentials.get_credential import GetCredential
+from application.credentials.list_credential_events import ListCredentialEvents
 from application.credentials.list_credentials import ListCredentials
 from application.credentials.revalidate_credential import RevalidateCredential
 from application.credentials.revoke_credential import RevokeCredential
@@ -83,6 +84,7 @@ class Container:
     delete_account: DeleteAccount
     add_credential: AddCredential
     list_credentials: ListCredentials
+    list_credential_events: ListCredentialEvents
     get_credential: GetCredential
     update_credential: UpdateCredential
     set_default_credential: SetDefaultCredential

@@ -24,9 +24,11 @@ from application.budgets._spend_guard import OperatorCaps, SpendGuard
 from application.budgets.get_budget import GetBudget
 from application.budgets.set_budget import SetBudget
 from application.byom import Byom
+from application.credentials._events import CredentialEvents
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
 from application.credentials.get_credential import GetCredential
+from application.credentials.list_credential_events import ListCredentialEvents
 from application.credentials.list_credentials import ListCredentials
 from application.credentials.revalidate_credential import RevalidateCredential
 from application.credentials.revoke_credential import RevokeCredential
@@ -46,6 +48,7 @@ from application.keys.keyring_census import KeyringCensus
 from application.keys.prove_keyring import ProveKeyring
 from application.keys.rewrap_data_keys import RewrapDataKeys
 from application.keys.rotate_user_data_key import RotateUserDataKey
+from application.llm._expiry import ExpiredCredentials
 from application.llm._key_check import ApiKeyChecker
 from application.llm._provider_failures import ProviderFailures
 from application.llm.explain_llm import ExplainLlm
@@ -129,10 +132,12 @@ def build(
         shared_store(settings, "byom-sessions"), clock, token_ttl_s=ttl
     )
     system = system_default(settings, catalog)
-    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots)
+    events = CredentialEvents(ids, clock)
+    expiry = ExpiredCredentials(clock, events)
+    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots, expiry=expiry)
     meter = UsageMeter(catalog, ids, clock, settings.budgets.model_prices)
     list_gateway_models = ListGatewayModels(uow, catalog, system)
-    failures = ProviderFailures(uow, clock)
+    failures = ProviderFailures(uow, clock, events)
     caps = OperatorCaps(
         settings.budgets.system_default_monthly_usd, settings.budgets.system_default_daily_tokens
     )
@@ -161,15 +166,16 @@ def build(
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, revocations, clock),
         add_credential=AddCredential(
-            uow, checker, sealer, ids, clock, allow_http_base_urls=allow_http
+            uow, checker, sealer, ids, clock, events, allow_http_base_urls=allow_http
         ),
         list_credentials=ListCredentials(uow),
+        list_credential_events=ListCredentialEvents(uow),
         get_credential=GetCredential(uow),
-        update_credential=UpdateCredential(uow, checker, sealer, clock),
-        set_default_credential=SetDefaultCredential(uow, clock),
-        revoke_credential=RevokeCredential(uow, clock),
+        update_credential=UpdateCredential(uow, checker, sealer, clock, events),
+        set_default_credential=SetDefaultCredential(uow, clock, events),
+        revoke_credential=RevokeCredential(uow, clock, events),
         validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
-        revalidate_credential=RevalidateCredential(uow, checker, sealer, clock),
+        revalidate_credential=RevalidateCredential(uow, checker, sealer, clock, events),
         resolve_llm=resolve_llm,
         explain_llm=ExplainLlm(resolve_llm),
         list_providers=ListProviders(catalog),

@@ -30,6 +30,7 @@ from entrypoints.http.access_tokens import (
 from entrypoints.http.api_docs import api_docs, render_plugins
 from entrypoints.http.auth import AuthController, UserController
 from entrypoints.http.budget import BudgetController
+from entrypoints.http.credential_events import CredentialEventController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.errors import problem_details_plugin
@@ -44,6 +45,7 @@ from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.metrics import MetricsController, instrument_requests
 from entrypoints.http.middleware import (
     RequestContextMiddleware,
+    RequestOriginMiddleware,
     finish_response,
     strict_transport_security,
 )
@@ -143,6 +145,7 @@ def create_app(
             AuthController,
             UserController,
             CredentialController,
+            CredentialEventController,
             LlmCatalogController,
             MyLlmController,
             GatewayTokenController,
@@ -169,6 +172,7 @@ def create_app(
             ),
             chat_limit(settings.limits.chat_rate_per_minute),
             gateway_limit(settings.limits.gateway_rate_per_minute, gateway_rate_subject),
+            RequestOriginMiddleware,  # last: innermost, after anything that rewrites the client
         ],
         lifespan=[lifespan],
         stores={"rate_limit": shared_store(settings, "byom-rate-limit")},

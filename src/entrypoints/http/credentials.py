@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -18,80 +17,16 @@ from application.credentials.revalidate_credential import RevalidateCredential
 from application.credentials.revoke_credential import RevokeCredential
 from application.credentials.set_default_credential import SetDefaultCredential
 from application.credentials.update_credential import UNCHANGED, UpdateCredential
-from application.credentials.validate_api_key import ValidateApiKey, ValidationResult
-from domain.credential import LlmCredential
-from entrypoints.http.deps import CURRENT_USER, use_cases
+from application.credentials.validate_api_key import ValidateApiKey
+from entrypoints.http.credentials_wire import (
+    CredentialCreate,
+    CredentialOut,
+    CredentialUpdate,
+    KeyValidate,
+    ValidationOut,
+)
+from entrypoints.http.deps import CURRENT_USER, NOW, use_cases
 from entrypoints.http.openapi import problem_responses
-
-# Limits live in the schema so oversize input is a 422 before any use case runs.
-ProviderName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-ApiKeyText = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-ModelName = Annotated[str, msgspec.Meta(max_length=200)]
-BaseUrl = Annotated[str, msgspec.Meta(max_length=2048)]
-
-
-class CredentialCreate(msgspec.Struct, forbid_unknown_fields=True):
-    provider: ProviderName
-    api_key: ApiKeyText
-    model_name: ModelName | None = None
-    is_default: bool | None = None
-    base_url: BaseUrl | None = None
-
-
-class CredentialUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    model_name: ModelName | msgspec.UnsetType | None = msgspec.UNSET
-    api_key: ApiKeyText | msgspec.UnsetType = msgspec.UNSET
-
-
-class KeyValidate(msgspec.Struct, forbid_unknown_fields=True):
-    provider: ProviderName
-    api_key: ApiKeyText
-    base_url: BaseUrl | None = None
-    model_name: ModelName | None = None
-
-
-class CredentialOut(msgspec.Struct):
-    id: UUID
-    provider: str
-    model_name: str | None
-    key_hint: str
-    masked_key: str
-    base_url: str | None
-    is_default: bool
-    is_active: bool
-    last_validated_at: datetime | None
-    last_error: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, c: LlmCredential) -> CredentialOut:
-        return cls(
-            id=c.id,
-            provider=c.provider.value,
-            model_name=c.model_name,
-            key_hint=f"…{c.key_hint}",
-            masked_key=c.masked_key,
-            base_url=c.base_url,
-            is_default=c.is_default,
-            is_active=c.is_active,
-            last_validated_at=c.last_validated_at,
-            last_error=c.last_error,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-
-
-class ValidationOut(msgspec.Struct):
-    valid: bool
-    provider: str
-    models: list[str]
-    model_available: bool | None = None
-    detail: str | None = None
-
-    @classmethod
-    def of(cls, r: ValidationResult) -> ValidationOut:
-        return cls(r.valid, r.provider.value, list(r.models), r.model_available, r.detail)
 
 
 class CredentialController(Controller):
@@ -99,6 +34,7 @@ class CredentialController(Controller):
     tags = ["LLM credentials"]
     dependencies = {
         **CURRENT_USER,
+        **NOW,
         **use_cases(
             "add_credential",
             "list_credentials",
@@ -122,6 +58,7 @@ class CredentialController(Controller):
         data: JSONBody[CredentialCreate],
         user_id: NamedDependency[UUID],
         add_credential: NamedDependency[AddCredential],
+        now: NamedDependency[datetime],
     ) -> CredentialOut:
         credential = await add_credential.execute(
             user_id,
@@ -130,18 +67,20 @@ class CredentialController(Controller):
             model_name=data.model_name,
             is_default=data.is_default,
             base_url=data.base_url,
+            expires_at=data.expires_at,
         )
-        return CredentialOut.of(credential)
+        return CredentialOut.of(credential, now)
 
     @get("/", operation_id="ListCredentials", summary="The caller's credentials, default first")
     async def list(
         self,
         user_id: NamedDependency[UUID],
         list_credentials: NamedDependency[ListCredentials],
+        now: NamedDependency[datetime],
         include_inactive: FromQuery[bool] = False,
     ) -> list[CredentialOut]:
         found = await list_credentials.execute(user_id, include_inactive=include_inactive)
-        return [CredentialOut.of(c) for c in found]
+        return [CredentialOut.of(c, now) for c in found]
 
     @get("/{credential_id:uuid}", operation_id="GetCredential", responses=problem_responses(404))
     async def get(
@@ -149,13 +88,18 @@ class CredentialController(Controller):
         credential_id: FromPath[UUID],
         user_id: NamedDependency[UUID],
         get_credential: NamedDependency[GetCredential],
+        now: NamedDependency[datetime],
     ) -> CredentialOut:
-        return CredentialOut.of(await get_credential.execute(user_id, credential_id))
+        return CredentialOut.of(await get_credential.execute(user_id, credential_id), now)
 
     @patch(
         "/{credential_id:uuid}",
         operation_id="UpdateCredential",
-        summary="Change the model, or rotate the key (validated live)",
+        summary="Change the model or the expiry, or rotate the key (validated live)",
+        description=(
+            "`expires_at`: a future time with a time zone, or null to clear it. A new key "
+            "clears the old key's expiry unless the same request sets one."
+        ),
         responses=problem_responses(404, 409, 422, 429, 503),
     )
     async def update(
@@ -164,14 +108,16 @@ class CredentialController(Controller):
         data: JSONBody[CredentialUpdate],
         user_id: NamedDependency[UUID],
         update_credential: NamedDependency[UpdateCredential],
+        now: NamedDependency[datetime],
     ) -> CredentialOut:
         credential = await update_credential.execute(
             user_id,
             credential_id,
             api_key=None if data.api_key is msgspec.UNSET else data.api_key,
             model_name=UNCHANGED if data.model_name is msgspec.UNSET else data.model_name,
+            expires_at=UNCHANGED if data.expires_at is msgspec.UNSET else data.expires_at,
         )
-        return CredentialOut.of(credential)
+        return CredentialOut.of(credential, now)
 
     @put(
         "/{credential_id:uuid}/default",
@@ -183,8 +129,10 @@ class CredentialController(Controller):
         credential_id: FromPath[UUID],
         user_id: NamedDependency[UUID],
         set_default_credential: NamedDependency[SetDefaultCredential],
+        now: NamedDependency[datetime],
     ) -> CredentialOut:
-        return CredentialOut.of(await set_default_credential.execute(user_id, credential_id))
+        credential = await set_default_credential.execute(user_id, credential_id)
+        return CredentialOut.of(credential, now)
 
     @delete(
         "/{credential_id:uuid}",

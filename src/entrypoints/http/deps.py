@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast, get_type_hints
 from uuid import UUID
 
@@ -45,6 +46,13 @@ def provide_user_id(request: Request[User, Any, Any]) -> UUID:
 def provide_current_user(request: Request[User, Any, Any]) -> User:
     return request.user
 
+
+def provide_now(state: State) -> datetime:
+    """The container's clock (tests move it), for answers that depend on the time."""
+    return container_of(state).clock.now()
+
+
+NOW = {"now": Provide(provide_now, sync_to_thread=False)}
 
 CURRENT_USER = {
     "user_id": Provide(provide_user_id, sync_to_thread=False),

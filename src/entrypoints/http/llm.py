@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -66,6 +67,15 @@ class ReachableModelOut(msgspec.Struct):
         return cls(m.id, m.provider.value, m.name, m.paid_by.value, m.credential_id)
 
 
+class ExpiredKeyOut(msgspec.Struct):
+    """The caller's key the factory passed over because it expired."""
+
+    credential_id: UUID
+    provider: str
+    key_hint: str
+    expires_at: datetime
+
+
 class LlmChoiceOut(msgspec.Struct):
     reason: str
     provider: str | None = None
@@ -74,21 +84,36 @@ class LlmChoiceOut(msgspec.Struct):
     detail: str | None = None
     paid_by: Literal["user", "platform"] | None = None
     models: list[ReachableModelOut] = msgspec.field(default_factory=list)
+    expired: ExpiredKeyOut | None = None
 
     @classmethod
     def of(cls, explained: LlmExplanation, models: list[GatewayModel]) -> LlmChoiceOut:
         reachable = [ReachableModelOut.of(m) for m in models]
-        choice = explained.choice
+        choice, gone = explained.choice, explained.expired
+        expired = (
+            None
+            if gone is None
+            else ExpiredKeyOut(
+                gone.credential_id, gone.provider.value, f"…{gone.key_hint}", gone.expires_at
+            )
+        )
         if choice is None:
-            return cls(reason=explained.reason.value, detail=explained.detail, models=reachable)
+            return cls(
+                reason=explained.reason.value,
+                detail=explained.detail,
+                models=reachable,
+                expired=expired,
+            )
         paid_by = Payer.USER if choice.credential_id else Payer.PLATFORM
         return cls(
             explained.reason.value,
             choice.provider.value,
             choice.model,
             choice.credential_id,
+            explained.detail,
             paid_by=paid_by.value,
             models=reachable,
+            expired=expired,
         )
 
 

@@ -17,6 +17,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.audit import RequestOrigin, serving
 from entrypoints.logging_setup import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -44,6 +45,25 @@ class RequestContextMiddleware:
             finally:
                 request_id_var.reset(token)
         else:
+            await self.app(scope, receive, send)
+
+
+class RequestOriginMiddleware:
+    """Hands the request id and the client's address to the use cases, for the audit trail.
+    The address is the one Litestar reports (``scope["client"]``, as ``get_remote_address``
+    reads it), taken innermost among the app's middleware so whatever rewrites it before
+    (a proxy-headers middleware) is honoured; X-Forwarded-For is never parsed here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        origin = RequestOrigin(request_id_of(scope), client[0] if client else None)
+        with serving(origin):
             await self.app(scope, receive, send)
 
 

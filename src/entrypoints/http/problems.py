@@ -49,6 +49,8 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.CredentialRevoked: (409, "Credential was deleted"),
     errors.SessionCredentialRevoked: (409, "Credential was deleted"),
     errors.CredentialRejected: (424, "The provider rejected the key"),
+    errors.CredentialExpired: (409, "Credential has expired"),
+    errors.InvalidExpiry: (422, "The expiry is not acceptable"),
     errors.CredentialProviderMismatch: (422, "Credential is for another provider"),
     errors.ModelNotAvailable: (422, "Model not available to this key"),
     errors.NoLlmConfigured: (409, "No LLM configured"),

@@ -4,7 +4,9 @@ error from the use case (\"this is not an email address\"), not a 400."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
+from domain.errors import InvalidExpiry
 from domain.provider import Provider
 
 
@@ -22,6 +24,7 @@ class AddKeyForm:
     model_name: str = ""
     base_url: str = ""
     is_default: str = ""
+    expires_on: str = ""
 
     @property
     def takes_base_url(self) -> bool:
@@ -39,6 +42,29 @@ class AddKeyForm:
     def without_key(self) -> AddKeyForm:
         """What may be shown again: everything but the key."""
         return replace(self, api_key="")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryForm:
+    expires_on: str = ""
+    clear: str = ""
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return None if self.clear else expiry_of(self.expires_on)
+
+
+def expiry_of(expires_on: str) -> datetime | None:
+    """A date field (``YYYY-MM-DD``, what ``<input type=date>`` sends) as the start of that
+    day in UTC: the key is unusable from then on. Empty is no expiry."""
+    text = expires_on.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidExpiry("the expiry date must be a date such as 2027-01-31") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

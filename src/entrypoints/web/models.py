@@ -21,17 +21,10 @@ from domain.errors import DomainError
 from domain.user import User
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.web.errors import Friendly, friendly
-from entrypoints.web.forms import AddKeyForm, ModelForm, RotateKeyForm
+from entrypoints.web.forms import AddKeyForm, ExpiryForm, ModelForm, RotateKeyForm, expiry_of
+from entrypoints.web.models_view import models_page
 from entrypoints.web.session import WEB_USER
-from entrypoints.web.views import (
-    CheckView,
-    CredentialView,
-    Notice,
-    explain_choice,
-    no_choice,
-    notice_for,
-    provider_options,
-)
+from entrypoints.web.views import CheckView, notice_for
 
 
 class ModelsPage(Controller):
@@ -70,6 +63,7 @@ class ModelsPage(Controller):
                 model_name=data.model_name or None,
                 is_default=data.wants_default,
                 base_url=data.base_url_or_none,
+                expires_at=expiry_of(data.expires_on),
             )
         except DomainError as exc:
             error = friendly(exc)
@@ -156,6 +150,22 @@ class ModelsPage(Controller):
             return await _card_failed(state, user, credential_id, friendly(exc))
         return _done("model")
 
+    @post("/{credential_id:uuid}/expiry", name="web-set-expiry")
+    async def set_expiry(
+        self,
+        credential_id: FromPath[UUID],
+        data: URLEncodedBody[ExpiryForm],
+        user: NamedDependency[User],
+        state: State,
+        update_credential: NamedDependency[UpdateCredential],
+    ) -> Response[Any]:
+        """Sets the expiry to the date given, or clears it (the "Clear" button sends none)."""
+        try:
+            await update_credential.execute(user.id, credential_id, expires_at=data.expires_at)
+        except DomainError as exc:
+            return await _card_failed(state, user, credential_id, friendly(exc))
+        return _done("expiry")
+
     @post("/{credential_id:uuid}/validate", name="web-validate-key")
     async def validate(
         self,
@@ -194,42 +204,3 @@ async def _card_failed(state: State, user: User, credential_id: UUID, error: Fri
     return await models_page(
         state, user, card_error=error, error_for=credential_id, status=error.status
     )
-
-
-async def models_page(
-    state: State,
-    user: User,
-    *,
-    notice: Notice | None = None,
-    form: AddKeyForm | None = None,
-    add_error: Friendly | None = None,
-    check: CheckView | None = None,
-    card_error: Friendly | None = None,
-    error_for: UUID | None = None,
-    status: int = 200,
-) -> Template:
-    container = container_of(state)
-    options = provider_options(container.catalog)
-    by_value = {o.value: o for o in options}
-    found = await container.list_credentials.execute(user.id)
-    credentials = [CredentialView.of(c, by_value) for c in found]
-    explained = await container.explain_llm.execute(user.id)
-    choice = (
-        explain_choice(explained.choice, credentials)
-        if explained.choice
-        else no_choice(explained.detail or "")
-    )
-    context = {
-        "user": user,
-        "active": "models",
-        "notice": notice,
-        "credentials": credentials,
-        "choice": choice,
-        "providers": options,
-        "form": form or AddKeyForm(provider=options[0].value),
-        "add_error": add_error,
-        "check": check,
-        "card_error": card_error,
-        "error_for": error_for,
-    }
-    return Template(template_name="models.html", context=context, status_code=status)

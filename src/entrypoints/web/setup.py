@@ -16,6 +16,7 @@ from entrypoints.http.limits import key_check_limit, login_limit
 from entrypoints.settings import Settings
 from entrypoints.web.account import AccountPage
 from entrypoints.web.accounts import AccountPages
+from entrypoints.web.activity import ActivityPage
 from entrypoints.web.budget import BudgetPage
 from entrypoints.web.errors import html_exception_handlers
 from entrypoints.web.gateway_tokens import GatewayTokensPage
@@ -55,6 +56,7 @@ def page_router(settings: Settings) -> Router:
             UsagePage,
             BudgetPage,
             GatewayTokensPage,
+            ActivityPage,
         ],
         opt=dict(PAGE_OPT),
         include_in_schema=False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from application.credentials.validate_api_key import ValidationResult
@@ -35,6 +35,7 @@ _NOTICES = {
     "validated": "The provider accepted the key.",
     "rejected": "The provider rejected the key. The reason is shown on the key below.",
     "deleted": "Key deleted. Its encrypted copy was erased.",
+    "expiry": "Expiry saved.",
     "welcome": "Welcome! Add a provider key below to run your agents on your own model.",
     "logged_out": "You are logged out.",
     "password": "Password changed. Every other session was logged out.",
@@ -61,6 +62,10 @@ def provider_options(catalog: ModelCatalog) -> list[ProviderOption]:
     ]
 
 
+# How long before its expiry a key is shown with a warning.
+EXPIRY_WARNING = timedelta(days=7)
+
+
 @dataclass(frozen=True, slots=True)
 class CredentialView:
     id: UUID
@@ -74,6 +79,10 @@ class CredentialView:
     last_validated_at: datetime | None
     last_error: str | None
     known_models: tuple[str, ...]
+    expires_at: datetime | None = None
+    expired: bool = False
+    expires_in_days: int | None = None
+    """Days left (0 is today) when the expiry is within ``EXPIRY_WARNING``; else None."""
 
     @property
     def status(self) -> str:
@@ -82,8 +91,12 @@ class CredentialView:
         return "valid" if self.last_validated_at else "unchecked"
 
     @classmethod
-    def of(cls, c: LlmCredential, options: dict[str, ProviderOption]) -> CredentialView:
+    def of(
+        cls, c: LlmCredential, options: dict[str, ProviderOption], now: datetime
+    ) -> CredentialView:
         option = options.get(c.provider.value)
+        left = None if c.expires_at is None else c.expires_at - now
+        soon = left is not None and timedelta(0) < left <= EXPIRY_WARNING
         return cls(
             id=c.id,
             provider=c.provider.value,
@@ -96,6 +109,9 @@ class CredentialView:
             last_validated_at=c.last_validated_at,
             last_error=c.last_error,
             known_models=option.models if option else (),
+            expires_at=c.expires_at,
+            expired=c.is_expired(now),
+            expires_in_days=left.days if soon and left is not None else None,
         )
 
 
@@ -112,6 +128,15 @@ class ChoiceView:
 
 def explain_choice(choice: LlmChoice, credentials: list[CredentialView]) -> ChoiceView:
     label = choice.provider.label
+    if choice.reason is ResolutionReason.SYSTEM_DEFAULT and choice.expired is not None:
+        return ChoiceView(
+            label,
+            choice.model,
+            None,
+            choice.reason.value,
+            sentence(choice.expired.note)[:-1] + ", so your agents run on the platform's "
+            "default model until you rotate it or set a later expiry.",
+        )
     if choice.reason is ResolutionReason.SYSTEM_DEFAULT:
         return ChoiceView(
             label,

@@ -12,7 +12,8 @@ from adapters.persistence.memory import MemoryKeyCanaryStore
 from application.byom import Byom
 from domain.agent_session import ToolResult
 from domain.content import TextPart, image_from_url
-from domain.errors import NoLlmConfigured, SessionNotFound
+from domain.credential_event import CredentialEventKind
+from domain.errors import CredentialRejected, NoLlmConfigured, SessionNotFound
 from domain.llm import ChatMessage, Role, Usage
 from domain.provider import Provider
 from domain.resolution import ResolutionReason
@@ -159,3 +160,29 @@ async def test_tools_images_output_and_per_provider_prompts_through_the_facade(
     usage = await _byom_on(world).usage(user_id)
     assert usage.cost_usd is not None
     assert len(world.db.usage) == 3
+
+
+async def test_the_facade_records_events_too_without_a_request_id_or_address(
+    world: World,
+) -> None:
+    user_id = await new_user(world)
+    credential = await add_key(world, user_id, "openai")
+    async with _byom_on(world) as byom:
+        session = await byom.start_session(user_id)
+        world.providers.get(Provider.OPENAI).valid_keys.clear()
+        with pytest.raises(CredentialRejected):
+            await byom.chat(user_id, session.id, "hello")
+        await world.container.update_credential.execute(
+            user_id, credential, expires_at=world.clock.now() + timedelta(seconds=1)
+        )
+        world.clock.advance(2)
+        with pytest.raises(NoLlmConfigured, match="expired"):
+            await byom.resolve_llm(user_id)
+
+    page = await world.container.list_credential_events.execute(user_id)
+    newest = page.events[:2]
+    assert [e.kind for e in newest] == [
+        CredentialEventKind.EXPIRED,
+        CredentialEventKind.REJECTED_BY_PROVIDER,
+    ]
+    assert {(e.request_id, e.client_address) for e in newest} == {(None, None)}

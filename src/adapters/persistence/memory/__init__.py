@@ -5,6 +5,7 @@
 """
 
 from adapters.persistence.memory.agent_session_store import MemoryAgentSessionStore
+from adapters.persistence.memory.credential_event_log import MemoryCredentialEventLog
 from adapters.persistence.memory.credential_store import MemoryCredentialStore
 from adapters.persistence.memory.data_key_store import MemoryDataKeyStore
 from adapters.persistence.memory.database import MemoryDatabase
@@ -16,6 +17,7 @@ from adapters.persistence.memory.user_store import MemoryUserStore
 
 __all__ = [
     "MemoryAgentSessionStore",
+    "MemoryCredentialEventLog",
     "MemoryCredentialStore",
     "MemoryDataKeyStore",
     "MemoryDatabase",

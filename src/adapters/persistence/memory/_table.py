@@ -20,6 +20,7 @@ class Table(Generic[T]):
         self.open = False
         self._committed = committed
         self._pending: dict[UUID, T] = {}
+        self._deleted: set[UUID] = set()
 
     def _ensure_open(self) -> None:
         if not self.open:
@@ -27,18 +28,18 @@ class Table(Generic[T]):
 
     def get(self, key: UUID) -> T | None:
         self._ensure_open()
-        row = self._pending.get(key, self._committed.get(key))
+        row = None if key in self._deleted else self._pending.get(key, self._committed.get(key))
         return None if row is None else copy.copy(row)
 
     def __contains__(self, key: UUID) -> bool:
         self._ensure_open()
-        return key in self._pending or key in self._committed
+        return key not in self._deleted and (key in self._pending or key in self._committed)
 
     def rows(self) -> Iterator[T]:
         """Every visible row, uncopied: callers must copy what they return."""
         self._ensure_open()
         for key, row in self._committed.items():
-            if key not in self._pending:
+            if key not in self._pending and key not in self._deleted:
                 yield row
         yield from self._pending.values()
 
@@ -52,17 +53,27 @@ class Table(Generic[T]):
     def put(self, key: UUID, row: T) -> None:
         self._ensure_open()
         self._pending[key] = _stored(row)
+        self._deleted.discard(key)
+
+    def delete(self, key: UUID) -> None:
+        self._ensure_open()
+        self._pending.pop(key, None)
+        self._deleted.add(key)
 
     @property
     def dirty(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending or self._deleted)
 
     def publish(self) -> None:
         self._committed.update(self._pending)
+        for key in self._deleted:
+            self._committed.pop(key, None)
         self._pending.clear()
+        self._deleted.clear()
 
     def discard(self) -> None:
         self._pending.clear()
+        self._deleted.clear()
 
 
 def copies(rows: Iterable[T]) -> list[T]:

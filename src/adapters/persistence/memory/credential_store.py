@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
@@ -58,7 +60,26 @@ class MemoryCredentialStore(CredentialStore):
         if not current.is_active:
             raise CredentialRevoked()
         self._check(credential)
-        self._credentials.put(credential.id, credential)
+        # Only record_expiry marks an expiry recorded; a new expiry re-arms it.
+        recorded = current.expiry_recorded_at
+        if credential.expires_at != current.expires_at:
+            recorded = None
+        self._credentials.put(credential.id, replace(credential, expiry_recorded_at=recorded))
+
+    async def record_expiry(
+        self, user_id: UUID, credential_id: UUID, expires_at: datetime, at: datetime
+    ) -> bool:
+        current = self._credentials.get(credential_id)
+        if (
+            current is None
+            or current.user_id != user_id
+            or not current.is_active
+            or current.expires_at != expires_at
+            or current.expiry_recorded_at is not None
+        ):
+            return False
+        self._credentials.put(credential_id, replace(current, expiry_recorded_at=at))
+        return True
 
     def verify(self) -> None:
         for credential in self._credentials.pending():

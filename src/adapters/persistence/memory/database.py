@@ -15,6 +15,7 @@ from adapters.persistence.memory.spend_ledger import SpendState
 from adapters.persistence.memory.unit_of_work import MemoryUnitOfWork
 from domain.agent_session import AgentMessage, AgentSession
 from domain.credential import LlmCredential
+from domain.credential_event import CredentialEvent
 from domain.gateway_token import GatewayToken
 from domain.ports import UnitOfWorkFactory
 from domain.sealing import DataKey, WrappedKey
@@ -28,6 +29,7 @@ class MemoryDatabase(UnitOfWorkFactory):
     def __init__(self) -> None:
         self.users: dict[UUID, User] = {}
         self.credentials: dict[UUID, LlmCredential] = {}
+        self.credential_events: dict[UUID, CredentialEvent] = {}
         self.data_keys: dict[UUID, DataKey] = {}
         self.sessions: dict[UUID, AgentSession] = {}
         self.messages: dict[UUID, AgentMessage] = {}

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from adapters.persistence.memory._table import Table
 from adapters.persistence.memory.agent_session_store import MemoryAgentSessionStore
+from adapters.persistence.memory.credential_event_log import MemoryCredentialEventLog
 from adapters.persistence.memory.credential_store import MemoryCredentialStore
 from adapters.persistence.memory.data_key_store import MemoryDataKeyStore
 from adapters.persistence.memory.gateway_token_store import MemoryGatewayTokenStore
@@ -16,6 +17,7 @@ from adapters.persistence.memory.user_store import MemoryUserStore
 from domain.ports import (
     AgentSessionStore,
     BudgetStore,
+    CredentialEventLog,
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
@@ -42,6 +44,7 @@ class MemoryUnitOfWork(UnitOfWork):
         messages = Table("agent_messages", db.messages)
         usage = Table("llm_usage", db.usage)
         tokens = Table("gateway_tokens", db.gateway_tokens)
+        events = Table("credential_events", db.credential_events)
         self._tables: tuple[Table[Any], ...] = (
             users,
             credentials,
@@ -50,6 +53,7 @@ class MemoryUnitOfWork(UnitOfWork):
             messages,
             usage,
             tokens,
+            events,
         )
         self._user_store = MemoryUserStore(users, db.user_locks)
         self._credential_store = MemoryCredentialStore(credentials, users)
@@ -58,6 +62,7 @@ class MemoryUnitOfWork(UnitOfWork):
         # Typed as the ports: the protocol's attributes are mutable, so they must match exactly.
         self.users: UserStore = self._user_store
         self.credentials: CredentialStore = self._credential_store
+        self.credential_events: CredentialEventLog = MemoryCredentialEventLog(events, users)
         self.data_keys: DataKeyStore = self._data_key_store
         self.sessions: AgentSessionStore = MemoryAgentSessionStore(
             sessions, messages, users, credentials

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Executable, Insert, Result, Update
+from sqlalchemy import CursorResult, Delete, Executable, Insert, Result, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy._errors import translate
@@ -29,8 +29,9 @@ class Db:
     ) -> Result[*tuple[Any, ...]]:
         return await self._execute(statement, params, {})
 
-    async def rowcount(self, statement: Update | Insert) -> int:
-        """Run an UPDATE (or an INSERT ... SELECT); the number of rows it matched (or added)."""
+    async def rowcount(self, statement: Update | Insert | Delete) -> int:
+        """Run an UPDATE, a DELETE (or an INSERT ... SELECT); the number of rows it matched (or
+        added)."""
         result = await self._execute(statement, None, {"synchronize_session": False})
         return int(cast("CursorResult[Any]", result).rowcount)
 

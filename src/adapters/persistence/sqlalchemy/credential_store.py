@@ -4,10 +4,11 @@ their violations into the domain's errors."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NoReturn
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, literal, select, update
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.sqlalchemy._db import Db
@@ -78,6 +79,24 @@ class SqlAlchemyCredentialStore(CredentialStore):
         except (ConstraintViolation, DuplicateDefaultCredential) as error:
             await self._raise_conflict(error, credential)
 
+    async def record_expiry(
+        self, user_id: UUID, credential_id: UUID, expires_at: datetime, at: datetime
+    ) -> bool:
+        # One UPDATE: of concurrent callers, PostgreSQL lets the first write and re-checks the
+        # others' WHERE after it commits; SQLite has one writer at a time.
+        matched = await self._db.rowcount(
+            update(CredentialRow)
+            .where(
+                CredentialRow.id == credential_id,
+                CredentialRow.user_id == user_id,
+                CredentialRow.is_active.is_(True),
+                CredentialRow.expires_at == literal(expires_at, CredentialRow.expires_at.type),
+                CredentialRow.expiry_recorded_at.is_(None),
+            )
+            .values(expiry_recorded_at=at)
+        )
+        return matched == 1
+
     async def _one(self, *where: ColumnElement[bool]) -> LlmCredential | None:
         row = await self._db.scalar(select(CredentialRow).where(*where).limit(1))
         return None if row is None else _entity(row)
@@ -116,6 +135,11 @@ def _apply(row: CredentialRow, credential: LlmCredential) -> None:
     row.last_validated_at = credential.last_validated_at
     row.last_error = credential.last_error
     row.revoked_at = credential.revoked_at
+    if row.expires_at != credential.expires_at:
+        # A new expiry re-arms its event; otherwise only record_expiry writes the mark, so a
+        # stale copy never clears it.
+        row.expires_at = credential.expires_at
+        row.expiry_recorded_at = None
 
 
 def _entity(row: CredentialRow) -> LlmCredential:
@@ -135,4 +159,6 @@ def _entity(row: CredentialRow) -> LlmCredential:
         last_validated_at=row.last_validated_at,
         last_error=row.last_error,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
+        expiry_recorded_at=row.expiry_recorded_at,
     )

@@ -11,6 +11,7 @@ from adapters.persistence.sqlalchemy._db import Db
 from adapters.persistence.sqlalchemy._errors import translate
 from adapters.persistence.sqlalchemy.agent_session_store import SqlAlchemyAgentSessionStore
 from adapters.persistence.sqlalchemy.budget_store import SqlAlchemyBudgetStore
+from adapters.persistence.sqlalchemy.credential_event_log import SqlAlchemyCredentialEventLog
 from adapters.persistence.sqlalchemy.credential_store import SqlAlchemyCredentialStore
 from adapters.persistence.sqlalchemy.data_key_store import SqlAlchemyDataKeyStore
 from adapters.persistence.sqlalchemy.gateway_token_store import SqlAlchemyGatewayTokenStore
@@ -20,6 +21,7 @@ from adapters.persistence.sqlalchemy.user_store import SqlAlchemyUserStore
 from domain.ports import (
     AgentSessionStore,
     BudgetStore,
+    CredentialEventLog,
     CredentialStore,
     DataKeyStore,
     GatewayTokenStore,
@@ -42,6 +44,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     users: UserStore
     credentials: CredentialStore
+    credential_events: CredentialEventLog
     data_keys: DataKeyStore
     sessions: AgentSessionStore
     usage: UsageStore
@@ -60,6 +63,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._db = db
         self.users = SqlAlchemyUserStore(db)
         self.credentials = SqlAlchemyCredentialStore(db)
+        self.credential_events = SqlAlchemyCredentialEventLog(db)
         self.data_keys = SqlAlchemyDataKeyStore(db)
         self.sessions = SqlAlchemyAgentSessionStore(db)
         self.usage = SqlAlchemyUsageStore(db)

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.persistence.memory import MemoryCredentialStore, MemoryGatewayTokenStore
+from application.credentials._events import CredentialEvents
 from application.llm._provider_failures import ProviderFailures
 from domain.errors import (
     CredentialRejected,
@@ -51,7 +52,9 @@ async def test_a_revoke_while_a_refused_key_is_being_flagged_stays_revoked(
         "get",
         lambda: world.container.revoke_credential.execute(user_id, credential_id),
     )
-    failures = ProviderFailures(world.container.uow, world.clock)
+    failures = ProviderFailures(
+        world.container.uow, world.clock, CredentialEvents(world.container.ids, world.clock)
+    )
     choice = LlmChoice(
         Provider.OPENAI, "gpt-4o-mini", credential_id, ResolutionReason.PROVIDER_CREDENTIAL
     )

@@ -8,8 +8,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from adapters.ids import UuidV7Generator
 from adapters.persistence.memory.database import MemoryDatabase
 from application.budgets._spend_guard import Spend
+from application.credentials._events import CredentialEvents
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm.resolve_llm import ResolvedLlm
@@ -52,7 +54,10 @@ def call_on(provider: FakeLlmProvider) -> Call:
 
 
 def pipeline(keeper: Keeper) -> ProviderCall[Call, str]:
-    failures = ProviderFailures(MemoryDatabase().unit_of_work, FakeClock())
+    clock = FakeClock()
+    failures = ProviderFailures(
+        MemoryDatabase().unit_of_work, clock, CredentialEvents(UuidV7Generator(), clock)
+    )
     return ProviderCall(failures, keeper.keep)
 
 

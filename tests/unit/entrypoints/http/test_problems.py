@@ -41,6 +41,8 @@ PUBLIC_SLUGS = {
     "default-conflict",
     "credential-revoked",
     "credential-rejected",
+    "credential-expired",
+    "invalid-expiry",
     "credential-provider-mismatch",
     "model-unavailable",
     "no-llm-configured",
