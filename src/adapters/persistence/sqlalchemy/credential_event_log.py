@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import and_, delete, or_, select
 
 from adapters.persistence.sqlalchemy._db import Db
-from adapters.persistence.sqlalchemy.tables import CredentialEventRow
+from adapters.persistence.sqlalchemy.audit_tables import CredentialEventRow
 from domain.credential_event import CredentialEvent, CredentialEventKind, EventCursor
 from domain.ports import CredentialEventLog
 from domain.provider import Provider

@@ -147,27 +147,9 @@ class CredentialRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Set by the user; past it the key is never resolved. The expired event is written once
-    # per expiry: expiry_recorded_at (0006).
+    # per expiry: expiry_recorded_at (0008).
     expires_at: Mapped[datetime | None]
     expiry_recorded_at: Mapped[datetime | None]
-
-
-class CredentialEventRow(Base):
-    """The credentials' audit trail: no foreign key to credentials (rows outlive their soft
-    delete), cascaded with the user (they go with the account)."""
-
-    __tablename__ = "credential_events"
-    __table_args__ = (Index(None, "user_id", "at", "id"),)
-
-    id: Mapped[UUID] = mapped_column(primary_key=True)
-    user_id: Mapped[UUID] = mapped_column(_user_fk())
-    kind: Mapped[str] = mapped_column(String(32))
-    credential_id: Mapped[UUID | None]
-    provider: Mapped[str] = mapped_column(String(32))
-    key_hint: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime]
-    request_id: Mapped[str | None] = mapped_column(String(128))
-    client_address: Mapped[str | None] = mapped_column(String(64))
 
 
 class AgentSessionRow(Base):
