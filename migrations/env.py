@@ -10,9 +10,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
+from adapters.persistence.sqlalchemy import audit_tables, spend_tables  # noqa: F401 (their tables)
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.migrate import compare_type
-from adapters.persistence.sqlalchemy import audit_tables, spend_tables  # noqa: F401 (their tables)
 from adapters.persistence.sqlalchemy.tables import metadata
 
 config = context.config
