@@ -8,13 +8,13 @@ from adapters.call_slots import InProcessCallSlots
 from adapters.clock import SystemClock
 from adapters.crypto.aes_gcm import AesGcmCipher
 from adapters.ids import UuidV7Generator
-from adapters.model_list_cache import InMemoryModelListCache
 from adapters.metrics import (
     MeteredProviderRegistry,
     PrometheusSpendMetrics,
     ProviderMetrics,
     TokenLimitMetrics,
 )
+from adapters.model_list_cache import InMemoryModelListCache
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
@@ -232,4 +232,3 @@ def build(
         set_budget=SetBudget(uow, clock, caps),
         closers=closers,
     )
-

@@ -14,6 +14,7 @@ from domain.provider import Provider
 from tests.support.chat_api import ChatApi, make_chat_api
 from tests.support.constants import ANTHROPIC_KEY
 from tests.support.fakes import FakeClock
+from tests.support.upstreams import Failure
 
 CREDENTIALS = "/api/v1/users/me/llm-credentials"
 SONNET = "claude-sonnet-4-5-20250929"
@@ -106,14 +107,16 @@ async def test_a_provider_that_cannot_be_asked_gives_the_catalog_marked_not_live
     token = await _token(api, me)
     clock.advance(601)
 
-    for failure in ("down", "timeout", "bad_key"):
-        api.upstreams[Provider.ANTHROPIC].list_fail = failure  # type: ignore[assignment]  # a Failure literal
+    failures: tuple[Failure, ...] = ("down", "timeout", "bad_key")
+    for failure in failures:
+        api.upstreams[Provider.ANTHROPIC].list_fail = failure
         listed = await api.client.get("/v1/models", headers=token)
 
         assert listed.status_code == 200, listed.text
         assert ANTHROPIC_KEY[-20:] not in listed.text
         models = {m["id"]: m for m in listed.json()["data"]}
-        assert OPUS in models and HAIKU_45 not in models, "the catalog's anthropic models"
+        assert OPUS in models, "the catalog's anthropic models"
+        assert HAIKU_45 not in models
         assert {m["live"] for m in models.values()} == {False}
         assert models[OPUS]["context_window"] == 200000
 
