@@ -107,10 +107,9 @@ async def test_concurrent_misses_for_one_key_make_one_provider_call(
     askers = [
         asyncio.create_task(world.container.list_gateway_models.execute(user_id)) for _ in range(8)
     ]
-    while fake.lists_waiting == 0:
+    for _ in range(20):  # let every asker reach the flight (or, without one, the provider)
         await asyncio.sleep(0)
-    for _ in range(20):  # let every asker reach the flight
-        await asyncio.sleep(0)
+    assert fake.lists_waiting == 1
 
     gate.set()
     results = await asyncio.gather(*askers)

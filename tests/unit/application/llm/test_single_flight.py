@@ -18,10 +18,11 @@ class Fetches:
 
     async def __call__(self) -> str:
         self.started += 1
+        number = self.started
         await self.gate.wait()
         if self.fail is not None:
             raise self.fail
-        return f"answer {self.started}"
+        return f"answer {number}"
 
 
 async def _settle() -> None:
