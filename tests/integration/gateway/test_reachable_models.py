@@ -14,6 +14,7 @@ from domain.provider import Provider
 from tests.support.chat_api import ChatApi, make_chat_api
 from tests.support.constants import ANTHROPIC_KEY
 from tests.support.fakes import FakeClock
+from tests.support.gateway import Gateway
 from tests.support.upstreams import Failure
 
 CREDENTIALS = "/api/v1/users/me/llm-credentials"
@@ -186,3 +187,17 @@ async def test_one_model_and_my_llm_agree_with_the_list(api: ChatApi) -> None:
     assert set(reachable) == set(models)
     assert reachable[SONNET]["live"] is True
     assert reachable[SONNET]["context_window"] == 200000
+
+
+async def test_the_openai_sdk_reads_the_list_and_its_extra_fields(gateway: Gateway) -> None:
+    gateway.api.upstreams[Provider.ANTHROPIC].listed = (SONNET, HAIKU_45)
+    client = await gateway.user_with_key("sdk-models@example.com", Provider.ANTHROPIC)
+
+    models = [m async for m in client.models.list()]
+
+    assert sorted(m.id for m in models) == sorted([SONNET, HAIKU_45])
+    assert {(m.object, m.owned_by) for m in models} == {("model", "anthropic")}
+    sonnet = next(m for m in models if m.id == SONNET).model_dump()
+    assert (sonnet["live"], sonnet["context_window"], sonnet["paid_by"]) == (True, 200000, "user")
+    one = await client.models.retrieve(HAIKU_45)
+    assert (one.id, one.model_dump()["context_window"]) == (HAIKU_45, None)
