@@ -54,17 +54,34 @@ class ProviderOut(msgspec.Struct):
 
 class ReachableModelOut(msgspec.Struct):
     """A model the caller may use: ``id`` on the gateway, ``provider`` and ``name`` for a
-    session; ``paid_by`` ``user`` (on their ``credential_id``) or ``platform``."""
+    session; ``paid_by`` ``user`` (on their ``credential_id``) or ``platform``; ``live`` and
+    the catalog's limits and prices as on ``GET /v1/models``."""
 
     id: str
     provider: str
     name: str
     paid_by: Literal["user", "platform"]
     credential_id: UUID | None
+    live: bool = False
+    context_window: int | None = None
+    input_usd_per_mtok: Decimal | None = None
+    output_usd_per_mtok: Decimal | None = None
 
     @classmethod
     def of(cls, m: GatewayModel) -> ReachableModelOut:
-        return cls(m.id, m.provider.value, m.name, m.paid_by.value, m.credential_id)
+        known = m.known
+        price = known.price if known else None
+        return cls(
+            m.id,
+            m.provider.value,
+            m.name,
+            m.paid_by.value,
+            m.credential_id,
+            m.live,
+            known.context_window if known else None,
+            price.input_per_mtok if price else None,
+            price.output_per_mtok if price else None,
+        )
 
 
 class ExpiredKeyOut(msgspec.Struct):

@@ -121,7 +121,11 @@ class OpenAiGatewayController(Controller):
             background=BackgroundTask(stream.aclose),
         )
 
-    @get("/models", operation_id="ListGatewayModels", summary="Models the caller can reach")
+    @get(
+        "/models",
+        operation_id="ListGatewayModels",
+        summary="Models the caller's keys can reach (each provider's own list, kept briefly)",
+    )
     async def models(
         self,
         gateway_token: NamedDependency[GatewayToken],
@@ -154,12 +158,19 @@ class OpenAiGatewayController(Controller):
 
 
 def _model_out(m: GatewayModel) -> wire.ModelOut:
+    known = m.known
+    price = known.price if known else None
     return wire.ModelOut(
         m.id,
         m.provider.value,
         provider=m.provider.value,
         paid_by=m.paid_by.value,
         credential_id=m.credential_id,
+        live=m.live,
+        context_window=known.context_window if known else None,
+        max_output_tokens=known.max_output_tokens if known else None,
+        input_usd_per_mtok=price.input_per_mtok if price else None,
+        output_usd_per_mtok=price.output_per_mtok if price else None,
     )
 
 

@@ -11,6 +11,7 @@ nothing from this body is stored.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -195,7 +196,10 @@ class ChunkOut(msgspec.Struct):
 
 class ModelOut(msgspec.Struct):
     """OpenAI's model object (``owned_by``: the provider) and whose key serves it:
-    ``paid_by`` ``user`` (their ``credential_id``) or ``platform`` (the system default)."""
+    ``paid_by`` ``user`` (their ``credential_id``) or ``platform`` (the system default).
+    ``live``: the provider listed it for that key lately (false: the catalog's or the
+    operator's name, not confirmed); the catalog's limits and prices, null where it does not
+    know the model."""
 
     id: str
     owned_by: str
@@ -204,6 +208,11 @@ class ModelOut(msgspec.Struct):
     provider: str | None = None
     paid_by: Literal["user", "platform"] | None = None
     credential_id: UUID | None = None
+    live: bool = False
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    input_usd_per_mtok: Decimal | None = None
+    output_usd_per_mtok: Decimal | None = None
 
 
 class ModelListOut(msgspec.Struct):
