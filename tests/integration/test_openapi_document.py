@@ -115,3 +115,26 @@ def test_a_chat_completion_is_json_or_an_event_stream(document: dict[str, Any]) 
     ok = document["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
     assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/ChatCompletionOut"}
     assert ok["text/event-stream"]["schema"]["type"] == "string"
+
+
+def test_every_error_is_documented_in_the_shape_it_is_sent(document: dict[str, Any]) -> None:
+    """A problem (RFC 9457) on /api, OpenAI's error on /v1: never Litestar's default 400 body,
+    which the app does not send (and which openapi-python-client cannot read)."""
+    wrong = []
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status.startswith("2"):
+                continue
+            content = response.get("content", {})
+            expected = (
+                {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+                if path.startswith("/v1/")
+                else {
+                    "application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/ProblemDetail"}
+                    }
+                }
+            )
+            if content != expected:
+                wrong.append(f"{method.upper()} {path} {status}")
+    assert wrong == []

@@ -92,7 +92,7 @@ class AuthController(Controller):
         "/login",
         operation_id="LogIn",
         status_code=200,
-        responses=problem_responses(401, 429),
+        responses=problem_responses(401, 422, 429),
         summary="Exchange email and password for a bearer access token",
         opt={"exclude_from_auth": True},
         operation_class=PublicOperation,

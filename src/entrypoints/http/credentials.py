@@ -71,7 +71,12 @@ class CredentialController(Controller):
         )
         return CredentialOut.of(credential, now)
 
-    @get("/", operation_id="ListCredentials", summary="The caller's credentials, default first")
+    @get(
+        "/",
+        operation_id="ListCredentials",
+        summary="The caller's credentials, default first",
+        responses=problem_responses(422),
+    )
     async def list(
         self,
         user_id: NamedDependency[UUID],
