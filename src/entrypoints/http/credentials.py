@@ -77,7 +77,8 @@ class CredentialController(Controller):
         summary="The caller's credentials, default first",
         responses=problem_responses(422),
     )
-    async def list(
+    # Not ``list``: with ``responses`` in the decorator, mypy reads ``list[...]`` below as it.
+    async def list_all(
         self,
         user_id: NamedDependency[UUID],
         list_credentials: NamedDependency[ListCredentials],
