@@ -42,10 +42,10 @@ GATEWAY_TOKEN = SecurityScheme(
     type="http",
     scheme="Bearer",
     description="Gateway token for the OpenAI-compatible `/v1/*` routes, sent as "
-    "`Authorization: Bearer byom_...` (what an OpenAI SDK sends as its `api_key`): `byom_` "
-    "followed by 43 base64url characters, created by `POST /api/v1/users/me/gateway-tokens` "
-    "and shown once. Its expiry, `allowed_models`, `rpm`, `tpm` and `monthly_usd` apply to "
-    "every call; an access token is not accepted there.",
+    "`Authorization: Bearer byom_...` (what an OpenAI SDK sends as its `api_key`), created by "
+    "`POST /api/v1/users/me/gateway-tokens` and shown once. Its expiry, `allowed_models`, "
+    "`rpm`, `tpm` and `monthly_usd` apply to every call; an access token is not accepted "
+    "there.",
 )
 
 
@@ -54,8 +54,8 @@ class AccessTokenAuth(JWTAuth[User, AccessTokenClaims]):
 
     @property
     def openapi_components(self) -> Components:
-        # Litestar 2 puts ``name`` on its http scheme, which OpenAPI allows on apiKey schemes
-        # only: openapi-spec-validator rejects the document (litestar#5050, fixed in 3.0).
+        # Litestar's own scheme carries ``name``, which OpenAPI allows on apiKey schemes only:
+        # openapi-spec-validator rejects the document (litestar#5050; the 2.x we use has it).
         return Components(
             security_schemes={
                 self.openapi_security_scheme_name: ACCESS_TOKEN,
