@@ -17,6 +17,7 @@ from application.llm.list_providers import ListProviders, ProviderOffer
 from domain.llm import CatalogModel
 from domain.resolution import Payer
 from entrypoints.http.deps import CURRENT_USER, use_cases
+from entrypoints.http.openapi import PublicOperation
 
 
 class ModelOut(msgspec.Struct):
@@ -140,7 +141,12 @@ class LlmCatalogController(Controller):
     opt = {"exclude_from_auth": True}
     dependencies = use_cases("list_providers")
 
-    @get("/providers", operation_id="ListProviders", summary="Providers, defaults and prices")
+    @get(
+        "/providers",
+        operation_id="ListProviders",
+        summary="Providers, defaults and prices",
+        operation_class=PublicOperation,
+    )
     async def providers(self, list_providers: NamedDependency[ListProviders]) -> list[ProviderOut]:
         return [ProviderOut.of(offer) for offer in list_providers.execute()]
 

@@ -60,7 +60,7 @@ class FunctionIn(msgspec.Struct):
     strict: bool | None = None
 
 
-class ToolIn(msgspec.Struct):
+class ChatToolIn(msgspec.Struct):
     function: FunctionIn
     type: str = "function"
 
@@ -69,7 +69,7 @@ class NamedFunction(msgspec.Struct):
     name: str
 
 
-class NamedToolChoice(msgspec.Struct):
+class ChatNamedToolChoice(msgspec.Struct):
     function: NamedFunction
     type: str = "function"
 
@@ -102,8 +102,8 @@ class ChatCompletionIn(msgspec.Struct):
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     n: int | None = None
-    tools: list[ToolIn] | None = None
-    tool_choice: str | NamedToolChoice | None = None
+    tools: list[ChatToolIn] | None = None
+    tool_choice: str | ChatNamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
     # OpenAI's legacy function calling: read only to be refused with a pointer to tools.
     functions: Any | None = None
@@ -121,28 +121,28 @@ class FunctionOut(msgspec.Struct):
     arguments: str
 
 
-class ToolCallOut(msgspec.Struct):
+class ChatToolCallOut(msgspec.Struct):
     id: str
     function: FunctionOut
     type: str = "function"
 
 
-class MessageOut(msgspec.Struct):
+class ChatMessageOut(msgspec.Struct):
     content: str | None
     role: str = "assistant"
     refusal: None = None
     # Present only when the model called tools, as in OpenAI's answers.
-    tool_calls: list[ToolCallOut] | msgspec.UnsetType = msgspec.UNSET
+    tool_calls: list[ChatToolCallOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ChoiceOut(msgspec.Struct):
     index: int
-    message: MessageOut
+    message: ChatMessageOut
     finish_reason: str
     logprobs: None = None
 
 
-class UsageOut(msgspec.Struct):
+class ChatUsageOut(msgspec.Struct):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -153,7 +153,7 @@ class ChatCompletionOut(msgspec.Struct):
     created: int
     model: str
     choices: list[ChoiceOut]
-    usage: UsageOut
+    usage: ChatUsageOut
     object: str = "chat.completion"
     system_fingerprint: None = None
 
@@ -191,10 +191,10 @@ class ChunkOut(msgspec.Struct):
     object: str = "chat.completion.chunk"
     system_fingerprint: None = None
     # OpenAI sends ``"usage": null`` on every chunk when include_usage is set, else no field.
-    usage: UsageOut | msgspec.UnsetType | None = msgspec.UNSET
+    usage: ChatUsageOut | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class ModelOut(msgspec.Struct):
+class GatewayModelOut(msgspec.Struct):
     """OpenAI's model object (``owned_by``: the provider) and whose key serves it:
     ``paid_by`` ``user`` (their ``credential_id``) or ``platform`` (the system default).
     ``live``: the provider listed it for that key lately (false: the catalog's or the
@@ -216,7 +216,7 @@ class ModelOut(msgspec.Struct):
 
 
 class ModelListOut(msgspec.Struct):
-    data: list[ModelOut]
+    data: list[GatewayModelOut]
     object: str = "list"
 
 
