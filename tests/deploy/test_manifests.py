@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +16,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import make_url
 
+from adapters.crypto.keyring import KeyringError
+from entrypoints.bootstrap import key_wrapper
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, SettingsError
 from tests.support.builders import World, memory_world
@@ -151,8 +157,31 @@ def test_the_secret_holds_placeholders_byom_refuses() -> None:
     secret = k8s_object("Secret")
     assert "data" not in secret, "no base64 values that could hide a real secret"
     assert all(PLACEHOLDER in value for value in secret["stringData"].values())
+    env = k8s_environment(DEPLOYMENT)
     with pytest.raises(SettingsError, match="BYOM_JWT_SECRET"):
-        Settings.from_env(k8s_environment(DEPLOYMENT))
+        Settings.from_env(env)
+    with_jwt = Settings.from_env({**env, "BYOM_JWT_SECRET": filled(env)["BYOM_JWT_SECRET"]})
+    with pytest.raises(KeyringError, match="malformed"):
+        key_wrapper(with_jwt)
+
+
+def test_nginx_accepts_the_proxy_configuration(tmp_path: Path) -> None:
+    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    if nginx is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but nginx is not installed (.ci/run installs Debian's)")
+        pytest.skip("nginx not installed (it runs in CI)")
+    # nginx resolves upstream names when it loads: compose's DNS names become loopback here.
+    config = tmp_path / "nginx.conf"
+    text = (ROOT / "deploy/nginx.conf").read_text()
+    config.write_text(re.sub(r"server byom-\d+:", "server 127.0.0.1:", text))
+    checked = subprocess.run(  # noqa: S603 (nginx -t reads the file, starts nothing)
+        [nginx, "-t", "-q", "-e", "stderr", "-p", str(tmp_path), "-c", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("service", BYOM_SERVICES)
