@@ -16,6 +16,9 @@ FROM ${UV_IMAGE} AS uv
 # --- builder: the locked environment ---------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS builder
 COPY --from=uv /uv /usr/local/bin/uv
+# Optional extras of pyproject.toml, as uv's flags: `--build-arg UV_EXTRAS="--extra kms"` for
+# the KMS key wrapper (docs/operations.md, "Master keys in a KMS"). None by default.
+ARG UV_EXTRAS=""
 # Bytecode compiled now (the runtime's filesystem is read-only); copies, not hard links, from
 # uv's cache mount; the base image's Python, never a downloaded one.
 ENV UV_COMPILE_BYTECODE=1 \
@@ -28,13 +31,13 @@ WORKDIR /app
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --no-install-project $UV_EXTRAS
 COPY pyproject.toml uv.lock README.md ./
 COPY src ./src
 COPY migrations ./migrations
 # The project itself (editable: the venv points at /app/src), still exactly what uv.lock says.
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev \
+    uv sync --frozen --no-dev $UV_EXTRAS \
  && python -m compileall -q --invalidation-mode unchecked-hash src migrations
 
 # --- runtime: the venv, the source, nothing to build with ------------------------------------

@@ -42,15 +42,22 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             f"BYOM_ENV is {settings.env.value}; this deployment needs production "
             "(development generates secrets and a SQLite database under BYOM_VAR_DIR)"
         )
+    # A local keyring is loaded when one is configured, and in development (where a start
+    # generates one). Production settings without one have been refused already, unless
+    # another key wrapper (a KMS) holds the master keys: its client is not started here.
+    local = settings.crypto.keys is not None or settings.crypto.keys_file is not None
     try:
-        keyring = key_wrapper(settings)
+        keyring = key_wrapper(settings) if local or not settings.is_production else None
         fallback = system_default(settings, TomlModelCatalog.from_package())
     except ValueError as exc:  # KeyringError, SettingsError: they name variables, never values
         return _refuse(str(exc))
     # Facts an operator can compare with what they meant to deploy; never a secret.
     print(f"configuration ok ({settings.env.value})")
     print(f"database: {make_url(settings.database.url).render_as_string(hide_password=True)}")
-    print(f"master keys: {len(keyring.key_ids())} (primary {keyring.primary_key_id})")
+    if keyring is None:
+        print("master keys: none in the environment")
+    else:
+        print(f"master keys: {len(keyring.key_ids())} (primary {keyring.primary_key_id})")
     print(f"metrics token: {'set' if settings.server.metrics_token else 'not set'}")
     if settings.server.redis_url:
         print("shared store: Redis")
