@@ -195,12 +195,14 @@ def test_the_image_migrates_then_serves_then_stops_on_sigterm(pg_url: str, tmp_p
     try:
         url = f"http://127.0.0.1:{image.port}"
         _wait_until_ready(server, url, log)
-        assert httpx.get(f"{url}/health/live").status_code == 200
-        ready = httpx.get(f"{url}/health/ready")
+        client = httpx.Client(base_url=url, timeout=30)  # a loaded CI machine is slow, not wrong
+        assert client.get("/health/live").status_code == 200
+        ready = client.get("/health/ready")
         assert ready.status_code == 200
         assert ready.json() == {"status": "ok", "database": "ok", "keyring": "1 keys loaded"}
-        assert httpx.get(f"{url}/metrics").status_code == 401
-        scrape = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert client.get("/metrics").status_code == 401
+        scrape = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        client.close()
         assert scrape.status_code == 200
         assert "byom_requests_total" in scrape.text
         assert image.healthcheck() == 0
