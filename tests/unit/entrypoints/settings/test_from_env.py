@@ -24,6 +24,22 @@ def test_development_defaults_generate_a_private_jwt_secret(tmp_path: Path) -> N
     assert settings.crypto.dev_keys_file == tmp_path / "encryption-keys"
 
 
+def test_a_generated_jwt_secret_is_told_by_file_never_by_value(tmp_path: Path) -> None:
+    first = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
+    assert first.auth.generated_jwt_secret == tmp_path / "jwt-secret"
+    assert first.generated_notice is not None
+    assert f"generated a new development JWT secret in {tmp_path / 'jwt-secret'}" in (
+        first.generated_notice
+    )
+    assert first.auth.jwt_secret not in first.generated_notice
+    assert first.auth.jwt_secret not in repr(first)
+    kept = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
+    assert kept.generated_notice is None, "a restart generates nothing and says nothing"
+    given = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path / "b"), "BYOM_JWT_SECRET": SECRET})
+    assert given.generated_notice is None
+    assert not (tmp_path / "b" / "jwt-secret").exists()
+
+
 def test_production_needs_a_keyring() -> None:
     with pytest.raises(SettingsError, match="BYOM_ENCRYPTION_KEYS"):
         Settings.from_env(
