@@ -5,6 +5,7 @@ example (twice) against a real ``byom serve`` whose OpenAI is the README's own s
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM
 from tests.support.live_server import REPO, LiveServer, served, server_env, standin_served
 from tests.support.readme import README, example, outputs, script, shell_blocks
+from tests.support.screenshot_models import MODEL, capture
 
 TEXT = README.read_text()
 
@@ -85,3 +88,21 @@ def test_the_in_process_example_runs_and_runs_again(
         assert "(user_default)" in ran.stdout, f"{run} run: the key it stored serves"
         assert "You said: How is EUR/USD carry looking?" in ran.stdout, f"{run} run"
         assert "You said: And the main risk?" in ran.stdout, f"{run} run"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_readme_screenshot_shows_a_real_page_with_a_real_model(
+    byom: tuple[LiveServer, dict[str, str]], tmp_path: Path
+) -> None:
+    """What ``make screenshot`` takes for docs/screenshot-models.png."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium); runs in CI")
+    server, _ = byom
+    picture = tmp_path / "models.png"
+    shown = capture(server.url, picture)
+    assert f"OpenAI · {MODEL}" in shown  # the model the stand-in listed, chosen on the page
+    assert "model-b" not in shown
+    assert picture.read_bytes().startswith(b"\x89PNG")
