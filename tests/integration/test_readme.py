@@ -57,7 +57,8 @@ def test_the_readme_shell_blocks_run_top_to_bottom(
     assert '"reason":"user_default"' in said  # the LLM factory chose it
     assert '"valid":false' in said  # the bad key was refused, stored nothing
     deleted = next(block for block in shell if "-X DELETE" in block.code)
-    assert done[deleted.line].split()[0] == "204"  # a key deleted
+    assert done[deleted.line].split()[0] == "204"  # a key deleted ...
+    assert '"reason":"none"' in done[deleted.line]  # ... and with it the only key: nothing serves
     assert '"text":" carry"' in said  # a session reply, streamed (the stand-in echoes)
     assert "event: done" in said  # ... streamed to the end
     assert '"object":"chat.completion"' in said  # the gateway answered in OpenAI's shape
