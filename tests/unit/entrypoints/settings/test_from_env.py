@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from entrypoints.settings import Environment, Settings, SettingsError
-from tests.support.builders import key_line
+from tests.support.builders import key_line, memory_world
 
 SECRET = "s" * 40
 
@@ -145,3 +146,16 @@ def test_the_database_password_stays_out_of_repr(tmp_path: Path) -> None:
     )
     assert "S3cretPw" not in repr(settings)
     assert "S3cretPw" not in repr(settings.database)
+
+
+def test_the_in_process_wiring_logs_a_generated_jwt_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings.from_env(
+        {"BYOM_VAR_DIR": str(tmp_path), "BYOM_ENCRYPTION_KEYS": key_line("k1")}
+    )
+    with caplog.at_level(logging.WARNING, logger="byom"):
+        memory_world(settings)  # bootstrap.build, as build_byom and every worker call it
+    told = [r.getMessage() for r in caplog.records if "JWT secret" in r.getMessage()]
+    assert told == [settings.generated_notice]
+    assert settings.auth.jwt_secret not in caplog.text
