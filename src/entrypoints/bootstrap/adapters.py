@@ -60,12 +60,15 @@ class Database:
 
 
 def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
-    """The master keyring from the settings (in development, generated once into ``var/``)."""
+    """The master keyring from the settings (in development, generated once into ``var/``).
+    The log says where development keeps its secrets: the keyring, and a JWT secret the
+    settings generated (README, "Two commands")."""
     loaded = load_keyring(
         settings.crypto.keys, settings.crypto.keys_file, dev_file=settings.crypto.dev_keys_file
     )
-    if loaded.warning:
-        logger.warning(loaded.warning)
+    for notice in (loaded.warning, settings.generated_notice):
+        if notice:
+            logger.warning(notice)
     return AesGcmKeyWrapper(loaded.keyring)
 
 
