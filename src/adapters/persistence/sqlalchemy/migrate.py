@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.types import GUID
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -33,6 +32,8 @@ def compare_type(
 ) -> bool | None:
     """Alembic's type comparison, except for UUIDs on SQLite: ``GUID`` is a BINARY(16) there,
     which SQLite's type affinity rules reflect as NUMERIC(16). None means "compare as usual"."""
+    from advanced_alchemy.types import GUID  # here: `byom db current` needs no tables
+
     if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
         return inspected_type.compile(context.dialect) not in {"BINARY(16)", "NUMERIC(16)"}
     return None
