@@ -6,6 +6,7 @@ Nothing here runs at import time. ``adapters`` chooses adapters from the setting
 """
 
 from entrypoints.bootstrap.adapters import (
+    KEYRING_LOG,
     Closer,
     Database,
     key_wrapper,
@@ -18,6 +19,7 @@ from entrypoints.bootstrap.container import Container
 from entrypoints.bootstrap.wiring import build, build_byom
 
 __all__ = [
+    "KEYRING_LOG",
     "Closer",
     "Container",
     "Database",

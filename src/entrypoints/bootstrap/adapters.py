@@ -45,6 +45,8 @@ from domain.resolution import SystemDefault
 from entrypoints.settings import Settings, SettingsError
 
 logger = logging.getLogger("byom")
+KEYRING_LOG = "byom.keyring"
+"""The logger of the development-key warning (commands that only read keys silence it)."""
 
 Closer = Callable[[], Awaitable[None]]
 
@@ -65,7 +67,7 @@ def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
         settings.crypto.keys, settings.crypto.keys_file, dev_file=settings.crypto.dev_keys_file
     )
     if loaded.warning:
-        logger.warning(loaded.warning)
+        logging.getLogger(KEYRING_LOG).warning(loaded.warning)
     return AesGcmKeyWrapper(loaded.keyring)
 
 

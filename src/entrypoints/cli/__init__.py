@@ -12,6 +12,11 @@ from entrypoints.cli._support import Command, Unconfigured
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings, SettingsError
 
+DESCRIPTION = "BYOM (bring your own model): the HTTP service and its operator commands."
+EPILOG = """\
+Settings come from BYOM_* environment variables (see the README's Configuration table).
+Run `byom COMMAND --help` for a command's options."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -24,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.server.log_level, settings.server.log_format)
+    level = "DEBUG" if args.verbose else settings.server.log_level
+    configure_logging(level, settings.server.log_format)
     handler: Command = args.handler
     try:
         return handler(args, settings)
@@ -34,9 +40,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="byom", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="byom",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log at DEBUG, Alembic's own messages included (as BYOM_LOG_LEVEL=DEBUG does)",
+    )
     parser.set_defaults(unconfigured=None)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in (serve, db, keys, users):
         group.register(commands)
     return parser
