@@ -18,7 +18,10 @@ QUIET = ("httpx", "httpcore", "aiohttp", "sqlalchemy.engine", "aiosqlite", "asyn
 CHATTY = ("alembic",)
 # Loggers that arrive with handlers of their own (uvicorn's default config, Alembic's
 # fileConfig): theirs are dropped so that every line goes through ours.
-FOREIGN = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "alembic")
+FOREIGN = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "alembic")
+# uvicorn's access line holds the query string (tokens in URLs): never logged. byom.access, in
+# entrypoints.http.middleware, is the access line (method, path, status, duration).
+SILENT = ("uvicorn.access",)
 
 # The request being served (set by entrypoints.http.middleware). Defined here, not there, so
 # that logging, which every command sets up, does not import the web framework.
@@ -68,6 +71,10 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    for name in SILENT:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = False
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in CHATTY:

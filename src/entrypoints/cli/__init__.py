@@ -19,7 +19,7 @@ Run `byom COMMAND --help` for a command's options."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     unconfigured: Unconfigured | None = args.unconfigured
     if unconfigured is not None:
         # Needs no configuration: e.g. `keys generate` is how an operator makes the configuration.
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="byom",
         description=DESCRIPTION,
@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
         help="log at DEBUG, Alembic's own messages included (as BYOM_LOG_LEVEL=DEBUG does)",
     )
     parser.set_defaults(unconfigured=None)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="what to run"
+    )
     for group in (serve, db, keys, users):
         group.register(commands)
     return parser

@@ -193,4 +193,7 @@ def create_app(
             *([strict_transport_security] if settings.is_production else []),
         ],
         debug=False,
+        # Ours (configure_logging): Litestar's would put a handler and format of its own on the
+        # root logger. Unhandled exceptions are logged by our exception handlers.
+        logging_config=None,
     )
