@@ -27,12 +27,17 @@ CONSOLE_LINE = re.compile(
 )
 
 
-def _serve_and_call(tmp_path: Path, **settings: str) -> tuple[LiveServer, list[str]]:
-    return _serve_with_env(server_env(tmp_path, BYOM_LOG_LEVEL="INFO", **settings), tmp_path)
+def _serve_and_call(
+    tmp_path: Path, workers: int = 1, **settings: str
+) -> tuple[LiveServer, list[str]]:
+    env = server_env(tmp_path, BYOM_LOG_LEVEL="INFO", **settings)
+    return _serve_with_env(env, tmp_path, workers)
 
 
-def _serve_with_env(env: Mapping[str, str], tmp_path: Path) -> tuple[LiveServer, list[str]]:
-    with served(env, log_path=tmp_path / "serve.log") as server:
+def _serve_with_env(
+    env: Mapping[str, str], tmp_path: Path, workers: int = 1
+) -> tuple[LiveServer, list[str]]:
+    with served(env, log_path=tmp_path / "serve.log", workers=workers) as server:
         refused = httpx.post(
             f"{server.url}/api/v1/auth/login?api_key={CANARY}",
             content=TOO_DEEP,
@@ -48,10 +53,13 @@ def _serve_with_env(env: Mapping[str, str], tmp_path: Path) -> tuple[LiveServer,
 def test_json_mode_every_line_is_json_and_the_request_s_lines_carry_its_id(
     tmp_path: Path,
 ) -> None:
-    server, lines = _serve_and_call(tmp_path, BYOM_LOG_FORMAT="json")
+    # Two workers: uvicorn spawns them as fresh processes, and each must log in our format.
+    server, lines = _serve_and_call(tmp_path, workers=2, BYOM_LOG_FORMAT="json")
     records = _json_records(lines)
     loggers = {r["logger"] for r in records}
     assert {"uvicorn.error", "byom.migrate", "byom.access"} <= loggers, loggers
+    started = [r for r in records if r["message"].startswith("Started server process")]
+    assert len(started) == 2, "both workers' start-up lines, in JSON"
     _assert_the_request_s_lines_carry_its_id(records)
     assert CANARY not in server.log()
 
