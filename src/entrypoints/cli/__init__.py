@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from domain.errors import DomainError
-from entrypoints.cli import db, keys, serve, users
-from entrypoints.cli._support import Command, Unconfigured
+from entrypoints.cli import config, db, keys, serve, users
+from entrypoints.cli._support import CONFIGURATION_ERROR, Command, Unconfigured
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings, SettingsError
 
@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+        return CONFIGURATION_ERROR
     level = "DEBUG" if args.verbose else settings.server.log_level
     configure_logging(level, settings.server.log_format)
     handler: Command = args.handler
@@ -56,6 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", help="what to run"
     )
-    for group in (serve, db, keys, users):
+    for group in (serve, db, keys, users, config):
         group.register(commands)
     return parser
