@@ -4,6 +4,7 @@ or ``config.attributes["url"]``), else ``-x url=...``, else ``BYOM_DATABASE_URL`
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from logging.config import fileConfig
 
@@ -16,7 +17,10 @@ from adapters.persistence.sqlalchemy.migrate import compare_type
 from adapters.persistence.sqlalchemy.tables import metadata
 
 config = context.config
-if config.config_file_name and "connection" not in config.attributes:
+# Alembic's own command line with an ini file: its logging. Never over ours (byom's commands and
+# `byom serve` have set up the process's handlers and format already).
+has_ours = bool(logging.getLogger().handlers) or "connection" in config.attributes
+if config.config_file_name and not has_ours:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
@@ -34,6 +38,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=compare_type,
+        on_version_apply=[c for c in (config.attributes.get("on_version_apply"),) if c],
     )
 
 

@@ -125,6 +125,20 @@ def test_rotation_rewrap_interrupted_then_completed(
     assert _open_everything() == 10, "k1 retired: everything opens under k2 alone"
 
 
+def test_rewrap_shows_progress_and_ends_with_a_summary_and_the_rate(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed_users(3)
+    monkeypatch.setenv("BYOM_ENCRYPTION_KEYS", f"{K2},{K1}")
+    capsys.readouterr()
+    assert main(["keys", "rewrap", "--batch-size", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "\r" not in err, "no carriage-return bar when stderr is not a terminal"
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith("rewrapped 3 data keys in 3 batches in ")
+    assert summary.endswith("/s); 0 not yet under k2")
+
+
 def test_a_keyring_missing_a_used_master_key_is_reported_and_refuses_to_serve(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

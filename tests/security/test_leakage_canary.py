@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -73,6 +73,19 @@ def _everything_debug() -> None:
     logging.getLogger().setLevel(logging.DEBUG)
     for name in list(logging.root.manager.loggerDict):
         logging.getLogger(name).setLevel(logging.DEBUG)
+
+
+@pytest.fixture(autouse=True)
+def _levels_restored() -> Iterator[None]:
+    """Puts back what ``_everything_debug`` changed: later tests (the CLI's, which assert what a
+    command prints) must not see every logger of the process at DEBUG."""
+    loggers = logging.root.manager.loggerDict
+    before = {name: lg.level for name, lg in loggers.items() if isinstance(lg, logging.Logger)}
+    root = logging.getLogger().level
+    yield
+    for name in list(loggers):
+        logging.getLogger(name).setLevel(before.get(name, logging.NOTSET))
+    logging.getLogger().setLevel(root)
 
 
 async def test_the_canary_never_leaves_its_ciphertext(

@@ -6,6 +6,7 @@ Nothing here runs at import time. ``adapters`` chooses adapters from the setting
 """
 
 from entrypoints.bootstrap.adapters import (
+    KEYRING_LOG,
     Closer,
     Database,
     key_wrapper,
@@ -19,6 +20,7 @@ from entrypoints.bootstrap.facade import build_byom
 from entrypoints.bootstrap.wiring import build
 
 __all__ = [
+    "KEYRING_LOG",
     "Closer",
     "Container",
     "Database",

@@ -12,9 +12,14 @@ from entrypoints.cli._support import CONFIGURATION_ERROR, Command, Unconfigured
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings, SettingsError
 
+DESCRIPTION = "BYOM (bring your own model): the HTTP service and its operator commands."
+EPILOG = """\
+Settings come from BYOM_* environment variables (see the README's Configuration table).
+Run `byom COMMAND --help` for a command's options."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     unconfigured: Unconfigured | None = args.unconfigured
     if unconfigured is not None:
         # Needs no configuration: e.g. `keys generate` is how an operator makes the configuration.
@@ -24,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return CONFIGURATION_ERROR
-    configure_logging(settings.server.log_level, settings.server.log_format)
+    level = "DEBUG" if args.verbose else settings.server.log_level
+    configure_logging(level, settings.server.log_format)
     handler: Command = args.handler
     try:
         return handler(args, settings)
@@ -33,10 +39,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="byom", description=__doc__)
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="byom",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log at DEBUG, Alembic's own messages included (as BYOM_LOG_LEVEL=DEBUG does)",
+    )
     parser.set_defaults(unconfigured=None)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="what to run"
+    )
     for group in (serve, db, keys, users, config):
         group.register(commands)
     return parser

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeAlias
 from uuid import UUID
@@ -24,8 +25,15 @@ CONFIGURATION_ERROR = 2
 """``byom``'s exit code when it refuses the configuration (deploy/entrypoint.sh passes it on)."""
 
 
-def run(settings: Settings, work: Callable[[Container], Awaitable[int]]) -> int:
-    from entrypoints.bootstrap import build
+def run(
+    settings: Settings, work: Callable[[Container], Awaitable[int]], *, seals_keys: bool = False
+) -> int:
+    """``work`` on a container built for this command, closed after. The development-key
+    warning is for commands that seal keys under it (they make data the development key will
+    have to be rotated out of); a command that only reads leaves it out."""
+    from entrypoints.bootstrap import KEYRING_LOG, build
+
+    logging.getLogger(KEYRING_LOG).setLevel(logging.NOTSET if seals_keys else logging.ERROR)
 
     async def go() -> int:
         container = build(settings)

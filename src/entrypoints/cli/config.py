@@ -13,15 +13,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy.engine import make_url
-
 from entrypoints.cli._support import CONFIGURATION_ERROR, Commands
 from entrypoints.settings import Settings
 
 
 def register(commands: Commands) -> None:
-    config = commands.add_parser("config", help="check the configuration")
-    config_commands = config.add_subparsers(dest="config_command", required=True)
+    config = commands.add_parser(
+        "config", help="check the configuration", description="Check the configuration."
+    )
+    config_commands = config.add_subparsers(
+        dest="config_command", required=True, metavar="COMMAND", help="what to do"
+    )
     check = config_commands.add_parser(
         "check", help="load the settings, the master keyring and the system default; start nothing"
     )
@@ -34,6 +36,8 @@ def register(commands: Commands) -> None:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.engine import make_url  # here: `byom --help` needs no SQLAlchemy
+
     from adapters.llm import TomlModelCatalog
     from entrypoints.bootstrap import key_wrapper, system_default
 

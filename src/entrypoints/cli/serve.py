@@ -5,17 +5,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from entrypoints.cli._support import Commands
 from entrypoints.settings import Settings
 
+if TYPE_CHECKING:
+    from adapters.persistence.sqlalchemy.migrate import MigrationStep
+
+logger = logging.getLogger("byom.migrate")
+
 
 def register(commands: Commands) -> None:
-    serve = commands.add_parser("serve", help="run the HTTP service (uvicorn)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
-    serve.add_argument("--no-migrate", action="store_true", help="skip development migrations")
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service (uvicorn)",
+        description="Run the HTTP service under uvicorn. In development, pending migrations "
+        "are applied first.",
+    )
+    serve.add_argument("--host", help="the address to listen on (default: BYOM_HOST)")
+    serve.add_argument("--port", type=int, help="the port to listen on (default: BYOM_PORT)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: BYOM_WORKERS)")
+    serve.add_argument("--no-migrate", action="store_true", help="skip the development migrations")
     serve.set_defaults(handler=_serve)
 
 
@@ -27,7 +38,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.is_production and not args.no_migrate:
         from adapters.persistence.sqlalchemy.migrate import upgrade
 
-        asyncio.run(upgrade(settings.database.url))
+        asyncio.run(upgrade(settings.database.url, on_step=_log_step))
     workers = args.workers or settings.server.workers
     if workers > 1 or settings.server.metrics_multiproc_dir:
         _metrics_shared_by_workers(settings)
@@ -39,11 +50,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
         log_level=settings.server.log_level.lower(),
         access_log=False,  # our own access log never includes query strings or headers
-        log_config=None,  # keep ours: uvicorn's would log request lines with query strings
+        # Ours, set up by main() here and by create_app() in each worker: uvicorn's loggers
+        # go through our handler and format (uvicorn's config would log query strings).
+        log_config=None,
         proxy_headers=False,
         server_header=False,
     )
     return 0
+
+
+def _log_step(step: MigrationStep) -> None:
+    logger.info("migrated %s -> %s: %s", step.source, step.destination, step.title)
 
 
 def _metrics_shared_by_workers(settings: Settings) -> None:

@@ -13,24 +13,42 @@ from entrypoints.settings import Settings
 if TYPE_CHECKING:
     from entrypoints.bootstrap import Container
 
+NO_TERMINAL = "error: no terminal to ask for the password on: pipe it in with --password-stdin"
+
 
 def register(commands: Commands) -> None:
-    users = commands.add_parser("users", help="accounts")
-    users_commands = users.add_subparsers(dest="users_command", required=True)
-    create = users_commands.add_parser("create", help="create an account")
-    create.add_argument("--email", required=True)
+    users = commands.add_parser("users", help="accounts", description="Accounts.")
+    users_commands = users.add_subparsers(
+        dest="users_command", required=True, metavar="COMMAND", help="what to do"
+    )
+    create = users_commands.add_parser(
+        "create",
+        help="create an account",
+        description="Create an account. The password is asked for on the terminal, or read "
+        "from the first line of stdin with --password-stdin.",
+    )
+    create.add_argument("--email", required=True, help="the account's email (its login)")
     create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (for scripts)",
     )
     create.set_defaults(handler=_users_create)
 
 
 def _users_create(args: argparse.Namespace, settings: Settings) -> int:
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():
+        # getpass would read from /dev/tty or fail with EOFError: say what to do instead.
+        print(NO_TERMINAL, file=sys.stderr)
+        return 2
+    else:
+        password = getpass.getpass()
 
     async def work(c: Container) -> int:
         user = await c.register_user.execute(email=args.email, password=password)
         print(f"created user {user.id} <{user.email}>")
         return 0
 
-    return run(settings, work)
+    return run(settings, work, seals_keys=True)

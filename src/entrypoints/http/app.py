@@ -100,14 +100,16 @@ def create_app(
     otherwise each worker process builds one on startup (with ``build_container``, which tests
     replace to wire fakes) and closes it on shutdown, in the event loop that serves requests."""
     settings = settings or (container.settings if container else Settings.from_env())
+    if container is None:
+        # Each uvicorn worker is a process of its own that calls this first: its logging is set
+        # up here, before uvicorn logs "Started server process" (uvicorn's lines, ours, one format).
+        configure_logging(settings.server.log_level, settings.server.log_format)
     state = State({"container": container})
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = app.state.container is None
         if owned:
-            # Each uvicorn worker is its own process: configure its logging here.
-            configure_logging(settings.server.log_level, settings.server.log_format)
             app.state.container = build_container(settings)
         try:
             try:
@@ -191,4 +193,7 @@ def create_app(
             *([strict_transport_security] if settings.is_production else []),
         ],
         debug=False,
+        # Ours (configure_logging): Litestar's would put a handler and format of its own on the
+        # root logger. Unhandled exceptions are logged by our exception handlers.
+        logging_config=None,
     )

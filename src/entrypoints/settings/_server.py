@@ -16,7 +16,12 @@ class ServerSettings:
     workers: int = setting("BYOM_WORKERS", 1, whole, "worker processes of `byom serve`")
     log_level: str = setting("BYOM_LOG_LEVEL", "INFO", upper, "the log level")
     log_format: Literal["console", "json"] = setting(
-        "BYOM_LOG_FORMAT", "console", literal("console", "json"), "`json` for production"
+        "BYOM_LOG_FORMAT",
+        "console",
+        literal("console", "json"),
+        "`console` (for people) or `json` (one object a line, for log collectors)",
+        shown="`console`; `json` in production",
+        fallback=lambda _, context: "json" if context.production else "console",
     )
     redis_url: str | None = setting(
         "BYOM_REDIS_URL",

@@ -7,10 +7,10 @@ in the ini-style options, where a ``%`` in a password would be taken for interpo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.types import GUID
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -24,6 +24,19 @@ from adapters.persistence.sqlalchemy.engine import build_engine, database_url
 _Operation = Callable[[Config], None]
 
 
+@dataclass(frozen=True, slots=True)
+class MigrationStep:
+    """One migration just applied (upgrade) or reverted (downgrade)."""
+
+    source: str
+    destination: str
+    title: str
+    """The first paragraph of the migration's docstring, on one line (cut at 100 characters)."""
+
+
+OnStep = Callable[[MigrationStep], None]
+
+
 def compare_type(
     context: MigrationContext,
     inspected_column: Any,
@@ -33,6 +46,8 @@ def compare_type(
 ) -> bool | None:
     """Alembic's type comparison, except for UUIDs on SQLite: ``GUID`` is a BINARY(16) there,
     which SQLite's type affinity rules reflect as NUMERIC(16). None means "compare as usual"."""
+    from advanced_alchemy.types import GUID  # here: `byom db current` needs no tables
+
     if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
         return inspected_type.compile(context.dialect) not in {"BINARY(16)", "NUMERIC(16)"}
     return None
@@ -59,12 +74,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def upgrade(url: str | URL, revision: str = "head") -> None:
-    await _run(url, lambda config: command.upgrade(config, revision))
+async def upgrade(url: str | URL, revision: str = "head", on_step: OnStep | None = None) -> None:
+    await _run(url, lambda config: command.upgrade(config, revision), on_step)
 
 
-async def downgrade(url: str | URL, revision: str) -> None:
-    await _run(url, lambda config: command.downgrade(config, revision))
+async def downgrade(url: str | URL, revision: str, on_step: OnStep | None = None) -> None:
+    await _run(url, lambda config: command.downgrade(config, revision), on_step)
 
 
 async def current(url: str | URL) -> str | None:
@@ -81,18 +96,34 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def _run(url: str | URL, operation: _Operation) -> None:
+async def _run(url: str | URL, operation: _Operation, on_step: OnStep | None) -> None:
     # Foreign keys off on SQLite: batch migrations rebuild tables by copy, drop and rename.
     # No statement timeout: rebuilding a large table or index may take longer than a request.
     engine = build_engine(url, foreign_keys=False, statement_timeout_s=None)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_with_connection, operation, url)
+            await connection.run_sync(_with_connection, operation, url, on_step)
     finally:
         await engine.dispose()
 
 
-def _with_connection(connection: Connection, operation: _Operation, url: str | URL) -> None:
+def _with_connection(
+    connection: Connection, operation: _Operation, url: str | URL, on_step: OnStep | None
+) -> None:
     config = alembic_config(url)
     config.attributes["connection"] = connection
+    if on_step is not None:
+        # Read by env.py, which hands it to Alembic's context as on_version_apply.
+        config.attributes["on_version_apply"] = lambda **kw: on_step(_step(kw["step"]))
     operation(config)
+
+
+def _step(info: Any) -> MigrationStep:
+    """Alembic's ``MigrationInfo`` as our step; ``up_revision`` is the migration that ran, up
+    or down, and its ``doc`` the docstring's first paragraph."""
+    doc = " ".join(str(getattr(info.up_revision, "doc", "") or "").split())
+    return MigrationStep(
+        ",".join(info.source_revision_ids) or "base",
+        ",".join(info.destination_revision_ids) or "base",
+        doc if len(doc) <= 100 else doc[:99] + "…",
+    )

@@ -95,6 +95,21 @@ def test_production_with_everything_set_starts_without_a_dev_keyring() -> None:
     assert settings.crypto.dev_keys_file is None
 
 
+def test_logs_are_json_in_production_and_for_people_in_development(tmp_path: Path) -> None:
+    production = {
+        "BYOM_ENV": "PRODUCTION",
+        "BYOM_JWT_SECRET": SECRET,
+        "BYOM_ENCRYPTION_KEYS": key_line("k1"),
+        "BYOM_DATABASE_URL": "postgresql+asyncpg://db/byom",
+        "BYOM_METRICS_TOKEN": "m" * 32,
+    }
+    assert Settings.from_env(production).server.log_format == "json"
+    chosen = Settings.from_env({**production, "BYOM_LOG_FORMAT": "console"})
+    assert chosen.server.log_format == "console"
+    development = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path), "BYOM_JWT_SECRET": SECRET})
+    assert development.server.log_format == "console"
+
+
 def test_a_short_jwt_secret_is_refused_without_echoing_it() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"BYOM_JWT_SECRET": "short-secret-value"})
