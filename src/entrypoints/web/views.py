@@ -170,6 +170,13 @@ class CheckView:
     models: tuple[str, ...] = ()
     suggested: str | None = None
     error: Friendly | None = None
+    default_model: str | None = None
+    """The catalog's default for the provider, what "no model" serves."""
+
+    @property
+    def default_available(self) -> bool:
+        """Whether the key's live list has the default (saving without a model needs it)."""
+        return self.default_model is not None and self.default_model in self.models
 
     @classmethod
     def of(cls, result: ValidationResult, default_model: str | None, wanted: str) -> CheckView:
@@ -178,7 +185,7 @@ class CheckView:
             return cls(False, error=Friendly(422, "The provider rejected this key", reason))
         models = tuple(result.models)
         suggested = wanted if wanted in models else default_model
-        return cls(True, models, suggested if suggested in models else None)
+        return cls(True, models, suggested if suggested in models else None, None, default_model)
 
     @classmethod
     def failed(cls, error: Friendly) -> CheckView:

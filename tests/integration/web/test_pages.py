@@ -107,7 +107,7 @@ async def test_adding_a_key_shows_it_masked_with_its_model_and_default_badge(
     signed_in: Site,
 ) -> None:
     response = await signed_in.add_key("openai", OPENAI_KEY, model_name="model-b")
-    assert response.headers["location"] == "/models?done=added"
+    assert response.headers["location"].startswith("/models?done=added&key=")
 
     page = (await signed_in.client.get("/models?done=added")).text
     assert "Key saved." in page
@@ -209,31 +209,31 @@ async def test_set_default_rotate_validate_change_model_and_delete(signed_in: Si
     openai, anthropic = by_provider[Provider.OPENAI], by_provider[Provider.ANTHROPIC]
 
     made = await signed_in.post(f"/models/{anthropic}/default", {})
-    assert made.headers["location"] == "/models?done=default"
+    assert made.headers["location"] == f"/models?done=default&key={anthropic}"
     assert signed_in.world.db.credentials[anthropic].is_default
     assert not signed_in.world.db.credentials[openai].is_default
 
     rotated = await signed_in.post(f"/models/{openai}/rotate", {"api_key": OPENAI_ROTATED})
-    assert rotated.headers["location"] == "/models?done=rotated"
+    assert rotated.headers["location"] == f"/models?done=rotated&key={openai}"
     assert signed_in.world.db.credentials[openai].key_hint == "n3w1"
 
     changed = await signed_in.post(f"/models/{openai}/model", {"model_name": "model-b"})
-    assert changed.headers["location"] == "/models?done=model"
+    assert changed.headers["location"] == f"/models?done=model&key={openai}"
     assert signed_in.world.db.credentials[openai].model_name == "model-b"
 
     checked = await signed_in.post(f"/models/{openai}/validate", {})
-    assert checked.headers["location"] == "/models?done=validated"
+    assert checked.headers["location"] == f"/models?done=validated&key={openai}"
 
     signed_in.world.providers.get(Provider.OPENAI).valid_keys.clear()
     rejected = await signed_in.post(f"/models/{openai}/validate", {})
-    assert rejected.headers["location"] == "/models?done=rejected"
+    assert rejected.headers["location"] == f"/models?done=rejected&key={openai}"
     page = (await signed_in.client.get("/models?done=rejected")).text
     assert '<div class="notice warning" role="status">' in page
     assert '<span class="badge rejected">Rejected</span>' in page
     assert '<dd class="last-error">openai says the API key is invalid</dd>' in page
 
     deleted = await signed_in.post(f"/models/{anthropic}/delete", {})
-    assert deleted.headers["location"] == "/models?done=deleted"
+    assert deleted.headers["location"] == f"/models?done=deleted&key={anthropic}"
     assert not signed_in.world.db.credentials[anthropic].is_active
     page = (await signed_in.client.get("/models")).text
     assert "sk-ant-…AAAA" not in page
