@@ -17,15 +17,13 @@ from domain.errors import (
     ModelNotAvailable,
     UserNotFound,
 )
-from domain.ports import Clock, IdGenerator, ModelCatalog, UnitOfWorkFactory
+from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
 
 
 class AddCredential:
     """- the key is validated live first; a wrong key or an unreachable provider stores nothing;
-    - a ``model_name`` the key cannot reach is refused; without one, the catalog's default
-      model (what the key would then serve) must be in the key's live model list, checked in
-      the same provider call; a provider that lists no models leaves it unchecked;
+    - a ``model_name`` the key cannot reach is refused;
     - one active credential per provider: a second one is refused with the existing id;
     - the user's first credential becomes the default unless ``is_default=False`` is asked;
       ``is_default=True`` moves the default in the same transaction;
@@ -42,12 +40,10 @@ class AddCredential:
         ids: IdGenerator,
         clock: Clock,
         events: CredentialEvents,
-        catalog: ModelCatalog,
         *,
         allow_http_base_urls: bool = False,
     ) -> None:
         self._events = events
-        self._catalog = catalog
         self._uow = uow
         self._checker = checker
         self._sealer = sealer
@@ -79,22 +75,19 @@ class AddCredential:
             existing = await uow.credentials.active_for_provider(user_id, given.provider)
             if existing is not None:
                 raise DuplicateActiveCredential(given.provider.value, existing.id)
-        wanted = given.model_name or self._catalog.default_model(given.provider)
         try:
             check = await self._checker.check(
                 given.provider,
                 given.key,
                 user_id=user_id,
                 base_url=given.base_url,
-                model_name=wanted,
+                model_name=given.model_name,
             )
         except InvalidApiKey:
             await self._record_refused(user_id, given.provider, given.key.hint)
             raise
-        if check.model_available is False and wanted is not None:
-            raise ModelNotAvailable(
-                given.provider.value, wanted, provider_default=given.model_name is None
-            )
+        if check.model_available is False and given.model_name is not None:
+            raise ModelNotAvailable(given.provider.value, given.model_name)
 
         async with self._uow() as uow:
             await uow.users.lock(user_id)

@@ -101,15 +101,8 @@ class CredentialProviderMismatch(DomainError):
 class ModelNotAvailable(DomainError):
     code = "model-unavailable"
 
-    def __init__(self, provider: str, model: str, *, provider_default: bool = False) -> None:
-        if provider_default:
-            # No model was chosen: the catalog's default would be used, and the key lacks it.
-            super().__init__(
-                f"this {provider} key cannot use the provider's default model {model!r}; "
-                "choose one of the models the key lists"
-            )
-        else:
-            super().__init__(f"model {model!r} is not available to this {provider} key")
+    def __init__(self, provider: str, model: str) -> None:
+        super().__init__(f"model {model!r} is not available to this {provider} key")
         self.provider = provider
         self.model = model
 

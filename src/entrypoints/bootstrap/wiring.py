@@ -166,7 +166,7 @@ def build(
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, revocations, clock),
         add_credential=AddCredential(
-            uow, checker, sealer, ids, clock, events, catalog, allow_http_base_urls=allow_http
+            uow, checker, sealer, ids, clock, events, allow_http_base_urls=allow_http
         ),
         list_credentials=ListCredentials(uow),
         list_credential_events=ListCredentialEvents(uow),

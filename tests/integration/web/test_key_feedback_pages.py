@@ -1,5 +1,5 @@
 """What the 'Your models' page says after an action on a key: which key a notice is about,
-that a refused new key left the current one in place, and whether the default model was
+that a refused new key left the current one in place, and that a default model was not
 checked against the key's own model list."""
 
 from __future__ import annotations
@@ -94,19 +94,26 @@ async def test_a_key_id_in_the_url_that_is_not_yours_shows_only_the_generic_noti
     assert "sk-…wxyz" not in page
 
 
-async def test_a_key_saved_without_a_model_must_reach_the_default_model(signed_in: Site) -> None:
+async def test_a_key_saved_without_a_model_says_its_default_model_was_not_checked(
+    signed_in: Site,
+) -> None:
     # The catalog's default for OpenAI is model-a; this key lists only model-b.
     signed_in.world.providers.get(Provider.OPENAI).models = ("model-b",)
-    response = await signed_in.post("/models", {"provider": "openai", "api_key": OPENAI_KEY})
-    assert response.status_code == 422
-    assert _alerts(response.text) == [
-        "Model not available to this key. This openai key cannot use the provider's default "
-        "model 'model-a'; choose one of the models the key lists."
-    ]
-    assert signed_in.world.db.credentials == {}
-    assert len(signed_in.world.providers.get(Provider.OPENAI).calls) == 1
+    await signed_in.add_key("openai", OPENAI_KEY)
+    (saved,) = signed_in.world.db.credentials.values()
+    card = _card((await signed_in.client.get("/models")).text, saved.id)
+    model = re.search(r'<dd class="model">(.*?)</dd>', card, re.S)
+    assert model is not None
+    assert html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", model.group(1)))) == (
+        "Provider default (model-a) Not checked against this key's models: the catalog names "
+        'it. Choose a model under "Change model" to have OpenAI check it.'
+    )
+    # A chosen model was checked: no such caveat.
+    await signed_in.post(f"/models/{saved.id}/model", {"model_name": "model-b"})
+    card = _card((await signed_in.client.get("/models")).text, saved.id)
+    assert "Not checked" not in card
 
-    # "Check key" says so before saving: the default cannot be picked, the key's model is.
+    # "Check key" tells before saving: the default cannot be picked, the key's model is.
     fragment = await signed_in.post(
         "/models/check",
         {"provider": "openai", "api_key": OPENAI_KEY},
@@ -116,7 +123,6 @@ async def test_a_key_saved_without_a_model_must_reach_the_default_model(signed_i
         "<option value=\"\" disabled>The provider's default model (model-a) is not available "
         "to this key</option>" in fragment.text
     )
-    await signed_in.add_key("openai", OPENAI_KEY, model_name="model-b")
 
 
 async def test_the_default_model_offered_after_a_check_is_named(signed_in: Site) -> None:
