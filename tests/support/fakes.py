@@ -6,6 +6,8 @@ stores, and assert on state, never on calls.
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -58,6 +60,8 @@ class FakeLlmProvider(LlmProvider):
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     requests: list[CompletionRequest] = field(default_factory=list)
     tool_calls: tuple[ToolCall, ...] = ()
+    # Seconds a model list takes after the call is recorded: a check still running.
+    list_latency: float = 0.0
 
     def _authorise(self, kind: str, key: ApiKey, base_url: str | None) -> None:
         self.calls.append((kind, base_url))
@@ -68,6 +72,8 @@ class FakeLlmProvider(LlmProvider):
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         self._authorise("list_models", key, base_url)
+        if self.list_latency:
+            await asyncio.sleep(self.list_latency)
         return [ModelInfo(m) for m in self.models]
 
     async def complete(
