@@ -150,7 +150,7 @@ def test_usage_after_a_chat(page: Page, live_server: LiveServer) -> None:
     expect(page.locator("svg#tokens-chart rect.series-0")).to_have_count(1)
     expect(page.locator("svg#cost-chart rect.series-0")).to_have_count(1)
     expect(page.locator(".summary")).to_contain_text("34")
-    expect(page.locator("#usage-by-source tbody tr")).to_have_text([re.compile(r"^session")])
+    expect(page.locator("#usage-by-source tbody tr .source-name")).to_have_text(["Agent sessions"])
     expect(page.locator("#usage-by-token tbody tr th")).to_have_text(
         ["No token (sessions, in-process)"]
     )
@@ -160,7 +160,7 @@ def test_usage_after_a_chat(page: Page, live_server: LiveServer) -> None:
     page.get_by_label("From", exact=True).fill("2020-01-01")
     page.get_by_label("To", exact=True).fill("2020-01-31")
     page.get_by_label("To", exact=True).press("Enter")
-    page.wait_for_url(re.compile(r".*/usage\?from=2020-01-01&to=2020-01-31$"))
+    page.wait_for_url(re.compile(r".*/usage\?since=2020-01-01&until=2020-01-31$"))
     expect(page.get_by_text("No usage from 2020-01-01 to 2020-01-31.")).to_be_visible()
     with page.expect_download() as caught:
         page.get_by_role("link", name="Download CSV").click()

@@ -368,7 +368,10 @@ async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links
 
     page = (await signed_in.client.get("/usage")).text
     by_source = page.split('id="usage-by-source"', 1)[1].split("</table>", 1)[0]
-    assert re.findall(r'<th scope="row">([^<]+)</th>', by_source) == ["gateway", "session"]
+    assert re.findall(r'<span class="source-name">([^<]+)</span>', by_source) == [
+        "Gateway",
+        "Agent sessions",
+    ]
     by_token = page.split('id="usage-by-token"', 1)[1].split("</table>", 1)[0]
     assert "No token (sessions, in-process)" in by_token
     assert "&lt;ci&gt; =1+1 <code>byom_…" in by_token, "escaped, with its hint"
@@ -377,13 +380,13 @@ async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links
 
     first = (now - timedelta(days=45)).date().isoformat()
     last = (now - timedelta(days=30)).date().isoformat()
-    older = await signed_in.client.get("/usage", params={"from": first, "to": last})
+    older = await signed_in.client.get("/usage", params={"since": first, "until": last})
     assert older.status_code == 200
     assert f"from {first} to {last}" in older.text
     assert re.findall(
-        r'<th scope="row">([^<]+)</th>',
+        r'<span class="source-name">([^<]+)</span>',
         older.text.split('id="usage-by-source"', 1)[1].split("</table>", 1)[0],
-    ) == ["in-process"]
+    ) == ["In-process"]
 
     link = re.search(r'<a class="download" href="([^"]+)"', older.text)
     assert link is not None
@@ -394,10 +397,10 @@ async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links
     assert len(lines) == 2
     assert ",in-process," in lines[1]
 
-    backwards = await signed_in.client.get("/usage", params={"from": last, "to": first})
+    backwards = await signed_in.client.get("/usage", params={"since": last, "until": first})
     assert backwards.status_code == 422
     assert "The last day must not come before the first." in backwards.text
-    garbled = await signed_in.client.get("/usage", params={"from": "yesterday"})
+    garbled = await signed_in.client.get("/usage", params={"since": "yesterday"})
     assert garbled.status_code == 422
     assert "Dates look like 2025-01-31." in garbled.text
 
