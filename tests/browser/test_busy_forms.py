@@ -77,7 +77,9 @@ def test_a_second_submit_while_a_key_is_checked_never_reaches_the_provider(
 
     with page.expect_navigation(url="**/models?done=*"):
         seen = _click_twice(page, "li.card form", action, action)
-    text = "Checking the new key with OpenAI…" if action == "Rotate key" else "Checking with OpenAI…"
+    text = (
+        "Checking the new key with OpenAI…" if action == "Rotate key" else "Checking with OpenAI…"
+    )
     assert seen == {"status": text, "disabled": [True]}
     assert len(openai.calls) == before + 1
     expect(page.get_by_role("status").first).to_contain_text("OpenAI key sk-…")

@@ -75,7 +75,9 @@ def test_set_default_rotate_validate_and_delete(page: Page, live_server: LiveSer
     openai = card(page, "OpenAI")
     openai.locator("summary", has_text="Rotate key").click()
     openai.get_by_label("New OpenAI key").fill(OPENAI_ROTATED)
-    click_and_wait(page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated&key=*")
+    click_and_wait(
+        page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated&key=*"
+    )
     expect(card(page, "OpenAI").locator("code.masked-key")).to_have_text("sk-…n3w1")
     assert OPENAI_ROTATED not in page.content()
 
@@ -360,7 +362,9 @@ def test_activity_lists_what_happened_to_the_keys_and_pages_back(
     openai = card(page, "OpenAI")
     openai.locator("summary", has_text="Rotate key").click()
     openai.get_by_label("New OpenAI key").fill(OPENAI_ROTATED)
-    click_and_wait(page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated&key=*")
+    click_and_wait(
+        page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated&key=*"
+    )
 
     # By keyboard: the nav link to Activity, then Enter.
     page.get_by_role("link", name="Activity").focus()

@@ -7,7 +7,6 @@ stores, and assert on state, never on calls.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta

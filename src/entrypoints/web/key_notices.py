@@ -14,7 +14,9 @@ from entrypoints.web.views import Notice, notice_for
 _KEY_NOTICES = {
     "added": "Your {key} is saved. {provider} accepted it before it was stored.",
     "default": "Your {key} is now the default: new agent sessions use it.",
-    "rotated": "Your {key} replaced the old key. {provider} accepted it first; the old key is gone.",
+    "rotated": (
+        "Your {key} replaced the old key. {provider} accepted it first; the old key is gone."
+    ),
     "model": "Model changed for your {key}.",
     "validated": "{provider} accepted your {key}.",
     "rejected": "{provider} rejected your {key}. Its reason is shown on the key below.",

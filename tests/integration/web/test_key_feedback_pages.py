@@ -120,7 +120,7 @@ async def test_a_key_saved_without_a_model_says_its_default_model_was_not_checke
         headers={"HX-Request": "true"},
     )
     assert (
-        "<option value=\"\" disabled>The provider's default model (model-a) is not available "
+        '<option value="" disabled>The provider\'s default model (model-a) is not available '
         "to this key</option>" in fragment.text
     )
 
@@ -131,7 +131,7 @@ async def test_the_default_model_offered_after_a_check_is_named(signed_in: Site)
         {"provider": "openai", "api_key": OPENAI_KEY},
         headers={"HX-Request": "true"},
     )
-    assert "<option value=\"\">The provider's default model (model-a)</option>" in fragment.text
+    assert '<option value="">The provider\'s default model (model-a)</option>' in fragment.text
     response = await signed_in.add_key("openai", OPENAI_KEY)
     (saved,) = signed_in.world.db.credentials.values()
     assert saved.model_name is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -76,6 +77,6 @@ def test_the_first_and_last_day_are_labelled_and_labels_do_not_crowd() -> None:
         assert ticks[-1].label == f"{last:%b} {last.day}", length
         assert len(ticks) >= min(length, 3)
         spans = [extent(t) for t in ticks]
-        for (_, right), (left, _) in zip(spans, spans[1:], strict=False):
+        for (_, right), (left, _) in pairwise(spans):
             assert right < left, (length, ticks)
         assert spans[-1][1] <= WIDTH, length  # nothing runs past the right edge
