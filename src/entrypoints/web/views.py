@@ -149,7 +149,10 @@ def explain_choice(choice: LlmChoice, credentials: list[CredentialView]) -> Choi
     used = next((c for c in credentials if c.id == choice.credential_id), None)
     why = "It is your default key."
     if used is not None and used.model_name is None:
-        why += f" No model is set on it, so the {label} default model is used."
+        why += (
+            f" No model is set on it, so the {label} default model is used"
+            " (the catalog's choice, not checked against this key's models)."
+        )
     if used is not None and used.last_error:
         why += " Careful: the provider rejected this key at its last check."
     return ChoiceView(

@@ -108,6 +108,8 @@ async def test_a_key_saved_without_a_model_says_its_default_model_was_not_checke
         "Provider default (model-a) Not checked against this key's models: the catalog names "
         'it. Choose a model under "Change model" to have OpenAI check it.'
     )
+    choice = (await signed_in.client.get("/models")).text.split('class="card choice"', 1)[1]
+    assert "(the catalog&#39;s choice, not checked against this key&#39;s models)" in choice
     # A chosen model was checked: no such caveat.
     await signed_in.post(f"/models/{saved.id}/model", {"model_name": "model-b"})
     card = _card((await signed_in.client.get("/models")).text, saved.id)
