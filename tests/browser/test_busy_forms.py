@@ -3,6 +3,8 @@ Enter or submit reaches the provider never, however fast it comes."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,9 +22,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-# Long enough to click again while the first check is still with the provider.
-CHECK_SECONDS = 1.5
-
 
 def _openai_card(page: Page) -> Locator:
     return page.locator("li.card").filter(
@@ -30,10 +29,25 @@ def _openai_card(page: Page) -> Locator:
     )
 
 
-def _slow_openai(live_server: LiveServer) -> FakeLlmProvider:
+def _held_openai(live_server: LiveServer) -> tuple[FakeLlmProvider, asyncio.Event]:
+    """OpenAI's model list (every key check) waits until the test lets it answer."""
     openai = live_server.world.providers.get(Provider.OPENAI)
-    openai.list_latency = CHECK_SECONDS
-    return openai
+    held = asyncio.Event()
+    openai.hold_lists = held
+    return openai, held
+
+
+def _answer(live_server: LiveServer, openai: FakeLlmProvider, held: asyncio.Event) -> None:
+    """Once the first check is with the provider, the provider answers."""
+    deadline = time.monotonic() + 5
+    while openai.lists_waiting != 1:
+        assert time.monotonic() < deadline, "the first check never reached the provider"
+        time.sleep(0.02)
+
+    async def release() -> None:
+        held.set()
+
+    live_server.run(release())
 
 
 # While a form post is in flight Playwright's locators wait for the navigation to end, so the
@@ -44,7 +58,7 @@ _CLICK_TWICE = """async ([formSelector, first, second]) => {
     b => b.textContent.trim().startsWith(text));
   const form = forms.find(f => named(f, first));
   named(form, first).click();
-  // Long enough for the first request to reach the server, well short of its answer.
+  // The provider holds its answer, so the first request is still open after this.
   await new Promise(done => setTimeout(done, 400));
   const seen = {
     status: form.querySelector('.busy').textContent,
@@ -68,7 +82,7 @@ def test_a_second_submit_while_a_key_is_checked_never_reaches_the_provider(
 ) -> None:
     sign_up(page)
     add_key(page, "OpenAI", OPENAI_KEY)
-    openai = _slow_openai(live_server)
+    openai, held = _held_openai(live_server)
     before = len(openai.calls)
     card = _openai_card(page)
     if action == "Rotate key":
@@ -77,6 +91,7 @@ def test_a_second_submit_while_a_key_is_checked_never_reaches_the_provider(
 
     with page.expect_navigation(url="**/models?done=*"):
         seen = _click_twice(page, "li.card form", action, action)
+        _answer(live_server, openai, held)
     text = (
         "Checking the new key with OpenAI…" if action == "Rotate key" else "Checking with OpenAI…"
     )
@@ -89,7 +104,7 @@ def test_check_key_shows_the_provider_and_blocks_save_until_it_answers(
     page: Page, live_server: LiveServer
 ) -> None:
     sign_up(page)
-    openai = _slow_openai(live_server)
+    openai, held = _held_openai(live_server)
     form = page.locator("form.add-key")
     form.get_by_label("Provider").select_option(label="OpenAI")
     form.get_by_label("API key").fill(OPENAI_KEY)
@@ -99,6 +114,7 @@ def test_check_key_shows_the_provider_and_blocks_save_until_it_answers(
 
     seen = _click_twice(page, "form.add-key", "Check key", "Save key")
     assert seen == {"status": "Checking with OpenAI…", "disabled": [True, True]}
+    _answer(live_server, openai, held)
 
     # The answer arrives: the model list, the buttons back, the busy line gone.
     expect(form.locator("select#model_name")).to_be_visible()

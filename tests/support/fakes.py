@@ -47,7 +47,9 @@ class FakeLlmProvider(LlmProvider):
     ``calls`` records what reached the provider, so tests can assert nothing did.
     ``tool_calls``: the next answer calls these tools (its text is then empty, its finish
     reason ``tool_calls``), once: the answer after it is ``reply`` again. Otherwise, asked for
-    tools or JSON, it answers as ``scripted_model`` says (a scripted stand-in)."""
+    tools or JSON, it answers as ``scripted_model`` says (a scripted stand-in).
+    ``hold_lists``: ``list_models`` waits for it (calls in flight, a provider that never
+    answers), counted in ``lists_waiting``."""
 
     name: str
     valid_keys: set[str] = field(default_factory=set)
@@ -59,8 +61,8 @@ class FakeLlmProvider(LlmProvider):
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     requests: list[CompletionRequest] = field(default_factory=list)
     tool_calls: tuple[ToolCall, ...] = ()
-    # Seconds a model list takes after the call is recorded: a check still running.
-    list_latency: float = 0.0
+    hold_lists: asyncio.Event | None = None
+    lists_waiting: int = 0
 
     def _authorise(self, kind: str, key: ApiKey, base_url: str | None) -> None:
         self.calls.append((kind, base_url))
@@ -71,8 +73,12 @@ class FakeLlmProvider(LlmProvider):
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         self._authorise("list_models", key, base_url)
-        if self.list_latency:
-            await asyncio.sleep(self.list_latency)
+        if self.hold_lists is not None:
+            self.lists_waiting += 1
+            try:
+                await self.hold_lists.wait()
+            finally:
+                self.lists_waiting -= 1
         return [ModelInfo(m) for m in self.models]
 
     async def complete(

@@ -15,7 +15,8 @@ from entrypoints.bootstrap.adapters import (
     system_default,
 )
 from entrypoints.bootstrap.container import Container
-from entrypoints.bootstrap.wiring import build, build_byom
+from entrypoints.bootstrap.facade import build_byom
+from entrypoints.bootstrap.wiring import build
 
 __all__ = [
     "Closer",
