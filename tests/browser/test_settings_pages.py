@@ -43,12 +43,12 @@ def test_sign_up_add_a_key_and_see_it_masked(page: Page, live_server: LiveServer
     models = form.locator("select#model_name")
     models.select_option("model-b")
     expect(models.locator("option")).to_have_text(
-        ["The provider's default model", "model-a", "model-b"]
+        ["The provider's default model (model-a)", "model-a", "model-b"]
     )
     # The check swapped in the model list without touching the key the user typed.
     expect(form.get_by_label("API key")).to_have_value(OPENAI_KEY)
     screenshot(page, "models-checked")
-    click_and_wait(page, form.get_by_role("button", name="Save key"), "**/models?done=added")
+    click_and_wait(page, form.get_by_role("button", name="Save key"), "**/models?done=added&key=*")
 
     saved = card(page, "OpenAI")
     expect(saved.locator("code.masked-key")).to_have_text("sk-…wxyz")
@@ -67,7 +67,7 @@ def test_set_default_rotate_validate_and_delete(page: Page, live_server: LiveSer
     expect(card(page, "Anthropic").locator(".badge.default")).to_have_count(0)
 
     button = card(page, "Anthropic").get_by_role("button", name="Make default")
-    click_and_wait(page, button, "**/models?done=default")
+    click_and_wait(page, button, "**/models?done=default&key=*")
     expect(card(page, "Anthropic").locator(".badge.default")).to_have_count(1)
     expect(card(page, "OpenAI").locator(".badge.default")).to_have_count(0)
     expect(page.locator("section.choice")).to_contain_text("Anthropic · model-a")
@@ -75,18 +75,20 @@ def test_set_default_rotate_validate_and_delete(page: Page, live_server: LiveSer
     openai = card(page, "OpenAI")
     openai.locator("summary", has_text="Rotate key").click()
     openai.get_by_label("New OpenAI key").fill(OPENAI_ROTATED)
-    click_and_wait(page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated")
+    click_and_wait(
+        page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated&key=*"
+    )
     expect(card(page, "OpenAI").locator("code.masked-key")).to_have_text("sk-…n3w1")
     assert OPENAI_ROTATED not in page.content()
 
     check = card(page, "OpenAI").get_by_role("button", name="Check now")
-    click_and_wait(page, check, "**/models?done=validated")
+    click_and_wait(page, check, "**/models?done=validated&key=*")
     expect(card(page, "OpenAI").locator(".badge.valid")).to_be_visible()
 
     # The provider starts refusing the key: "Check now" shows its reason on the card.
     live_server.world.providers.get(Provider.OPENAI).valid_keys.clear()
     check = card(page, "OpenAI").get_by_role("button", name="Check now")
-    click_and_wait(page, check, "**/models?done=rejected")
+    click_and_wait(page, check, "**/models?done=rejected&key=*")
     rejected = card(page, "OpenAI")
     expect(rejected.locator(".badge.rejected")).to_be_visible()
     expect(rejected.locator(".last-error")).to_have_text("openai says the API key is invalid")
@@ -96,7 +98,7 @@ def test_set_default_rotate_validate_and_delete(page: Page, live_server: LiveSer
     anthropic.locator("summary", has_text="Delete key").click()
     expect(anthropic.get_by_text("Your agents fall back to the platform default")).to_be_visible()
     delete = anthropic.get_by_role("button", name="Yes, delete this key")
-    click_and_wait(page, delete, "**/models?done=deleted")
+    click_and_wait(page, delete, "**/models?done=deleted&key=*")
     expect(card(page, "Anthropic")).to_have_count(0)
     expect(card(page, "OpenAI")).to_have_count(1)
     expect(page.locator("section.choice")).to_contain_text("No model yet")
@@ -150,7 +152,7 @@ def test_usage_after_a_chat(page: Page, live_server: LiveServer) -> None:
     expect(page.locator("svg#tokens-chart rect.series-0")).to_have_count(1)
     expect(page.locator("svg#cost-chart rect.series-0")).to_have_count(1)
     expect(page.locator(".summary")).to_contain_text("34")
-    expect(page.locator("#usage-by-source tbody tr")).to_have_text([re.compile(r"^session")])
+    expect(page.locator("#usage-by-source tbody tr .source-name")).to_have_text(["Agent sessions"])
     expect(page.locator("#usage-by-token tbody tr th")).to_have_text(
         ["No token (sessions, in-process)"]
     )
@@ -160,7 +162,7 @@ def test_usage_after_a_chat(page: Page, live_server: LiveServer) -> None:
     page.get_by_label("From", exact=True).fill("2020-01-01")
     page.get_by_label("To", exact=True).fill("2020-01-31")
     page.get_by_label("To", exact=True).press("Enter")
-    page.wait_for_url(re.compile(r".*/usage\?from=2020-01-01&to=2020-01-31$"))
+    page.wait_for_url(re.compile(r".*/usage\?since=2020-01-01&until=2020-01-31$"))
     expect(page.get_by_text("No usage from 2020-01-01 to 2020-01-31.")).to_be_visible()
     with page.expect_download() as caught:
         page.get_by_role("link", name="Download CSV").click()
@@ -353,14 +355,16 @@ def test_activity_lists_what_happened_to_the_keys_and_pages_back(
     form.get_by_label("Provider").select_option(label="OpenAI")
     form.get_by_label("API key").fill(OPENAI_KEY)
     form.get_by_label("Expires on (UTC)").fill("2099-01-31")
-    click_and_wait(page, form.get_by_role("button", name="Save key"), "**/models?done=added")
+    click_and_wait(page, form.get_by_role("button", name="Save key"), "**/models?done=added&key=*")
     expect(card(page, "OpenAI").locator("dd.expiry")).to_contain_text("2099-01-31")
     card(page, "OpenAI").locator("summary", has_text="Expiry").click()
     screenshot(page, "models-expiry")
     openai = card(page, "OpenAI")
     openai.locator("summary", has_text="Rotate key").click()
     openai.get_by_label("New OpenAI key").fill(OPENAI_ROTATED)
-    click_and_wait(page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated")
+    click_and_wait(
+        page, openai.get_by_role("button", name="Rotate key"), "**/models?done=rotated&key=*"
+    )
 
     # By keyboard: the nav link to Activity, then Enter.
     page.get_by_role("link", name="Activity").focus()

@@ -81,5 +81,5 @@ def add_key(page: Page, provider: str, key: str, model: str | None = None) -> No
         # The model list arrives live from the provider (htmx swaps in a select).
         form.locator("select#model_name").select_option(model)
     # The page may already be at ?done=added: wait for the new navigation, not the URL.
-    with page.expect_navigation(url="**/models?done=added"):
+    with page.expect_navigation(url="**/models?done=added&key=*"):
         form.get_by_role("button", name="Save key").click()

@@ -19,6 +19,8 @@ RIGHT = 10
 TOP = 14
 BOTTOM = 34
 SERIES_CLASSES = 8
+LABEL_HALF_WIDTH = 28  # half of "Sep 30" at the chart's font size, in viewBox units
+LABEL_GAP = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ class Bar:
 class Tick:
     position: float
     label: str
+    anchor: str = "middle"
+    """SVG text-anchor: a label that would run past the right edge ends at its day instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +84,8 @@ def stacked_bars(
         Tick(round(baseline - k * step / top_value * plot_h, 2), fmt(k * step))
         for k in range(round(top_value / step) + 1)
     )
-    every = max(1, math.ceil(len(days) / 4))
-    x_ticks = tuple(
-        Tick(round(LEFT + i * slot + slot / 2, 2), f"{d:%b} {d.day}")
-        for i, d in enumerate(days)
-        if i % every == 0
+    x_ticks = _uncrowded(
+        [_day_tick(LEFT + i * slot + slot / 2, days[i]) for i in _labelled(len(days))]
     )
     return BarChart(
         WIDTH,
@@ -97,6 +98,36 @@ def stacked_bars(
         y_ticks,
         x_ticks,
     )
+
+
+def _day_tick(position: float, day: date) -> Tick:
+    late = position + LABEL_HALF_WIDTH > WIDTH
+    return Tick(round(position, 2), f"{day:%b} {day.day}", "end" if late else "middle")
+
+
+def extent(tick: Tick) -> tuple[float, float]:
+    """Where a day label's text starts and ends, roughly, in viewBox units."""
+    if tick.anchor == "end":
+        return tick.position - 2 * LABEL_HALF_WIDTH, tick.position
+    return tick.position - LABEL_HALF_WIDTH, tick.position + LABEL_HALF_WIDTH
+
+
+def _labelled(count: int) -> list[int]:
+    """The first day, the last (where a period ends is what a reader looks for) and about
+    every quarter between."""
+    if count == 0:
+        return []
+    every = max(1, math.ceil(count / 4))
+    return sorted({*range(0, count, every), count - 1})
+
+
+def _uncrowded(ticks: list[Tick]) -> tuple[Tick, ...]:
+    """Drops labels that would touch the next one kept, from the right: the last day stays."""
+    kept: list[Tick] = []
+    for tick in reversed(ticks):
+        if not kept or extent(tick)[1] + LABEL_GAP <= extent(kept[-1])[0]:
+            kept.append(tick)
+    return tuple(reversed(kept))
 
 
 def _scale(maximum: float) -> tuple[float, float]:

@@ -22,9 +22,10 @@ from domain.user import User
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.web.errors import Friendly, friendly
 from entrypoints.web.forms import AddKeyForm, ExpiryForm, ModelForm, RotateKeyForm, expiry_of
+from entrypoints.web.key_notices import key_notice
 from entrypoints.web.models_view import models_page
 from entrypoints.web.session import WEB_USER
-from entrypoints.web.views import CheckView, notice_for
+from entrypoints.web.views import CheckView
 
 
 class ModelsPage(Controller):
@@ -43,9 +44,14 @@ class ModelsPage(Controller):
 
     @get("/", name="web-models")
     async def show(
-        self, user: NamedDependency[User], state: State, done: FromQuery[str | None] = None
+        self,
+        user: NamedDependency[User],
+        state: State,
+        done: FromQuery[str | None] = None,
+        key: FromQuery[UUID | None] = None,
     ) -> Template:
-        return await models_page(state, user, notice=notice_for(done))
+        notice = await key_notice(container_of(state), user, done, key)
+        return await models_page(state, user, notice=notice)
 
     @post("/", name="web-add-key")
     async def add(
@@ -56,7 +62,7 @@ class ModelsPage(Controller):
         add_credential: NamedDependency[AddCredential],
     ) -> Response[Any]:
         try:
-            await add_credential.execute(
+            added = await add_credential.execute(
                 user.id,
                 provider=data.provider,
                 api_key=data.api_key,
@@ -70,7 +76,7 @@ class ModelsPage(Controller):
             return await models_page(
                 state, user, form=data.without_key(), add_error=error, status=error.status
             )
-        return _done("added")
+        return _done("added", added.id)
 
     @post("/check", name="web-check-key")
     async def check(
@@ -116,7 +122,7 @@ class ModelsPage(Controller):
             await set_default_credential.execute(user.id, credential_id)
         except DomainError as exc:
             return await _card_failed(state, user, credential_id, friendly(exc))
-        return _done("default")
+        return _done("default", credential_id)
 
     @post("/{credential_id:uuid}/rotate", name="web-rotate-key")
     async def rotate(
@@ -130,8 +136,8 @@ class ModelsPage(Controller):
         try:
             await update_credential.execute(user.id, credential_id, api_key=data.api_key)
         except DomainError as exc:
-            return await _card_failed(state, user, credential_id, friendly(exc))
-        return _done("rotated")
+            return await _card_failed(state, user, credential_id, friendly(exc), "rotate")
+        return _done("rotated", credential_id)
 
     @post("/{credential_id:uuid}/model", name="web-change-model")
     async def change_model(
@@ -147,8 +153,8 @@ class ModelsPage(Controller):
                 user.id, credential_id, model_name=data.model_name.strip() or None
             )
         except DomainError as exc:
-            return await _card_failed(state, user, credential_id, friendly(exc))
-        return _done("model")
+            return await _card_failed(state, user, credential_id, friendly(exc), "model")
+        return _done("model", credential_id)
 
     @post("/{credential_id:uuid}/expiry", name="web-set-expiry")
     async def set_expiry(
@@ -164,7 +170,7 @@ class ModelsPage(Controller):
             await update_credential.execute(user.id, credential_id, expires_at=data.expires_at)
         except DomainError as exc:
             return await _card_failed(state, user, credential_id, friendly(exc))
-        return _done("expiry")
+        return _done("expiry", credential_id)
 
     @post("/{credential_id:uuid}/validate", name="web-validate-key")
     async def validate(
@@ -178,7 +184,7 @@ class ModelsPage(Controller):
             result = await revalidate_credential.execute(user.id, credential_id)
         except DomainError as exc:
             return await _card_failed(state, user, credential_id, friendly(exc))
-        return _done("validated" if result.valid else "rejected")
+        return _done("validated" if result.valid else "rejected", credential_id)
 
     @post("/{credential_id:uuid}/delete", name="web-delete-key")
     async def delete(
@@ -192,15 +198,24 @@ class ModelsPage(Controller):
             await revoke_credential.execute(user.id, credential_id)
         except DomainError as exc:
             return await _card_failed(state, user, credential_id, friendly(exc))
-        return _done("deleted")
+        return _done("deleted", credential_id)
 
 
-def _done(notice: str) -> Redirect:
-    # Post/redirect/get: reloading the page never re-posts a form.
-    return Redirect(f"/models?done={notice}", status_code=303)
+def _done(notice: str, credential_id: UUID) -> Redirect:
+    # Post/redirect/get: reloading the page never re-posts a form. The notice names the key.
+    return Redirect(f"/models?done={notice}&key={credential_id}", status_code=303)
 
 
-async def _card_failed(state: State, user: User, credential_id: UUID, error: Friendly) -> Template:
+async def _card_failed(
+    state: State, user: User, credential_id: UUID, error: Friendly, action: str | None = None
+) -> Template:
+    """The page again, the error on the key's card; ``action`` ("rotate", "model") lets the
+    card say what was refused and that the key as stored is unchanged."""
     return await models_page(
-        state, user, card_error=error, error_for=credential_id, status=error.status
+        state,
+        user,
+        card_error=error,
+        error_for=credential_id,
+        card_action=action,
+        status=error.status,
     )

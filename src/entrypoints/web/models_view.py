@@ -32,6 +32,7 @@ async def models_page(
     check: CheckView | None = None,
     card_error: Friendly | None = None,
     error_for: UUID | None = None,
+    card_action: str | None = None,
     status: int = 200,
 ) -> Template:
     container = container_of(state)
@@ -58,5 +59,6 @@ async def models_page(
         "check": check,
         "card_error": card_error,
         "error_for": error_for,
+        "card_action": card_action,
     }
     return Template(template_name="models.html", context=context, status_code=status)

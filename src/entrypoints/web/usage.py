@@ -17,6 +17,7 @@ from litestar.response import Stream, Template
 
 from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
+from domain.usage import UsageSource
 from domain.user import User
 from entrypoints.http.deps import container_of, use_cases
 from entrypoints.http.usage import parse_time
@@ -26,6 +27,12 @@ from entrypoints.web.errors import Friendly
 from entrypoints.web.session import WEB_USER
 
 DAYS = 30
+# What each source is, in the words of the pages (UsageSource values are wire names).
+SOURCE_NAMES = {
+    UsageSource.SESSION: ("Agent sessions", "chats run through BYOM's sessions API"),
+    UsageSource.GATEWAY: ("Gateway", "OpenAI-compatible calls to /v1 with a gateway token"),
+    UsageSource.IN_PROCESS: ("In-process", "the Python facade and LangChain in your own process"),
+}
 MAX_CHART_DAYS = 92  # a bar a day stays readable up to a quarter
 
 
@@ -77,11 +84,13 @@ class UsagePage(Controller):
         user: NamedDependency[User],
         state: State,
         get_usage: NamedDependency[GetUsage],
-        first: Annotated[str | None, QueryParameter(query="from", max_length=32)] = None,
-        last: Annotated[str | None, QueryParameter(query="to", max_length=32)] = None,
+        since: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        until: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Template:
+        """``since`` and ``until`` are what the form sends: days (``2026-11-30``, ``until``
+        inclusive) or the CSV link's times (``until`` exclusive), so either URL can be shared."""
         today = container_of(state).clock.now().date()
-        period, error = _period(today, first, last)
+        period, error = _period(today, since, until)
         report = await get_usage.execute(user.id, since=period.since, until=period.until)
         daily, totals = report.daily, report.totals
         days = period.days
@@ -104,6 +113,7 @@ class UsagePage(Controller):
             "daily": sorted(daily, key=lambda d: (d.day, d.provider, d.model), reverse=True),
             "totals": totals,
             "by_source": report.by_source,
+            "source_names": SOURCE_NAMES,
             "by_token": report.by_token,
             "total_tokens": report.input_tokens + report.output_tokens,
             "total_cost": report.cost_usd,
@@ -128,14 +138,14 @@ class UsagePage(Controller):
         return csv_response(export, container_of(state).clock.now())
 
 
-def _period(today: date, first: str | None, last: str | None) -> tuple[Period, Friendly | None]:
+def _period(today: date, since: str | None, until: str | None) -> tuple[Period, Friendly | None]:
     default = Period(today - timedelta(days=DAYS - 1), today)
-    if not (first or last):
+    if not (since or until):
         return default, None
     try:
         chosen = Period(
-            date.fromisoformat(first) if first else default.first,
-            date.fromisoformat(last) if last else today,
+            _day(since, end=False) if since else default.first,
+            _day(until, end=True) if until else today,
             chosen=True,
         )
     except ValueError:
@@ -145,6 +155,17 @@ def _period(today: date, first: str | None, last: str | None) -> tuple[Period, F
             422, "The period is not valid", "The last day must not come before the first."
         )
     return chosen, None
+
+
+def _day(text: str, *, end: bool) -> date:
+    """A day as the form sends it, or a time as the API and the CSV link take it (UTC when
+    it names no zone). As an end, a time is exclusive: midnight ends the day before."""
+    text = text.strip()
+    if len(text) == len("2026-11-30"):
+        return date.fromisoformat(text)
+    moment = datetime.fromisoformat(text)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (moment - timedelta(microseconds=1)).date() if end else moment.date()
 
 
 def _series_name(provider: str, model: str) -> str:

@@ -149,7 +149,10 @@ def explain_choice(choice: LlmChoice, credentials: list[CredentialView]) -> Choi
     used = next((c for c in credentials if c.id == choice.credential_id), None)
     why = "It is your default key."
     if used is not None and used.model_name is None:
-        why += f" No model is set on it, so the {label} default model is used."
+        why += (
+            f" No model is set on it, so the {label} default model is used"
+            " (the catalog's choice, not checked against this key's models)."
+        )
     if used is not None and used.last_error:
         why += " Careful: the provider rejected this key at its last check."
     return ChoiceView(
@@ -170,6 +173,13 @@ class CheckView:
     models: tuple[str, ...] = ()
     suggested: str | None = None
     error: Friendly | None = None
+    default_model: str | None = None
+    """The catalog's default for the provider, what "no model" serves."""
+
+    @property
+    def default_available(self) -> bool:
+        """Whether the key's live list has the default (saving without a model needs it)."""
+        return self.default_model is not None and self.default_model in self.models
 
     @classmethod
     def of(cls, result: ValidationResult, default_model: str | None, wanted: str) -> CheckView:
@@ -178,7 +188,7 @@ class CheckView:
             return cls(False, error=Friendly(422, "The provider rejected this key", reason))
         models = tuple(result.models)
         suggested = wanted if wanted in models else default_model
-        return cls(True, models, suggested if suggested in models else None)
+        return cls(True, models, suggested if suggested in models else None, None, default_model)
 
     @classmethod
     def failed(cls, error: Friendly) -> CheckView:

@@ -76,7 +76,7 @@ async def test_an_expiry_is_set_warned_about_shown_expired_and_cleared(signed_in
     assert past.status_code == 422
     assert "must be in the future" in past.text
     cleared = await signed_in.post(f"/models/{key.id}/expiry", {"expires_on": day, "clear": "yes"})
-    assert cleared.headers["location"] == "/models?done=expiry"
+    assert cleared.headers["location"] == f"/models?done=expiry&key={key.id}"
     page = (await signed_in.client.get("/models")).text
     assert _card_expiry(page) == "Never"
     events = await signed_in.world.container.list_credential_events.execute(user_id)

@@ -107,7 +107,7 @@ async def test_adding_a_key_shows_it_masked_with_its_model_and_default_badge(
     signed_in: Site,
 ) -> None:
     response = await signed_in.add_key("openai", OPENAI_KEY, model_name="model-b")
-    assert response.headers["location"] == "/models?done=added"
+    assert response.headers["location"].startswith("/models?done=added&key=")
 
     page = (await signed_in.client.get("/models?done=added")).text
     assert "Key saved." in page
@@ -209,31 +209,31 @@ async def test_set_default_rotate_validate_change_model_and_delete(signed_in: Si
     openai, anthropic = by_provider[Provider.OPENAI], by_provider[Provider.ANTHROPIC]
 
     made = await signed_in.post(f"/models/{anthropic}/default", {})
-    assert made.headers["location"] == "/models?done=default"
+    assert made.headers["location"] == f"/models?done=default&key={anthropic}"
     assert signed_in.world.db.credentials[anthropic].is_default
     assert not signed_in.world.db.credentials[openai].is_default
 
     rotated = await signed_in.post(f"/models/{openai}/rotate", {"api_key": OPENAI_ROTATED})
-    assert rotated.headers["location"] == "/models?done=rotated"
+    assert rotated.headers["location"] == f"/models?done=rotated&key={openai}"
     assert signed_in.world.db.credentials[openai].key_hint == "n3w1"
 
     changed = await signed_in.post(f"/models/{openai}/model", {"model_name": "model-b"})
-    assert changed.headers["location"] == "/models?done=model"
+    assert changed.headers["location"] == f"/models?done=model&key={openai}"
     assert signed_in.world.db.credentials[openai].model_name == "model-b"
 
     checked = await signed_in.post(f"/models/{openai}/validate", {})
-    assert checked.headers["location"] == "/models?done=validated"
+    assert checked.headers["location"] == f"/models?done=validated&key={openai}"
 
     signed_in.world.providers.get(Provider.OPENAI).valid_keys.clear()
     rejected = await signed_in.post(f"/models/{openai}/validate", {})
-    assert rejected.headers["location"] == "/models?done=rejected"
+    assert rejected.headers["location"] == f"/models?done=rejected&key={openai}"
     page = (await signed_in.client.get("/models?done=rejected")).text
     assert '<div class="notice warning" role="status">' in page
     assert '<span class="badge rejected">Rejected</span>' in page
     assert '<dd class="last-error">openai says the API key is invalid</dd>' in page
 
     deleted = await signed_in.post(f"/models/{anthropic}/delete", {})
-    assert deleted.headers["location"] == "/models?done=deleted"
+    assert deleted.headers["location"] == f"/models?done=deleted&key={anthropic}"
     assert not signed_in.world.db.credentials[anthropic].is_active
     page = (await signed_in.client.get("/models")).text
     assert "sk-ant-…AAAA" not in page
@@ -368,7 +368,10 @@ async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links
 
     page = (await signed_in.client.get("/usage")).text
     by_source = page.split('id="usage-by-source"', 1)[1].split("</table>", 1)[0]
-    assert re.findall(r'<th scope="row">([^<]+)</th>', by_source) == ["gateway", "session"]
+    assert re.findall(r'<span class="source-name">([^<]+)</span>', by_source) == [
+        "Gateway",
+        "Agent sessions",
+    ]
     by_token = page.split('id="usage-by-token"', 1)[1].split("</table>", 1)[0]
     assert "No token (sessions, in-process)" in by_token
     assert "&lt;ci&gt; =1+1 <code>byom_…" in by_token, "escaped, with its hint"
@@ -377,13 +380,13 @@ async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links
 
     first = (now - timedelta(days=45)).date().isoformat()
     last = (now - timedelta(days=30)).date().isoformat()
-    older = await signed_in.client.get("/usage", params={"from": first, "to": last})
+    older = await signed_in.client.get("/usage", params={"since": first, "until": last})
     assert older.status_code == 200
     assert f"from {first} to {last}" in older.text
     assert re.findall(
-        r'<th scope="row">([^<]+)</th>',
+        r'<span class="source-name">([^<]+)</span>',
         older.text.split('id="usage-by-source"', 1)[1].split("</table>", 1)[0],
-    ) == ["in-process"]
+    ) == ["In-process"]
 
     link = re.search(r'<a class="download" href="([^"]+)"', older.text)
     assert link is not None
@@ -394,10 +397,10 @@ async def test_usage_filters_a_period_breaks_down_per_source_and_token_and_links
     assert len(lines) == 2
     assert ",in-process," in lines[1]
 
-    backwards = await signed_in.client.get("/usage", params={"from": last, "to": first})
+    backwards = await signed_in.client.get("/usage", params={"since": last, "until": first})
     assert backwards.status_code == 422
     assert "The last day must not come before the first." in backwards.text
-    garbled = await signed_in.client.get("/usage", params={"from": "yesterday"})
+    garbled = await signed_in.client.get("/usage", params={"since": "yesterday"})
     assert garbled.status_code == 422
     assert "Dates look like 2025-01-31." in garbled.text
 

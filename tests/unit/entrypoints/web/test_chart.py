@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
-from entrypoints.web.chart import HEIGHT, LEFT, TOP, stacked_bars
+from entrypoints.web.chart import HEIGHT, LEFT, TOP, WIDTH, extent, stacked_bars
 from entrypoints.web.usage import tokens_text, usd
 
 DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(5)]
@@ -65,3 +66,17 @@ def test_costs_read_like_money_even_when_tiny(amount: float, text: str) -> None:
 )
 def test_token_counts_are_compact(count: int, text: str) -> None:
     assert tokens_text(count) == text
+
+
+def test_the_first_and_last_day_are_labelled_and_labels_do_not_crowd() -> None:
+    for length in range(1, 93):  # every period the page charts
+        days = [date(2026, 10, 1) + timedelta(days=i) for i in range(length)]
+        ticks = stacked_bars(days, ["a"], {(days[0], "a"): 1.0}, tokens_text).x_ticks
+        last = days[-1]
+        assert ticks[0].label == "Oct 1"
+        assert ticks[-1].label == f"{last:%b} {last.day}", length
+        assert len(ticks) >= min(length, 3)
+        spans = [extent(t) for t in ticks]
+        for (_, right), (left, _) in pairwise(spans):
+            assert right < left, (length, ticks)
+        assert spans[-1][1] <= WIDTH, length  # nothing runs past the right edge
