@@ -8,13 +8,13 @@ Nothing here runs at import time. ``adapters`` chooses adapters from the setting
 from entrypoints.bootstrap.adapters import (
     Closer,
     Database,
-    key_wrapper,
     provider_registry,
     shared_store,
     sql_database,
     system_default,
 )
 from entrypoints.bootstrap.container import Container
+from entrypoints.bootstrap.key_wrapping import key_wrapper, key_wrapping
 from entrypoints.bootstrap.wiring import build, build_byom
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "build",
     "build_byom",
     "key_wrapper",
+    "key_wrapping",
     "provider_registry",
     "shared_store",
     "sql_database",

@@ -27,6 +27,7 @@ def run(settings: Settings, work: Callable[[Container], Awaitable[int]]) -> int:
     async def go() -> int:
         container = build(settings)
         try:
+            await container.open()
             return await work(container)
         finally:
             await container.aclose()

@@ -110,6 +110,7 @@ def create_app(
             configure_logging(settings.server.log_level, settings.server.log_format)
             app.state.container = build_container(settings)
         try:
+            await container_of(app.state).open()
             try:
                 await container_of(app.state).keyring_census.ensure_complete()
             except StoreUnavailable:
