@@ -13,13 +13,15 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from moto.server import ThreadedMotoServer
 
 from adapters.crypto.aws_kms import shared_session
+from adapters.crypto.kms_key_ref import KmsKeyRef
+from entrypoints.settings import KeyWrapperKind, KeyWrapperSettings, Settings
 
 if TYPE_CHECKING:
     from types_aiobotocore_kms import KMSClient
@@ -150,3 +152,21 @@ def running_kms_standin() -> Iterator[KmsStandin]:
         proxy.shutdown()
         proxy.server_close()
         moto.stop()
+
+
+def with_kms(settings: Settings, standin: KmsStandin, key: str | None = None) -> Settings:
+    """``settings`` with BYOM_KEY_WRAPPER=aws-kms on the stand-in (its start key by default);
+    the local keyring in ``settings`` stays, as it does during a move to KMS."""
+    wrapper = KeyWrapperSettings(
+        kind=KeyWrapperKind.AWS_KMS,
+        kms_key_id=KmsKeyRef.parse(key or standin.key_arn),
+        kms_region=REGION,
+        kms_endpoint_url=standin.endpoint_url,
+    )
+    return replace(settings, key_wrapper=wrapper)
+
+
+def kms_only(settings: Settings, standin: KmsStandin, key: str | None = None) -> Settings:
+    """The same with no local keyring (after the move)."""
+    moved = with_kms(settings, standin, key)
+    return replace(moved, crypto=replace(moved.crypto, keys=None, keys_file=None))

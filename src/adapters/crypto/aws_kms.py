@@ -87,8 +87,9 @@ class AwsKmsKeyWrapper(KeyWrapper):
         self._stack = AsyncExitStack()
         self._lock = asyncio.Lock()
         for name in _CHATTY_LOGGERS:
+            # Its own level, not the effective one: a root logger at DEBUG must not reach it.
             chatty = logging.getLogger(name)
-            if chatty.getEffectiveLevel() < logging.INFO:
+            if chatty.level < logging.INFO:
                 chatty.setLevel(logging.INFO)
 
     async def open(self) -> None:
