@@ -31,6 +31,7 @@ CREDENTIALS = "/api/v1/users/me/llm-credentials"
 class KmsApi:
     client: AsyncTestClient[Litestar]
     clock: FakeClock
+    container: Container
 
     async def user_with_a_key(self, email: str) -> tuple[dict[str, str], str]:
         """Their auth headers, and the route that opens their key (revalidation)."""
@@ -60,7 +61,7 @@ async def api(kms_standin: KmsStandin) -> AsyncIterator[KmsApi]:
 
     app = create_app(settings, build_container=build_container)
     async with AsyncTestClient(app) as client:
-        yield KmsApi(client, clock)
+        yield KmsApi(client, clock, app.state.container)
 
 
 async def test_an_outage_fails_new_unwraps_with_a_503_and_cached_keys_keep_serving(
@@ -126,3 +127,30 @@ async def test_the_gateway_answers_a_kms_outage_in_openais_shape(
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "key_service_unavailable"
     assert kms_master_key_id(kms_standin.key_arn) not in response.text
+
+
+async def test_a_data_key_moved_to_another_user_is_refused_by_kms_without_a_secret(
+    api: KmsApi,
+) -> None:
+    """The encryption context names the owner: Alice's wrapped data key copied onto Bob's row
+    (a database-level attack) does not open for Bob. The same 503 as the local keyring's."""
+    await api.user_with_a_key("alice@example.com")
+    bob = await api.user_with_a_key("bob@example.com")
+    async with api.container.uow() as uow:
+        alice_user = await uow.users.by_email("alice@example.com")
+        bob_user = await uow.users.by_email("bob@example.com")
+        assert alice_user is not None
+        assert bob_user is not None
+        alice_key = await uow.data_keys.live_for_user(alice_user.id)
+        bob_key = await uow.data_keys.live_for_user(bob_user.id)
+        assert alice_key is not None
+        assert bob_key is not None
+        bob_key.rewrap(alice_key.wrapped)
+        await uow.data_keys.save(bob_key)
+        await uow.commit()
+
+    refused = await api.client.post(bob[1], headers=bob[0])
+
+    assert refused.status_code == 503
+    assert refused.json()["type"] == "/problems/key-unavailable"
+    assert OPENAI_KEY not in refused.text
