@@ -1,7 +1,7 @@
 """``make bench``: every benchmark in turn, with its defaults. Each prints its table and writes
 JSON to bench-results/ (machine, versions, figures).
 
-    uv run python -m tests.bench
+    .venv/bin/python -m tests.bench
 """
 
 from __future__ import annotations

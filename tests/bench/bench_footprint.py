@@ -2,7 +2,7 @@
 the ``byom`` process: imports, settings, migrations check, keyring, database), and resident
 memory per worker idle and after load.
 
-    uv run python -m tests.bench.bench_footprint [--starts 3] [--load 2000]
+    .venv/bin/python -m tests.bench.bench_footprint [--starts 3] [--load 2000]
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--load", type=int, default=2000)
     args = parser.parse_args()
-    command = "uv run python -m tests.bench.bench_footprint " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python -m tests.bench.bench_footprint " + " ".join(sys.argv[1:])
     standin, port = start_standin()
     startup: dict[str, tuple[float, list[float]]] = {}
     rss: dict[str, Any] = {}

@@ -10,7 +10,7 @@ PostgreSQL with 2 workers and SQLite with 1, each with the aiohttp and the httpx
 BYOM's CPU per request is the server processes' CPU seconds over requests (steadier than
 latency on a shared machine).
 
-    uv run python -m tests.bench.bench_gateway [--sequential 400] [--concurrent 3000]
+    .venv/bin/python -m tests.bench.bench_gateway [--sequential 400] [--concurrent 3000]
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def main() -> None:
     parser.add_argument("--transports", default="aiohttp,httpx")
     parser.add_argument("--only", default="postgres,sqlite")
     args = parser.parse_args()
-    command = "uv run python -m tests.bench.bench_gateway " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python -m tests.bench.bench_gateway " + " ".join(sys.argv[1:])
     standin, port = start_standin()
     rows: list[Row] = []
     memory: dict[str, Any] = {}

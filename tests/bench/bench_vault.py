@@ -4,7 +4,7 @@ list and resolve latency grow from 1,000 to 100,000 users with 3 credentials eac
 bulk insert: COPY on PostgreSQL, executemany on SQLite). They should stay flat: every read is
 by an indexed owner id.
 
-    uv run python -m tests.bench.bench_vault [--users 1000,100000] [--samples 500] [--only ...]
+    .venv/bin/python -m tests.bench.bench_vault [--users 1000,100000] [--samples 500] [--only ...]
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--only", default="postgres,sqlite")
     args = parser.parse_args()
-    command = "uv run python -m tests.bench.bench_vault " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python -m tests.bench.bench_vault " + " ".join(sys.argv[1:])
     sizes = [int(x) for x in args.users.split(",")]
     figures: dict[str, Any] = {}
 

@@ -4,7 +4,7 @@ stand-in on 127.0.0.1 to the OpenAI adapter (a completion and a stream), on both
 Prints, per call: the outcome, the CPU seconds the process spent on it and how much its peak
 RSS grew. Each case runs in a fresh process so the peaks do not hide each other.
 
-    uv run python -m tests.bench.gzip_bomb
+    .venv/bin/python -m tests.bench.gzip_bomb
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Runs a tiny uvicorn app on 127.0.0.1 in a child process answering like OpenAI's 
 completions, then drives ``OpenAiProvider.complete`` through each transport at a fixed
 concurrency. Bounded: a fixed number of requests per transport, loopback only.
 
-    uv run python -m tests.bench.llm_transports [--requests 3000] [--concurrency 32]
+    .venv/bin/python -m tests.bench.llm_transports [--requests 3000] [--concurrency 32]
 """
 
 from __future__ import annotations

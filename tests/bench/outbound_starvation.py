@@ -7,7 +7,7 @@ With ``--many-users``, the 105 streams come from 105 users, one each, all to tha
 Runs the real composition root (``build``, default settings, the real provider clients) on the
 in-memory stores, both servers on 127.0.0.1. Prints one JSON line.
 
-    uv run python -m tests.bench.outbound_starvation [--many-users]
+    .venv/bin/python -m tests.bench.outbound_starvation [--many-users]
 """
 
 from __future__ import annotations

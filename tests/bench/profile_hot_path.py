@@ -2,7 +2,7 @@
 load generator sends chat messages (or gateway calls), then prints the frames with the most
 samples, by own time and by inclusive time. Needs ptrace (root, or CAP_SYS_PTRACE).
 
-    uv run python -m tests.bench.profile_hot_path [chat|gateway] [--seconds 20] [--sqlite]
+    .venv/bin/python -m tests.bench.profile_hot_path [chat|gateway] [--seconds 20] [--sqlite]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The OpenAI stand-in as a process of its own (uvloop), for the benchmarks: prints its port,
 then serves until it is terminated.
 
-    uv run python -m tests.bench.standin_process
+    .venv/bin/python -m tests.bench.standin_process
 """
 
 from __future__ import annotations

@@ -164,6 +164,13 @@ async def test_models_offer_the_allowed_models_on_the_platforms_key_and_the_user
             "provider": "openai",
             "paid_by": "platform",
             "credential_id": None,
+            # The platform's list is not fetched (only its allow-list is offered); the
+            # catalog's limits and prices are joined in.
+            "live": False,
+            "context_window": 128000,
+            "max_output_tokens": 16384,
+            "input_usd_per_mtok": "0.15",
+            "output_usd_per_mtok": "0.60",
         }
         with pytest.raises(openai.NotFoundError):
             await keyless.models.retrieve("gpt-4.1")
@@ -184,6 +191,10 @@ async def test_models_offer_the_allowed_models_on_the_platforms_key_and_the_user
             "name": "gpt-4o-mini",
             "paid_by": "platform",
             "credential_id": None,
+            "live": False,
+            "context_window": 128000,
+            "input_usd_per_mtok": "0.15",
+            "output_usd_per_mtok": "0.60",
         }
         assert "gpt-4.1" not in by_id, "outside the allow-list: not offered"
         claude = by_id["claude-sonnet-4-5-20250929"]

@@ -112,22 +112,10 @@ class Target:
 def known_gap(method: str, path: str, status: int) -> set[Any]:
     """Checks waived for documentation gaps this test found and reported, not yet fixed in the
     routes' OpenAPI declarations. ``not_a_server_error`` is never waived."""
-    if status == 413:  # any route with a body answers 413 past the size limit; none says so
+    if status == 413:  # any route with a body answers 413 past the size limit; few say so
         return {status_code_conformance}
-    return KNOWN_GAPS.get((method, path, status), set())
+    return set()
 
-
-KNOWN_GAPS: dict[tuple[str, str, int], set[Any]] = {
-    # Validation errors are 422 problems (errors.py); these routes document 400 only.
-    ("POST", "/api/v1/auth/login", 422): {status_code_conformance},
-    ("GET", "/api/v1/users/me/llm-credentials", 422): {status_code_conformance},
-    # The gateway answers bad input in OpenAI's error shape; the schema shows Litestar's
-    # default 400 body.
-    ("POST", "/v1/chat/completions", 400): {response_schema_conformance},
-    # The handler returns ``MessageOut | Stream``: the 200 schema is oneOf [MessageOut, {}],
-    # which every body matches twice.
-    ("POST", "/api/v1/agent-sessions/{session_id}/messages", 200): {response_schema_conformance},
-}
 
 ON_SQLITE = Target()
 ON_POSTGRES = Target()

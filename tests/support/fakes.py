@@ -6,6 +6,7 @@ stores, and assert on state, never on calls.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,7 +47,9 @@ class FakeLlmProvider(LlmProvider):
     ``calls`` records what reached the provider, so tests can assert nothing did.
     ``tool_calls``: the next answer calls these tools (its text is then empty, its finish
     reason ``tool_calls``), once: the answer after it is ``reply`` again. Otherwise, asked for
-    tools or JSON, it answers as ``scripted_model`` says (a scripted stand-in)."""
+    tools or JSON, it answers as ``scripted_model`` says (a scripted stand-in).
+    ``hold_lists``: ``list_models`` waits for it (calls in flight, a provider that never
+    answers), counted in ``lists_waiting``."""
 
     name: str
     valid_keys: set[str] = field(default_factory=set)
@@ -58,6 +61,8 @@ class FakeLlmProvider(LlmProvider):
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     requests: list[CompletionRequest] = field(default_factory=list)
     tool_calls: tuple[ToolCall, ...] = ()
+    hold_lists: asyncio.Event | None = None
+    lists_waiting: int = 0
 
     def _authorise(self, kind: str, key: ApiKey, base_url: str | None) -> None:
         self.calls.append((kind, base_url))
@@ -68,6 +73,12 @@ class FakeLlmProvider(LlmProvider):
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         self._authorise("list_models", key, base_url)
+        if self.hold_lists is not None:
+            self.lists_waiting += 1
+            try:
+                await self.hold_lists.wait()
+            finally:
+                self.lists_waiting -= 1
         return [ModelInfo(m) for m in self.models]
 
     async def complete(

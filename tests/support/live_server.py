@@ -7,6 +7,8 @@ process: ``stop()`` ends it (and its uvicorn workers) by pid, never by name.
 from __future__ import annotations
 
 import os
+import re
+import select
 import signal
 import socket
 import subprocess
@@ -20,6 +22,8 @@ from pathlib import Path
 import httpx
 
 from tests.support.builders import JWT_SECRET, key_line
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -115,3 +119,34 @@ def served(env: Mapping[str, str], **kwargs: object) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class StandIn:
+    """The README's OpenAI stand-in (``python -m tests.support.standin``) as a process."""
+
+    process: subprocess.Popen[str]
+    ready_line: str
+    base_url: str
+
+
+@contextmanager
+def standin_served(port: int = 0, ready_timeout_s: float = 30.0) -> Iterator[StandIn]:
+    """Starts the stand-in (``port`` 0: a free one) and yields once it printed its ready line."""
+    command = [sys.executable, "-m", "tests.support.standin", "--port", str(port)]
+    process = subprocess.Popen(  # noqa: S603 (our own command)
+        command, cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        readable, _, _ = select.select([process.stdout], [], [], ready_timeout_s)
+        line = process.stdout.readline().strip() if readable else ""
+        found = re.search(r"listening on (\S+);", line)
+        if found is None:
+            raise RuntimeError(
+                f"the stand-in printed no ready line in {ready_timeout_s}s: {line!r}"
+            )
+        yield StandIn(process, line, found.group(1))
+    finally:
+        process.terminate()
+        process.wait(10)

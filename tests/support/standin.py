@@ -1,7 +1,10 @@
 """A local stand-in for the OpenAI API: try BYOM end to end without a real key or the internet.
 
-    uv run python -m tests.support.standin --port 9100
+    make standin      # .venv/bin/python -m tests.support.standin --port 9100
     BYOM_OPENAI_BASE_URL=http://127.0.0.1:9100/v1 make run
+
+Once it accepts connections it prints one line: where it listens and how to point BYOM at it
+(``--port 0`` takes a free port, which that line names).
 
 Any key that starts with ``sk-`` and does not contain ``bad`` is accepted. Replies echo the last
 user message; streaming follows OpenAI's SSE chunks with ``stream_options.include_usage``.
@@ -10,6 +13,7 @@ user message; streaming follows OpenAI's SSE chunks with ``stream_options.includ
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -67,7 +71,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=9100)
     args = parser.parse_args()
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    asyncio.run(_serve(args.port))
+
+
+async def _serve(port: int) -> None:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # set once the socket listens and the app has started
+        if serving.done():
+            await serving  # it failed to start (e.g. the port is taken): uvicorn said why
+            return
+        await asyncio.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    base_url = f"http://127.0.0.1:{bound}/v1"
+    how = f"point BYOM at it: BYOM_OPENAI_BASE_URL={base_url}"
+    print(f"OpenAI stand-in listening on {base_url}; {how}", flush=True)
+    await serving
 
 
 if __name__ == "__main__":

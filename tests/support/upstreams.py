@@ -89,6 +89,9 @@ class Upstream:
     # gets that tool called with ``reply`` (a JSON object) as its input, as BYOM's JSON output.
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     other_keys: set[str] = field(default_factory=set)
+    # What ``GET /models`` answers: these names instead of the usual list, or this failure.
+    listed: tuple[str, ...] | None = None
+    list_fail: Failure | None = None
     requests: list[httpx.Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -107,7 +110,7 @@ class Upstream:
         if not self._key_ok(request):
             return self._bad_key(request)
         if request.method == "GET":
-            return self._json(request, 200, self._models())
+            return self._listing(request)
         if self.fail == "bad_key":
             return self._bad_key(request)
         if self.fail == "timeout":
@@ -228,7 +231,22 @@ class Upstream:
             events = openai.stream(pieces, tokens=self.usage, finish=finish, complete=complete)
         return sse.encode(events)
 
+    def _listing(self, request: httpx.Request) -> httpx.Response:
+        if self.list_fail == "timeout":
+            raise httpx.ReadTimeout("simulated", request=request)
+        if self.list_fail == "bad_key":
+            return self._bad_key(request)
+        if self.list_fail is not None:
+            return self._json(request, 503, self._down())
+        return self._json(request, 200, self._models())
+
     def _models(self) -> Any:
+        if self.listed is not None:
+            if self.provider is Provider.ANTHROPIC:
+                return anthropic.model_page(list(self.listed))
+            if self.provider is Provider.GOOGLE:
+                return gemini.model_page(list(self.listed))
+            return openai.models(*((m, "system") for m in self.listed))
         if self.provider is Provider.ANTHROPIC:
             return anthropic.models()
         if self.provider is Provider.GOOGLE:

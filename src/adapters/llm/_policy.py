@@ -53,6 +53,9 @@ class CallSpec:
 LIST_MODELS: Final = CallSpec(
     "list_models", max_retries=2, read_timeout=10.0, deadline=20.0, names_model=False
 )
+# Pages of a paginated model list read at most (1000 models each): a server that keeps
+# answering "more" (or repeats a cursor) cannot keep a key check going forever.
+MODEL_LIST_PAGES: Final = 10
 COMPLETION: Final = CallSpec(
     "complete", max_retries=1, read_timeout=60.0, deadline=120.0, names_model=True
 )

@@ -18,7 +18,14 @@ from adapters.llm import anthropic_tools as tools
 from adapters.llm import anthropic_wire as wire
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
 from adapters.llm._http import ProviderHttp
-from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
+from adapters.llm._policy import (
+    COMPLETION,
+    LIST_MODELS,
+    MODEL_LIST_PAGES,
+    STREAM,
+    BodyLimits,
+    RetryPolicy,
+)
 from adapters.llm._wire import error_reader, finish_reason
 from adapters.llm.anthropic_reply import StreamBlocks, json_finish, reply_text_and_calls
 from adapters.llm.ssrf import refuse_user_base_url
@@ -128,16 +135,23 @@ class AnthropicProvider(LlmProvider):
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         refuse_user_base_url(base_url, Provider.ANTHROPIC)
-        listing = await self._http.request_json(
-            "GET",
-            f"{self._base_url}/models",
-            wire.ModelList,
-            key=key,
-            headers=self._headers(key),
-            params={"limit": "1000"},
-            call=LIST_MODELS,
-        )
-        return [ModelInfo(id=m.id, display_name=m.display_name) for m in listing.data]
+        found: list[ModelInfo] = []
+        params = {"limit": "1000"}  # the most a page holds
+        for _ in range(MODEL_LIST_PAGES):
+            page = await self._http.request_json(
+                "GET",
+                f"{self._base_url}/models",
+                wire.ModelList,
+                key=key,
+                headers=self._headers(key),
+                params=params,
+                call=LIST_MODELS,
+            )
+            found += [ModelInfo(id=m.id, display_name=m.display_name) for m in page.data]
+            if not page.has_more or not page.last_id:
+                break
+            params = {"limit": "1000", "after_id": page.last_id}
+        return found
 
     async def complete(
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None

@@ -109,8 +109,11 @@ class ModelEntry(msgspec.Struct):
 
 
 class ModelList(msgspec.Struct):
+    """A page, newest first; the next one is asked with ``after_id=last_id``."""
+
     data: list[ModelEntry]
     has_more: bool = False
+    last_id: str | None = None
 
 
 class ErrorBody(msgspec.Struct):

@@ -18,7 +18,14 @@ from adapters.llm import gemini_request, gemini_tools
 from adapters.llm import gemini_wire as wire
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper
 from adapters.llm._http import ProviderHttp
-from adapters.llm._policy import COMPLETION, LIST_MODELS, STREAM, BodyLimits, RetryPolicy
+from adapters.llm._policy import (
+    COMPLETION,
+    LIST_MODELS,
+    MODEL_LIST_PAGES,
+    STREAM,
+    BodyLimits,
+    RetryPolicy,
+)
 from adapters.llm._wire import error_reader, finish_reason
 from adapters.llm.ssrf import refuse_user_base_url
 from domain.api_key import ApiKey
@@ -104,18 +111,25 @@ class GeminiProvider(LlmProvider):
 
     async def list_models(self, key: ApiKey, *, base_url: str | None = None) -> list[ModelInfo]:
         refuse_user_base_url(base_url, Provider.GOOGLE)
-        listing = await self._http.request_json(
-            "GET",
-            f"{self._base_url}/models",
-            wire.ModelList,
-            key=key,
-            headers=self._headers(key),
-            params={"pageSize": "1000"},
-            call=LIST_MODELS,
-        )
+        entries: list[wire.ModelEntry] = []
+        params = {"pageSize": "1000"}  # the most a page holds
+        for _ in range(MODEL_LIST_PAGES):
+            page = await self._http.request_json(
+                "GET",
+                f"{self._base_url}/models",
+                wire.ModelList,
+                key=key,
+                headers=self._headers(key),
+                params=params,
+                call=LIST_MODELS,
+            )
+            entries += page.models
+            if not page.next_page_token:
+                break
+            params = {"pageSize": "1000", "pageToken": page.next_page_token}
         return [
             ModelInfo(id=strip_model_prefix(m.name), display_name=m.display_name)
-            for m in listing.models
+            for m in entries
             if m.supported_generation_methods is None
             or "generateContent" in m.supported_generation_methods
         ]

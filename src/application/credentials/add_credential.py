@@ -9,6 +9,7 @@ from application.credentials._events import CredentialEvents
 from application.credentials._input import parse_credential_input
 from application.credentials._sealer import CredentialSealer
 from application.llm._key_check import ApiKeyChecker
+from application.llm._reachable_models import ReachableModels
 from domain.credential import LlmCredential, check_expiry
 from domain.credential_event import CredentialEventKind
 from domain.errors import (
@@ -30,7 +31,8 @@ class AddCredential:
     - ``expires_at``, when given, must be in the future;
     - audit: ``created`` (and ``default_set`` when it became the default) in the same
       transaction; a key the provider refuses is never stored, but its ``validation_failed``
-      event is (without a credential id)."""
+      event is (without a credential id);
+    - the model list the check fetched is what the new key reaches (``ReachableModels``)."""
 
     def __init__(
         self,
@@ -41,8 +43,10 @@ class AddCredential:
         clock: Clock,
         events: CredentialEvents,
         *,
+        reachable: ReachableModels,
         allow_http_base_urls: bool = False,
     ) -> None:
+        self._reachable = reachable
         self._events = events
         self._uow = uow
         self._checker = checker
@@ -132,6 +136,7 @@ class AddCredential:
             if becomes_default:
                 await self._events.record(uow, CredentialEventKind.DEFAULT_SET, credential)
             await uow.commit()
+        await self._reachable.remember(credential, check.models)
         return credential
 
     async def _record_refused(self, user_id: UUID, provider: Provider, hint: str) -> None:

@@ -8,6 +8,7 @@ from application.credentials._events import CredentialEvents
 from application.credentials._sealer import CredentialSealer
 from application.credentials.validate_api_key import ValidationResult
 from application.llm._key_check import ApiKeyChecker
+from application.llm._reachable_models import ReachableModels
 from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound, InvalidApiKey
 from domain.ports import Clock, UnitOfWorkFactory
@@ -19,7 +20,9 @@ class RevalidateCredential:
     - provider unreachable: nothing changes and the error propagates (503);
     - the result is written under the owner's lock after a fresh read: a credential revoked
       while its provider was asked stays revoked;
-    - audit: ``validated`` or ``validation_failed``, with the change it records."""
+    - audit: ``validated`` or ``validation_failed``, with the change it records;
+    - valid: the model list the check fetched is what the key reaches; rejected: its kept list
+      is dropped."""
 
     def __init__(
         self,
@@ -28,7 +31,10 @@ class RevalidateCredential:
         sealer: CredentialSealer,
         clock: Clock,
         events: CredentialEvents,
+        *,
+        reachable: ReachableModels,
     ) -> None:
+        self._reachable = reachable
         self._events = events
         self._uow = uow
         self._checker = checker
@@ -52,10 +58,12 @@ class RevalidateCredential:
             )
         except InvalidApiKey as exc:
             result = ValidationResult(False, credential.provider, detail=exc.message)
+            await self._reachable.forget(credential.id)
         else:
             result = ValidationResult(
                 True, credential.provider, check.models, check.model_available
             )
+            await self._reachable.remember(credential, check.models)
         async with self._uow() as uow:
             await uow.users.lock(user_id)
             fresh = await uow.credentials.get(user_id, credential_id)

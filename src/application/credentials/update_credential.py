@@ -8,7 +8,8 @@ from uuid import UUID
 from application.credentials._events import CredentialEvents
 from application.credentials._input import parse_credential_input
 from application.credentials._sealer import CredentialSealer
-from application.llm._key_check import ApiKeyChecker
+from application.llm._key_check import ApiKeyChecker, KeyCheck
+from application.llm._reachable_models import ReachableModels
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential, check_expiry
 from domain.credential_event import CredentialEventKind
@@ -27,7 +28,8 @@ class UpdateCredential:
     - ``expires_at``: a future time, or None to clear it; a new key clears the old key's
       expiry unless the same call sets one;
     - audit, in the transaction of the change: ``rotated``, ``model_changed``; a key (new or
-      stored) the provider refuses: ``validation_failed``, and nothing changes."""
+      stored) the provider refuses: ``validation_failed``, and nothing changes;
+    - the model list a check fetched is what the (new or stored) key reaches."""
 
     def __init__(
         self,
@@ -36,7 +38,10 @@ class UpdateCredential:
         sealer: CredentialSealer,
         clock: Clock,
         events: CredentialEvents,
+        *,
+        reachable: ReachableModels,
     ) -> None:
+        self._reachable = reachable
         self._events = events
         self._uow = uow
         self._checker = checker
@@ -81,6 +86,7 @@ class UpdateCredential:
             else:
                 key_to_check = new_key or await self._sealer.open(uow, credential)
 
+        check: KeyCheck | None = None
         if key_to_check is not None:
             try:
                 check = await self._checker.check(
@@ -121,6 +127,9 @@ class UpdateCredential:
             fresh.ensure_active()
             await uow.credentials.save(fresh)
             await uow.commit()
+        if check is not None:
+            # The key checked: the new one (now sealed in ``fresh``), or the stored one as read.
+            await self._reachable.remember(fresh if new_key else credential, check.models)
         return fresh
 
     async def _record_refused(self, user_id: UUID, credential_id: UUID, hint: str) -> None:

@@ -17,7 +17,7 @@ from domain.ports.credentials import CredentialEventLog, CredentialStore
 from domain.ports.gateway import GatewayTokenStore, TokenRateMeter
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.limits import CallSlot, ProviderCallSlots
-from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog
+from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog, ModelListCache
 from domain.ports.sessions import AgentSessionStore
 from domain.ports.system import Clock, IdGenerator
 from domain.ports.unit_of_work import HealthProbe, UnitOfWork, UnitOfWorkFactory
@@ -41,6 +41,7 @@ __all__ = [
     "LlmProviderRegistry",
     "LoginThrottle",
     "ModelCatalog",
+    "ModelListCache",
     "PasswordHasher",
     "PasswordStrength",
     "ProviderCallSlots",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Protocol
+from uuid import UUID
 
 from domain.api_key import ApiKey
 from domain.llm import (
@@ -14,6 +15,7 @@ from domain.llm import (
     CompletionRequest,
     ModelInfo,
 )
+from domain.model_list import ModelListKey
 from domain.provider import Provider
 
 
@@ -45,3 +47,14 @@ class ModelCatalog(Protocol):
     def default_model(self, provider: Provider) -> str | None: ...
 
     def model(self, provider: Provider, name: str) -> CatalogModel | None: ...
+
+
+class ModelListCache(Protocol):
+    """Each credential's live model list for a short time: an entry answers only for the key
+    version it was stored under, and only until it is older than the cache's time to live."""
+
+    async def get(self, key: ModelListKey) -> tuple[str, ...] | None: ...
+
+    async def put(self, key: ModelListKey, models: tuple[str, ...]) -> None: ...
+
+    async def discard(self, credential_id: UUID) -> None: ...

@@ -14,8 +14,9 @@ from entrypoints.bootstrap.adapters import (
     system_default,
 )
 from entrypoints.bootstrap.container import Container
+from entrypoints.bootstrap.facade import build_byom
 from entrypoints.bootstrap.key_wrapping import key_wrapper, key_wrapping
-from entrypoints.bootstrap.wiring import build, build_byom
+from entrypoints.bootstrap.wiring import build
 
 __all__ = [
     "Closer",

@@ -39,6 +39,11 @@ def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
 
 
 def key_wrapping(settings: Settings, clock: Clock) -> KeyWrapping:
+    """The key wrapper for ``settings``. The log says where development keeps its secrets: the
+    keyring (``key_wrapper``), and a JWT secret the settings generated (README, "Two
+    commands")."""
+    if settings.generated_notice:
+        logger.warning(settings.generated_notice)
     config = settings.key_wrapper
     if not config.uses_kms or config.kms_key_id is None:
         return KeyWrapping(key_wrapper(settings), [], [])

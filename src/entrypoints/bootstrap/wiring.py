@@ -14,6 +14,7 @@ from adapters.metrics import (
     ProviderMetrics,
     TokenLimitMetrics,
 )
+from adapters.model_list_cache import InMemoryModelListCache
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
@@ -23,7 +24,6 @@ from application.accounts.register_user import RegisterUser
 from application.budgets._spend_guard import OperatorCaps, SpendGuard
 from application.budgets.get_budget import GetBudget
 from application.budgets.set_budget import SetBudget
-from application.byom import Byom
 from application.credentials._events import CredentialEvents
 from application.credentials._sealer import CredentialSealer
 from application.credentials.add_credential import AddCredential
@@ -51,6 +51,7 @@ from application.keys.rotate_user_data_key import RotateUserDataKey
 from application.llm._expiry import ExpiredCredentials
 from application.llm._key_check import ApiKeyChecker
 from application.llm._provider_failures import ProviderFailures
+from application.llm._reachable_models import ReachableModels
 from application.llm.explain_llm import ExplainLlm
 from application.llm.list_providers import ListProviders
 from application.llm.resolve_llm import ResolveLlm
@@ -134,7 +135,10 @@ def build(
     expiry = ExpiredCredentials(clock, events)
     resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots, expiry=expiry)
     meter = UsageMeter(catalog, ids, clock, settings.budgets.model_prices)
-    list_gateway_models = ListGatewayModels(uow, catalog, system)
+    lists = InMemoryModelListCache(clock, ttl_s=settings.providers.model_list_ttl_s)
+    timeout_s = settings.providers.model_list_timeout_s
+    reachable = ReachableModels(uow, sealer, checker, lists, catalog, timeout_s=timeout_s)
+    list_gateway_models = ListGatewayModels(uow, catalog, system, reachable, clock)
     failures = ProviderFailures(uow, clock, events)
     caps = OperatorCaps(
         settings.budgets.system_default_monthly_usd, settings.budgets.system_default_daily_tokens
@@ -164,16 +168,27 @@ def build(
         get_user=GetUser(uow),
         delete_account=DeleteAccount(uow, revocations, clock),
         add_credential=AddCredential(
-            uow, checker, sealer, ids, clock, events, allow_http_base_urls=allow_http
+            uow,
+            checker,
+            sealer,
+            ids,
+            clock,
+            events,
+            reachable=reachable,
+            allow_http_base_urls=allow_http,
         ),
         list_credentials=ListCredentials(uow),
         list_credential_events=ListCredentialEvents(uow),
         get_credential=GetCredential(uow),
-        update_credential=UpdateCredential(uow, checker, sealer, clock, events),
+        update_credential=UpdateCredential(
+            uow, checker, sealer, clock, events, reachable=reachable
+        ),
         set_default_credential=SetDefaultCredential(uow, clock, events),
         revoke_credential=RevokeCredential(uow, clock, events),
         validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
-        revalidate_credential=RevalidateCredential(uow, checker, sealer, clock, events),
+        revalidate_credential=RevalidateCredential(
+            uow, checker, sealer, clock, events, reachable=reachable
+        ),
         resolve_llm=resolve_llm,
         explain_llm=ExplainLlm(resolve_llm),
         list_providers=ListProviders(catalog),
@@ -215,35 +230,4 @@ def build(
         set_budget=SetBudget(uow, clock, caps),
         closers=closers,
         openers=openers,
-    )
-
-
-def build_byom(
-    settings: Settings | None = None,
-    *,
-    database: Database | None = None,
-    providers: LlmProviderRegistry | None = None,
-    catalog: ModelCatalog | None = None,
-    clock: Clock | None = None,
-    ids: IdGenerator | None = None,
-) -> Byom:
-    """The in-process facade for other modules; ``settings`` default to the environment."""
-    container = build(
-        settings or Settings.from_env(),
-        database=database,
-        providers=providers,
-        catalog=catalog,
-        clock=clock,
-        ids=ids,
-    )
-    return Byom(
-        resolve=container.resolve_llm,
-        start_session=container.start_agent_session,
-        send_message=container.send_message,
-        get_session=container.get_agent_session,
-        list_sessions=container.list_agent_sessions,
-        list_messages=container.list_session_messages,
-        get_usage=container.get_usage,
-        complete=container.in_process_completion,
-        aclose=container.aclose,
     )

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from domain.errors import DomainError
-from entrypoints.cli import db, keys, serve, users
-from entrypoints.cli._support import Command, Unconfigured
+from entrypoints.cli import config, db, keys, serve, users
+from entrypoints.cli._support import CONFIGURATION_ERROR, Command, Unconfigured
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings, SettingsError
 
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+        return CONFIGURATION_ERROR
     configure_logging(settings.server.log_level, settings.server.log_format)
     handler: Command = args.handler
     try:
@@ -37,6 +37,6 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="byom", description=__doc__)
     parser.set_defaults(unconfigured=None)
     commands = parser.add_subparsers(dest="command", required=True)
-    for group in (serve, db, keys, users):
+    for group in (serve, db, keys, users, config):
         group.register(commands)
     return parser

@@ -20,6 +20,9 @@ Unconfigured: TypeAlias = Callable[[argparse.Namespace], int]
 """A command that runs without settings (parsers set it as ``unconfigured``)."""
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
+CONFIGURATION_ERROR = 2
+"""``byom``'s exit code when it refuses the configuration (deploy/entrypoint.sh passes it on)."""
+
 
 def run(settings: Settings, work: Callable[[Container], Awaitable[int]]) -> int:
     from entrypoints.bootstrap import build

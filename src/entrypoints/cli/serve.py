@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 
 from entrypoints.cli._support import Commands
 from entrypoints.settings import Settings
@@ -21,6 +22,8 @@ def register(commands: Commands) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    if settings.generated_notice:  # the workers load the file this process generated
+        logging.getLogger("byom").warning(settings.generated_notice)
     if not settings.is_production and not args.no_migrate:
         from adapters.persistence.sqlalchemy.migrate import upgrade
 

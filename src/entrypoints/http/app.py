@@ -14,7 +14,6 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.security.jwt import JWTAuth
 
 from adapters.persistence.errors import StoreUnavailable
 from domain.errors import UserNotFound
@@ -49,6 +48,7 @@ from entrypoints.http.middleware import (
     finish_response,
     strict_transport_security,
 )
+from entrypoints.http.openapi import AccessTokenAuth
 from entrypoints.http.problems import describe_problems
 from entrypoints.http.sessions.controller import AgentSessionController
 from entrypoints.http.usage import UsageController
@@ -122,7 +122,7 @@ def create_app(
             if owned:
                 await container_of(app.state).aclose()
 
-    jwt_auth = JWTAuth[User, AccessTokenClaims](
+    jwt_auth = AccessTokenAuth(
         token_cls=AccessTokenClaims,
         retrieve_user_handler=_retrieve_user,
         token_secret=settings.auth.jwt_secret,

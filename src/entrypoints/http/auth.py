@@ -19,7 +19,7 @@ from application.accounts.log_out import LogOut
 from application.accounts.register_user import RegisterUser
 from domain.user import User
 from entrypoints.http.deps import CURRENT_USER, use_cases
-from entrypoints.http.openapi import problem_responses
+from entrypoints.http.openapi import PublicOperation, problem_responses
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 # Longer than any password we accept (1024), short enough to refuse a 10 MB body cheaply.
@@ -81,6 +81,7 @@ class AuthController(Controller):
         operation_id="SignUp",
         responses=problem_responses(409, 422, 429),
         opt={"exclude_from_auth": True},
+        operation_class=PublicOperation,
     )
     async def signup(
         self, data: JSONBody[Credentials], register_user: NamedDependency[RegisterUser]
@@ -91,9 +92,10 @@ class AuthController(Controller):
         "/login",
         operation_id="LogIn",
         status_code=200,
-        responses=problem_responses(401, 429),
+        responses=problem_responses(401, 422, 429),
         summary="Exchange email and password for a bearer access token",
         opt={"exclude_from_auth": True},
+        operation_class=PublicOperation,
     )
     async def login(
         self,

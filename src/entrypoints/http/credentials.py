@@ -71,8 +71,14 @@ class CredentialController(Controller):
         )
         return CredentialOut.of(credential, now)
 
-    @get("/", operation_id="ListCredentials", summary="The caller's credentials, default first")
-    async def list(
+    @get(
+        "/",
+        operation_id="ListCredentials",
+        summary="The caller's credentials, default first",
+        responses=problem_responses(422),
+    )
+    # Not ``list``: with ``responses`` in the decorator, mypy reads ``list[...]`` below as it.
+    async def list_all(
         self,
         user_id: NamedDependency[UUID],
         list_credentials: NamedDependency[ListCredentials],

@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from adapters.persistence.errors import StoreUnavailable
 from domain.errors import DecryptionFailed, KeyServiceUnavailable, UnknownMasterKey
 from entrypoints.http.deps import container_of
+from entrypoints.http.openapi import PublicOperation
 
 
 class Health(msgspec.Struct, omit_defaults=True):
@@ -23,11 +24,11 @@ class HealthController(Controller):
     opt = {"exclude_from_auth": True}
     include_in_schema = True
 
-    @get("/live", operation_id="Live", cache=False)
+    @get("/live", operation_id="Live", cache=False, operation_class=PublicOperation)
     async def live(self) -> Health:
         return Health("ok")
 
-    @get("/ready", operation_id="Ready", cache=False)
+    @get("/ready", operation_id="Ready", cache=False, operation_class=PublicOperation)
     async def ready(self, state: State) -> Response[Health]:
         container = container_of(state)
         try:

@@ -17,6 +17,7 @@ from application.llm.list_providers import ListProviders, ProviderOffer
 from domain.llm import CatalogModel
 from domain.resolution import Payer
 from entrypoints.http.deps import CURRENT_USER, use_cases
+from entrypoints.http.openapi import PublicOperation
 
 
 class ModelOut(msgspec.Struct):
@@ -54,17 +55,34 @@ class ProviderOut(msgspec.Struct):
 
 class ReachableModelOut(msgspec.Struct):
     """A model the caller may use: ``id`` on the gateway, ``provider`` and ``name`` for a
-    session; ``paid_by`` ``user`` (on their ``credential_id``) or ``platform``."""
+    session; ``paid_by`` ``user`` (on their ``credential_id``) or ``platform``; ``live`` and
+    the catalog's limits and prices as on ``GET /v1/models``."""
 
     id: str
     provider: str
     name: str
     paid_by: Literal["user", "platform"]
     credential_id: UUID | None
+    live: bool = False
+    context_window: int | None = None
+    input_usd_per_mtok: Decimal | None = None
+    output_usd_per_mtok: Decimal | None = None
 
     @classmethod
     def of(cls, m: GatewayModel) -> ReachableModelOut:
-        return cls(m.id, m.provider.value, m.name, m.paid_by.value, m.credential_id)
+        known = m.known
+        price = known.price if known else None
+        return cls(
+            m.id,
+            m.provider.value,
+            m.name,
+            m.paid_by.value,
+            m.credential_id,
+            m.live,
+            known.context_window if known else None,
+            price.input_per_mtok if price else None,
+            price.output_per_mtok if price else None,
+        )
 
 
 class ExpiredKeyOut(msgspec.Struct):
@@ -123,7 +141,12 @@ class LlmCatalogController(Controller):
     opt = {"exclude_from_auth": True}
     dependencies = use_cases("list_providers")
 
-    @get("/providers", operation_id="ListProviders", summary="Providers, defaults and prices")
+    @get(
+        "/providers",
+        operation_id="ListProviders",
+        summary="Providers, defaults and prices",
+        operation_class=PublicOperation,
+    )
     async def providers(self, list_providers: NamedDependency[ListProviders]) -> list[ProviderOut]:
         return [ProviderOut.of(offer) for offer in list_providers.execute()]
 

@@ -69,13 +69,18 @@ DEFAULT_DATABASE_URL = _sqlite_in(VAR_DIR.default)
 def _jwt_secret_when_unset(name: str, context: Context) -> str:
     if context.production:
         raise SettingsError(f"{name} is required in production")
-    return _dev_secret(context.var_dir / "jwt-secret")
+    return _dev_secret(context.var_dir / "jwt-secret", context)
 
 
-def _dev_secret(file: Path) -> str:
+def _dev_secret(file: Path, context: Context) -> str:
     """Development only: a generated secret kept in a 0600 file so restarts keep sessions."""
-    create_private_file(file, f"{secrets.token_urlsafe(48)}\n".encode())
+    if create_private_file(file, f"{secrets.token_urlsafe(48)}\n".encode()):
+        context.generated.append(file)
     return file.read_text().strip()
+
+
+def _generated(context: Context) -> Path | None:
+    return next((file for file in context.generated if file.name == "jwt-secret"), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,9 @@ class AuthSettings:
         secret=True,
         fallback=_jwt_secret_when_unset,
     )
+    # Declared after jwt_secret, whose fallback (loaded first: fields load in order) notes it.
+    generated_jwt_secret: Path | None = derived(None, lambda context: _generated(context))
+    """The file this load generated the development JWT secret into (None: set, or kept)."""
     access_token_ttl_s: int = setting(
         "BYOM_ACCESS_TOKEN_TTL_S", 3600, whole, "access token lifetime in seconds"
     )
@@ -169,6 +177,16 @@ class Settings:
         settings = load(cls, variables, context)
         settings.check()
         return settings
+
+    @property
+    def generated_notice(self) -> str | None:
+        """What development generated while loading, for the log (never the secret itself)."""
+        if self.auth.generated_jwt_secret is None:
+            return None
+        return (
+            f"generated a new development JWT secret in {self.auth.generated_jwt_secret}; "
+            "this is not for production: set BYOM_JWT_SECRET"
+        )
 
     def check(self) -> None:
         """Production refuses unsafe defaults (docs/security.md, "Production checks")."""

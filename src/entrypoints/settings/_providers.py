@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from domain.provider import PUBLIC_BASE_URLS, Provider
-from entrypoints.settings._parsers import flag, literal, model_names, text
+from entrypoints.settings._parsers import flag, literal, model_names, positive, text
 from entrypoints.settings._variables import per_provider, section, setting
 
 
@@ -68,5 +68,19 @@ class ProviderSettings:
         False,
         flag,
         "let openai_compatible credentials reach private networks and plain http",
+    )
+    model_list_ttl_s: int = setting(
+        "BYOM_MODEL_LIST_TTL_S",
+        600,
+        positive,
+        "how long a key's live model list (`GET /v1/models`) is kept, in seconds; every key "
+        "check refreshes it",
+    )
+    model_list_timeout_s: int = setting(
+        "BYOM_MODEL_LIST_TIMEOUT_S",
+        5,
+        positive,
+        "longest wait for a provider's model list, in seconds; past it `GET /v1/models` "
+        "offers the catalog's models, marked `live: false`",
     )
     system_default: SystemDefaultSettings = section(SystemDefaultSettings)

@@ -30,6 +30,8 @@ class Context:
 
     production: bool
     var_dir: Path
+    generated: list[Path] = field(default_factory=list)
+    """Secret files a fallback generated while loading (development), for the log to tell."""
 
 
 class Environ:

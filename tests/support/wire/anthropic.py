@@ -117,6 +117,19 @@ def models() -> dict[str, Any]:
     }
 
 
+def model_page(ids: list[str], *, has_more: bool = False) -> dict[str, Any]:
+    """One page of ``GET /v1/models``: newest first, ``last_id`` the cursor for ``after_id``."""
+    return {
+        "data": [
+            {"type": "model", "id": i, "display_name": i, "created_at": "2025-01-01T00:00:00Z"}
+            for i in ids
+        ],
+        "has_more": has_more,
+        "first_id": ids[0] if ids else None,
+        "last_id": ids[-1] if ids else None,
+    }
+
+
 def error(type_: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": type_, "message": message}, "request_id": "req_1"}
 

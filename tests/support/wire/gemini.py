@@ -97,6 +97,23 @@ def models() -> dict[str, Any]:
     }
 
 
+def model_page(names: list[str], *, next_token: str | None = None) -> dict[str, Any]:
+    """One page of ``models.list``; ``nextPageToken`` is absent on the last page."""
+    page: dict[str, Any] = {
+        "models": [
+            {
+                "name": f"models/{n}",
+                "displayName": n,
+                "supportedGenerationMethods": ["generateContent", "countTokens"],
+            }
+            for n in names
+        ]
+    }
+    if next_token is not None:
+        page["nextPageToken"] = next_token
+    return page
+
+
 def error(
     code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:

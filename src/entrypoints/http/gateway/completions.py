@@ -20,7 +20,6 @@ from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Stream
@@ -41,8 +40,15 @@ from entrypoints.http.gateway.errors import (
     error_body,
     openai_error_response,
 )
+from entrypoints.http.gateway.openapi import (
+    CHAT_COMPLETION_ERRORS,
+    MODEL_ERRORS,
+    MODELS_ERRORS,
+    ChatCompletionOperation,
+)
 from entrypoints.http.gateway.replies import ChunkWriter, completion
 from entrypoints.http.gateway.translate import relay_request
+from entrypoints.http.openapi import GATEWAY_SECURITY
 
 logger = logging.getLogger("byom.gateway")
 
@@ -54,6 +60,7 @@ GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
 class OpenAiGatewayController(Controller):
     path = "/v1"
     tags = ["OpenAI-compatible gateway"]
+    security = GATEWAY_SECURITY
     dependencies = {
         "gateway_token": Provide(provide_gateway_token),
         **use_cases("relay_completion", "list_models_for_token", "admit_gateway_call"),
@@ -77,21 +84,8 @@ class OpenAiGatewayController(Controller):
         summary="OpenAI Chat Completions on the caller's own provider (stream: true for SSE)",
         status_code=200,
         request_max_body_size=GATEWAY_BODY_LIMIT,
-        responses={
-            401: ResponseSpec(
-                wire.ErrorOut, description="Gateway token missing, unknown, revoked or expired"
-            ),
-            403: ResponseSpec(
-                wire.ErrorOut,
-                description="A model the platform's key does not serve, or outside the token's "
-                "allowed_models (`model_not_allowed`)",
-            ),
-            429: ResponseSpec(
-                wire.ErrorOut,
-                description="Over the caller's request rate, the token's rpm or tpm, a budget "
-                "(`insufficient_quota`), or calls in flight (Retry-After, x-ratelimit-*)",
-            ),
-        },
+        operation_class=ChatCompletionOperation,
+        responses=CHAT_COMPLETION_ERRORS,
     )
     async def chat_completions(
         self,
@@ -121,7 +115,12 @@ class OpenAiGatewayController(Controller):
             background=BackgroundTask(stream.aclose),
         )
 
-    @get("/models", operation_id="ListGatewayModels", summary="Models the caller can reach")
+    @get(
+        "/models",
+        operation_id="ListGatewayModels",
+        summary="Models the caller's keys can reach (each provider's own list, kept briefly)",
+        responses=MODELS_ERRORS,
+    )
     async def models(
         self,
         gateway_token: NamedDependency[GatewayToken],
@@ -134,16 +133,14 @@ class OpenAiGatewayController(Controller):
         "/models/{model_id:path}",
         operation_id="RetrieveGatewayModel",
         summary="One model the caller can reach (ids may hold '/')",
-        responses={
-            404: ResponseSpec(wire.ErrorOut, description="No such model within the caller's reach")
-        },
+        responses=MODEL_ERRORS,
     )
     async def model(
         self,
         model_id: FromPath[str],
         gateway_token: NamedDependency[GatewayToken],
         list_models_for_token: NamedDependency[ListModelsForToken],
-    ) -> wire.ModelOut:
+    ) -> wire.GatewayModelOut:
         wanted = model_id.lstrip("/")
         for m in await list_models_for_token.execute(gateway_token):
             if m.id == wanted:
@@ -153,13 +150,20 @@ class OpenAiGatewayController(Controller):
         )
 
 
-def _model_out(m: GatewayModel) -> wire.ModelOut:
-    return wire.ModelOut(
+def _model_out(m: GatewayModel) -> wire.GatewayModelOut:
+    known = m.known
+    price = known.price if known else None
+    return wire.GatewayModelOut(
         m.id,
         m.provider.value,
         provider=m.provider.value,
         paid_by=m.paid_by.value,
         credential_id=m.credential_id,
+        live=m.live,
+        context_window=known.context_window if known else None,
+        max_output_tokens=known.max_output_tokens if known else None,
+        input_usd_per_mtok=price.input_per_mtok if price else None,
+        output_usd_per_mtok=price.output_per_mtok if price else None,
     )
 
 

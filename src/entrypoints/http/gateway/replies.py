@@ -23,16 +23,17 @@ def finish_reason(reason: FinishReason | None, *, called: bool = False) -> str:
     return "tool_calls" if called and name == "stop" else name
 
 
-def usage(u: Usage) -> wire.UsageOut:
-    return wire.UsageOut(u.input_tokens, u.output_tokens, u.total_tokens)
+def usage(u: Usage) -> wire.ChatUsageOut:
+    return wire.ChatUsageOut(u.input_tokens, u.output_tokens, u.total_tokens)
 
 
 def completion(reply: Completion, *, id_: str, created: int, model: str) -> wire.ChatCompletionOut:
-    message = wire.MessageOut(content=reply.text)
+    message = wire.ChatMessageOut(content=reply.text)
     if reply.tool_calls:
         message.content = reply.text or None
         message.tool_calls = [
-            wire.ToolCallOut(c.id, wire.FunctionOut(c.name, c.arguments)) for c in reply.tool_calls
+            wire.ChatToolCallOut(c.id, wire.FunctionOut(c.name, c.arguments))
+            for c in reply.tool_calls
         ]
     return wire.ChatCompletionOut(
         id=id_,
@@ -62,7 +63,7 @@ class ChunkWriter:
         self._calls: set[int] = set()
 
     def _chunk(
-        self, choices: list[wire.ChunkChoiceOut], u: wire.UsageOut | None = None
+        self, choices: list[wire.ChunkChoiceOut], u: wire.ChatUsageOut | None = None
     ) -> wire.ChunkOut:
         chunk = wire.ChunkOut(self._id, self._created, self._model, choices)
         if self._include_usage:

@@ -97,10 +97,10 @@ def _tool(function: wire.FunctionIn) -> Tool:
     )
 
 
-def _choice(raw: str | wire.NamedToolChoice | None, param: str) -> ToolChoice | None:
+def _choice(raw: str | wire.ChatNamedToolChoice | None, param: str) -> ToolChoice | None:
     if raw is None:
         return None
-    if isinstance(raw, wire.NamedToolChoice):
+    if isinstance(raw, wire.ChatNamedToolChoice):
         if raw.type != "function":
             raise UnsupportedRequest(f"{param} of type {raw.type!r} {NOT_SUPPORTED}", param)
         return ToolChoice(ToolChoiceMode.REQUIRED, raw.function.name)

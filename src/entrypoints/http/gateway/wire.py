@@ -11,6 +11,7 @@ nothing from this body is stored.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -59,7 +60,7 @@ class FunctionIn(msgspec.Struct):
     strict: bool | None = None
 
 
-class ToolIn(msgspec.Struct):
+class ChatToolIn(msgspec.Struct):
     function: FunctionIn
     type: str = "function"
 
@@ -68,7 +69,7 @@ class NamedFunction(msgspec.Struct):
     name: str
 
 
-class NamedToolChoice(msgspec.Struct):
+class ChatNamedToolChoice(msgspec.Struct):
     function: NamedFunction
     type: str = "function"
 
@@ -101,8 +102,8 @@ class ChatCompletionIn(msgspec.Struct):
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     n: int | None = None
-    tools: list[ToolIn] | None = None
-    tool_choice: str | NamedToolChoice | None = None
+    tools: list[ChatToolIn] | None = None
+    tool_choice: str | ChatNamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
     # OpenAI's legacy function calling: read only to be refused with a pointer to tools.
     functions: Any | None = None
@@ -120,28 +121,28 @@ class FunctionOut(msgspec.Struct):
     arguments: str
 
 
-class ToolCallOut(msgspec.Struct):
+class ChatToolCallOut(msgspec.Struct):
     id: str
     function: FunctionOut
     type: str = "function"
 
 
-class MessageOut(msgspec.Struct):
+class ChatMessageOut(msgspec.Struct):
     content: str | None
     role: str = "assistant"
     refusal: None = None
     # Present only when the model called tools, as in OpenAI's answers.
-    tool_calls: list[ToolCallOut] | msgspec.UnsetType = msgspec.UNSET
+    tool_calls: list[ChatToolCallOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ChoiceOut(msgspec.Struct):
     index: int
-    message: MessageOut
+    message: ChatMessageOut
     finish_reason: str
     logprobs: None = None
 
 
-class UsageOut(msgspec.Struct):
+class ChatUsageOut(msgspec.Struct):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -152,7 +153,7 @@ class ChatCompletionOut(msgspec.Struct):
     created: int
     model: str
     choices: list[ChoiceOut]
-    usage: UsageOut
+    usage: ChatUsageOut
     object: str = "chat.completion"
     system_fingerprint: None = None
 
@@ -190,12 +191,15 @@ class ChunkOut(msgspec.Struct):
     object: str = "chat.completion.chunk"
     system_fingerprint: None = None
     # OpenAI sends ``"usage": null`` on every chunk when include_usage is set, else no field.
-    usage: UsageOut | msgspec.UnsetType | None = msgspec.UNSET
+    usage: ChatUsageOut | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class ModelOut(msgspec.Struct):
+class GatewayModelOut(msgspec.Struct):
     """OpenAI's model object (``owned_by``: the provider) and whose key serves it:
-    ``paid_by`` ``user`` (their ``credential_id``) or ``platform`` (the system default)."""
+    ``paid_by`` ``user`` (their ``credential_id``) or ``platform`` (the system default).
+    ``live``: the provider listed it for that key lately (false: the catalog's or the
+    operator's name, not confirmed); the catalog's limits and prices, null where it does not
+    know the model."""
 
     id: str
     owned_by: str
@@ -204,10 +208,15 @@ class ModelOut(msgspec.Struct):
     provider: str | None = None
     paid_by: Literal["user", "platform"] | None = None
     credential_id: UUID | None = None
+    live: bool = False
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    input_usd_per_mtok: Decimal | None = None
+    output_usd_per_mtok: Decimal | None = None
 
 
 class ModelListOut(msgspec.Struct):
-    data: list[ModelOut]
+    data: list[GatewayModelOut]
     object: str = "list"
 
 

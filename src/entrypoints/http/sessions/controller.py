@@ -32,7 +32,7 @@ from application.sessions.start_agent_session import StartAgentSession
 from domain.content import MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE
 from domain.user import User
 from entrypoints.http.deps import CURRENT_USER, use_cases
-from entrypoints.http.openapi import problem_responses
+from entrypoints.http.openapi import json_or_event_stream, problem_responses
 from entrypoints.http.sessions.events import EVENT_STREAM, event_stream
 from entrypoints.http.sessions.wire import (
     MessageCreate,
@@ -50,6 +50,10 @@ CHAT_BODY_LIMIT = 4 * MAX_MESSAGE_LENGTH + 4096
 # A message may also carry images (each capped by MAX_IMAGE_BYTES, at most
 # MAX_IMAGES_PER_MESSAGE of them, MAX_MESSAGE_IMAGE_BYTES together) and tools.
 SEND_BODY_LIMIT = CHAT_BODY_LIMIT + EXTRA_BODY_BYTES
+REPLY_OPERATION = json_or_event_stream(
+    "With `Accept: text/event-stream`: `delta` events, then `error`, `tool_call` events and "
+    "`done` (each `event: <name>` and one JSON `data:` line)."
+)
 
 
 class AgentSessionController(Controller):
@@ -164,6 +168,7 @@ class AgentSessionController(Controller):
             "stored with `incomplete: true` (without tool calls)."
         ),
         status_code=200,
+        operation_class=REPLY_OPERATION,
         responses=problem_responses(400, 403, 404, 409, 422, 424, 429, 502, 504),
         request_max_body_size=SEND_BODY_LIMIT,
     )

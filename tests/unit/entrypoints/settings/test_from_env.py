@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from entrypoints.settings import Environment, Settings, SettingsError
-from tests.support.builders import key_line
+from tests.support.builders import key_line, memory_world
 
 SECRET = "s" * 40
 
@@ -22,6 +23,22 @@ def test_development_defaults_generate_a_private_jwt_secret(tmp_path: Path) -> N
     again = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
     assert again.auth.jwt_secret == settings.auth.jwt_secret, "restarts keep sessions"
     assert settings.crypto.dev_keys_file == tmp_path / "encryption-keys"
+
+
+def test_a_generated_jwt_secret_is_told_by_file_never_by_value(tmp_path: Path) -> None:
+    first = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
+    assert first.auth.generated_jwt_secret == tmp_path / "jwt-secret"
+    assert first.generated_notice is not None
+    assert f"generated a new development JWT secret in {tmp_path / 'jwt-secret'}" in (
+        first.generated_notice
+    )
+    assert first.auth.jwt_secret not in first.generated_notice
+    assert first.auth.jwt_secret not in repr(first)
+    kept = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path)})
+    assert kept.generated_notice is None, "a restart generates nothing and says nothing"
+    given = Settings.from_env({"BYOM_VAR_DIR": str(tmp_path / "b"), "BYOM_JWT_SECRET": SECRET})
+    assert given.generated_notice is None
+    assert not (tmp_path / "b" / "jwt-secret").exists()
 
 
 def test_production_needs_a_keyring() -> None:
@@ -129,3 +146,16 @@ def test_the_database_password_stays_out_of_repr(tmp_path: Path) -> None:
     )
     assert "S3cretPw" not in repr(settings)
     assert "S3cretPw" not in repr(settings.database)
+
+
+def test_the_in_process_wiring_logs_a_generated_jwt_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings.from_env(
+        {"BYOM_VAR_DIR": str(tmp_path), "BYOM_ENCRYPTION_KEYS": key_line("k1")}
+    )
+    with caplog.at_level(logging.WARNING, logger="byom"):
+        memory_world(settings)  # bootstrap.build, as build_byom and every worker call it
+    told = [r.getMessage() for r in caplog.records if "JWT secret" in r.getMessage()]
+    assert told == [settings.generated_notice]
+    assert settings.auth.jwt_secret not in caplog.text
