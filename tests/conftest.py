@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,9 @@ from tests.support.databases import (
     postgres_url_or_skip,
     run_blocking,
 )
+
+if TYPE_CHECKING:
+    from tests.support.kms_standin import KmsStandin
 
 # --- PostgreSQL: one fresh database per test session, dropped at the end ----------------------
 
@@ -79,6 +83,29 @@ def postgres_url(pg_migrated_url: str) -> str:
     """The session's migrated PostgreSQL database, emptied for this test."""
     run_blocking(empty_tables(pg_migrated_url))
     return pg_migrated_url
+
+
+# --- AWS KMS: moto's server mode on a free port, one per session ------------------------------
+
+
+@pytest.fixture(scope="session")
+def kms_standin() -> Iterator[KmsStandin]:
+    from tests.support.kms_standin import running_kms_standin  # moto loads only when used
+
+    with running_kms_standin() as standin:
+        yield standin
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's dummy credentials, where AWS's chain looks first (and no profile or role)."""
+    from tests.support.kms_standin import AWS_ENV
+
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 # --- slow tests: in CI always; locally only when asked for ------------------------------------

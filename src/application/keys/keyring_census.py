@@ -15,7 +15,8 @@ class MasterKeysMissing(RuntimeError):
         listed = ", ".join(f"{kid!r} ({n} data keys)" for kid, n in sorted(counts.items()))
         super().__init__(
             f"master keys still wrap data keys but are not in the keyring: {listed}; "
-            "add them back to BYOM_ENCRYPTION_KEYS and run `byom keys rewrap` before removing them"
+            "add them back (BYOM_ENCRYPTION_KEYS for local ids, BYOM_KMS_KEY_ID for kms: ids) "
+            "and run `byom keys rewrap` before removing them"
         )
         self.counts = counts
 

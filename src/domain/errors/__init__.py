@@ -55,7 +55,12 @@ from domain.errors.providers import (
     TooManyProviderCalls,
     UnsupportedFeature,
 )
-from domain.errors.sealing import DataKeyDestroyed, DecryptionFailed, UnknownMasterKey
+from domain.errors.sealing import (
+    DataKeyDestroyed,
+    DecryptionFailed,
+    KeyServiceUnavailable,
+    UnknownMasterKey,
+)
 from domain.errors.sessions import (
     GatewayTokenNotFound,
     HistoryTooLarge,
@@ -96,6 +101,7 @@ __all__ = [
     "InvalidModelName",
     "InvalidTokenScope",
     "InvalidUsagePeriod",
+    "KeyServiceUnavailable",
     "MalformedApiKey",
     "ModelNotAllowed",
     "ModelNotAllowedForToken",

@@ -27,3 +27,15 @@ class DataKeyDestroyed(DomainError):
 
     def __init__(self) -> None:
         super().__init__("the data key for this user was destroyed")
+
+
+class KeyServiceUnavailable(DomainError):
+    """The service that unwraps data keys (a KMS) could not answer; the request may be retried.
+
+    Names what failed by its kind only (an error code, a transport failure), never a key."""
+
+    code = "key-service-unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the key service is unavailable ({reason})")
+        self.reason = reason

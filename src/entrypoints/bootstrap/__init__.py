@@ -6,10 +6,8 @@ Nothing here runs at import time. ``adapters`` chooses adapters from the setting
 """
 
 from entrypoints.bootstrap.adapters import (
-    KEYRING_LOG,
     Closer,
     Database,
-    key_wrapper,
     provider_registry,
     shared_store,
     sql_database,
@@ -17,6 +15,7 @@ from entrypoints.bootstrap.adapters import (
 )
 from entrypoints.bootstrap.container import Container
 from entrypoints.bootstrap.facade import build_byom
+from entrypoints.bootstrap.key_wrapping import KEYRING_LOG, key_wrapper, key_wrapping
 from entrypoints.bootstrap.wiring import build
 
 __all__ = [
@@ -27,6 +26,7 @@ __all__ = [
     "build",
     "build_byom",
     "key_wrapper",
+    "key_wrapping",
     "provider_registry",
     "shared_store",
     "sql_database",

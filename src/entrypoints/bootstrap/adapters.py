@@ -1,9 +1,8 @@
-"""Choosing adapters from the settings: the database, the provider clients, the keyring, the
-shared counters. ``wiring.build`` calls these unless a test hands it its own."""
+"""Choosing adapters from the settings: the database, the provider clients, the shared counters
+(the key wrapper: key_wrapping.py). ``wiring.build`` calls these unless a test hands it its own."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -12,8 +11,6 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
-from adapters.crypto.aes_gcm import AesGcmKeyWrapper
-from adapters.crypto.keyring_loading import load_keyring
 from adapters.llm import (
     AnthropicProvider,
     GeminiProvider,
@@ -44,10 +41,6 @@ from domain.provider import Provider
 from domain.resolution import SystemDefault
 from entrypoints.settings import Settings, SettingsError
 
-KEYRING_LOG = "byom.keyring"
-"""The logger of the development-key and generated-secret notices (commands that only read
-keys silence it)."""
-
 Closer = Callable[[], Awaitable[None]]
 
 
@@ -59,19 +52,6 @@ class Database:
     health: HealthProbe
     aclose: Closer
     key_canaries: KeyCanaryStore
-
-
-def key_wrapper(settings: Settings) -> AesGcmKeyWrapper:
-    """The master keyring from the settings (in development, generated once into ``var/``).
-    The log says where development keeps its secrets: the keyring, and a JWT secret the
-    settings generated (README, "Two commands")."""
-    loaded = load_keyring(
-        settings.crypto.keys, settings.crypto.keys_file, dev_file=settings.crypto.dev_keys_file
-    )
-    for notice in (loaded.warning, settings.generated_notice):
-        if notice:
-            logging.getLogger(KEYRING_LOG).warning(notice)
-    return AesGcmKeyWrapper(loaded.keyring)
 
 
 def system_default(settings: Settings, catalog: ModelCatalog) -> SystemDefault | None:

@@ -118,6 +118,13 @@ class Container:
     set_budget: SetBudget
     list_models_for_token: ListModelsForToken
     closers: list[Closer] = field(default_factory=list)
+    openers: list[Closer] = field(default_factory=list)
+    """Steps before the first request or command (a KMS alias resolved to its key); once."""
+
+    async def open(self) -> None:
+        while self.openers:
+            await self.openers[0]()
+            self.openers.pop(0)
 
     async def aclose(self) -> None:
         for close in reversed(self.closers):

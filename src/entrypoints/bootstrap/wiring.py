@@ -75,15 +75,14 @@ from domain.ports import (
 )
 from domain.usage import UsageSource
 from entrypoints.bootstrap.adapters import (
-    Closer,
     Database,
-    key_wrapper,
     provider_registry,
     shared_store,
     sql_database,
     system_default,
 )
 from entrypoints.bootstrap.container import Container
+from entrypoints.bootstrap.key_wrapping import key_wrapping
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.http.gateway.token_rate_meter import StoreTokenRateMeter
 from entrypoints.http.login_throttle import StoreLoginThrottle
@@ -105,8 +104,7 @@ def build(
 ) -> Container:
     clock = clock or SystemClock()
     ids = ids or UuidV7Generator()
-    wrapper = key_wrapper(settings)
-    closers: list[Closer] = []
+    wrapper, closers, openers = key_wrapping(settings, clock)
     if database is None:
         database = sql_database(settings)
     closers.append(database.aclose)
@@ -231,4 +229,5 @@ def build(
         get_budget=GetBudget(uow, clock, caps),
         set_budget=SetBudget(uow, clock, caps),
         closers=closers,
+        openers=openers,
     )

@@ -38,6 +38,7 @@ def run(
     async def go() -> int:
         container = build(settings)
         try:
+            await container.open()
             return await work(container)
         finally:
             await container.aclose()

@@ -112,6 +112,7 @@ def create_app(
         if owned:
             app.state.container = build_container(settings)
         try:
+            await container_of(app.state).open()
             try:
                 await container_of(app.state).keyring_census.ensure_complete()
             except StoreUnavailable:

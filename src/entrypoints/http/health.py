@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 
 from adapters.persistence.errors import StoreUnavailable
-from domain.errors import DecryptionFailed, UnknownMasterKey
+from domain.errors import DecryptionFailed, KeyServiceUnavailable, UnknownMasterKey
 from entrypoints.http.deps import container_of
 from entrypoints.http.openapi import PublicOperation
 
@@ -36,6 +36,10 @@ class HealthController(Controller):
             await container.prove_keyring.execute()
         except StoreUnavailable:
             return Response(Health("unavailable", "unreachable", "loaded"), status_code=503)
+        except KeyServiceUnavailable:
+            # The KMS did not answer the canary's unwrap (it is cached for a while, so this
+            # probe costs KMS one call per cache lifetime, not one per probe).
+            return Response(Health("unavailable", "ok", "key service unreachable"), status_code=503)
         except (DecryptionFailed, UnknownMasterKey):
             # The primary's id is known but its bytes are not the ones that wrapped the data.
             primary = container.keyring.primary_key_id

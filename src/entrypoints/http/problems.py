@@ -69,6 +69,7 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.TokenRateLimited: (429, "Over the token's rate limit"),
     errors.DecryptionFailed: (503, "Stored key cannot be opened"),
     errors.UnknownMasterKey: (503, "Stored key cannot be opened"),
+    errors.KeyServiceUnavailable: (503, "The key service is unavailable"),
     errors.DataKeyDestroyed: (409, "Credential was deleted"),
     StoreUnavailable: (503, "Service temporarily unavailable"),
     errors.InvalidApiKey: (422, "The provider rejected the API key"),

@@ -4,6 +4,7 @@ Each setting is declared once, on its field (variable, default, parser, meaning)
 those declarations and so does the README's configuration table (``make readme-settings``).
 """
 
+from entrypoints.settings._key_wrapper import KeyWrapperKind, KeyWrapperSettings
 from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._model import (
     DEFAULT_DATABASE_URL,
@@ -26,6 +27,8 @@ __all__ = [
     "CryptoSettings",
     "DatabaseSettings",
     "Environment",
+    "KeyWrapperKind",
+    "KeyWrapperSettings",
     "LimitSettings",
     "ProviderSettings",
     "ServerSettings",

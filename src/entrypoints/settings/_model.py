@@ -14,6 +14,7 @@ from pathlib import Path
 
 from adapters.crypto.private_file import create_private_file
 from entrypoints.settings._budgets import BudgetSettings
+from entrypoints.settings._key_wrapper import KeyWrapperSettings
 from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._parsers import (
     SettingsError,
@@ -50,7 +51,8 @@ ENVIRONMENT = Var(
     "BYOM_ENV",
     Environment.DEVELOPMENT,
     choice(Environment),
-    "`production` refuses unsafe defaults: no keyring, short JWT secret, SQLite, no metrics token",
+    "`production` refuses unsafe defaults: no keyring or KMS key, short JWT secret, SQLite, "
+    "no metrics token",
 )
 VAR_DIR = Var(
     "BYOM_VAR_DIR", Path("var"), path, "where development keeps its database and generated secrets"
@@ -153,6 +155,7 @@ class Settings:
     var_dir: Path = declared(VAR_DIR)
     database: DatabaseSettings = section(DatabaseSettings)
     crypto: CryptoSettings = section(CryptoSettings)
+    key_wrapper: KeyWrapperSettings = section(KeyWrapperSettings)
     auth: AuthSettings = section(AuthSettings)
     providers: ProviderSettings = section(ProviderSettings)
     server: ServerSettings = section(ServerSettings)
@@ -187,11 +190,13 @@ class Settings:
 
     def check(self) -> None:
         """Production refuses unsafe defaults (docs/security.md, "Production checks")."""
+        self.key_wrapper.check(production=self.is_production)
         if not self.is_production:
             return
-        if not (self.crypto.keys or self.crypto.keys_file):
+        if not (self.crypto.keys or self.crypto.keys_file or self.key_wrapper.uses_kms):
             raise SettingsError(
-                "production needs BYOM_ENCRYPTION_KEYS or BYOM_ENCRYPTION_KEYS_FILE"
+                "production needs BYOM_ENCRYPTION_KEYS or BYOM_ENCRYPTION_KEYS_FILE "
+                "(or BYOM_KEY_WRAPPER=aws-kms)"
             )
         if self.database.is_sqlite:
             raise SettingsError("production needs a PostgreSQL BYOM_DATABASE_URL, not SQLite")

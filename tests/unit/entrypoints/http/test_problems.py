@@ -14,6 +14,7 @@ from domain.errors import (
     DataKeyDestroyed,
     DecryptionFailed,
     DomainError,
+    KeyServiceUnavailable,
     ProviderCallFailed,
     ProviderError,
     ProviderRateLimited,
@@ -24,6 +25,7 @@ from entrypoints.http import problems
 
 # The public slugs: part of the API contract, listed in the OpenAPI description.
 PUBLIC_SLUGS = {
+    "key-service-unavailable",
     "unknown-provider",
     "malformed-api-key",
     "invalid-base-url",
@@ -152,6 +154,7 @@ def test_the_public_slugs_are_unchanged() -> None:
     [
         (DecryptionFailed(), "key-unavailable", 503),
         (UnknownMasterKey("k1"), "key-unavailable", 503),
+        (KeyServiceUnavailable("HTTP 503"), "key-service-unavailable", 503),
         (DataKeyDestroyed(), "credential-revoked", 409),
         (SessionCredentialRevoked(), "credential-revoked", 409),
         (CredentialRevoked(), "credential-revoked", 409),
