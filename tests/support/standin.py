@@ -56,12 +56,10 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     prompt = sum(len(_text(m.get("content")).split()) for m in messages)
     call = _tool_call(body)
     if call is not None:
-        calls = [openai.tool_call("call_standin", call[0], call[1])]
+        calls = [openai.tool_call("call_1", call[0], call[1])]
         if not body.get("stream"):
             return Response(openai.tool_calls_completion(*calls, tokens=(prompt, 5)))
-        events = openai.tool_calls_stream(
-            [("call_standin", call[0], [call[1]])], tokens=(prompt, 5)
-        )
+        events = openai.tool_calls_stream([("call_1", call[0], [call[1]])], tokens=(prompt, 5))
         return _replayed(events)
     last = next((_text(m.get("content")) for m in reversed(messages) if m["role"] == "user"), "")
     words = (_structured(body) or f"You said: {last}").split(" ")
