@@ -33,6 +33,7 @@ from entrypoints.http.budget import BudgetController
 from entrypoints.http.credential_events import CredentialEventController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
+from entrypoints.http.draining import Draining
 from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.gateway.caller import gateway_rate_subject
 from entrypoints.http.gateway.completions import OpenAiGatewayController
@@ -100,7 +101,8 @@ def create_app(
     otherwise each worker process builds one on startup (with ``build_container``, which tests
     replace to wire fakes) and closes it on shutdown, in the event loop that serves requests."""
     settings = settings or (container.settings if container else Settings.from_env())
-    state = State({"container": container})
+    draining = Draining(settings.server.shutdown_grace_s)
+    state = State({"container": container, "draining": draining})
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -109,6 +111,7 @@ def create_app(
             # Each uvicorn worker is its own process: configure its logging here.
             configure_logging(settings.server.log_level, settings.server.log_format)
             app.state.container = build_container(settings)
+        draining.watch_signals()
         try:
             try:
                 await container_of(app.state).keyring_census.ensure_complete()
