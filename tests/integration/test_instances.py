@@ -152,7 +152,7 @@ def _env(var_dir: Path, database: str, redis_url: str, upstream: EndlessUpstream
 
 def _start(env: dict[str, str], log: Path, port: int | None = None) -> LiveServer:
     return start_server(
-        env, workers=2, port=port, log_path=log, extra_args=("--migrate",), ready_timeout_s=240
+        env, workers=2, port=port, log_path=log, extra_args=("--migrate",), ready_timeout_s=300
     )
 
 
