@@ -97,7 +97,9 @@ def _phases(
     rotate = {"api_key": "sk-proj-second-0002"}
     patched = httpx.patch(f"{a.url}{CREDENTIALS}/{credential}", json=rotate, headers=me)
     assert patched.status_code == 200, patched.text
-    rotate_s, _ = _until(lambda: _ask(b.url, steady) == 200 and upstream.keys[-1] == rotate["api_key"])
+    rotate_s, _ = _until(
+        lambda: _ask(b.url, steady) == 200 and upstream.keys[-1] == rotate["api_key"]
+    )
 
     # A rolling restart under a steady load, a stream in flight on the instance stopped first.
     session = httpx.post(f"{lb}/api/v1/agent-sessions", json={}, headers=me).json()["id"]
@@ -121,9 +123,11 @@ def _phases(
     assert (stopped_a[0], stopped_b[0]) == (0, 0)
     assert GRACE_S <= stopped_a[1] < GRACE_S + 8, "the stream held the instance up to the grace"
     error = _event(events.text, "error")
-    assert error["status"] == 503 and error["type"].endswith("service-unavailable")
+    assert error["status"] == 503
+    assert error["type"].endswith("service-unavailable")
     cut = _messages(lb, session, me)[-1]
-    assert cut["role"] == "assistant" and cut["incomplete"] is True
+    assert cut["role"] == "assistant"
+    assert cut["incomplete"] is True
     assert cut["content"].startswith("tick")
 
     # kill -9 in the middle of a stream: nothing of that turn is stored; the other serves on.

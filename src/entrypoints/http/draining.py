@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import AsyncIterator
 from types import FrameType
 from typing import TypeVar
@@ -17,6 +18,7 @@ from domain.errors import DomainError
 T = TypeVar("T")
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_POLL_S = 0.25  # how soon a stream waiting for its next piece sees the grace run out
 
 
 class ServiceStopping(DomainError):
@@ -31,52 +33,62 @@ class ServiceStopping(DomainError):
 
 class Draining:
     """``begun`` once the worker is told to stop; ``until_over`` ends a stream ``grace_s``
-    later."""
+    later. Plain attributes, no event loop object: the signal handler may set them, and a
+    stream in any loop sees them within ``_POLL_S``."""
 
     def __init__(self, grace_s: float) -> None:
         self.grace_s = grace_s
-        self.begun = False
-        self._over = asyncio.Event()
+        self._deadline: float | None = None
+
+    @property
+    def begun(self) -> bool:
+        return self._deadline is not None
 
     def watch_signals(self) -> None:
-        """Chains onto the server's SIGTERM and SIGINT handlers (uvicorn's stop accepting and
-        wait for open requests). Run in the worker's event loop; signals reach the main
-        thread only, so an app served from another thread (tests) is stopped by ``begin``."""
+        """Chains onto the server's SIGTERM and SIGINT handlers (uvicorn's: stop accepting,
+        wait for open requests). Signals reach the main thread only, so an app served from
+        another thread (tests) is told to stop by ``begin``."""
         if threading.current_thread() is not threading.main_thread():
             return
-        loop = asyncio.get_running_loop()
         for number in _STOP_SIGNALS:
             previous = signal.getsignal(number)
 
             def handler(signum: int, frame: FrameType | None, previous: object = previous) -> None:
-                loop.call_soon_threadsafe(self.begin)
+                self.begin()
                 if callable(previous):
                     previous(signum, frame)
 
             signal.signal(number, handler)
 
     def begin(self) -> None:
-        if not self.begun:
-            self.begun = True
-            asyncio.get_running_loop().call_later(self.grace_s, self._over.set)
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.grace_s
 
     async def until_over(self, items: AsyncIterator[T]) -> AsyncIterator[T]:
         """``items``, until the grace period is over: then the pending read is cancelled
         (the stream keeps what arrived) and ``ServiceStopping`` is raised."""
-        over = asyncio.ensure_future(self._over.wait())
-        try:
-            while True:
-                step = asyncio.ensure_future(anext(items))
-                await asyncio.wait({step, over}, return_when=asyncio.FIRST_COMPLETED)
+        while True:
+            step = asyncio.ensure_future(anext(items))
+            try:
+                while not step.done():
+                    await asyncio.wait({step}, timeout=self._wait_s())
+                    if not step.done() and self._over():
+                        raise ServiceStopping()
+            finally:
                 if not step.done():
                     step.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await step
-                    raise ServiceStopping()
-                try:
-                    item = step.result()
-                except StopAsyncIteration:
-                    return
-                yield item
-        finally:
-            over.cancel()
+            try:
+                item = step.result()
+            except StopAsyncIteration:
+                return
+            yield item
+
+    def _wait_s(self) -> float:
+        if self._deadline is None:
+            return _POLL_S
+        return max(0.0, min(_POLL_S, self._deadline - time.monotonic()))
+
+    def _over(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline

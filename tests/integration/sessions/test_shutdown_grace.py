@@ -53,7 +53,8 @@ async def test_a_stream_that_ends_within_the_grace_ends_as_usual(api: ChatApi) -
     streamed = await api.stream(me, session["id"], "Explain the basis trade")
 
     events = parse_sse(streamed.text)
-    assert events[-1].event == "done" and events[-1].data["incomplete"] is False
+    assert events[-1].event == "done"
+    assert events[-1].data["incomplete"] is False
     assert "error" not in [e.event for e in events]
 
 
