@@ -50,6 +50,7 @@ def test_two_instances_behind_nginx_behave_as_one_service(
     database = pg_database()  # empty: the instances migrate it
     with EndlessUpstream(every_s=0.1, piece="tick ") as upstream:
         envs = [_env(tmp_path / name, database, redis_url, upstream) for name in ("a", "b")]
+        envs[1]["BYOM_ENCRYPTION_KEYS"] = envs[0]["BYOM_ENCRYPTION_KEYS"]  # one keyring
         with ThreadPoolExecutor(2) as pool:
             a, b = pool.map(lambda i: _start(envs[i], tmp_path / f"{i}.log"), range(2))
         instances = [a, b]
