@@ -88,9 +88,10 @@ def _phases(
     assert httpx.post(f"{b.url}/api/v1/auth/login", json=wrong).status_code == 429
 
     # A revoke through one instance is honoured by the other on its next request.
-    token = _token(lb, me)
+    token = _token(lb, me, name="revoked")
     assert _ask(b.url, token) == 200
-    token_id = httpx.get(f"{lb}{TOKENS}", headers=me).json()[-1]["id"]
+    listed = httpx.get(f"{lb}{TOKENS}", headers=me).json()
+    token_id = next(t["id"] for t in listed if t["name"] == "revoked")
     assert httpx.delete(f"{a.url}{TOKENS}/{token_id}", headers=me).status_code == 204
     revoke_s, revoked_status = _until(lambda: _ask(b.url, token) == 401)
     # A key rotation likewise: the other instance's next call uses the new key.
@@ -188,7 +189,7 @@ def _signed_in(url: str, email: str) -> dict[str, str]:
 
 
 def _token(url: str, me: dict[str, str], **scopes: Any) -> dict[str, str]:
-    made = httpx.post(f"{url}{TOKENS}", json={"name": "t", **scopes}, headers=me)
+    made = httpx.post(f"{url}{TOKENS}", json={"name": "t"} | scopes, headers=me)
     assert made.status_code == 201, made.text
     return {"Authorization": f"Bearer {made.json()['token']}"}
 
