@@ -94,7 +94,10 @@ def start_nginx(instance_ports: Sequence[int], directory: Path) -> Nginx:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     servers = "\n".join(
-        f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in instance_ports
+        # max_fails=0: never mark an instance down (a refused connect costs nothing and moves
+        # on); with max_fails=1 a rolling restart left moments with "no live upstreams" (502).
+        f"    server 127.0.0.1:{p} max_fails=0;"
+        for p in instance_ports
     )
     # As root, nginx's workers would switch to an account that cannot write our temp files.
     user = "user root;" if os.geteuid() == 0 else ""
