@@ -2,7 +2,9 @@
 of its own): every chat completion streams text deltas until the client hangs up.
 
 It records the size of each request body it received, which is how a test sees how much
-history BYOM sent upstream.
+history BYOM sent upstream, and the key each chat request carried. With ``every_s`` it trickles
+(a small piece that often, still without end); a request that does not ask to stream gets a
+whole completion at once (the steady load of tests/integration/test_instances.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tests.support.wire import openai
 
 PIECE = "x" * 16_384  # one delta's text
 MODELS = json.dumps(openai.models(("gpt-4o-mini", "system"))).encode()
+COMPLETION = json.dumps(openai.completion("Whole at once.", tokens=(5, 3))).encode()
 
 
 def _chunked(data: bytes) -> bytes:
@@ -24,10 +27,14 @@ def _chunked(data: bytes) -> bytes:
 
 
 class EndlessUpstream:
-    def __init__(self) -> None:
+    def __init__(self, *, every_s: float = 0.0, piece: str = PIECE) -> None:
         self.port = 0
+        self.every_s = every_s
+        self.piece = piece
         self.bodies: list[int] = []
         """The size in bytes of each chat request's body, in order."""
+        self.keys: list[str] = []
+        """The bearer key of each chat request, in order."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -64,11 +71,13 @@ class EndlessUpstream:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
+                length, key = 0, ""
                 for line in head.split(b"\r\n")[1:]:
                     name, _, value = line.partition(b":")
                     if name.strip().lower() == b"content-length":
                         length = int(value)
+                    if name.strip().lower() == b"authorization":
+                        key = value.decode().strip().removeprefix("Bearer ")
                 body = await reader.readexactly(length) if length else b""
                 if head.startswith(b"GET"):
                     writer.write(
@@ -78,6 +87,14 @@ class EndlessUpstream:
                     await writer.drain()
                     continue
                 self.bodies.append(len(body))
+                self.keys.append(key)
+                if not json.loads(body).get("stream"):
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                        b"content-length: %d\r\n\r\n%s" % (len(COMPLETION), COMPLETION)
+                    )
+                    await writer.drain()
+                    continue
                 await self._endless(writer)
                 return
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
@@ -92,9 +109,9 @@ class EndlessUpstream:
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
             b"transfer-encoding: chunked\r\n\r\n"
         )
-        event = (openai.text_delta(PIECE) + "\n\n").encode()
+        event = (openai.text_delta(self.piece) + "\n\n").encode()
         while True:
             writer.write(_chunked(event))
             await writer.drain()
             # Let other connections (and BYOM's other requests) run between pieces.
-            await asyncio.sleep(0)
+            await asyncio.sleep(self.every_s)

@@ -18,6 +18,16 @@ class StoreUnavailable(DomainError):
         super().__init__("the database is not reachable right now")
 
 
+class SchemaNotCurrent(DomainError):
+    """The database's schema is not the one this code was written for (its migrations have
+    not run yet, or another instance is running them): the instance is not ready."""
+
+    code = "schema-not-current"
+
+    def __init__(self) -> None:
+        super().__init__("the database schema is not at this version's migration head")
+
+
 class ConstraintViolation(RuntimeError):
     """A database rule with no domain meaning was broken (a missing parent row, a second live
     data key for a user, a reused token digest): a bug in the caller, not bad user input.

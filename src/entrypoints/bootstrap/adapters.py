@@ -25,6 +25,7 @@ from adapters.llm import (
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanaryStore
+from adapters.persistence.sqlalchemy.migrate import head_revision
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.gateway._routing import route
 from domain.api_key import ApiKey
@@ -105,7 +106,7 @@ def sql_database(settings: Settings) -> Database:
     engine = build_engine(settings.database.url, pool_size=settings.database.pool_size)
     return Database(
         unit_of_work=SqlAlchemyUnitOfWorkFactory(engine),
-        health=SqlAlchemyHealthProbe(engine),
+        health=SqlAlchemyHealthProbe(engine, head=head_revision),
         aclose=engine.dispose,
         key_canaries=SqlAlchemyKeyCanaryStore(engine),
     )

@@ -1,10 +1,12 @@
-"""``byom serve``: the HTTP service under uvicorn."""
+"""``byom serve``: the HTTP service under uvicorn, stopped gracefully on SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from entrypoints.cli._support import Commands
@@ -14,6 +16,11 @@ if TYPE_CHECKING:
     from adapters.persistence.sqlalchemy.migrate import MigrationStep
 
 logger = logging.getLogger("byom.migrate")
+
+# Beyond the app's own grace for streams: time for them to write their last event and store
+# what arrived, before uvicorn cancels whatever is still running.
+_AFTER_GRACE_S = 5
+_WORKER_HEALTHCHECK_S = 30
 
 
 def register(commands: Commands) -> None:
@@ -26,6 +33,12 @@ def register(commands: Commands) -> None:
     serve.add_argument("--host", help="the address to listen on (default: BYOM_HOST)")
     serve.add_argument("--port", type=int, help="the port to listen on (default: BYOM_PORT)")
     serve.add_argument("--workers", type=int, help="worker processes (default: BYOM_WORKERS)")
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply migrations before listening, in production too (instances started at "
+        "once take turns: the first migrates, the others find the schema at head)",
+    )
     serve.add_argument("--no-migrate", action="store_true", help="skip the development migrations")
     serve.set_defaults(handler=_serve)
 
@@ -35,14 +48,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.generated_notice:  # the workers load the file this process generated
         logging.getLogger("byom").warning(settings.generated_notice)
-    if not settings.is_production and not args.no_migrate:
+    if args.migrate or (not settings.is_production and not args.no_migrate):
         from adapters.persistence.sqlalchemy.migrate import upgrade
 
         asyncio.run(upgrade(settings.database.url, on_step=_log_step))
     workers = args.workers or settings.server.workers
     if workers > 1 or settings.server.metrics_multiproc_dir:
         _metrics_shared_by_workers(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         "entrypoints.http.app:create_app",
         factory=True,
         host=args.host or settings.server.host,
@@ -55,12 +68,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         proxy_headers=False,
         server_header=False,
+        timeout_graceful_shutdown=settings.server.shutdown_grace_s + _AFTER_GRACE_S,
+        # uvicorn's default (5 s) kills a worker still importing on a busy machine, whose
+        # replacement is as slow: the supervisor's pings may wait for a worker's start.
+        timeout_worker_healthcheck=_WORKER_HEALTHCHECK_S,
     )
+    if workers > 1:
+        from entrypoints.cli._supervisor import Supervisor
+
+        Supervisor(config, sockets=[config.bind_socket()]).run()
+        return 0
+    # uvicorn re-raises the SIGTERM it stopped on once it has; this handler makes that exit 0.
+    signal.signal(signal.SIGTERM, _stopped)
+    uvicorn.Server(config).run()
     return 0
 
 
 def _log_step(step: MigrationStep) -> None:
     logger.info("migrated %s -> %s: %s", step.source, step.destination, step.title)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _metrics_shared_by_workers(settings: Settings) -> None:

@@ -32,6 +32,7 @@ from entrypoints.http.budget import BudgetController
 from entrypoints.http.credential_events import CredentialEventController
 from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
+from entrypoints.http.draining import Draining
 from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.gateway.caller import gateway_rate_subject
 from entrypoints.http.gateway.completions import OpenAiGatewayController
@@ -104,13 +105,15 @@ def create_app(
         # Each uvicorn worker is a process of its own that calls this first: its logging is set
         # up here, before uvicorn logs "Started server process" (uvicorn's lines, ours, one format).
         configure_logging(settings.server.log_level, settings.server.log_format)
-    state = State({"container": container})
+    draining = Draining(settings.server.shutdown_grace_s)
+    state = State({"container": container, "draining": draining})
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = app.state.container is None
         if owned:
             app.state.container = build_container(settings)
+        draining.watch_signals()
         try:
             await container_of(app.state).open()
             try:

@@ -12,6 +12,7 @@ from litestar.di import Provide
 
 from domain.user import User
 from entrypoints.bootstrap.container import Container
+from entrypoints.http.draining import Draining
 
 # The container's fields and their types, resolved once: a controller naming a field that does
 # not exist fails when its module is imported (at start-up), not on its first request.
@@ -20,6 +21,10 @@ _FIELDS: dict[str, Any] = get_type_hints(Container)
 
 def container_of(state: State) -> Container:
     return cast("Container", state.container)
+
+
+def draining_of(state: State) -> Draining:
+    return cast("Draining", state.draining)
 
 
 def use_case(name: str) -> Provide:

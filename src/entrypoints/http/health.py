@@ -6,9 +6,9 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 
-from adapters.persistence.errors import StoreUnavailable
+from adapters.persistence.errors import SchemaNotCurrent, StoreUnavailable
 from domain.errors import DecryptionFailed, KeyServiceUnavailable, UnknownMasterKey
-from entrypoints.http.deps import container_of
+from entrypoints.http.deps import container_of, draining_of
 from entrypoints.http.openapi import PublicOperation
 
 
@@ -31,9 +31,14 @@ class HealthController(Controller):
     @get("/ready", operation_id="Ready", cache=False, operation_class=PublicOperation)
     async def ready(self, state: State) -> Response[Health]:
         container = container_of(state)
+        if draining_of(state).begun:  # told to stop: take no new work (a balancer moves on)
+            return Response(Health("stopping"), status_code=503)
         try:
             await container.health.check()
             await container.prove_keyring.execute()
+        except SchemaNotCurrent:  # its migrations have not run yet (`byom serve --migrate`)
+            schema = Health("unavailable", "schema not at head", "loaded")
+            return Response(schema, status_code=503)
         except StoreUnavailable:
             return Response(Health("unavailable", "unreachable", "loaded"), status_code=503)
         except KeyServiceUnavailable:

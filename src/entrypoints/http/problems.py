@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.persistence.errors import StoreUnavailable
+from adapters.persistence.errors import SchemaNotCurrent, StoreUnavailable
 from domain import errors
+from entrypoints.http.draining import ServiceStopping
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ _HTTP: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.KeyServiceUnavailable: (503, "The key service is unavailable"),
     errors.DataKeyDestroyed: (409, "Credential was deleted"),
     StoreUnavailable: (503, "Service temporarily unavailable"),
+    SchemaNotCurrent: (503, "Service temporarily unavailable"),
+    ServiceStopping: (503, "Service temporarily unavailable"),
     errors.InvalidApiKey: (422, "The provider rejected the API key"),
     errors.ModelNotFound: (422, "The provider does not know this model"),
     errors.ProviderRateLimited: (429, "The provider is rate limiting"),
@@ -108,6 +111,9 @@ MERGED: dict[type[errors.DomainError], str] = {
     errors.ProviderProtocolError: "provider-error",
     # The same 503 as any other outage, and the database is not the client's business.
     StoreUnavailable: "service-unavailable",
+    SchemaNotCurrent: "service-unavailable",
+    # A stream still running when the instance's shutdown grace ran out: send again.
+    ServiceStopping: "service-unavailable",
     # Any other expected error: the generic refusal.
     errors.DomainError: "bad-request",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from entrypoints.settings._parsers import flag, literal, text, upper, whole
+from entrypoints.settings._parsers import flag, literal, positive, text, upper, whole
 from entrypoints.settings._variables import setting
 
 
@@ -45,6 +45,13 @@ class ServerSettings:
         text,
         "`GET /metrics` then needs `Authorization: Bearer <token>`; required in production",
         secret=True,
+    )
+    shutdown_grace_s: int = setting(
+        "BYOM_SHUTDOWN_GRACE_SECONDS",
+        20,
+        positive,
+        "on SIGTERM, streams still running this long are ended with an SSE `error` event "
+        "(the partial reply kept, incomplete); then the worker exits",
     )
     metrics_multiproc_dir: str | None = setting(
         "PROMETHEUS_MULTIPROC_DIR",

@@ -15,13 +15,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeEngine
 
 from adapters.persistence.sqlalchemy.engine import build_engine, database_url
 
 _Operation = Callable[[Config], None]
+
+# The key of the PostgreSQL advisory lock that migrations hold: instances started at once
+# against one database migrate it one after the other (the later ones find it at head).
+MIGRATION_LOCK_KEY = 0x62796F6D  # "byom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,10 @@ async def _run(url: str | URL, operation: _Operation, on_step: OnStep | None) ->
 def _with_connection(
     connection: Connection, operation: _Operation, url: str | URL, on_step: OnStep | None
 ) -> None:
+    if connection.dialect.name == "postgresql":
+        # Held to the end of the migration's one transaction (PostgreSQL's DDL is
+        # transactional), released by commit, rollback or a dropped connection alike.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     config = alembic_config(url)
     config.attributes["connection"] = connection
     if on_step is not None:

@@ -31,7 +31,7 @@ from application.sessions.send_message import (
 from application.sessions.start_agent_session import StartAgentSession
 from domain.content import MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE
 from domain.user import User
-from entrypoints.http.deps import CURRENT_USER, use_cases
+from entrypoints.http.deps import CURRENT_USER, draining_of, use_cases
 from entrypoints.http.openapi import json_or_event_stream, problem_responses
 from entrypoints.http.sessions.events import EVENT_STREAM, event_stream
 from entrypoints.http.sessions.wire import (
@@ -183,6 +183,7 @@ class AgentSessionController(Controller):
         content, turn = turn_of(data)
         if EVENT_STREAM in request.headers.get("accept", ""):
             stream = send_message.stream(user_id, session_id, content, **turn)
-            return await event_stream(stream, request.url.path)
+            draining = draining_of(request.app.state)
+            return await event_stream(stream, request.url.path, draining)
         reply = await send_message.execute(user_id, session_id, content, **turn)
         return MessageOut.of(reply.message)

@@ -13,6 +13,7 @@ from litestar.response import Stream
 
 from application.sessions.send_message import ReplyStream
 from domain.errors import DomainError
+from entrypoints.http.draining import Draining
 from entrypoints.http.errors import from_domain_error
 from entrypoints.http.sessions.wire import DeltaEvent, DoneEvent
 from entrypoints.http.sessions.wire_tools import ToolCallOut
@@ -20,11 +21,11 @@ from entrypoints.http.sessions.wire_tools import ToolCallOut
 EVENT_STREAM = "text/event-stream"
 
 
-async def event_stream(stream: ReplyStream, path: str) -> Stream:
+async def event_stream(stream: ReplyStream, path: str, draining: Draining) -> Stream:
     # Failures before the first byte answer with their own status, not an SSE error.
     await stream.start()
     return Stream(
-        server_sent_events(stream, path),
+        server_sent_events(stream, path, draining),
         # Set as a header: the route's JSON media type would win over ``media_type``.
         headers={
             "content-type": EVENT_STREAM,
@@ -36,13 +37,16 @@ async def event_stream(stream: ReplyStream, path: str) -> Stream:
     )
 
 
-async def server_sent_events(stream: ReplyStream, path: str) -> AsyncIterator[bytes]:
-    """``delta`` events, then ``error`` if the provider failed mid-reply, then one
-    ``tool_call`` per call of the stored reply, then one ``done``."""
+async def server_sent_events(
+    stream: ReplyStream, path: str, draining: Draining
+) -> AsyncIterator[bytes]:
+    """``delta`` events, then ``error`` if the provider failed mid-reply (or the instance's
+    shutdown grace ran out: ``ServiceStopping``), then one ``tool_call`` per call of the
+    stored reply, then one ``done``."""
     try:
         failure: DomainError | None = None
         try:
-            async for text in stream:
+            async for text in draining.until_over(stream):
                 yield sse("delta", DeltaEvent(text))
         except DomainError as exc:
             failure = exc
