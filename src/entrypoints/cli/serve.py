@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 from types import FrameType
@@ -78,9 +79,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         Supervisor(config, sockets=[config.bind_socket()]).run()
         return 0
-    # uvicorn re-raises the SIGTERM it stopped on once it has; this handler makes that exit 0.
+    # uvicorn re-raises the signal it stopped on once it has: this handler makes a SIGTERM
+    # exit 0, and a SIGINT (Ctrl-C) ends quietly, as uvicorn.run() would, not in a traceback.
     signal.signal(signal.SIGTERM, _stopped)
-    uvicorn.Server(config).run()
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run()
     return 0
 
 
