@@ -58,9 +58,7 @@ def _attack_then_owner(server: LiveServer) -> tuple[list[int], httpx.Response]:
         return wrong, _login(client, OWNER_AT, PASSWORD)
 
 
-@pytest.mark.parametrize(
-    "trusted", [None, "10.9.9.9,192.0.2.0/24"], ids=["unset", "another-proxy"]
-)
+@pytest.mark.parametrize("trusted", [None, "10.9.9.9,192.0.2.0/24"], ids=["unset", "another-proxy"])
 def test_an_untrusted_peer_s_forwarded_for_is_ignored(
     tmp_path: Path, upstream: EndlessUpstream, trusted: str | None
 ) -> None:
