@@ -40,11 +40,24 @@ def test_a_complete_configuration_is_described_without_secrets(
         "master keys: 2 (primary k2)",
         "metrics token: set",
         "shared store: Redis",
+        "trusted proxies: none (X-Forwarded-For ignored; the client is the TCP peer)",
         "system default: none",
     ]
     for secret in (JWT_SECRET, TOKEN, "pg-password-42", "redis-password-42", KEYS[3:20]):
         assert secret not in out.out + out.err
     assert not (tmp_path / "var").exists(), "production writes nothing under var/"
+
+
+def test_the_trusted_proxies_are_listed_and_a_typo_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BYOM_FORWARDED_ALLOW_IPS", "10.0.0.7, 172.18.0.0/16")
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "trusted proxies: 10.0.0.7, 172.18.0.0/16 (X-Forwarded-For read from these)" in out
+    monkeypatch.setenv("BYOM_FORWARDED_ALLOW_IPS", "172.18.0.0/33")
+    assert main(["config", "check"]) == 2
+    assert capsys.readouterr().err.startswith("configuration error: BYOM_FORWARDED_ALLOW_IPS ")
 
 
 def test_an_allow_list_that_cannot_work_is_refused(

@@ -67,6 +67,11 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print("shared store: Redis")
     else:
         print("shared store: none (rate limits and login throttles count per instance)")
+    trusted = settings.server.forwarded_allow_ips
+    if trusted:
+        print(f"trusted proxies: {', '.join(trusted)} (X-Forwarded-For read from these)")
+    else:
+        print("trusted proxies: none (X-Forwarded-For ignored; the client is the TCP peer)")
     if fallback is None:
         print("system default: none")
     else:

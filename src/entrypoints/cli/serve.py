@@ -56,6 +56,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or settings.server.workers
     if workers > 1 or settings.server.metrics_multiproc_dir:
         _metrics_shared_by_workers(settings)
+    trusted = settings.server.forwarded_allow_ips
     config = uvicorn.Config(
         "entrypoints.http.app:create_app",
         factory=True,
@@ -67,7 +68,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # Ours, set up by main() here and by create_app() in each worker: uvicorn's loggers
         # go through our handler and format (uvicorn's config would log query strings).
         log_config=None,
-        proxy_headers=False,
+        # Only the proxies named in BYOM_FORWARDED_ALLOW_IPS: their X-Forwarded-For becomes the
+        # client address (login throttle, rate limits, audit trail). Anyone else's is ignored,
+        # or a client could pick the address its failed logins are counted against.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=list(trusted) or None,
         server_header=False,
         timeout_graceful_shutdown=settings.server.shutdown_grace_s + _AFTER_GRACE_S,
         # uvicorn's default (5 s) kills a worker still importing on a busy machine, whose

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from ipaddress import ip_network
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
@@ -104,3 +105,24 @@ def model_names(name: str, raw: str) -> tuple[str, ...]:
     if not names:
         raise SettingsError(f"{name} must name at least one model")
     return tuple(names)
+
+
+def networks(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses and CIDR networks, normalised (``10.0.0.1/8`` is
+    refused: host bits set). uvicorn would take a typo as a literal host name that never
+    matches, and an operator would not learn why the proxy's header is ignored."""
+    found: list[str] = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            network = ip_network(part)
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or CIDR networks (such as 10.0.0.0/8), "
+                "separated by commas"
+            ) from None
+        shown = str(network.network_address) if network.num_addresses == 1 else str(network)
+        if shown not in found:
+            found.append(shown)
+    return tuple(found)

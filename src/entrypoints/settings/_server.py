@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from entrypoints.settings._parsers import flag, literal, positive, text, upper, whole
+from entrypoints.settings._parsers import (
+    flag,
+    literal,
+    networks,
+    positive,
+    text,
+    upper,
+    whole,
+)
 from entrypoints.settings._variables import setting
 
 
@@ -29,6 +37,16 @@ class ServerSettings:
         text,
         "shared rate-limit store when several instances run",
         secret=True,
+    )
+    forwarded_allow_ips: tuple[str, ...] = setting(
+        "BYOM_FORWARDED_ALLOW_IPS",
+        (),
+        networks,
+        "reverse proxies (IP addresses, CIDR networks, comma-separated) whose "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` are believed: the client address (login "
+        "throttle, rate limits, audit trail) is then the forwarded one; any other peer's "
+        "headers are ignored",
+        shown="unset (trust none)",
     )
     max_body_bytes: int = setting(
         "BYOM_MAX_BODY_BYTES", 64 * 1024, whole, "larger request bodies get 413 before parsing"
