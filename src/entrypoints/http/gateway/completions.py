@@ -31,7 +31,8 @@ from application.gateway.list_models_for_token import ListModelsForToken
 from application.gateway.relay_completion import RelayCompletion, RelayedStream
 from domain.errors import DomainError
 from domain.gateway_token import GatewayToken
-from entrypoints.http.deps import use_cases
+from entrypoints.http.deps import draining_of, use_cases
+from entrypoints.http.draining import Draining
 from entrypoints.http.gateway import wire
 from entrypoints.http.gateway.caller import admit, provide_gateway_token
 from entrypoints.http.gateway.errors import (
@@ -110,7 +111,7 @@ class OpenAiGatewayController(Controller):
             id_=id_, created=created, model=data.model, include_usage=include_usage
         )
         return Stream(
-            openai_events(stream, writer),
+            openai_events(stream, writer, draining_of(request.app.state)),
             headers={"content-type": EVENT_STREAM, "cache-control": "no-store"},
             background=BackgroundTask(stream.aclose),
         )
@@ -167,15 +168,18 @@ def _model_out(m: GatewayModel) -> wire.GatewayModelOut:
     )
 
 
-async def openai_events(stream: RelayedStream, writer: ChunkWriter) -> AsyncIterator[bytes]:
+async def openai_events(
+    stream: RelayedStream, writer: ChunkWriter, draining: Draining
+) -> AsyncIterator[bytes]:
     """OpenAI's SSE: ``data: {chunk}`` lines, then ``data: [DONE]``; a failure mid-stream is a
-    ``data: {"error": ...}`` line (the SDKs raise it) and no ``[DONE]``."""
+    ``data: {"error": ...}`` line (the SDKs raise it) and no ``[DONE]``. So is the end of the
+    instance's shutdown grace (``ServiceStopping``, 503): what arrived is recorded as usage."""
     try:
         yield _data(writer.role())
         finish = None
         reported = None
         try:
-            async for chunk in stream.chunks():
+            async for chunk in draining.until_over(stream.chunks()):
                 if (content := writer.content(chunk)) is not None:
                     yield _data(content)
                 if chunk.is_final:
