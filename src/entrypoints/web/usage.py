@@ -59,8 +59,12 @@ class Period:
         return datetime.combine(self.last + timedelta(days=1), time.min, UTC)
 
     @property
+    def span_days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
     def days(self) -> list[date]:
-        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+        return [self.first + timedelta(days=i) for i in range(self.span_days)]
 
     @property
     def text(self) -> str:
@@ -93,14 +97,15 @@ class UsagePage(Controller):
         period, error = _period(today, since, until)
         report = await get_usage.execute(user.id, since=period.since, until=period.until)
         daily, totals = report.daily, report.totals
-        days = period.days
+        # A day list only for a period a chart can show: a URL may ask for ten thousand years.
+        days = period.days if period.span_days <= MAX_CHART_DAYS else []
         names = sorted({_series_name(d.provider, d.model) for d in daily})
         tokens = {
             (d.day, _series_name(d.provider, d.model)): float(d.input_tokens + d.output_tokens)
             for d in daily
         }
         costs = {(d.day, _series_name(d.provider, d.model)): float(d.cost_usd) for d in daily}
-        charted = bool(daily) and len(days) <= MAX_CHART_DAYS
+        charted = bool(daily) and bool(days)
         context = {
             "user": user,
             "active": "usage",
@@ -148,7 +153,8 @@ def _period(today: date, since: str | None, until: str | None) -> tuple[Period, 
             _day(until, end=True) if until else today,
             chosen=True,
         )
-    except ValueError:
+        chosen.until  # noqa: B018 (the day after the last must exist: 9999-12-31 has none)
+    except (ValueError, OverflowError):
         return default, Friendly(422, "The period is not valid", "Dates look like 2025-01-31.")
     if chosen.last < chosen.first:
         return default, Friendly(

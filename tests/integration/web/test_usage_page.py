@@ -7,6 +7,8 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from domain.usage import UsageRecord, UsageSource
 from tests.support.site import Site
 
@@ -89,3 +91,30 @@ async def test_the_sources_are_named_and_told_apart(signed_in: Site) -> None:
     assert '<span class="source-name">Agent sessions</span>' in row
     assert "chats run through BYOM&#39;s sessions API" in row
     assert "Every source together" in page  # the chart's legend says what it adds up
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=0001-01-01T00:00:00",  # the day before the first day there is
+        "until=9999-12-31T23:00:00-05:00",  # past the last day there is, in UTC
+        "since=9999-12-30&until=9999-12-31",  # the end of that day has no next day
+    ],
+)
+async def test_a_period_at_the_edge_of_the_calendar_is_a_422_not_a_500(
+    signed_in: Site, query: str
+) -> None:
+    response = await signed_in.client.get(f"/usage?{query}")
+    assert response.status_code == 422
+    assert "The period is not valid" in response.text
+
+
+async def test_a_period_of_millennia_is_listed_without_a_chart(signed_in: Site) -> None:
+    await _calls(signed_in, 0, 5)
+    response = await signed_in.client.get("/usage?since=0001-01-01&until=9999-12-30")
+    assert response.status_code == 200
+    assert _days_listed(response.text) == [
+        signed_in.world.clock.now().date().isoformat(),
+        (signed_in.world.clock.now().date() - timedelta(days=5)).isoformat(),
+    ]
+    assert "<svg" not in response.text
