@@ -8,6 +8,10 @@ from uuid import UUID
 
 from domain.credential import LlmCredential
 
+MAX_LISTED_MODELS = 1000
+"""Names kept per key: OpenRouter lists about 400; a user's own server could list millions,
+and every worker keeps up to 10,000 lists."""
+
 
 @dataclass(frozen=True, slots=True)
 class ModelListKey:

@@ -13,7 +13,7 @@ from application.llm._key_check import ApiKeyChecker
 from application.llm._single_flight import SingleFlight
 from domain.credential import LlmCredential
 from domain.errors import DomainError
-from domain.model_list import ModelListKey
+from domain.model_list import MAX_LISTED_MODELS, ModelListKey
 from domain.ports import ModelCatalog, ModelListCache, UnitOfWorkFactory
 from domain.provider import Provider
 
@@ -35,7 +35,8 @@ class ReachableModels:
     - concurrent misses for one key version make one provider call;
     - the call is bounded by ``timeout_s``; a provider that cannot be asked in time, or refuses
       the key, gives the catalog's models of that provider (``live=False``), never an error,
-      and nothing is kept, so the next listing asks again."""
+      and nothing is kept, so the next listing asks again;
+    - at most ``MAX_LISTED_MODELS`` names are kept per key."""
 
     def __init__(
         self,
@@ -56,7 +57,7 @@ class ReachableModels:
         self._flights: SingleFlight[ModelListKey, ModelList] = SingleFlight()
 
     async def remember(self, credential: LlmCredential, models: tuple[str, ...]) -> None:
-        await self._cache.put(ModelListKey.of(credential), models)
+        await self._cache.put(ModelListKey.of(credential), models[:MAX_LISTED_MODELS])
 
     async def forget(self, credential_id: UUID) -> None:
         await self._cache.discard(credential_id)
@@ -78,9 +79,10 @@ class ReachableModels:
         return found
 
     async def _fetch(self, credential: LlmCredential) -> ModelList:
-        async with self._uow() as uow:
-            key = await self._sealer.open(uow, credential)
         try:
+            # A key that cannot be opened now (the key service down) lists the catalog too.
+            async with self._uow() as uow:
+                key = await self._sealer.open(uow, credential)
             async with asyncio.timeout(self._timeout_s):
                 check = await self._checker.check(
                     credential.provider,
@@ -91,8 +93,9 @@ class ReachableModels:
                 )
         except (DomainError, TimeoutError):
             return ModelList(self._catalog_names(credential.provider), live=False)
-        await self._cache.put(ModelListKey.of(credential), check.models)
-        return ModelList(check.models, live=True)
+        models = check.models[:MAX_LISTED_MODELS]
+        await self._cache.put(ModelListKey.of(credential), models)
+        return ModelList(models, live=True)
 
     def _catalog_names(self, provider: Provider) -> tuple[str, ...]:
         for entry in self._catalog.providers():

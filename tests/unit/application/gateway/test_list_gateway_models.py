@@ -5,6 +5,7 @@ concurrent askers, and the catalog's models (``live`` false) when the provider c
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from adapters.model_list_cache import InMemoryModelListCache
 from application.llm._key_check import ApiKeyChecker
 from application.llm._reachable_models import ReachableModels
 from domain.errors import ProviderUnavailable
+from domain.model_list import MAX_LISTED_MODELS
 from domain.provider import Provider
 from domain.resolution import Payer
 from tests.support.builders import World
@@ -167,3 +169,28 @@ async def test_a_provider_that_does_not_answer_in_time_gives_the_catalog(
 
     assert (listing.names, listing.live) == (("model-a",), False)
     assert _openai(world).lists_waiting == 0, "the hung call was cancelled, not left running"
+
+
+async def test_a_provider_listing_without_end_is_kept_to_a_bounded_list(
+    world: World, user_id: UUID
+) -> None:
+    _openai(world).models = tuple(f"model-{n}" for n in range(MAX_LISTED_MODELS * 5))
+    await add_key(world, user_id, "openai")
+    world.clock.advance(TTL_S)  # past the list the check kept: fetched again
+
+    listed = await _names(world, user_id)
+
+    assert len(listed) == MAX_LISTED_MODELS
+    assert set(listed.values()) == {True}
+
+
+async def test_a_key_that_cannot_be_opened_lists_the_catalog_not_an_error(
+    world: World, user_id: UUID
+) -> None:
+    await add_key(world, user_id, "openai", model_name="model-b")
+    world.clock.advance(TTL_S)
+    [data_key] = world.db.data_keys.values()
+    # The master key no longer opens it (as when the key service is down or refuses).
+    data_key.wrapped = replace(data_key.wrapped, ciphertext=bytes(len(data_key.wrapped.ciphertext)))
+
+    assert await _names(world, user_id) == {"model-a": False, "model-b": False}
