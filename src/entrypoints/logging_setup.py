@@ -71,6 +71,11 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)  # uvicorn.Config sets its own level on uvicorn.error
+    for existing in logging.root.manager.loggerDict.values():
+        # A fileConfig (Alembic's ini) disables every logger it does not name, ours included.
+        if isinstance(existing, logging.Logger):
+            existing.disabled = False
     for name in SILENT:
         logger = logging.getLogger(name)
         logger.handlers.clear()

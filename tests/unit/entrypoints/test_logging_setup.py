@@ -70,6 +70,10 @@ def test_uvicorn_and_alembic_handlers_of_their_own_give_way_to_ours(
         foreign = logging.getLogger(name)
         foreign.addHandler(logging.StreamHandler())
         foreign.propagate = False
+    # uvicorn.Config sets uvicorn.error's level to its own log_level (an in-process server in an
+    # earlier test left WARNING); fileConfig disables the loggers it does not name.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").disabled = True
     configure_logging("DEBUG", "json")
     logging.getLogger("uvicorn.error").info("Started server process [1]")
     logging.getLogger("alembic.runtime.migration").info("Running upgrade")
