@@ -13,6 +13,7 @@ from domain.ports.accounts import (
     UserStore,
 )
 from domain.ports.budgets import BudgetStore, SpendLedger, SpendMetrics
+from domain.ports.changes import ChangeFeed, ChangeListener
 from domain.ports.credentials import CredentialEventLog, CredentialStore
 from domain.ports.gateway import GatewayTokenStore, TokenRateMeter
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
@@ -27,6 +28,8 @@ __all__ = [
     "AgentSessionStore",
     "BudgetStore",
     "CallSlot",
+    "ChangeFeed",
+    "ChangeListener",
     "Cipher",
     "Clock",
     "CredentialEventLog",
