@@ -16,7 +16,7 @@ from domain.ports import ChangeFeed, ChangeListener
 logger = logging.getLogger("adapters.changes")
 
 
-def user_of(payload: str) -> UUID | None | bool:
+def user_of(payload: str) -> UUID | bool | None:
     """The user a notice names, None for "everything" (empty), False for a payload that is not
     ours (another program may use the channel): it is ignored."""
     if not payload:
@@ -52,9 +52,8 @@ class RemoteChangeFeed(ChangeFeed):
         try:
             await self._send(str(user_id))
         except Exception as exc:  # committed already: other processes rely on their TTL
-            logger.warning(
-                "change feed %s: notice not sent to other processes (%s)", self._name, self._why(exc)
-            )
+            why = self._why(exc)
+            logger.warning("change feed %s: other processes not told (%s)", self._name, why)
 
     async def open(self) -> None:
         if self._task is not None:

@@ -71,8 +71,7 @@ class PostgresChangeFeed(RemoteChangeFeed):
 
     async def _hold(self) -> None:
         conn = self._conn
-        assert conn is not None
-        while not conn.is_closed():
+        while conn is not None and not conn.is_closed():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._heartbeat_s):
                     await self._lost.wait()
