@@ -47,6 +47,7 @@ from application.sessions.start_agent_session import StartAgentSession
 from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
 from domain.ports import (
+    ChangeFeed,
     Clock,
     HealthProbe,
     IdGenerator,
@@ -74,6 +75,9 @@ class Container:
     catalog: ModelCatalog
     providers: LlmProviderRegistry
     call_slots: ProviderCallSlots
+    changes: ChangeFeed | None
+    """Notices that a user's state changed, between processes; None: nothing may be cached
+    across requests (``change_feed.py`` says when)."""
     sealer: CredentialSealer
     register_user: RegisterUser
     session_revocations: SessionRevocations
@@ -125,8 +129,12 @@ class Container:
         while self.openers:
             await self.openers[0]()
             self.openers.pop(0)
+        if self.changes is not None:  # idempotent; returns even if it cannot connect yet
+            await self.changes.open()
 
     async def aclose(self) -> None:
+        if self.changes is not None:
+            await self.changes.aclose()
         for close in reversed(self.closers):
             await close()
         self.closers.clear()

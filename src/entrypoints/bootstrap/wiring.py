@@ -81,6 +81,7 @@ from entrypoints.bootstrap.adapters import (
     sql_database,
     system_default,
 )
+from entrypoints.bootstrap.change_feed import change_feed
 from entrypoints.bootstrap.container import Container
 from entrypoints.bootstrap.key_wrapping import key_wrapping
 from entrypoints.http.access_tokens import JwtTokenIssuer
@@ -113,6 +114,7 @@ def build(
         providers = providers or built_providers
         catalog = catalog or built_catalog
         closers.append(close_clients)
+    changes = change_feed(settings)  # opened and closed by the container
     # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
     TokenLimitMetrics.for_registry()  # the gateway's refusals series, shown from the start
@@ -159,6 +161,7 @@ def build(
         catalog=catalog,
         providers=providers,
         call_slots=slots,
+        changes=changes,
         sealer=sealer,
         register_user=RegisterUser(uow, hasher, strength, ids, clock),
         session_revocations=revocations,

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -54,6 +55,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         asyncio.run(upgrade(settings.database.url, on_step=_log_step))
     workers = args.workers or settings.server.workers
+    # Each worker reads its settings again and must know it is not alone: SQLite has no change
+    # feed between processes (entrypoints/bootstrap/change_feed.py).
+    os.environ["BYOM_WORKERS"] = str(workers)
     if workers > 1 or settings.server.metrics_multiproc_dir:
         _metrics_shared_by_workers(settings)
     trusted = settings.server.forwarded_allow_ips
@@ -105,7 +109,6 @@ def _metrics_shared_by_workers(settings: Settings) -> None:
     directory and /metrics adds them up. The directory is emptied first (counters of a previous
     run must not carry over) and handed to the workers through the environment, which
     prometheus_client reads when a worker imports it."""
-    import os
     from pathlib import Path
 
     directory = Path(settings.server.metrics_multiproc_dir or settings.var_dir / "prometheus")
