@@ -14,6 +14,7 @@ BENCHMARKS = (
     "tests.bench.bench_footprint",
     "tests.bench.bench_gateway",
     "tests.bench.llm_transports",
+    "tests.bench.bench_change_feed",
 )
 
 

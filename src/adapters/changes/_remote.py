@@ -49,6 +49,9 @@ class RemoteChangeFeed(ChangeFeed):
 
     async def publish(self, user_id: UUID) -> None:
         self._tell(user_id)  # before any await: this process never serves the old state
+        if not self._live:  # not tried: a request must not wait out a connection timeout
+            logger.warning("change feed %s: other processes not told (not connected)", self._name)
+            return
         try:
             await self._send(str(user_id))
         except Exception as exc:  # committed already: other processes rely on their TTL

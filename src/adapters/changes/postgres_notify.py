@@ -91,7 +91,7 @@ class PostgresChangeFeed(RemoteChangeFeed):
 
     async def _send(self, payload: str) -> None:
         conn = self._conn
-        if conn is None or not self.live:
+        if conn is None:
             raise ConnectionError("not connected to the database")
         async with self._lock:
             await conn.execute("SELECT pg_notify($1, $2)", self._channel, payload, timeout=5.0)
