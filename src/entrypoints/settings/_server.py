@@ -35,7 +35,7 @@ class ServerSettings:
         "BYOM_REDIS_URL",
         None,
         text,
-        "shared rate-limit store when several instances run",
+        "shared rate-limit store and change feed (docs/operations.md) when several instances run",
         secret=True,
     )
     forwarded_allow_ips: tuple[str, ...] = setting(
