@@ -142,3 +142,14 @@ async def test_while_down_it_is_not_live_and_publish_tells_this_process_only(
     assert any("not told" in r.getMessage() for r in caplog.records)
     assert all(SECRET not in r.getMessage() for r in caplog.records)
     assert SECRET not in repr(feed)
+
+
+@pytest.mark.parametrize("make", UNREACHABLE)
+async def test_closing_it_while_it_opens_ends_the_open(make: Callable[[], ChangeFeed]) -> None:
+    feed = make()
+    opening = asyncio.create_task(feed.open())
+    await asyncio.sleep(0)  # the open is under way, its first attempt not over
+    await feed.aclose()
+    async with asyncio.timeout(10):
+        await opening
+    assert not feed.live

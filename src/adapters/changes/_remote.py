@@ -62,8 +62,9 @@ class RemoteChangeFeed(ChangeFeed):
         if self._task is not None:
             return
         first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._task = asyncio.create_task(self._run(first), name=f"change feed {self._name}")
-        await first  # connected, or the first attempt failed (then it keeps trying)
+        self._task = task = asyncio.create_task(self._run(first), name=f"change feed {self._name}")
+        # Connected, or the first attempt failed (it keeps trying), or closed meanwhile.
+        await asyncio.wait((first, task), return_when=asyncio.FIRST_COMPLETED)
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
