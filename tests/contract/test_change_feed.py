@@ -12,12 +12,15 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from adapters.changes import InProcessChangeFeed
-from adapters.changes.postgres_notify import PostgresChangeFeed
-from adapters.changes.redis_pubsub import RedisChangeFeed
 from domain.ports import ChangeFeed
-from tests.support.change_feeds import Backend, Heard, postgres_backend, redis_backend
-
-SECRET = "hunter2-not-for-logs"
+from tests.support.change_feeds import (
+    SECRET,
+    UNREACHABLE,
+    Backend,
+    Heard,
+    postgres_backend,
+    redis_backend,
+)
 
 
 @pytest.fixture(
@@ -113,15 +116,6 @@ async def test_aclose_stops_it_cleanly(
     assert caplog.records == []
     assert not backend.remote or not feed.live
     assert [str(w.message) for w in recwarn] == []
-
-
-UNREACHABLE = [
-    pytest.param(
-        lambda: PostgresChangeFeed(f"postgresql+asyncpg://byom:{SECRET}@127.0.0.1:9/byom"),
-        id="postgres",
-    ),
-    pytest.param(lambda: RedisChangeFeed(f"redis://:{SECRET}@127.0.0.1:9/0"), id="redis"),
-]
 
 
 @pytest.mark.parametrize("make", UNREACHABLE)

@@ -18,6 +18,14 @@ from adapters.changes.redis_pubsub import RedisChangeFeed
 from domain.ports import ChangeFeed
 from tests.support.databases import postgres_url_or_skip
 
+SECRET = "hunter2-not-for-logs"
+UNREACHABLE = [  # nothing listens on port 9 here: refused at once
+    pytest.param(
+        lambda: PostgresChangeFeed(f"postgresql+asyncpg://byom:{SECRET}@127.0.0.1:9/byom"),
+        id="postgres",
+    ),
+    pytest.param(lambda: RedisChangeFeed(f"redis://:{SECRET}@127.0.0.1:9/0"), id="redis"),
+]
 WAIT_S = 10.0  # a bound on a wait that normally ends in milliseconds, not a timed assertion
 
 
