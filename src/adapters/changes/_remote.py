@@ -95,8 +95,10 @@ class RemoteChangeFeed(ChangeFeed):
 
     async def _run(self, first: asyncio.Future[None]) -> None:
         low, high = self._backoff_s
-        delay, failures = low, 0
+        delay, failures, clock = 0.0, 0, asyncio.get_running_loop().time
         while True:
+            if delay:
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
             try:
                 await self._connect()
             except Exception as exc:
@@ -105,12 +107,11 @@ class RemoteChangeFeed(ChangeFeed):
                 log("change feed %s: cannot connect (%s); retrying", self._name, self._why(exc))
                 if not first.done():
                     first.set_result(None)
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
-                delay = min(delay * 2, high)
+                delay = min(max(delay * 2, low), high)
                 continue
             if failures:
                 logger.info("change feed %s: connected again", self._name)
-            delay, failures = low, 0
+            failures, since = 0, clock()
             try:
                 self._tell(None)  # anything may have changed while no notice could arrive
                 self._live = True
@@ -124,6 +125,8 @@ class RemoteChangeFeed(ChangeFeed):
             finally:
                 self._live = False
                 await self._disconnect()
+            # Back at once after a connection that held; slower and slower if it keeps dropping.
+            delay = 0.0 if clock() - since > 2 * high else min(max(delay * 2, low), high)
 
     @abstractmethod
     async def _connect(self) -> None:
