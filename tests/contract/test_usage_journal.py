@@ -36,9 +36,9 @@ class Store:
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     if request.param == "memory":
         db = MemoryDatabase()
-        journal = UnitOfWorkUsageJournal(db.unit_of_work)
-        yield Store(journal, db.unit_of_work)
-        await journal.aclose()
+        memory = UnitOfWorkUsageJournal(db.unit_of_work)
+        yield Store(memory, db.unit_of_work)
+        await memory.aclose()
         return
     engine = build_engine(request.getfixturevalue(f"{request.param}_url"))
     journal = usage_journal(engine)
