@@ -91,8 +91,12 @@ class PostgresUsageJournal(UsageJournal):
         columns = [list(column) for column in zip(*rows, strict=True)]
         settlements = [e.settlement for e in entries if e.settlement is not None]
         with translated():
-            async with self._engine.connect() as connection:
-                driver: Any = (await connection.get_raw_connection()).driver_connection
+            # The pool's connection without SQLAlchemy's Connection around it (a quarter of
+            # the cost): nothing here begins a transaction SQLAlchemy would have to end, so
+            # handing it back is free; the pool's checkout hook still replaces a closed one.
+            pooled = await self._engine.raw_connection()
+            try:
+                driver: Any = pooled.driver_connection
                 if not settlements:
                     await driver.execute(_INSERT, *columns)
                     return
@@ -100,6 +104,8 @@ class PostgresUsageJournal(UsageJournal):
                     await driver.execute(_INSERT, *columns)
                     held = await driver.fetch(_DELETE_HOLDS, [s.hold.id for s in settlements])
                     await driver.executemany(_SETTLE_COUNTER, _counter_moves(settlements, held))
+            finally:
+                pooled.close()
 
 
 def _counter_moves(
