@@ -122,6 +122,15 @@ class Hold:
 
 
 @dataclass(frozen=True, slots=True)
+class Settlement:
+    """What a call that held ``hold`` spent against each of its caps (``hold.caps`` order):
+    written with the call's usage row, in its transaction."""
+
+    hold: Hold
+    spent: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CapStatus:
     """A cap and where its period stands: ``spent`` settled, ``reserved`` by calls in flight."""
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from application.usage._meter import DEFAULT_MAX_OUTPUT_TOKENS, UsageMeter
-from domain.budget import Cap, CapKind, Hold, day_of, month_of, request_tokens
+from domain.budget import Cap, CapKind, Hold, Settlement, day_of, month_of, request_tokens
 from domain.errors import BudgetExceeded, ModelNotPriced
 from domain.gateway_token import GatewayToken
 from domain.llm import CompletionRequest, Usage
@@ -147,14 +147,22 @@ class SpendGuard:
 
     async def settle(self, uow: UnitOfWork, hold: Hold | None, record: UsageRecord) -> None:
         """In the transaction that adds ``record``; a call without caps only counts its cost."""
-        if hold is not None:
-            spent = [
-                Decimal(record.input_tokens + record.output_tokens)
-                if cap.kind.in_tokens
-                else record.cost_usd or Decimal(0)
-                for cap in hold.caps
-            ]
-            await uow.spend.settle(hold, spent)
+        settlement = self.settlement(hold, record)
+        if settlement is not None:
+            await uow.spend.settle(settlement.hold, settlement.spent)
+
+    def settlement(self, hold: Hold | None, record: UsageRecord) -> Settlement | None:
+        """What ``record`` settles of ``hold``, for a ``UsageJournal`` to write with it (None:
+        no cap applied, nothing to settle)."""
+        if hold is None:
+            return None
+        spent = tuple(
+            Decimal(record.input_tokens + record.output_tokens)
+            if cap.kind.in_tokens
+            else record.cost_usd or Decimal(0)
+            for cap in hold.caps
+        )
+        return Settlement(hold, spent)
 
     def settled(self, hold: Hold | None, record: UsageRecord) -> None:
         """After the commit: the metrics."""

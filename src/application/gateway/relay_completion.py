@@ -19,7 +19,7 @@ from domain.conversation import check_conversation
 from domain.errors import InvalidMessage
 from domain.gateway_token import GatewayToken
 from domain.llm import ChatMessage, Completion, CompletionRequest, Reply, Role, Sampling, Usage
-from domain.ports import UnitOfWorkFactory
+from domain.ports import UsageJournal
 from domain.resolution import LlmChoice
 from domain.tools import OutputFormat, Tool, ToolChoice, check_tools
 from domain.usage import UsageSource
@@ -78,14 +78,15 @@ class RelayCompletion:
     - caps apply before the provider is called (``SpendGuard``: the user's, the operator's,
       the gateway ``token``'s);
     - every call that reached the provider records a usage row (source ``gateway``, or the
-      ``source`` given: the in-process facade's) with its cost and the token that made it; a
+      ``source`` given: the in-process facade's) with its cost and the token that made it,
+      settling its hold in the same transaction (``UsageJournal``), before the call returns; a
       stream cut short, or a provider that reported no usage, is recorded on an estimate from
       the text (``estimated``), never as zero;
     - provider failures are translated by ``ProviderFailures`` (a refused key is flagged)."""
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        journal: UsageJournal,
         resolve: ResolveLlm,
         meter: UsageMeter,
         failures: ProviderFailures,
@@ -93,7 +94,7 @@ class RelayCompletion:
         *,
         source: UsageSource = UsageSource.GATEWAY,
     ) -> None:
-        self._uow = uow
+        self._journal = journal
         self._source = source
         self._resolve = resolve
         self._meter = meter
@@ -152,9 +153,8 @@ class RelayCompletion:
             gateway_token_id=None if call.token is None else call.token.id,
             estimated=spend.estimated,
         )
-        async with self._uow() as uow:
-            await uow.usage.add(record)
-            await self._guard.settle(uow, spend.hold, record)
-            await uow.commit()
+        # Durable before the answer leaves (the journal returns once it is committed), so a
+        # process stopped after this loses nothing; concurrent calls share one transaction.
+        await self._journal.write(record, self._guard.settlement(spend.hold, record))
         self._guard.settled(spend.hold, record)
         return Relayed(call.llm.choice, usage, record.cost_usd)

@@ -22,7 +22,7 @@ from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog, Mod
 from domain.ports.sessions import AgentSessionStore
 from domain.ports.system import Clock, IdGenerator
 from domain.ports.unit_of_work import HealthProbe, UnitOfWork, UnitOfWorkFactory
-from domain.ports.usage import UsageStore
+from domain.ports.usage import UsageJournal, UsageStore
 
 __all__ = [
     "AgentSessionStore",
@@ -55,6 +55,7 @@ __all__ = [
     "TokenRateMeter",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "UsageJournal",
     "UsageStore",
     "UserStore",
 ]

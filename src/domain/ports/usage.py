@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.budget import Settlement
 from domain.usage import DailyUsage, SourceUsage, TokenUsage, UsageCursor, UsageRecord, UsageTotal
 
 
@@ -13,6 +15,10 @@ class UsageStore(Protocol):
     """Every read keeps the user's calls made at or after ``since`` and before ``until``."""
 
     async def add(self, record: UsageRecord) -> None: ...
+
+    async def add_many(self, records: Sequence[UsageRecord]) -> None:
+        """All of them, in the caller's transaction (one statement where the store can)."""
+        ...
 
     async def totals(
         self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None
@@ -49,4 +55,20 @@ class UsageStore(Protocol):
     ) -> list[UsageRecord]:
         """At most ``limit`` calls, oldest first (by time, then id), those after ``after``:
         a whole history is read a bounded page at a time."""
+        ...
+
+
+class UsageJournal(Protocol):
+    """Where the usage row of each completed call is written, with its hold's settlement.
+    Concurrent writes may share one transaction (at most a bounded number wait at once: past
+    it, writers wait for room); none is ever held only in memory once ``write`` returned."""
+
+    async def write(self, record: UsageRecord, settlement: Settlement | None = None) -> None:
+        """Returns once the row and the settlement are committed, together; raises what the
+        store raised, and then neither was stored. A writer cancelled while it waits does not
+        cancel its write."""
+        ...
+
+    async def aclose(self) -> None:
+        """The process is stopping: returns once every write under way has ended."""
         ...

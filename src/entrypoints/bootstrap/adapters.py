@@ -27,6 +27,7 @@ from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanaryStore
 from adapters.persistence.sqlalchemy.migrate import head_revision
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from adapters.persistence.sqlalchemy.usage_journal import usage_journal
 from application.gateway._routing import route
 from domain.api_key import ApiKey
 from domain.errors import ModelNotAllowed
@@ -37,6 +38,7 @@ from domain.ports import (
     LlmProviderRegistry,
     ModelCatalog,
     UnitOfWorkFactory,
+    UsageJournal,
 )
 from domain.provider import Provider
 from domain.resolution import SystemDefault
@@ -47,12 +49,14 @@ Closer = Callable[[], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Database:
-    """What the composition root needs from a persistence adapter."""
+    """What the composition root needs from a persistence adapter. Without a ``usage_journal``
+    the usage rows are written through ``unit_of_work``."""
 
     unit_of_work: UnitOfWorkFactory
     health: HealthProbe
     aclose: Closer
     key_canaries: KeyCanaryStore
+    usage_journal: UsageJournal | None = None
 
 
 def system_default(settings: Settings, catalog: ModelCatalog) -> SystemDefault | None:
@@ -104,11 +108,18 @@ def _allowed_name(provider: Provider, name: str) -> str:
 
 def sql_database(settings: Settings) -> Database:
     engine = build_engine(settings.database.url, pool_size=settings.database.pool_size)
+    journal = usage_journal(engine)
+
+    async def aclose() -> None:
+        await journal.aclose()  # the last usage rows, before the pool closes
+        await engine.dispose()
+
     return Database(
         unit_of_work=SqlAlchemyUnitOfWorkFactory(engine),
         health=SqlAlchemyHealthProbe(engine, head=head_revision),
-        aclose=engine.dispose,
+        aclose=aclose,
         key_canaries=SqlAlchemyKeyCanaryStore(engine),
+        usage_journal=journal,
     )
 
 

@@ -15,6 +15,7 @@ from adapters.metrics import (
     TokenLimitMetrics,
 )
 from adapters.model_list_cache import InMemoryModelListCache
+from adapters.persistence.usage_journal import UnitOfWorkUsageJournal
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
@@ -121,6 +122,10 @@ def build(
     hasher = hasher or Argon2PasswordHasher()
     strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
+    journal = database.usage_journal
+    if journal is None:
+        journal = UnitOfWorkUsageJournal(uow)
+        closers.append(journal.aclose)
     cipher = AesGcmCipher()
     sealer = CredentialSealer(wrapper, cipher, ids, clock)
     slots = call_slots or InProcessCallSlots(settings.limits.provider_calls_per_user)
@@ -217,10 +222,10 @@ def build(
             StoreTokenRateMeter(shared_store(settings, "byom-token-rate"), clock), meter
         ),
         relay_completion=RelayCompletion(
-            uow, resolve_llm, meter, failures, guard(UsageSource.GATEWAY)
+            journal, resolve_llm, meter, failures, guard(UsageSource.GATEWAY)
         ),
         in_process_completion=RelayCompletion(
-            uow,
+            journal,
             resolve_llm,
             meter,
             failures,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -36,6 +36,10 @@ class MemoryUsageStore(UsageStore):
         if record.user_id not in self._users:
             raise ConstraintViolation("fk_llm_usage_user_id_users")
         self._usage.put(record.id, record)
+
+    async def add_many(self, records: Sequence[UsageRecord]) -> None:
+        for record in records:
+            await self.add(record)
 
     async def totals(
         self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None

@@ -25,7 +25,9 @@ class Db:
         self.dialect = dialect
 
     async def execute(
-        self, statement: Executable, params: dict[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
     ) -> Result[*tuple[Any, ...]]:
         return await self._execute(statement, params, {})
 
@@ -42,7 +44,10 @@ class Db:
         return (await self._execute(statement, None, _FRESH)).scalars().all()
 
     async def _execute(
-        self, statement: Executable, params: dict[str, Any] | None, options: dict[str, Any]
+        self,
+        statement: Executable,
+        params: dict[str, Any] | Sequence[dict[str, Any]] | None,
+        options: dict[str, Any],
     ) -> Result[*tuple[Any, ...]]:
         with _translated_errors():
             return await self.session.execute(statement, params, execution_options=options)

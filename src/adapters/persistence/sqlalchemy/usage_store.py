@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Date, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, cast, func, insert, or_, select
 
 from adapters.persistence.sqlalchemy._db import Db
-from adapters.persistence.sqlalchemy.tables import UsageRow
+from adapters.persistence.sqlalchemy.tables import UsageRow, metadata
 from domain.ports import UsageStore
 from domain.usage import (
     DailyUsage,
@@ -21,29 +22,60 @@ from domain.usage import (
     UsageTotal,
 )
 
+_INSERT = insert(metadata.tables[UsageRow.__tablename__])
+
+
+USAGE_COLUMNS = (
+    "id",
+    "user_id",
+    "provider",
+    "model",
+    "credential_id",
+    "session_id",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "source",
+    "created_at",
+    "gateway_token_id",
+    "tokens_estimated",
+)
+
+
+def usage_row(record: UsageRecord) -> tuple[Any, ...]:
+    """A usage row's values, in ``USAGE_COLUMNS`` order."""
+    return (
+        record.id,
+        record.user_id,
+        record.provider,
+        record.model,
+        record.credential_id,
+        record.session_id,
+        record.input_tokens,
+        record.output_tokens,
+        record.cost_usd,
+        record.source.value,
+        record.created_at,
+        record.gateway_token_id,
+        record.estimated,
+    )
+
+
+def usage_values(record: UsageRecord) -> dict[str, Any]:
+    return dict(zip(USAGE_COLUMNS, usage_row(record), strict=True))
+
 
 class SqlAlchemyUsageStore(UsageStore):
     def __init__(self, db: Db) -> None:
         self._db = db
 
     async def add(self, record: UsageRecord) -> None:
-        await self._db.add(
-            UsageRow(
-                id=record.id,
-                user_id=record.user_id,
-                provider=record.provider,
-                model=record.model,
-                credential_id=record.credential_id,
-                session_id=record.session_id,
-                input_tokens=record.input_tokens,
-                output_tokens=record.output_tokens,
-                cost_usd=record.cost_usd,
-                source=record.source.value,
-                created_at=record.created_at,
-                gateway_token_id=record.gateway_token_id,
-                tokens_estimated=record.estimated,
-            )
-        )
+        await self.add_many([record])
+
+    async def add_many(self, records: Sequence[UsageRecord]) -> None:
+        # Core, not the ORM's unit of work: one INSERT for every row, nothing to track after.
+        if records:
+            await self._db.execute(_INSERT, [usage_values(record) for record in records])
 
     async def totals(
         self, user_id: UUID, *, since: datetime | None = None, until: datetime | None = None

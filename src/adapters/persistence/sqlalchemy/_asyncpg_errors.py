@@ -1,0 +1,54 @@
+"""asyncpg's own errors, for statements sent on the driver's connection itself, translated like
+the SQLAlchemy ones (``_errors``): by constraint name or SQLSTATE, never with their message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+
+from adapters.persistence.errors import ConstraintViolation, DatabaseError, StoreUnavailable
+from adapters.persistence.sqlalchemy._errors import (
+    _UNAVAILABLE_SQLSTATE_CLASSES,
+    _UNAVAILABLE_SQLSTATES,
+    DOMAIN_ERRORS,
+    translate,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def translate_asyncpg(error: Exception) -> Exception | None:
+    """The error to raise instead, or None when it is no database error."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        name = error.constraint_name or "unknown"
+        make = DOMAIN_ERRORS.get(name)
+        return make() if make is not None else ConstraintViolation(name)
+    if isinstance(error, asyncpg.PostgresError):
+        sqlstate = str(error.sqlstate or "")
+        if sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in _UNAVAILABLE_SQLSTATES:
+            return _unavailable(error)
+        return DatabaseError(type(error).__name__)
+    if isinstance(error, OSError | TimeoutError | asyncpg.InterfaceError):
+        return _unavailable(error)
+    return translate(error)  # the engine's own (checking a connection out of its pool)
+
+
+def _unavailable(error: Exception) -> StoreUnavailable:
+    logger.warning("database unavailable: %s", type(error).__name__)
+    return StoreUnavailable()
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Driver errors leave as domain or adapter errors, ``from None`` (their text may quote
+    values)."""
+    try:
+        yield
+    except Exception as error:
+        replacement = translate_asyncpg(error)
+        if replacement is None:
+            raise
+        raise replacement from None
