@@ -3,7 +3,7 @@ opens, seen through the engine's events (``count_sql``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,7 +72,7 @@ def count_sql(engine: AsyncEngine) -> Iterator[SqlCount]:
     def rollback(_conn: Any) -> None:
         counted._end(False)
 
-    listeners = [
+    listeners: list[tuple[str, Callable[..., Any]]] = [
         ("before_cursor_execute", before),
         ("begin", begin),
         ("commit", commit),

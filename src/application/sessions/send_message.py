@@ -11,7 +11,7 @@ from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolveLlm
-from application.sessions._history import SessionLimits, budget, read_history
+from application.sessions._history import PAGE, SessionLimits, budget, read_history
 from application.sessions._reply_calls import capped_reply, session_call_ids
 from application.sessions._send_call import ChatReply, SessionCall
 from application.sessions._session_llm import session_llm
@@ -155,9 +155,10 @@ class SendMessage:
 
     async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> SessionCall:
         async with self._uow() as uow:
-            session = await uow.sessions.get(user_id, session_id)
-            if session is None:
+            head = await uow.sessions.head(user_id, session_id, limit=PAGE)
+            if head is None:
                 raise SessionNotFound()
+            session = head.session
             provider, model = Provider(session.llm_provider), session.llm_model
             limit = budget(
                 self._limits,
@@ -166,7 +167,7 @@ class SendMessage:
                 session.system_prompt_for(session.llm_provider),
                 turn.tools,
             )
-            history = await read_history(uow.sessions, user_id, session, limit)
+            history = await read_history(uow.sessions, user_id, head, limit)
             # Only a turn with images reads the whole session (its images' cap).
             stored = await uow.sessions.messages(user_id, session.id) if turn.parts else []
         now = self._clock.now()
@@ -228,13 +229,7 @@ class SendMessage:
             MAX_REPLY_LENGTH,
         )
         async with self._uow() as uow:
-            for message in call.user_messages:
-                await uow.sessions.add_message(call.user_id, message)
-            await uow.sessions.add_message(call.user_id, reply)
-            session = await uow.sessions.get(call.user_id, session_id)
-            if session is not None:
-                session.updated_at = now
-                await uow.sessions.save(session)
+            await uow.sessions.add_turn(call.user_id, session_id, [*call.user_messages, reply], now)
             await uow.usage.add(record)
             await self._guard.settle(uow, spend.hold, record)
             await uow.commit()

@@ -35,7 +35,7 @@ def turn_transactions(counted: SqlCount) -> list[list[str]]:
     ]
 
 
-async def test_what_a_chat_turn_asks_of_the_database(
+async def test_a_chat_turn_reads_in_one_statement_and_writes_in_one_transaction(
     sql_api: ChatApi,
 ) -> None:
     api = sql_api
@@ -52,19 +52,12 @@ async def test_what_a_chat_turn_asks_of_the_database(
 
     assert answered.status_code == 200, answered.text
     assert turn_transactions(counted) == [
-        # the session, its message count, its newest page of messages
-        ["SELECT agent_sessions", "SELECT agent_messages", "SELECT agent_messages"],
+        # the session, its newest messages and their count: one statement
+        ["SELECT agent_sessions"],
         # the caller's own budget (their key serves the session)
         ["SELECT user_budgets"],
-        # both messages, the session read twice and its updated_at written, the usage row
-        [
-            "INSERT agent_messages",
-            "INSERT agent_messages",
-            "SELECT agent_sessions",
-            "SELECT agent_sessions",
-            "UPDATE agent_sessions",
-            "INSERT llm_usage",
-        ],
+        # the owner check and updated_at, both messages (one executemany), the usage row
+        ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"],
     ]
     assert counted.commits == 1
     assert len(await api.messages(me, session["id"])) == 6

@@ -48,7 +48,7 @@ class SqlAlchemySpendLedger(SpendLedger):
                     "expires_at": hold.expires_at,
                 }
                 for cap, amount in zip(hold.caps, hold.amounts, strict=True)
-            ],  # type: ignore[arg-type]
+            ],
         )
         return None
 
