@@ -170,6 +170,11 @@ class SendMessage:
             history = await read_history(uow.sessions, user_id, head, limit)
             # Only a turn with images reads the whole session (its images' cap).
             stored = await uow.sessions.messages(user_id, session.id) if turn.parts else []
+            # The user's own budget applies on their own key: read here, not in a transaction
+            # of its own when the call is reserved.
+            own_cap = None
+            if session.llm_credential_id is not None:
+                own_cap = await self._guard.own_cap(uow, user_id)
         now = self._clock.now()
 
         def new() -> AgentMessage:
@@ -193,7 +198,13 @@ class SendMessage:
             output=turn.output,
         )
         return SessionCall(
-            user_id, session, llm, request, added, session_call_ids(history.messages)
+            user_id,
+            session,
+            llm,
+            request,
+            added,
+            session_call_ids(history.messages),
+            own_cap=own_cap,
         )
 
     async def _store(

@@ -35,7 +35,7 @@ def turn_transactions(counted: SqlCount) -> list[list[str]]:
     ]
 
 
-async def test_a_chat_turn_reads_in_one_statement_and_writes_in_one_transaction(
+async def test_a_chat_turn_reads_in_one_transaction_and_writes_in_one(
     sql_api: ChatApi,
 ) -> None:
     api = sql_api
@@ -52,10 +52,9 @@ async def test_a_chat_turn_reads_in_one_statement_and_writes_in_one_transaction(
 
     assert answered.status_code == 200, answered.text
     assert turn_transactions(counted) == [
-        # the session, its newest messages and their count: one statement
-        ["SELECT agent_sessions"],
-        # the caller's own budget (their key serves the session)
-        ["SELECT user_budgets"],
+        # the session, its newest messages and their count (one statement), and the caller's
+        # own budget (their key serves the session)
+        ["SELECT agent_sessions", "SELECT user_budgets"],
         # the owner check and updated_at, both messages (one executemany), the usage row
         ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"],
     ]
