@@ -88,13 +88,18 @@ def count_sql(engine: AsyncEngine) -> Iterator[SqlCount]:
 
 
 def _verb_and_table(sql: str) -> str:
-    words = sql.replace("(", " ").replace(",", " ").split()
-    verb = words[0].upper() if words else ""
+    """``SELECT agent_sessions``: the verb, and the table after its own FROM, INTO or UPDATE
+    (not a subquery's)."""
+    verb = sql.split(None, 1)[0].upper() if sql.strip() else ""
     marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb)
     if marker is None:
         return verb
+    depth, words = 0, []
+    for token in sql.replace("(", " ( ").replace(")", " ) ").replace(",", " ").split():
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if depth == 0 and token not in "()":
+            words.append(token)
     upper = [w.upper() for w in words]
-    table = words[upper.index(marker) + 1] if marker in upper[1:] or verb == "UPDATE" else "?"
-    if verb == "UPDATE":
-        table = words[1]
+    at = upper.index(marker) if marker in upper else -1
+    table = words[at + 1] if 0 <= at < len(words) - 1 else "?"
     return f"{verb} {table.strip(chr(34))}"

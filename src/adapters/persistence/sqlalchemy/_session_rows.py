@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Table, bindparam, func, insert, select, update
+from sqlalchemy import Integer, Table, bindparam, func, insert, select, true, update
 
 from adapters.persistence.sqlalchemy._message_parts import (
     calls_from_json,
@@ -57,16 +57,30 @@ MESSAGE_COLUMNS = [
         "created_at",
     )
 ]
-_SPLIT = len(SESSION_COLUMNS)
+_SPLIT = len(SESSION_COLUMNS) + 1  # then the count, then the message columns
 
-# The session, its newest messages and their count (the window counts before LIMIT applies);
-# an outer join, so a session without messages is one row whose message columns are null.
-HEAD = (
-    select(*SESSION_COLUMNS, *MESSAGE_COLUMNS, func.count(MESSAGES.c.id).over())
-    .select_from(SESSIONS.outerjoin(MESSAGES, MESSAGES.c.session_id == SESSIONS.c.id))
-    .where(SESSIONS.c.id == bindparam("session_id"), SESSIONS.c.user_id == bindparam("user_id"))
+# The session, the count of its messages and its newest ones: one statement whose parts each
+# use the (session_id, created_at) index as the reads they replace did (a window count over the
+# join would sort every message of a long session); an outer join, so a session without
+# messages is one row whose message columns are null.
+_PAGE = (
+    select(*MESSAGE_COLUMNS)
+    .where(MESSAGES.c.session_id == bindparam("session_id"))
     .order_by(MESSAGES.c.created_at.desc(), MESSAGES.c.id.desc())
     .limit(bindparam("limit", type_=Integer))
+    .subquery("page")
+)
+_COUNT = (
+    select(func.count())
+    .select_from(MESSAGES)
+    .where(MESSAGES.c.session_id == bindparam("session_id"))
+    .scalar_subquery()
+)
+HEAD = (
+    select(*SESSION_COLUMNS, _COUNT, *_PAGE.c)
+    .select_from(SESSIONS.outerjoin(_PAGE, true()))
+    .where(SESSIONS.c.id == bindparam("session_id"), SESSIONS.c.user_id == bindparam("user_id"))
+    .order_by(_PAGE.c.created_at.desc(), _PAGE.c.id.desc())
 )
 # Checks the owner and writes first (on SQLite a transaction that read first could not write
 # once another had committed since); on PostgreSQL it holds the session's row until the turn
@@ -123,7 +137,7 @@ def head_from(rows: Sequence[Sequence[Any]]) -> tuple[AgentSession, list[AgentMe
     """The rows of ``HEAD`` (at least one): the session, its messages newest first, the count."""
     first = rows[0]
     messages = [message_from(row, _SPLIT) for row in rows if row[_SPLIT] is not None]
-    return session_from(first), messages, int(first[-1])
+    return session_from(first), messages, int(first[_SPLIT - 1])
 
 
 def message_values(message: AgentMessage) -> dict[str, Any]:
