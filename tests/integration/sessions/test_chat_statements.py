@@ -5,25 +5,14 @@ transaction two more round trips (BEGIN, COMMIT or ROLLBACK)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from domain.provider import Provider
-from tests.support.chat_api import ChatApi, make_chat_api
+from tests.support.chat_api import ChatApi
 from tests.support.sql_count import SqlCount, count_sql
 
 # Who the caller is and which key serves them are read by the auth and the LLM factory, whose
 # caches decide how often: not this test's subject.
 NOT_THE_TURNS = {"users", "user_llm_credentials", "user_data_keys"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def sql_api(request: pytest.FixtureRequest) -> Any:
-    url = str(request.getfixturevalue(f"{request.param}_url"))
-    async for built in make_chat_api(request.param, url):
-        yield built
 
 
 def turn_transactions(counted: SqlCount) -> list[list[str]]:
