@@ -57,6 +57,8 @@ MESSAGE_COLUMNS = [
         "created_at",
     )
 ]
+_MESSAGE_WIDTH = len(MESSAGE_COLUMNS)
+_ROLES = {role.value: role for role in Role}
 _SPLIT = len(SESSION_COLUMNS) + 1  # then the count, then the message columns
 
 # The session, the count of its messages and its newest ones: one statement whose parts each
@@ -110,15 +112,29 @@ def session_from(row: Sequence[Any]) -> AgentSession:
 
 
 def message_from(row: Sequence[Any], at: int = 0) -> AgentMessage:
-    """From the ``MESSAGE_COLUMNS`` starting at ``row[at]``."""
-    (id_, session_id, role, content, inputs, outputs, cost, incomplete, truncated, model) = row[
-        at : at + 10
-    ]
-    parts, calls, call_id, tool_name, created_at = row[at + 10 : at + 15]
+    """From the ``MESSAGE_COLUMNS`` starting at ``row[at]``. A turn maps up to a page of these
+    (and more for a long history): no work for what a plain text message does not hold."""
+    (
+        id_,
+        session_id,
+        role,
+        content,
+        inputs,
+        outputs,
+        cost,
+        incomplete,
+        truncated,
+        model,
+        parts,
+        calls,
+        call_id,
+        tool_name,
+        created_at,
+    ) = row[at : at + _MESSAGE_WIDTH]
     return AgentMessage(
         id=id_,
         session_id=session_id,
-        role=Role(role),
+        role=_ROLES[role],
         content=content,
         created_at=created_at,
         usage=None if inputs is None or outputs is None else Usage(inputs, outputs),
@@ -126,8 +142,8 @@ def message_from(row: Sequence[Any], at: int = 0) -> AgentMessage:
         incomplete=incomplete,
         model=model,
         truncated=truncated,
-        parts=parts_from_json(parts),
-        tool_calls=calls_from_json(calls),
+        parts=parts_from_json(parts) if parts else (),
+        tool_calls=calls_from_json(calls) if calls else (),
         tool_call_id=call_id,
         tool_name=tool_name,
     )
