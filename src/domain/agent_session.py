@@ -107,3 +107,13 @@ class MessageCursor:
             return cls(created_at.astimezone(UTC), UUID(message_id))
         except (binascii.Error, ValueError, OverflowError):
             raise InvalidCursor() from None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionHead:
+    """A session as a turn starts from it, read at one moment: its ``newest`` messages (newest
+    first, at most the page asked for) and how many it ``held`` in all."""
+
+    session: AgentSession
+    newest: list[AgentMessage]
+    held: int

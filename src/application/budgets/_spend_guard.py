@@ -39,6 +39,14 @@ class Held:
     hold: Hold | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OwnCap:
+    """The user's own monthly budget (None: no cap) as a caller read it in a transaction of its
+    own making (``SpendGuard.own_cap``): ``reserve`` then opens none to read it."""
+
+    monthly_usd: Decimal | None
+
+
 class SpendGuard:
     """- the caps of a call: on the platform's key the operator's (monthly USD, daily tokens);
       on the user's own keys their own monthly budget; with a gateway token its monthly_usd;
@@ -73,9 +81,11 @@ class SpendGuard:
         choice: LlmChoice,
         request: CompletionRequest,
         token: GatewayToken | None = None,
+        own_cap: OwnCap | None = None,
     ) -> Held:
+        """``own_cap``: the user's budget if the caller read it already."""
         now = self._clock.now()
-        own = await self._own_cap(user_id, choice)
+        own = own_cap.monthly_usd if own_cap is not None else await self._own_cap(user_id, choice)
         caps = self.caps(user_id, choice, token, own, now)
         if not caps:
             return Held(request)
@@ -121,6 +131,11 @@ class SpendGuard:
         if token is not None and token.monthly_usd is not None:
             caps.append(Cap(CapKind.TOKEN_MONTHLY, token.id, user_id, token.monthly_usd, month))
         return tuple(caps)
+
+    @staticmethod
+    async def own_cap(uow: UnitOfWork, user_id: UUID) -> OwnCap:
+        """Read in the caller's transaction, for a call on the user's own key."""
+        return OwnCap((await uow.budgets.get(user_id)).monthly_usd)
 
     async def _own_cap(self, user_id: UUID, choice: LlmChoice) -> Decimal | None:
         if choice.credential_id is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.sessions._turn import conversation
-from domain.agent_session import AgentMessage, AgentSession, MessageCursor
+from domain.agent_session import AgentMessage, MessageCursor, SessionHead
 from domain.conversation import check_conversation
 from domain.errors import HistoryTooLarge, SessionFull
 from domain.history import (
@@ -85,23 +85,28 @@ class History:
 
 
 async def read_history(
-    store: AgentSessionStore, user_id: UUID, session: AgentSession, limit: Budget
+    store: AgentSessionStore, user_id: UUID, head: SessionHead, limit: Budget
 ) -> History:
-    held = await store.message_count(user_id, session.id)
-    messages, whole = await recent_history(store, user_id, session.id, limit)
-    return History(messages, whole, held, limit)
+    """From the session's ``head`` (read with ``limit=PAGE``): older pages only when the budget
+    can use more than its newest page."""
+    messages, whole = await recent_history(store, user_id, head.session.id, limit, head.newest)
+    return History(messages, whole, head.held, limit)
 
 
 async def recent_history(
-    store: AgentSessionStore, user_id: UUID, session_id: UUID, limit: Budget
+    store: AgentSessionStore,
+    user_id: UUID,
+    session_id: UUID,
+    limit: Budget,
+    newest: list[AgentMessage],
 ) -> tuple[list[AgentMessage], bool]:
     """The newest messages, oldest first, read until they pass what ``limit`` lets through (or
-    the session's start), and whether they are the whole history."""
+    the session's start), and whether they are the whole history; ``newest`` is the first
+    page, newest first."""
     loaded: list[AgentMessage] = []
     tokens = size = 0
-    before: MessageCursor | None = None
+    page = newest
     while True:
-        page = await store.message_page(user_id, session_id, limit=PAGE, before=before)
         loaded.extend(page)
         if len(page) < PAGE:
             return loaded[::-1], True
@@ -111,6 +116,7 @@ async def recent_history(
         if size > limit.bytes or (limit.tokens is not None and tokens > limit.tokens):
             return loaded[::-1], False
         before = MessageCursor.before(page[-1])
+        page = await store.message_page(user_id, session_id, limit=PAGE, before=before)
 
 
 def sent_history(

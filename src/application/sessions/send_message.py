@@ -11,7 +11,7 @@ from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolveLlm
-from application.sessions._history import SessionLimits, budget, read_history
+from application.sessions._history import PAGE, SessionLimits, budget, read_history
 from application.sessions._reply_calls import capped_reply, session_call_ids
 from application.sessions._send_call import ChatReply, SessionCall
 from application.sessions._session_llm import session_llm
@@ -155,9 +155,10 @@ class SendMessage:
 
     async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> SessionCall:
         async with self._uow() as uow:
-            session = await uow.sessions.get(user_id, session_id)
-            if session is None:
+            head = await uow.sessions.head(user_id, session_id, limit=PAGE)
+            if head is None:
                 raise SessionNotFound()
+            session = head.session
             provider, model = Provider(session.llm_provider), session.llm_model
             limit = budget(
                 self._limits,
@@ -166,9 +167,14 @@ class SendMessage:
                 session.system_prompt_for(session.llm_provider),
                 turn.tools,
             )
-            history = await read_history(uow.sessions, user_id, session, limit)
+            history = await read_history(uow.sessions, user_id, head, limit)
             # Only a turn with images reads the whole session (its images' cap).
             stored = await uow.sessions.messages(user_id, session.id) if turn.parts else []
+            # The user's own budget applies on their own key: read here, not in a transaction
+            # of its own when the call is reserved.
+            own_cap = None
+            if session.llm_credential_id is not None:
+                own_cap = await self._guard.own_cap(uow, user_id)
         now = self._clock.now()
 
         def new() -> AgentMessage:
@@ -192,7 +198,13 @@ class SendMessage:
             output=turn.output,
         )
         return SessionCall(
-            user_id, session, llm, request, added, session_call_ids(history.messages)
+            user_id,
+            session,
+            llm,
+            request,
+            added,
+            session_call_ids(history.messages),
+            own_cap=own_cap,
         )
 
     async def _store(
@@ -228,13 +240,7 @@ class SendMessage:
             MAX_REPLY_LENGTH,
         )
         async with self._uow() as uow:
-            for message in call.user_messages:
-                await uow.sessions.add_message(call.user_id, message)
-            await uow.sessions.add_message(call.user_id, reply)
-            session = await uow.sessions.get(call.user_id, session_id)
-            if session is not None:
-                session.updated_at = now
-                await uow.sessions.save(session)
+            await uow.sessions.add_turn(call.user_id, session_id, [*call.user_messages, reply], now)
             await uow.usage.add(record)
             await self._guard.settle(uow, spend.hold, record)
             await uow.commit()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.agent_session import AgentMessage, AgentSession, MessageCursor
+from domain.agent_session import AgentMessage, AgentSession, MessageCursor, SessionHead
 
 
 class AgentSessionStore(Protocol):
@@ -21,6 +23,23 @@ class AgentSessionStore(Protocol):
 
     async def add_message(self, user_id: UUID, message: AgentMessage) -> None:
         """Raises ``SessionNotFound`` unless the message's session is this user's."""
+        ...
+
+    async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
+        """The session, its newest ``limit`` messages (as ``message_page``) and their count, in
+        one read (one statement on SQL: a chat turn's whole read); None for a session that is
+        not this user's."""
+        ...
+
+    async def add_turn(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        messages: Sequence[AgentMessage],
+        updated_at: datetime,
+    ) -> None:
+        """Adds ``messages`` (the session's) and sets its ``updated_at``, together (a chat turn's
+        whole write); ``SessionNotFound``, nothing written, unless the session is this user's."""
         ...
 
     async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:

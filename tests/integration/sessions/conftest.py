@@ -23,3 +23,10 @@ async def any_db_api(request: pytest.FixtureRequest) -> AsyncIterator[ChatApi]:
         url = str(request.getfixturevalue(fixture))
     async for built in make_chat_api(request.param, url):
         yield built
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def sql_api(request: pytest.FixtureRequest) -> AsyncIterator[ChatApi]:
+    url = str(request.getfixturevalue(f"{request.param}_url"))
+    async for built in make_chat_api(request.param, url):
+        yield built

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
 from adapters.persistence.memory._table import Table, copies
-from domain.agent_session import AgentMessage, AgentSession, MessageCursor
+from domain.agent_session import AgentMessage, AgentSession, MessageCursor, SessionHead
 from domain.credential import LlmCredential
 from domain.errors import SessionNotFound
 from domain.ports import AgentSessionStore
@@ -56,6 +59,31 @@ class MemoryAgentSessionStore(AgentSessionStore):
         if message.id in self._messages:
             raise ConstraintViolation("pk_agent_messages")
         self._messages.put(message.id, message)
+
+    async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
+        session = await self.get(user_id, session_id)
+        if session is None:
+            return None
+        rows = await self.messages(user_id, session_id)
+        return SessionHead(session, rows[::-1][: max(limit, 0)], len(rows))
+
+    async def add_turn(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        messages: Sequence[AgentMessage],
+        updated_at: datetime,
+    ) -> None:
+        session = await self.get(user_id, session_id)
+        if session is None or any(m.session_id != session_id for m in messages):
+            raise SessionNotFound()
+        if len({m.id for m in messages}) < len(messages) or any(
+            m.id in self._messages for m in messages
+        ):
+            raise ConstraintViolation("pk_agent_messages")
+        for message in messages:
+            self._messages.put(message.id, message)
+        self._sessions.put(session_id, replace(session, updated_at=updated_at))
 
     async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
         if await self.get(user_id, session_id) is None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.persistence.sqlalchemy._errors import translate
 
 T = TypeVar("T")
+Params = dict[str, Any] | list[dict[str, Any]] | None
 
 # Rows are read afresh even when this session loaded them before: another transaction may have
 # committed since (READ COMMITTED), e.g. while this one waited for ``UserStore.lock``.
@@ -25,16 +26,15 @@ class Db:
         self.dialect = dialect
 
     async def execute(
-        self,
-        statement: Executable,
-        params: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+        self, statement: Executable, params: Params = None
     ) -> Result[*tuple[Any, ...]]:
+        """``params``: a list runs the statement once per item (one executemany)."""
         return await self._execute(statement, params, {})
 
-    async def rowcount(self, statement: Update | Insert | Delete) -> int:
+    async def rowcount(self, statement: Update | Insert | Delete, params: Params = None) -> int:
         """Run an UPDATE, a DELETE (or an INSERT ... SELECT); the number of rows it matched (or
         added)."""
-        result = await self._execute(statement, None, {"synchronize_session": False})
+        result = await self._execute(statement, params, {"synchronize_session": False})
         return int(cast("CursorResult[Any]", result).rowcount)
 
     async def scalar(self, statement: Executable) -> Any:
@@ -44,10 +44,7 @@ class Db:
         return (await self._execute(statement, None, _FRESH)).scalars().all()
 
     async def _execute(
-        self,
-        statement: Executable,
-        params: dict[str, Any] | Sequence[dict[str, Any]] | None,
-        options: dict[str, Any],
+        self, statement: Executable, params: Params, options: dict[str, Any]
     ) -> Result[*tuple[Any, ...]]:
         with _translated_errors():
             return await self.session.execute(statement, params, execution_options=options)

@@ -1,24 +1,33 @@
-"""Agent sessions and their messages in SQL."""
+"""Agent sessions and their messages in SQL: read as Core rows (``_session_rows``), a chat
+turn's read and write in one statement each and two."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, exists, func, insert, literal, or_, select
 
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
-from adapters.persistence.sqlalchemy._message_parts import (
-    calls_from_json,
-    calls_to_json,
-    parts_from_json,
-    parts_to_json,
+from adapters.persistence.sqlalchemy._session_rows import (
+    ADD_MESSAGES,
+    HEAD,
+    MESSAGE_COLUMNS,
+    MESSAGES,
+    SESSION_COLUMNS,
+    SESSIONS,
+    TOUCH,
+    head_from,
+    message_from,
+    message_values,
+    session_from,
 )
 from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSessionRow
-from domain.agent_session import AgentMessage, AgentSession, MessageCursor
+from domain.agent_session import AgentMessage, AgentSession, MessageCursor, SessionHead
 from domain.errors import SessionNotFound
-from domain.llm import Role, Usage
 from domain.ports import AgentSessionStore
 
 
@@ -32,21 +41,23 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
         await self._db.add(row)
 
     async def get(self, user_id: UUID, session_id: UUID) -> AgentSession | None:
-        row = await self._db.scalar(
-            select(AgentSessionRow).where(
-                AgentSessionRow.id == session_id, AgentSessionRow.user_id == user_id
+        row = (
+            await self._db.execute(
+                select(*SESSION_COLUMNS).where(
+                    SESSIONS.c.id == session_id, SESSIONS.c.user_id == user_id
+                )
             )
-        )
-        return None if row is None else _entity(row)
+        ).first()
+        return None if row is None else session_from(row)
 
     async def list_for_user(self, user_id: UUID, *, limit: int = 100) -> list[AgentSession]:
-        rows: Sequence[AgentSessionRow] = await self._db.scalars(
-            select(AgentSessionRow)
-            .where(AgentSessionRow.user_id == user_id)
-            .order_by(AgentSessionRow.created_at.desc(), AgentSessionRow.id.desc())
+        rows = await self._db.execute(
+            select(*SESSION_COLUMNS)
+            .where(SESSIONS.c.user_id == user_id)
+            .order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc())
             .limit(max(limit, 0))
         )
-        return [_entity(row) for row in rows]
+        return [session_from(row) for row in rows]
 
     async def save(self, session: AgentSession) -> None:
         row = await self._db.get(AgentSessionRow, session.id)
@@ -59,30 +70,11 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
         # One INSERT ... SELECT ... WHERE EXISTS: the owner check and the write are one
         # statement. (On SQLite a transaction that reads first cannot write at all once another
         # has committed since, and chat replies are stored concurrently.)
-        usage = message.usage
-        values = {
-            "id": message.id,
-            "session_id": message.session_id,
-            "role": message.role.value,
-            "content": message.content,
-            "input_tokens": None if usage is None else usage.input_tokens,
-            "output_tokens": None if usage is None else usage.output_tokens,
-            "cost_usd": message.cost_usd,
-            "incomplete": message.incomplete,
-            "truncated": message.truncated,
-            "model": message.model,
-            "parts": parts_to_json(message.parts),
-            "tool_calls": calls_to_json(message.tool_calls),
-            "tool_call_id": message.tool_call_id,
-            "tool_name": message.tool_name,
-            "created_at": message.created_at,
-        }
-        columns = AgentMessageRow.__table__.c
-        owned = exists().where(
-            AgentSessionRow.id == message.session_id, AgentSessionRow.user_id == user_id
-        )
+        values = message_values(message)
+        columns = MESSAGES.c
+        owned = exists().where(SESSIONS.c.id == message.session_id, SESSIONS.c.user_id == user_id)
         added = await self._db.rowcount(
-            insert(AgentMessageRow).from_select(
+            insert(MESSAGES).from_select(
                 list(values),
                 select(*(literal(v, columns[k].type) for k, v in values.items())).where(owned),
             )
@@ -90,39 +82,53 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
         if added == 0:
             raise SessionNotFound()
 
+    async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
+        params = {"session_id": session_id, "user_id": user_id, "limit": max(limit, 1)}
+        rows = (await self._db.execute(HEAD, params)).all()
+        if not rows:
+            return None
+        session, newest, held = head_from(rows)
+        return SessionHead(session, newest[: max(limit, 0)], held)
+
+    async def add_turn(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        messages: Sequence[AgentMessage],
+        updated_at: datetime,
+    ) -> None:
+        if any(m.session_id != session_id for m in messages):
+            raise ValueError("a turn adds messages to its own session only")
+        owner = {"b_id": session_id, "b_user_id": user_id, "b_updated_at": updated_at}
+        if await self._db.rowcount(TOUCH, owner) == 0:
+            raise SessionNotFound()
+        if messages:
+            await self._db.execute(ADD_MESSAGES, [message_values(m) for m in messages])
+
     async def messages(self, user_id: UUID, session_id: UUID) -> list[AgentMessage]:
-        rows: Sequence[AgentMessageRow] = await self._db.scalars(
-            select(AgentMessageRow)
-            .join(AgentSessionRow, AgentSessionRow.id == AgentMessageRow.session_id)
-            .where(AgentMessageRow.session_id == session_id, AgentSessionRow.user_id == user_id)
-            .order_by(AgentMessageRow.created_at, AgentMessageRow.id)
+        rows = await self._db.execute(
+            _owned_messages(user_id, session_id).order_by(MESSAGES.c.created_at, MESSAGES.c.id)
         )
-        return [_message(row) for row in rows]
+        return [message_from(row) for row in rows]
 
     async def message_page(
         self, user_id: UUID, session_id: UUID, *, limit: int, before: MessageCursor | None = None
     ) -> list[AgentMessage]:
-        query = (
-            select(AgentMessageRow)
-            .join(AgentSessionRow, AgentSessionRow.id == AgentMessageRow.session_id)
-            .where(AgentMessageRow.session_id == session_id, AgentSessionRow.user_id == user_id)
-        )
+        query = _owned_messages(user_id, session_id)
         if before is not None:
             query = query.where(
                 or_(
-                    AgentMessageRow.created_at < before.created_at,
+                    MESSAGES.c.created_at < before.created_at,
                     and_(
-                        AgentMessageRow.created_at == before.created_at,
-                        AgentMessageRow.id < before.message_id,
+                        MESSAGES.c.created_at == before.created_at,
+                        MESSAGES.c.id < before.message_id,
                     ),
                 )
             )
-        rows: Sequence[AgentMessageRow] = await self._db.scalars(
-            query.order_by(AgentMessageRow.created_at.desc(), AgentMessageRow.id.desc()).limit(
-                max(limit, 0)
-            )
+        rows = await self._db.execute(
+            query.order_by(MESSAGES.c.created_at.desc(), MESSAGES.c.id.desc()).limit(max(limit, 0))
         )
-        return [_message(row) for row in rows]
+        return [message_from(row) for row in rows]
 
     async def message_count(self, user_id: UUID, session_id: UUID) -> int:
         count = await self._db.scalar(
@@ -134,6 +140,14 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
         return int(count or 0)
 
 
+def _owned_messages(user_id: UUID, session_id: UUID) -> Any:
+    return (
+        select(*MESSAGE_COLUMNS)
+        .join(SESSIONS, SESSIONS.c.id == MESSAGES.c.session_id)
+        .where(MESSAGES.c.session_id == session_id, SESSIONS.c.user_id == user_id)
+    )
+
+
 def _apply(row: AgentSessionRow, session: AgentSession) -> None:
     row.title = session.title
     row.llm_provider = session.llm_provider
@@ -143,40 +157,3 @@ def _apply(row: AgentSessionRow, session: AgentSession) -> None:
     row.system_prompts = dict(session.system_prompts) or None
     row.created_at = session.created_at
     row.updated_at = session.updated_at
-
-
-def _entity(row: AgentSessionRow) -> AgentSession:
-    return AgentSession(
-        id=row.id,
-        user_id=row.user_id,
-        title=row.title,
-        llm_provider=row.llm_provider,
-        llm_model=row.llm_model,
-        llm_credential_id=row.llm_credential_id,
-        system_prompt=row.system_prompt,
-        system_prompts=dict(row.system_prompts or {}),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _message(row: AgentMessageRow) -> AgentMessage:
-    usage = None
-    if row.input_tokens is not None and row.output_tokens is not None:
-        usage = Usage(input_tokens=row.input_tokens, output_tokens=row.output_tokens)
-    return AgentMessage(
-        id=row.id,
-        session_id=row.session_id,
-        role=Role(row.role),
-        content=row.content,
-        created_at=row.created_at,
-        usage=usage,
-        cost_usd=row.cost_usd,
-        incomplete=row.incomplete,
-        model=row.model,
-        truncated=row.truncated,
-        parts=parts_from_json(row.parts),
-        tool_calls=calls_from_json(row.tool_calls),
-        tool_call_id=row.tool_call_id,
-        tool_name=row.tool_name,
-    )

@@ -256,6 +256,26 @@ async def test_a_session_turn_is_held_and_settled_like_a_gateway_call() -> None:
     assert (row.source, row.cost_usd, row.estimated) == ("session", SPENT, False)
 
 
+async def test_a_session_on_the_users_own_key_is_held_against_their_budget(
+    world: World, user_id: UUID
+) -> None:
+    """The budget is read with the session (one transaction), and changes take effect at once."""
+    await add_key(world, user_id, "openai")
+    session = await world.container.start_agent_session.execute(user_id)
+    await set_budget(world, user_id, "0.04")  # the worst case is 0.0409725
+
+    with pytest.raises(BudgetExceeded):
+        await world.container.send_message.execute(user_id, session.id, "hi")
+    assert provider_calls(world) == 0
+
+    await set_budget(world, user_id, "1.00")
+    await world.container.send_message.execute(user_id, session.id, "hi")
+    view = await world.container.get_budget.execute(user_id)
+    [row] = world.db.usage.values()
+    assert (view.own.spent, view.own.reserved) == (row.cost_usd, ZERO)
+    assert row.cost_usd
+
+
 async def test_a_reply_whose_usage_was_not_reported_is_settled_on_an_estimate(
     world: World, user_id: UUID
 ) -> None:

@@ -1,0 +1,51 @@
+"""What a chat turn asks of the database (issue 15): the statements and transactions of one
+``POST /api/v1/agent-sessions/{id}/messages`` on a session with history, on SQLite and
+PostgreSQL. Behaviour, not timing: each statement costs a worker 0.1-0.5 ms of CPU, each
+transaction two more round trips (BEGIN, COMMIT or ROLLBACK)."""
+
+from __future__ import annotations
+
+from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from domain.provider import Provider
+from tests.support.chat_api import ChatApi
+from tests.support.sql_count import SqlCount, count_sql
+
+# Who the caller is and which key serves them are read by the auth and the LLM factory, whose
+# caches decide how often: not this test's subject.
+NOT_THE_TURNS = {"users", "user_llm_credentials", "user_data_keys"}
+
+
+def turn_transactions(counted: SqlCount) -> list[list[str]]:
+    """The transactions of the turn itself: each statement as its verb and first table."""
+    return [
+        each
+        for each in counted.tables()
+        if not all(statement.split()[-1] in NOT_THE_TURNS for statement in each)
+    ]
+
+
+async def test_a_chat_turn_reads_in_one_transaction_and_writes_in_one(
+    sql_api: ChatApi,
+) -> None:
+    api = sql_api
+    uow = api.container.uow
+    assert isinstance(uow, SqlAlchemyUnitOfWorkFactory)
+    me = await api.user("desk@example.com")
+    await api.add_key(me, Provider.OPENAI)
+    session = await api.start(me)
+    for text in ("first", "second"):
+        assert (await api.send(me, session["id"], text)).status_code == 200
+
+    with count_sql(uow.engine) as counted:
+        answered = await api.send(me, session["id"], "third")
+
+    assert answered.status_code == 200, answered.text
+    assert turn_transactions(counted) == [
+        # the session, its newest messages and their count (one statement), and the caller's
+        # own budget (their key serves the session)
+        ["SELECT agent_sessions", "SELECT user_budgets"],
+        # the owner check and updated_at, both messages (one executemany), the usage row
+        ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"],
+    ]
+    assert counted.commits == 1
+    assert len(await api.messages(me, session["id"])) == 6
