@@ -20,6 +20,10 @@ class ExpiredCredentials:
         self._clock = clock
         self._events = events
 
+    def has_passed(self, credential: LlmCredential) -> bool:
+        expires_at = credential.expires_at
+        return expires_at is not None and expires_at <= self._clock.now()
+
     async def passed_over(self, uow: UnitOfWork, credential: LlmCredential) -> ExpiredKey | None:
         """The credential as passed over when it expired; None when it is still usable."""
         now = self._clock.now()
