@@ -128,9 +128,9 @@ class Remembered(Generic[K, V]):
             self._drop(next(iter(self._entries)))
         return True
 
-    def forget_user(self, user_id: UUID) -> None:
-        """What a notice for ``user_id`` does (also for its own process's changes)."""
-        self._notice(user_id)
+    def discard(self, key: K) -> None:
+        if key in self._entries:
+            self._drop(key)
 
     def _notice(self, user_id: UUID | None) -> None:
         self._seq += 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application._changes import announce
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class RevokeGatewayToken:
@@ -14,7 +15,10 @@ class RevokeGatewayToken:
     - idempotent (concurrent revokes are serialised by the owner's lock); another user's token id
       is ``GatewayTokenNotFound``, like a missing one."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, changes: ChangeFeed | None = None
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._clock = clock
 
@@ -28,4 +32,5 @@ class RevokeGatewayToken:
                 token.revoke(self._clock.now())
                 await uow.gateway_tokens.save(token)
                 await uow.commit()
+                await announce(self._changes, user_id)
         return token
