@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application._changes import announce
+from application.caching._changes import announce
 from domain.account import MAX_PASSWORD_LENGTH, parse_email
 from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts, UserNotFound
 from domain.login_failures import address_prefix

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application._changes import announce
 from application.accounts._password_policy import check_new_password
 from application.accounts.authenticate_user import AccessToken
+from application.caching._changes import announce
 from domain.account import MAX_PASSWORD_LENGTH
 from domain.errors import TooManyLoginAttempts, UserNotFound, WrongPassword
 from domain.ports import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
-from application._remembered import Remembered
+from application.caching._remembered import Remembered
 from domain.errors import UserNotFound
 from domain.ports import UnitOfWorkFactory
 from domain.user import User

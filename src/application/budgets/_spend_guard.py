@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from application._remembered import Remembered
+from application.caching._remembered import Remembered
 from application.usage._meter import DEFAULT_MAX_OUTPUT_TOKENS, UsageMeter
 from domain.budget import Cap, CapKind, Hold, day_of, month_of, request_tokens
 from domain.errors import BudgetExceeded, ModelNotPriced

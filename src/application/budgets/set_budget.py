@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from application._changes import announce
 from application.budgets._spend_guard import OperatorCaps
 from application.budgets.get_budget import BudgetView, view
+from application.caching._changes import announce
 from domain.budget import Cap, CapKind, UserBudget, month_of
 from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from application._remembered import Remembered
+from application.caching._remembered import Remembered
 from application.gateway import _token_secret as secret
 from domain.errors import GatewayTokenExpired, InvalidGatewayToken
 from domain.gateway_token import GatewayToken

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from application._changes import announce
+from application.caching._changes import announce
 from application.gateway import _token_secret as secret
 from application.gateway._token_scopes import checked
 from domain.errors import InvalidMessage

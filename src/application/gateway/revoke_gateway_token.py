@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application._changes import announce
+from application.caching._changes import announce
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
 from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Final, TypeVar
 from uuid import UUID
 
-from application._changes import announce
+from application.caching._changes import announce
 from application.gateway._token_scopes import checked
 from application.gateway.create_gateway_token import token_name
 from domain.errors import GatewayTokenNotFound

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from application._changes import announce
+from application.caching._changes import announce
 from domain.errors import DecryptionFailed, UnknownMasterKey
 from domain.ports import ChangeFeed, KeyWrapper, UnitOfWorkFactory
 from domain.sealing import DataKey

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application._changes import announce
+from application.caching._changes import announce
 from application.credentials._sealer import CredentialSealer
 from domain.errors import UserNotFound
 from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application._changes import announce
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from domain.credential import LlmCredential
 from domain.credential_event import CredentialEventKind

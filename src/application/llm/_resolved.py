@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from application._remembered import Remembered
+from application.caching._remembered import Remembered
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
 from domain.ports import LlmProvider

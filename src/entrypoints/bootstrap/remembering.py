@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from adapters.changes import InProcessChangeFeed
-from application._remembered import Remembered
 from application.accounts.get_user import KnownUsers
 from application.budgets._spend_guard import KnownCaps
+from application.caching._remembered import Remembered
 from application.credentials._sealer import wipe
 from application.gateway.authenticate_gateway_token import KnownTokens
 from application.llm._resolved import KnownChoices
