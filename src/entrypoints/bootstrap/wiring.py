@@ -65,6 +65,7 @@ from application.usage._meter import UsageMeter
 from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
 from domain.ports import (
+    ChangeFeed,
     Clock,
     IdGenerator,
     LlmProviderRegistry,
@@ -102,6 +103,7 @@ def build(
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
     call_slots: ProviderCallSlots | None = None,
+    changes: ChangeFeed | None = None,
 ) -> Container:
     clock = clock or SystemClock()
     ids = ids or UuidV7Generator()
@@ -120,7 +122,7 @@ def build(
     hasher = hasher or Argon2PasswordHasher()
     strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
-    known = memories(settings, interim_change_feed(settings), clock)
+    known = memories(settings, changes or interim_change_feed(settings), clock)
     changes = known.changes
     cipher = AesGcmCipher()
     sealer = CredentialSealer(wrapper, cipher, ids, clock, known.data_keys)
