@@ -29,7 +29,12 @@ class Ticket:
 class _Entry(Generic[V]):
     user_id: UUID
     value: V
+    read_at: datetime
     expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        # A clock that went back would otherwise stretch the lifetime by as much.
+        return not self.read_at <= now < self.expires_at
 
 
 class Remembered(Generic[K, V]):
@@ -104,7 +109,7 @@ class Remembered(Generic[K, V]):
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.expires_at <= now:
+        if entry.expired(now):
             self._drop(key)
             return None
         self._entries.move_to_end(key)
@@ -122,7 +127,7 @@ class Remembered(Generic[K, V]):
             return False
         if key in self._entries:
             self._drop(key)
-        self._entries[key] = _Entry(user_id, value, expires_at)
+        self._entries[key] = _Entry(user_id, value, ticket.at, expires_at)
         self._users.setdefault(user_id, set()).add(key)
         while len(self._entries) > self._max:
             self._drop(next(iter(self._entries)))
@@ -153,7 +158,7 @@ class Remembered(Generic[K, V]):
         if now < self._next_sweep:
             return
         self._next_sweep = now + self._lifetime / 4
-        for key in [k for k, e in self._entries.items() if e.expires_at <= now]:
+        for key in [k for k, e in self._entries.items() if e.expired(now)]:
             self._drop(key)
 
     def _drop(self, key: K) -> None:

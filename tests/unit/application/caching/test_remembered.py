@@ -46,6 +46,14 @@ async def test_an_entry_is_served_for_its_lifetime_from_its_read_and_no_longer()
     assert len(memory) == 0
 
 
+async def test_a_clock_that_goes_back_expires_entries() -> None:
+    clock = FakeClock()
+    memory = cache(InProcessChangeFeed(), clock)
+    remember(memory, ALICE, "a")
+    clock.advance(-3600)
+    assert memory.recall("a") is None
+
+
 async def test_the_least_recently_used_entry_goes_first_past_the_bound() -> None:
     memory = cache(InProcessChangeFeed(), FakeClock(), max_entries=2)
     remember(memory, ALICE, "a")
