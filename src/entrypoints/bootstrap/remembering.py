@@ -19,11 +19,12 @@ from entrypoints.settings import Settings
 
 def interim_change_feed(settings: Settings) -> ChangeFeed | None:
     """Until the cross-process feeds (PostgreSQL LISTEN/NOTIFY, Redis pub/sub) are wired, the
-    only feed that hears every change is the process's own: SQLite served by one worker.
-    Anything else gets None, and nothing is remembered (every request reads the store).
-    The merge with the feeds replaces this function, and only it."""
+    only feed that hears every change is the process's own: SQLite served by one worker, with
+    no Redis (which says several instances share the service). Anything else gets None, and
+    nothing is remembered (every request reads the store). The merge with the feeds replaces
+    this function, and only it."""
     server = settings.server
-    alone = server.workers <= 1 and server.metrics_multiproc_dir is None
+    alone = server.workers <= 1 and not server.metrics_multiproc_dir and not server.redis_url
     return InProcessChangeFeed() if settings.database.is_sqlite and alone else None
 
 
