@@ -11,7 +11,8 @@ from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class RevokeGatewayToken:
-    """- effective at once: every gateway call looks the token up again;
+    """- effective at once: after the commit the change feed tells every worker to forget what
+      it remembers of the owner, so the token's next call reads it again and is refused;
     - idempotent (concurrent revokes are serialised by the owner's lock); another user's token id
       is ``GatewayTokenNotFound``, like a missing one."""
 
