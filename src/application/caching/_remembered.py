@@ -39,7 +39,8 @@ class _Entry(Generic[V]):
 
 class Remembered(Generic[K, V]):
     """- at most ``max_entries``, the least recently used dropped first; an entry is served for
-      ``lifetime_s`` from when its read started, never extended by a hit;
+      ``lifetime_s`` from when its read started, never extended by a hit (nor by a clock
+      that goes back: the entry then expires);
     - a notice for a user drops that user's entries; a notice of None drops everything;
     - while the feed is not ``live`` nothing is served or kept (notices may be missed);
     - a read that started before a notice is never kept after it (``ticket`` before the read,
