@@ -214,3 +214,22 @@ async def test_a_new_data_key_and_a_rewrap_drop_the_remembered_one(
     report = await restarted.container.rewrap_data_keys.execute()
     assert report.rewrapped == 2
     assert sorted(feed.published) == sorted([user_id, other])
+
+
+async def test_a_remembered_token_revoked_elsewhere_is_refused_by_its_touch(
+    world: World, user_id: UUID
+) -> None:
+    """Another instance revoked it and its notice has not arrived yet: the once-a-minute write
+    finds the row revoked, changes nothing, and the call is refused."""
+    new = await world.container.create_gateway_token.execute(user_id, "bot")
+    authenticate = world.container.authenticate_gateway_token.execute
+    await authenticate(new.secret)
+    row = world.db.gateway_tokens[new.token.id]
+    row.revoked_at = world.clock.now()
+    last_used = row.last_used_at
+    world.clock.advance(61)
+    with pytest.raises(InvalidGatewayToken):
+        await authenticate(new.secret)
+    assert world.db.gateway_tokens[new.token.id].last_used_at == last_used
+    with pytest.raises(InvalidGatewayToken):
+        await authenticate(new.secret)  # forgotten: read again, revoked
