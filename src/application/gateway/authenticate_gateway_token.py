@@ -17,7 +17,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class KnownToken:
-    """A token as read, scopes and all, and whether its owner's account was active."""
+    """A token as read, scopes and all, and whether its owner's account was active (not read
+    for a revoked token, which is refused whoever owns it: False)."""
 
     token: GatewayToken
     owner_active: bool
