@@ -11,6 +11,7 @@ from typing import TypedDict, Unpack
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
+from domain.ports import ChangeFeed
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, Database, build, sql_database
 from entrypoints.settings import (
@@ -97,9 +98,10 @@ def memory_world(
     db: MemoryDatabase | None = None,
     providers: FakeProviderRegistry | None = None,
     clock: FakeClock | None = None,
+    changes: ChangeFeed | None = None,
 ) -> World:
     """A container on in-memory stores and fakes. Pass ``db`` to share state between worlds
-    (a restart with another keyring, say)."""
+    (a restart with another keyring, say), ``changes`` to hear what it publishes."""
     db = db or MemoryDatabase()
     providers = providers or FakeProviderRegistry()
     clock = clock or FakeClock()
@@ -111,6 +113,7 @@ def memory_world(
         catalog=FakeCatalog(),
         hasher=Argon2PasswordHasher.fast_for_tests(),
         clock=clock,
+        changes=changes,
     )
     return World(container, db, providers, clock, health)
 

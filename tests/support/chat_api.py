@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.llm import TomlModelCatalog
 from adapters.persistence.memory.database import MemoryDatabase
-from domain.ports import Clock
+from domain.ports import ChangeFeed, Clock
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, build, sql_database
 from entrypoints.http.app import create_app
@@ -114,6 +114,7 @@ def build_container(
     keys: str | None = None,
     providers: ProviderSettings | None = None,
     clock: Clock | None = None,
+    changes: ChangeFeed | None = None,
 ) -> Container:
     settings = make_settings(
         keys=keys,
@@ -134,6 +135,7 @@ def build_container(
         catalog=catalog,
         hasher=Argon2PasswordHasher.fast_for_tests(),
         clock=clock,
+        changes=changes,
     )
 
 
@@ -147,14 +149,16 @@ async def make_chat_api(
     keys: str | None = None,
     providers: ProviderSettings | None = None,
     clock: Clock | None = None,
+    changes: ChangeFeed | None = None,
 ) -> AsyncIterator[ChatApi]:
     """``db`` and ``keys``: apps sharing one memory database and keyring (instances of one
-    deployment); ``clock``: the app's time (the system's by default)."""
+    deployment); ``clock``: the app's time (the system's by default); ``changes``: the change
+    feed (by default the one the settings choose)."""
     stand_ins = upstreams()
     if db is None and backend == "memory":
         db = MemoryDatabase()
     container = build_container(
-        backend, stand_ins, url, db, limits, redis_url, keys, providers, clock
+        backend, stand_ins, url, db, limits, redis_url, keys, providers, clock, changes
     )
     try:
         async with AsyncTestClient(create_app(container=container)) as client:

@@ -96,7 +96,7 @@ class AesGcmCipher(Cipher):
         sealed = AESGCM(dek).encrypt(nonce, plaintext, context.associated_data(_HEADER))
         return _HEADER + nonce + sealed
 
-    def open(self, dek: bytes, sealed: bytes, context: SealContext) -> bytes:
+    def open(self, dek: bytes | bytearray, sealed: bytes, context: SealContext) -> bytes:
         _require_data_key(dek)
         blob = bytes(sealed)
         if not _OVERHEAD < len(blob) <= _OVERHEAD + MAX_PLAINTEXT_BYTES:
@@ -119,6 +119,6 @@ def _decrypt(aead: AESGCM, blob: bytes, associated_data: bytes) -> bytes | None:
         return None
 
 
-def _require_data_key(dek: bytes) -> None:
+def _require_data_key(dek: bytes | bytearray) -> None:
     if len(dek) != DATA_KEY_BYTES:
         raise ValueError(f"a data key must be exactly {DATA_KEY_BYTES} bytes")

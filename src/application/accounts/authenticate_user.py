@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.caching._changes import announce
 from domain.account import MAX_PASSWORD_LENGTH, parse_email
 from domain.errors import InvalidEmail, InvalidLogin, TooManyLoginAttempts, UserNotFound
 from domain.login_failures import address_prefix
 from domain.ports import (
+    ChangeFeed,
     Clock,
     LoginThrottle,
     PasswordHasher,
@@ -41,7 +43,10 @@ class AuthenticateUser:
         throttle: LoginThrottle,
         revocations: SessionRevocations,
         clock: Clock,
+        *,
+        changes: ChangeFeed | None = None,
     ) -> None:
+        self._changes = changes
         self._clock = clock
         self._revocations = revocations
         self._uow = uow
@@ -81,6 +86,7 @@ class AuthenticateUser:
                 async with self._uow() as uow:
                     await uow.users.save(user)
                     await uow.commit()
+                    await announce(self._changes, user.id)
             except UserNotFound:
                 raise InvalidLogin() from None  # deleted while logging in: same answer as gone
         token, expires_in = self._tokens.issue(user.id, await self._revocations.stamp(user.id))
@@ -90,3 +96,4 @@ class AuthenticateUser:
         async with self._uow() as uow:
             await uow.users.record_failed_login(user.id, self._clock.now(), address_prefix(client))
             await uow.commit()
+            await announce(self._changes, user.id)

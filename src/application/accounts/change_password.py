@@ -6,9 +6,11 @@ from uuid import UUID
 
 from application.accounts._password_policy import check_new_password
 from application.accounts.authenticate_user import AccessToken
+from application.caching._changes import announce
 from domain.account import MAX_PASSWORD_LENGTH
 from domain.errors import TooManyLoginAttempts, UserNotFound, WrongPassword
 from domain.ports import (
+    ChangeFeed,
     LoginThrottle,
     PasswordHasher,
     PasswordStrength,
@@ -33,7 +35,10 @@ class ChangePassword:
         revocations: SessionRevocations,
         tokens: TokenIssuer,
         throttle: LoginThrottle,
+        *,
+        changes: ChangeFeed | None = None,
     ) -> None:
+        self._changes = changes
         self._throttle = throttle
         self._uow = uow
         self._hasher = hasher
@@ -66,6 +71,7 @@ class ChangePassword:
             user.password_hash = new_hash
             await uow.users.save(user)
             await uow.commit()
+            await announce(self._changes, user_id)
         stamp = await self._revocations.revoke(user_id)
         token, expires_in = self._tokens.issue(user_id, stamp)
         return AccessToken(token, expires_in, user)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from domain.errors import UserNotFound
-from domain.ports import Clock, SessionRevocations, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, SessionRevocations, UnitOfWorkFactory
 
 
 class DeleteAccount:
@@ -17,8 +18,14 @@ class DeleteAccount:
       request."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, revocations: SessionRevocations, clock: Clock
+        self,
+        uow: UnitOfWorkFactory,
+        revocations: SessionRevocations,
+        clock: Clock,
+        *,
+        changes: ChangeFeed | None = None,
     ) -> None:
+        self._changes = changes
         self._uow = uow
         self._revocations = revocations
         self._clock = clock
@@ -40,4 +47,5 @@ class DeleteAccount:
             user.deactivate()
             await uow.users.save(user)
             await uow.commit()
+            await announce(self._changes, user_id)
         await self._revocations.revoke(user_id)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from application.caching._remembered import Remembered
 from application.usage._meter import DEFAULT_MAX_OUTPUT_TOKENS, UsageMeter
 from domain.budget import Cap, CapKind, Hold, Settlement, day_of, month_of, request_tokens
 from domain.errors import BudgetExceeded, ModelNotPriced
@@ -20,6 +21,10 @@ from domain.usage import UsageRecord
 # A hold outlives the longest call (a stream's 600 s deadline, adapters.llm._policy) by a
 # margin: after it, a worker that died mid-call holds nothing.
 HOLD_TTL = timedelta(minutes=15)
+
+# A user's own monthly cap (in a tuple: None is a cap too, "no cap"), read before every call
+# on their keys; the change feed drops it when the budget is set.
+KnownCaps = Remembered[UUID, tuple[Decimal | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +71,9 @@ class SpendGuard:
         caps: OperatorCaps,
         metrics: SpendMetrics,
         source: str,
+        known_caps: KnownCaps,
     ) -> None:
+        self._known_caps = known_caps
         self._uow = uow
         self._meter = meter
         self._clock = clock
@@ -132,16 +139,28 @@ class SpendGuard:
             caps.append(Cap(CapKind.TOKEN_MONTHLY, token.id, user_id, token.monthly_usd, month))
         return tuple(caps)
 
-    @staticmethod
-    async def own_cap(uow: UnitOfWork, user_id: UUID) -> OwnCap:
-        """Read in the caller's transaction, for a call on the user's own key."""
-        return OwnCap((await uow.budgets.get(user_id)).monthly_usd)
+    async def own_cap(self, uow: UnitOfWork, user_id: UUID) -> OwnCap:
+        """For a call on the user's own key: remembered, else read in the caller's
+        transaction (no transaction of its own)."""
+        return OwnCap(await self._read_own_cap(uow, user_id))
 
     async def _own_cap(self, user_id: UUID, choice: LlmChoice) -> Decimal | None:
         if choice.credential_id is None:
             return None
+        known = self._known_caps.recall(user_id)
+        if known is not None:
+            return known[0]
         async with self._uow() as uow:
-            return (await uow.budgets.get(user_id)).monthly_usd
+            return await self._read_own_cap(uow, user_id)
+
+    async def _read_own_cap(self, uow: UnitOfWork, user_id: UUID) -> Decimal | None:
+        known = self._known_caps.recall(user_id)
+        if known is not None:
+            return known[0]
+        ticket = self._known_caps.ticket()
+        cap = (await uow.budgets.get(user_id)).monthly_usd
+        self._known_caps.keep(user_id, user_id, (cap,), ticket)
+        return cap
 
     def _amount(self, cap: Cap, choice: LlmChoice, usage: Usage) -> Decimal:
         if cap.kind.in_tokens:

@@ -7,8 +7,9 @@ from uuid import UUID
 
 from application.budgets._spend_guard import OperatorCaps
 from application.budgets.get_budget import BudgetView, view
+from application.caching._changes import announce
 from domain.budget import Cap, CapKind, UserBudget, month_of
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class SetBudget:
@@ -17,7 +18,15 @@ class SetBudget:
     - the month's spend is counted afresh from the usage rows (calls made while no cap applied
       moved no counter), so a cap set below it refuses the next call at once."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, caps: OperatorCaps) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        caps: OperatorCaps,
+        *,
+        changes: ChangeFeed | None = None,
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._clock = clock
         self._caps = caps
@@ -30,5 +39,6 @@ class SetBudget:
                 cap = Cap(CapKind.OWN_MONTHLY, user_id, user_id, Decimal(0), month_of(now))
                 await uow.spend.recount(cap)
             await uow.commit()
+            await announce(self._changes, user_id)
         async with self._uow() as uow:
             return await view(uow, user_id, now, self._caps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from application.credentials._input import parse_credential_input
 from application.credentials._sealer import CredentialSealer
@@ -18,7 +19,7 @@ from domain.errors import (
     ModelNotAvailable,
     UserNotFound,
 )
-from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, IdGenerator, UnitOfWorkFactory
 from domain.provider import Provider
 
 
@@ -45,7 +46,9 @@ class AddCredential:
         *,
         reachable: ReachableModels,
         allow_http_base_urls: bool = False,
+        changes: ChangeFeed | None = None,
     ) -> None:
+        self._changes = changes
         self._reachable = reachable
         self._events = events
         self._uow = uow
@@ -136,6 +139,7 @@ class AddCredential:
             if becomes_default:
                 await self._events.record(uow, CredentialEventKind.DEFAULT_SET, credential)
             await uow.commit()
+            await announce(self._changes, user_id)
         await self._reachable.remember(credential, check.models)
         return credential
 

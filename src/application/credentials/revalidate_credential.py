@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from application.credentials._sealer import CredentialSealer
 from application.credentials.validate_api_key import ValidationResult
@@ -11,7 +12,7 @@ from application.llm._key_check import ApiKeyChecker
 from application.llm._reachable_models import ReachableModels
 from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound, InvalidApiKey
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class RevalidateCredential:
@@ -33,7 +34,9 @@ class RevalidateCredential:
         events: CredentialEvents,
         *,
         reachable: ReachableModels,
+        changes: ChangeFeed | None = None,
     ) -> None:
+        self._changes = changes
         self._reachable = reachable
         self._events = events
         self._uow = uow
@@ -78,4 +81,5 @@ class RevalidateCredential:
                 await uow.credentials.save(fresh)
                 await self._events.record(uow, kind, fresh)
                 await uow.commit()
+                await announce(self._changes, user_id)
         return result

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from domain.credential import LlmCredential
 from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class RevokeCredential:
@@ -17,7 +18,15 @@ class RevokeCredential:
     - idempotent: revoking a revoked credential changes nothing and succeeds;
     - audit: ``revoked``, once; the credential's events stay."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: CredentialEvents) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        events: CredentialEvents,
+        *,
+        changes: ChangeFeed | None = None,
+    ) -> None:
+        self._changes = changes
         self._events = events
         self._uow = uow
         self._clock = clock
@@ -32,4 +41,5 @@ class RevokeCredential:
                 await uow.credentials.save(credential)
                 await self._events.record(uow, CredentialEventKind.REVOKED, credential)
                 await uow.commit()
+                await announce(self._changes, user_id)
         return credential

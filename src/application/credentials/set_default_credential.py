@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from domain.credential import LlmCredential
 from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class SetDefaultCredential:
@@ -17,7 +18,15 @@ class SetDefaultCredential:
     - concurrent calls for one user are serialised by the user lock: the last one wins;
     - audit: ``default_set`` when the default moved."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: CredentialEvents) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        events: CredentialEvents,
+        *,
+        changes: ChangeFeed | None = None,
+    ) -> None:
+        self._changes = changes
         self._events = events
         self._uow = uow
         self._clock = clock
@@ -39,4 +48,5 @@ class SetDefaultCredential:
                 await uow.credentials.save(credential)
                 await self._events.record(uow, CredentialEventKind.DEFAULT_SET, credential)
             await uow.commit()
+            await announce(self._changes, user_id)
         return credential

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from application.credentials._input import parse_credential_input
 from application.credentials._sealer import CredentialSealer
@@ -15,7 +16,7 @@ from domain.credential import LlmCredential, check_expiry
 from domain.credential_event import CredentialEventKind
 from domain.errors import CredentialNotFound, InvalidApiKey, ModelNotAvailable
 from domain.model_name import parse_model_name
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 UNCHANGED = object()
 
@@ -40,7 +41,9 @@ class UpdateCredential:
         events: CredentialEvents,
         *,
         reachable: ReachableModels,
+        changes: ChangeFeed | None = None,
     ) -> None:
+        self._changes = changes
         self._reachable = reachable
         self._events = events
         self._uow = uow
@@ -127,6 +130,7 @@ class UpdateCredential:
             fresh.ensure_active()
             await uow.credentials.save(fresh)
             await uow.commit()
+            await announce(self._changes, user_id)
         if check is not None:
             # The key checked: the new one (now sealed in ``fresh``), or the stored one as read.
             await self._reachable.remember(fresh if new_key else credential, check.models)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.gateway import _token_secret as secret
 from application.gateway._token_scopes import checked
 from domain.errors import InvalidMessage
 from domain.gateway_token import GatewayToken
-from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, IdGenerator, UnitOfWorkFactory
 from domain.token_scopes import TokenScopes
 
 MAX_NAME_LENGTH = 100
@@ -30,7 +31,15 @@ class CreateGatewayToken:
     - scopes are checked (``_token_scopes.checked``): a future ``expires_at``, rates of at least
       one, a bounded list of models kept in routed form; nothing is stored otherwise."""
 
-    def __init__(self, uow: UnitOfWorkFactory, ids: IdGenerator, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        ids: IdGenerator,
+        clock: Clock,
+        *,
+        changes: ChangeFeed | None = None,
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._ids = ids
         self._clock = clock
@@ -54,6 +63,7 @@ class CreateGatewayToken:
         async with self._uow() as uow:
             await uow.gateway_tokens.add(token)
             await uow.commit()
+            await announce(self._changes, user_id)
         return NewGatewayToken(token, raw)
 
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class RevokeGatewayToken:
-    """- effective at once: every gateway call looks the token up again;
+    """- effective at once: after the commit the change feed tells every worker to forget what
+      it remembers of the owner, so the token's next call reads it again and is refused;
     - idempotent (concurrent revokes are serialised by the owner's lock); another user's token id
       is ``GatewayTokenNotFound``, like a missing one."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, changes: ChangeFeed | None = None
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._clock = clock
 
@@ -28,4 +33,5 @@ class RevokeGatewayToken:
                 token.revoke(self._clock.now())
                 await uow.gateway_tokens.save(token)
                 await uow.commit()
+                await announce(self._changes, user_id)
         return token

@@ -9,11 +9,12 @@ from enum import Enum
 from typing import Final, TypeVar
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.gateway._token_scopes import checked
 from application.gateway.create_gateway_token import token_name
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 from domain.token_scopes import TokenScopes
 
 T = TypeVar("T")
@@ -57,7 +58,10 @@ class UpdateGatewayToken:
     - a revoked token cannot change, and another user's token id is ``GatewayTokenNotFound``
       like a missing one; changes take effect on the token's next call."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, changes: ChangeFeed | None = None
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._clock = clock
 
@@ -76,4 +80,5 @@ class UpdateGatewayToken:
             token.rescope(name or token.name, scopes)
             await uow.gateway_tokens.save(token)
             await uow.commit()
+            await announce(self._changes, user_id)
         return token

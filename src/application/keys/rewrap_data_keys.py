@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.caching._changes import announce
 from domain.errors import DecryptionFailed, UnknownMasterKey
-from domain.ports import KeyWrapper, UnitOfWorkFactory
+from domain.ports import ChangeFeed, KeyWrapper, UnitOfWorkFactory
 from domain.sealing import DataKey
 
 
@@ -30,7 +31,10 @@ class RewrapDataKeys:
     - a key that cannot be unwrapped is reported by id and passed over: it stops neither this
       run nor the next one."""
 
-    def __init__(self, uow: UnitOfWorkFactory, wrapper: KeyWrapper) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, wrapper: KeyWrapper, *, changes: ChangeFeed | None = None
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._wrapper = wrapper
 
@@ -77,4 +81,5 @@ class RewrapDataKeys:
             key.rewrap(await self._wrapper.wrap(dek, key.user_id))
             await uow.data_keys.save(key)
             await uow.commit()
+            await announce(self._changes, key.user_id)
         return True

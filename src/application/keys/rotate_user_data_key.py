@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._sealer import CredentialSealer
 from domain.errors import UserNotFound
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 
 
 class RotateUserDataKey:
     """- all in one transaction under the user lock: either every credential moves or none;
     - the old data key is destroyed, so old ciphertexts (in backups) stay unreadable to it."""
 
-    def __init__(self, uow: UnitOfWorkFactory, sealer: CredentialSealer, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sealer: CredentialSealer,
+        clock: Clock,
+        *,
+        changes: ChangeFeed | None = None,
+    ) -> None:
+        self._changes = changes
         self._uow = uow
         self._sealer = sealer
         self._clock = clock
@@ -42,4 +51,5 @@ class RotateUserDataKey:
                 credential.reseal(sealed, data_key_id, now)
                 await uow.credentials.save(credential)
             await uow.commit()
+            await announce(self._changes, user_id)
         return len(keys)

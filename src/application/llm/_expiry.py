@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from domain.credential import LlmCredential
 from domain.credential_event import CredentialEventKind
-from domain.ports import Clock, UnitOfWork
+from domain.ports import ChangeFeed, Clock, UnitOfWork
 from domain.resolution import ExpiredKey
 
 
@@ -16,9 +17,16 @@ class ExpiredCredentials:
       records it; it is committed at once (the factory's unit of work only reads otherwise);
     - nothing is written while nothing expired: one comparison with the clock."""
 
-    def __init__(self, clock: Clock, events: CredentialEvents) -> None:
+    def __init__(
+        self, clock: Clock, events: CredentialEvents, *, changes: ChangeFeed | None = None
+    ) -> None:
+        self._changes = changes
         self._clock = clock
         self._events = events
+
+    def has_passed(self, credential: LlmCredential) -> bool:
+        expires_at = credential.expires_at
+        return expires_at is not None and expires_at <= self._clock.now()
 
     async def passed_over(self, uow: UnitOfWork, credential: LlmCredential) -> ExpiredKey | None:
         """The credential as passed over when it expired; None when it is still usable."""
@@ -31,6 +39,7 @@ class ExpiredCredentials:
             if await uow.credentials.record_expiry(user_id, credential.id, expires_at, now):
                 await self._events.record(uow, CredentialEventKind.EXPIRED, credential)
             await uow.commit()
+            await announce(self._changes, user_id)
         return ExpiredKey(
             credential.id,
             credential.provider,

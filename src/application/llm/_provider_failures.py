@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from application.caching._changes import announce
 from application.credentials._events import CredentialEvents
 from domain.credential_event import CredentialEventKind
 from domain.errors import (
@@ -16,7 +17,7 @@ from domain.errors import (
     ProviderRateLimited,
     ProviderTimeout,
 )
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import ChangeFeed, Clock, UnitOfWorkFactory
 from domain.resolution import LlmChoice
 
 
@@ -32,7 +33,15 @@ class ProviderFailures:
     - anything else (provider down, connection dropped mid-reply, a refused or garbled
       exchange) is a failed upstream call."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: CredentialEvents) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        events: CredentialEvents,
+        *,
+        changes: ChangeFeed | None = None,
+    ) -> None:
+        self._changes = changes
         self._events = events
         self._uow = uow
         self._clock = clock
@@ -65,3 +74,4 @@ class ProviderFailures:
             await uow.credentials.save(credential)
             await self._events.record(uow, CredentialEventKind.REJECTED_BY_PROVIDER, credential)
             await uow.commit()
+            await announce(self._changes, user_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from uuid import UUID
 
 from application.credentials._sealer import CredentialSealer
 from application.llm._expiry import ExpiredCredentials
+from application.llm._resolved import ChoiceKey, KnownChoices, ResolvedLlm
 from application.llm._user_calls import UserCalls
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
@@ -28,15 +29,7 @@ from domain.ports import (
 from domain.provider import Provider
 from domain.resolution import ExpiredKey, LlmChoice, ResolutionReason, SystemDefault
 
-
-@dataclass(frozen=True, slots=True)
-class ResolvedLlm:
-    """A choice ready to call: the provider client (bound to the user's share of calls in
-    flight) and the opened key."""
-
-    choice: LlmChoice
-    client: LlmProvider
-    api_key: ApiKey
+__all__ = ["ResolveLlm", "ResolvedLlm"]
 
 
 class ResolveLlm:
@@ -59,7 +52,12 @@ class ResolveLlm:
 
     The model is the requested one, else the credential's, else the catalog default of the
     provider. ``explain`` answers the same question without opening any key. The client it
-    hands over holds one of the user's ``slots`` during each call (``UserCalls``)."""
+    hands over holds one of the user's ``slots`` during each call (``UserCalls``).
+
+    An answer is remembered briefly (``known``, dropped by the change feed when anything of the
+    user's changes): a hit opens the sealed key with the remembered data key and runs no
+    statement, unless the key's ``expires_at`` has passed since (then the store is asked, and
+    the expiry recorded, as on any miss)."""
 
     def __init__(
         self,
@@ -71,7 +69,9 @@ class ResolveLlm:
         slots: ProviderCallSlots,
         *,
         expiry: ExpiredCredentials,
+        known: KnownChoices,
     ) -> None:
+        self._known = known
         self._expiry = expiry
         self._slots = slots
         self._uow = uow
@@ -88,12 +88,33 @@ class ResolveLlm:
         model: str | None = None,
         credential_id: UUID | None = None,
     ) -> ResolvedLlm:
+        wanted = Provider.parse(provider) if isinstance(provider, str) else provider
+        asked: ChoiceKey = (user_id, wanted, model, credential_id)
+        known = self._known.recall(asked)
+        if known is not None and (ready := self._ready(user_id, *known)) is not None:
+            return ready
+        ticket = self._known.ticket()
         async with self._uow() as uow:
-            choice, credential = await self._choose(uow, user_id, provider, model, credential_id)
+            choice, credential = await self._choose(uow, user_id, wanted, model, credential_id)
             if credential is not None:
                 key = await self._sealer.open(uow, credential)
             else:
                 key = self._system_key()
+        self._known.keep(user_id, asked, (choice, credential), ticket)
+        return ResolvedLlm(choice, self._client(user_id, choice.provider), key)
+
+    def _ready(
+        self, user_id: UUID, choice: LlmChoice, credential: LlmCredential | None
+    ) -> ResolvedLlm | None:
+        """A remembered choice opened without a statement; None: ask the store (the key
+        expired since, or its data key is not remembered)."""
+        if credential is None:
+            return ResolvedLlm(choice, self._client(user_id, choice.provider), self._system_key())
+        if self._expiry.has_passed(credential):
+            return None
+        key = self._sealer.open_remembered(credential)
+        if key is None:
+            return None
         return ResolvedLlm(choice, self._client(user_id, choice.provider), key)
 
     async def explain(

@@ -70,6 +70,7 @@ class Cipher(Protocol):
 
     def seal(self, dek: bytes, plaintext: bytes, context: SealContext) -> bytes: ...
 
-    def open(self, dek: bytes, sealed: bytes, context: SealContext) -> bytes:
-        """Raises ``DecryptionFailed`` for any tampering or a context that does not match."""
+    def open(self, dek: bytes | bytearray, sealed: bytes, context: SealContext) -> bytes:
+        """Raises ``DecryptionFailed`` for any tampering or a context that does not match.
+        ``dek`` may be a bytearray: a remembered data key, wiped when it is dropped."""
         ...

@@ -66,6 +66,7 @@ from application.usage._meter import UsageMeter
 from application.usage.export_usage import ExportUsage
 from application.usage.get_usage import GetUsage
 from domain.ports import (
+    ChangeFeed,
     Clock,
     IdGenerator,
     LlmProviderRegistry,
@@ -85,6 +86,7 @@ from entrypoints.bootstrap.adapters import (
 from entrypoints.bootstrap.change_feed import change_feed
 from entrypoints.bootstrap.container import Container
 from entrypoints.bootstrap.key_wrapping import key_wrapping
+from entrypoints.bootstrap.remembering import memories
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.http.gateway.token_rate_meter import StoreTokenRateMeter
 from entrypoints.http.login_throttle import StoreLoginThrottle
@@ -103,6 +105,7 @@ def build(
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
     call_slots: ProviderCallSlots | None = None,
+    changes: ChangeFeed | None = None,
 ) -> Container:
     clock = clock or SystemClock()
     ids = ids or UuidV7Generator()
@@ -115,7 +118,8 @@ def build(
         providers = providers or built_providers
         catalog = catalog or built_catalog
         closers.append(close_clients)
-    changes = change_feed(settings)  # opened and closed by the container
+    if changes is None:
+        changes = change_feed(settings)  # opened and closed by the container
     # Every provider call is counted and timed (GET /metrics), whichever adapters serve.
     providers = MeteredProviderRegistry(providers, ProviderMetrics.for_registry())
     TokenLimitMetrics.for_registry()  # the gateway's refusals series, shown from the start
@@ -126,8 +130,9 @@ def build(
     if journal is None:
         journal = UnitOfWorkUsageJournal(uow)
         closers.append(journal.aclose)
+    known = memories(settings, changes, clock)
     cipher = AesGcmCipher()
-    sealer = CredentialSealer(wrapper, cipher, ids, clock)
+    sealer = CredentialSealer(wrapper, cipher, ids, clock, known.data_keys)
     slots = call_slots or InProcessCallSlots(settings.limits.provider_calls_per_user)
     checker = ApiKeyChecker(providers, slots)
     allow_http = settings.providers.allow_private_base_urls
@@ -139,21 +144,23 @@ def build(
     )
     system = system_default(settings, catalog)
     events = CredentialEvents(ids, clock)
-    expiry = ExpiredCredentials(clock, events)
-    resolve_llm = ResolveLlm(uow, providers, sealer, catalog, system, slots, expiry=expiry)
+    expiry = ExpiredCredentials(clock, events, changes=changes)
+    resolve_llm = ResolveLlm(
+        uow, providers, sealer, catalog, system, slots, expiry=expiry, known=known.choices
+    )
     meter = UsageMeter(catalog, ids, clock, settings.budgets.model_prices)
     lists = InMemoryModelListCache(clock, ttl_s=settings.providers.model_list_ttl_s)
     timeout_s = settings.providers.model_list_timeout_s
     reachable = ReachableModels(uow, sealer, checker, lists, catalog, timeout_s=timeout_s)
     list_gateway_models = ListGatewayModels(uow, catalog, system, reachable, clock)
-    failures = ProviderFailures(uow, clock, events)
+    failures = ProviderFailures(uow, clock, events, changes=changes)
     caps = OperatorCaps(
         settings.budgets.system_default_monthly_usd, settings.budgets.system_default_daily_tokens
     )
     spend_metrics = PrometheusSpendMetrics.for_registry()
 
     def guard(source: UsageSource) -> SpendGuard:
-        return SpendGuard(uow, meter, clock, ids, caps, spend_metrics, source.value)
+        return SpendGuard(uow, meter, clock, ids, caps, spend_metrics, source.value, known.caps)
 
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
     return Container(
@@ -170,11 +177,15 @@ def build(
         sealer=sealer,
         register_user=RegisterUser(uow, hasher, strength, ids, clock),
         session_revocations=revocations,
-        authenticate_user=AuthenticateUser(uow, hasher, tokens, throttle, revocations, clock),
+        authenticate_user=AuthenticateUser(
+            uow, hasher, tokens, throttle, revocations, clock, changes=changes
+        ),
         log_out=LogOut(revocations),
-        change_password=ChangePassword(uow, hasher, strength, revocations, tokens, throttle),
-        get_user=GetUser(uow),
-        delete_account=DeleteAccount(uow, revocations, clock),
+        change_password=ChangePassword(
+            uow, hasher, strength, revocations, tokens, throttle, changes=changes
+        ),
+        get_user=GetUser(uow, known.users),
+        delete_account=DeleteAccount(uow, revocations, clock, changes=changes),
         add_credential=AddCredential(
             uow,
             checker,
@@ -184,26 +195,27 @@ def build(
             events,
             reachable=reachable,
             allow_http_base_urls=allow_http,
+            changes=changes,
         ),
         list_credentials=ListCredentials(uow),
         list_credential_events=ListCredentialEvents(uow),
         get_credential=GetCredential(uow),
         update_credential=UpdateCredential(
-            uow, checker, sealer, clock, events, reachable=reachable
+            uow, checker, sealer, clock, events, reachable=reachable, changes=changes
         ),
-        set_default_credential=SetDefaultCredential(uow, clock, events),
-        revoke_credential=RevokeCredential(uow, clock, events),
+        set_default_credential=SetDefaultCredential(uow, clock, events, changes=changes),
+        revoke_credential=RevokeCredential(uow, clock, events, changes=changes),
         validate_api_key=ValidateApiKey(checker, allow_http_base_urls=allow_http),
         revalidate_credential=RevalidateCredential(
-            uow, checker, sealer, clock, events, reachable=reachable
+            uow, checker, sealer, clock, events, reachable=reachable, changes=changes
         ),
         resolve_llm=resolve_llm,
         explain_llm=ExplainLlm(resolve_llm),
         list_providers=ListProviders(catalog),
-        rewrap_data_keys=RewrapDataKeys(uow, wrapper),
+        rewrap_data_keys=RewrapDataKeys(uow, wrapper, changes=changes),
         keyring_census=KeyringCensus(uow, wrapper),
         prove_keyring=ProveKeyring(database.key_canaries, wrapper, cipher),
-        rotate_user_data_key=RotateUserDataKey(uow, sealer, clock),
+        rotate_user_data_key=RotateUserDataKey(uow, sealer, clock, changes=changes),
         start_agent_session=StartAgentSession(uow, resolve_llm, ids, clock),
         send_message=SendMessage(
             uow, resolve_llm, meter, failures, ids, clock, limits, guard(UsageSource.SESSION)
@@ -213,11 +225,11 @@ def build(
         list_session_messages=ListSessionMessages(uow),
         get_usage=GetUsage(uow),
         export_usage=ExportUsage(uow),
-        create_gateway_token=CreateGatewayToken(uow, ids, clock),
+        create_gateway_token=CreateGatewayToken(uow, ids, clock, changes=changes),
         list_gateway_tokens=ListGatewayTokens(uow),
-        revoke_gateway_token=RevokeGatewayToken(uow, clock),
-        update_gateway_token=UpdateGatewayToken(uow, clock),
-        authenticate_gateway_token=AuthenticateGatewayToken(uow, clock),
+        revoke_gateway_token=RevokeGatewayToken(uow, clock, changes=changes),
+        update_gateway_token=UpdateGatewayToken(uow, clock, changes=changes),
+        authenticate_gateway_token=AuthenticateGatewayToken(uow, clock, known.tokens),
         admit_gateway_call=AdmitGatewayCall(
             StoreTokenRateMeter(shared_store(settings, "byom-token-rate"), clock), meter
         ),
@@ -235,7 +247,7 @@ def build(
         list_gateway_models=list_gateway_models,
         list_models_for_token=ListModelsForToken(list_gateway_models),
         get_budget=GetBudget(uow, clock, caps),
-        set_budget=SetBudget(uow, clock, caps),
+        set_budget=SetBudget(uow, clock, caps, changes=changes),
         closers=closers,
         openers=openers,
     )

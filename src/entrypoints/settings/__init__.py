@@ -4,6 +4,7 @@ Each setting is declared once, on its field (variable, default, parser, meaning)
 those declarations and so does the README's configuration table (``make readme-settings``).
 """
 
+from entrypoints.settings._caches import CacheSettings
 from entrypoints.settings._key_wrapper import KeyWrapperKind, KeyWrapperSettings
 from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._model import (
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "MIN_JWT_SECRET_BYTES",
     "AuthSettings",
+    "CacheSettings",
     "CryptoSettings",
     "DatabaseSettings",
     "Environment",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from adapters.crypto.private_file import create_private_file
 from entrypoints.settings._budgets import BudgetSettings
+from entrypoints.settings._caches import CacheSettings
 from entrypoints.settings._key_wrapper import KeyWrapperSettings
 from entrypoints.settings._limits import LimitSettings
 from entrypoints.settings._parsers import (
@@ -162,6 +163,7 @@ class Settings:
     sessions: SessionSettings = section(SessionSettings)
     limits: LimitSettings = section(LimitSettings)
     budgets: BudgetSettings = section(BudgetSettings)
+    caches: CacheSettings = section(CacheSettings)
 
     @property
     def is_production(self) -> bool:

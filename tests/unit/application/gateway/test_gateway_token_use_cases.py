@@ -71,7 +71,7 @@ async def test_revoked_tokens_and_deactivated_accounts_are_refused(
         await world.container.authenticate_gateway_token.execute(kept.secret)
     ).user_id == user_id
 
-    world.db.users[user_id].is_active = False
+    await world.container.delete_account.execute(user_id)  # the account deactivated
     with pytest.raises(InvalidGatewayToken):
         await world.container.authenticate_gateway_token.execute(kept.secret)
 

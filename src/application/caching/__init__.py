@@ -1,0 +1,1 @@
+"""What a worker remembers between requests, and the notices that make it forget."""
