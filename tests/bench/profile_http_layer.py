@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +174,9 @@ async def main_async(args: argparse.Namespace, port: int, tmp: Path) -> None:
         spy = None
         if args.profile:
             out = tmp / "spy.txt"
-            spy = subprocess.Popen(  # noqa: S603
-                [PY_SPY, "record", "--pid", str(os.getpid()), "--format", "raw", "--gil",
-                 "--output", str(out), "--rate", "500", "--nonblocking"],
+            spy = await asyncio.create_subprocess_exec(
+                PY_SPY, "record", "--pid", str(os.getpid()), "--format", "raw", "--gil",
+                "--output", str(out), "--rate", "500", "--nonblocking",
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             await asyncio.sleep(1.0)
@@ -185,7 +185,7 @@ async def main_async(args: argparse.Namespace, port: int, tmp: Path) -> None:
               + ", ".join(f"{c:.0f}" for c in per_call))  # fmt: skip
         if spy is not None:
             spy.send_signal(2)
-            spy.wait()
+            await spy.wait()
             total, by = group(out.read_text())
             best = min(per_call)
             print(f"\n{total} samples; µs per call at the best run's {best:.0f} µs:")
