@@ -26,6 +26,7 @@ import msgspec
 from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, raw_chunks, read_capped
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
+from adapters.llm._urls import parsed_url
 from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
 from domain.api_key import ApiKey
 from domain.errors import ProviderTimeout
@@ -35,21 +36,6 @@ ScopeFactory = Callable[[], AbstractContextManager[object]]
 RequestFactory = Callable[[], httpx.Request]
 
 logger = logging.getLogger("adapters.llm")
-
-_PARSED_URLS: dict[str, httpx.URL] = {}
-_KEPT_URLS = 1024
-
-
-def parsed_url(url: str) -> httpx.URL:
-    """``url`` parsed once: httpx parses a string again on every request (about a third of
-    building one). Keys travel in headers; a URL with userinfo (a user's own server's
-    credentials) is never kept, and past so many URLs each is parsed every time."""
-    found = _PARSED_URLS.get(url)
-    if found is None:
-        found = httpx.URL(url)
-        if len(_PARSED_URLS) < _KEPT_URLS and "@" not in url:
-            _PARSED_URLS[url] = found
-    return found
 
 
 @dataclass(slots=True)

@@ -10,9 +10,9 @@ import msgspec
 import pytest
 
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper, parse_retry_after
-from adapters.llm._http import parsed_url
 from adapters.llm._policy import COMPLETION, LIST_MODELS, RetryPolicy
 from adapters.llm._scrub import scrub
+from adapters.llm._urls import parsed_url
 from adapters.llm._wire import finish_reason
 from adapters.llm.anthropic import read_anthropic_error
 from adapters.llm.gemini import read_gemini_error
