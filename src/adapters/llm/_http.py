@@ -26,6 +26,7 @@ import msgspec
 from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, raw_chunks, read_capped
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
+from adapters.llm._urls import parsed_url
 from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
 from domain.api_key import ApiKey
 from domain.errors import ProviderTimeout
@@ -207,8 +208,9 @@ class ProviderHttp:
         headers = {"accept": "application/json", "accept-encoding": "identity", **headers}
         if content is not None:
             headers["content-type"] = "application/json"
+        parsed, timeout = parsed_url(url), call.timeout()
         return lambda: self.client.build_request(
-            method, url, params=params, content=content, headers=headers, timeout=call.timeout()
+            method, parsed, params=params, content=content, headers=headers, timeout=timeout
         )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:

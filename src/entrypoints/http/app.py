@@ -40,7 +40,7 @@ from entrypoints.http.gateway.errors import ROUTE_ERRORS
 from entrypoints.http.gateway.rate_headers import apply_token_rate_headers
 from entrypoints.http.gateway.tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
-from entrypoints.http.limits import api_rate_limits, chat_limit, gateway_limit
+from entrypoints.http.limits import api_rate_limits, chat_limit, gateway_limit, rate_limits
 from entrypoints.http.llm import LlmCatalogController, MyLlmController
 from entrypoints.http.metrics import MetricsController, instrument_requests
 from entrypoints.http.middleware import (
@@ -172,12 +172,14 @@ def create_app(
             api_docs(settings),
         ],
         middleware=[
-            *api_rate_limits(
-                login_per_minute=settings.auth.login_rate_per_minute,
-                validate_per_minute=settings.auth.validate_rate_per_minute,
+            rate_limits(
+                *api_rate_limits(
+                    login_per_minute=settings.auth.login_rate_per_minute,
+                    validate_per_minute=settings.auth.validate_rate_per_minute,
+                ),
+                chat_limit(settings.limits.chat_rate_per_minute),
+                gateway_limit(settings.limits.gateway_rate_per_minute, gateway_rate_subject),
             ),
-            chat_limit(settings.limits.chat_rate_per_minute),
-            gateway_limit(settings.limits.gateway_rate_per_minute, gateway_rate_subject),
             RequestOriginMiddleware,  # last: innermost, after anything that rewrites the client
         ],
         lifespan=[lifespan],

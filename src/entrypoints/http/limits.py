@@ -1,77 +1,161 @@
-"""Rate limits (Litestar's RateLimitConfig), shared by the JSON API and the pages.
+"""Rate limits, shared by the JSON API and the pages, counted in the app's ``rate_limit`` store.
 
 - logins and sign-ups: per client address (argon2 hashing is the expensive part);
 - anything that asks a provider whether a key works (create, rotate, validate): per user,
-  so nobody turns BYOM into a key-checking oracle or an outbound request generator.
+  so nobody turns BYOM into a key-checking oracle or an outbound request generator;
+- session messages and gateway completions: per user (limits.py's ``chat`` and ``gateway``).
 The pages use the same buckets: alternating between the API and a form buys nothing.
+
+One middleware holds every limit of a layer, and a limit first looks at the method and the path
+only: a request no limit applies to builds no ``Request`` and touches no store (four Litestar
+RateLimitMiddlewares did both for each, on every request). Counting: ``rate_windows``. Over a
+limit: ``TooManyRequestsException`` with the limit's headers, answered like any other 429.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.middleware.rate_limit import get_remote_address
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.user import User
+from entrypoints.http.rate_windows import RateWindows, rate_windows_for
 
 AnyRequest = Request[Any, Any, Any]
-Applies = Callable[[AnyRequest], bool]
+Applies = Callable[[str, str], bool]  # (method, path): no Request is built for the rest
+Subject = Callable[[AnyRequest], Awaitable[str]]
+
+WINDOW_S = 60
+STORE = "rate_limit"
+# The IETF draft's names (/api and the pages); the gateway sends OpenAI's.
+DRAFT_HEADERS = ("RateLimit-Policy", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+OPENAI_HEADERS = (
+    "x-ratelimit-policy-requests",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-reset-requests",
+)
+_WINDOWS_KEY = "byom.rate_windows"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """``per_minute`` requests per subject; ``name`` names the bucket (the API's and the
+    pages' limits of one name share it)."""
+
+    name: str
+    per_minute: int
+    applies: Applies
+    subject: Subject
+    header_names: tuple[str, str, str, str] = DRAFT_HEADERS
+
+    def headers(self, count: int, reset_s: int) -> dict[str, str]:
+        policy, limit, remaining, reset = self.header_names
+        return {
+            policy: f"{self.per_minute}; w={WINDOW_S}",
+            limit: str(self.per_minute),
+            remaining: str(max(0, self.per_minute - count)),
+            reset: str(reset_s),
+        }
+
+
+class RateLimitsMiddleware:
+    def __init__(self, app: ASGIApp, limits: Sequence[RateLimit]) -> None:
+        self.app = app
+        self._limits = tuple(limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            method, path = scope["method"], scope.get("root_path", "") + scope["path"]
+            request = None
+            for limit in self._limits:
+                if limit.applies(method, path):
+                    request = request or scope["litestar_app"].request_class(scope)
+                    send = await _count(limit, request, send)
+        await self.app(scope, receive, send)
+
+
+async def _count(limit: RateLimit, request: AnyRequest, send: Send) -> Send:
+    # Not Litestar's ``RateLimitMiddleware::`` keys: an instance still running it (a rolling
+    # upgrade) could not read these counts, nor this one its lists.
+    key = f"limit::{limit.name}:{await limit.subject(request)}"
+    count, reset_s = await _windows(request).count(key, WINDOW_S)
+    headers = limit.headers(count, reset_s)
+    if count > limit.per_minute:
+        raise TooManyRequestsException(headers=headers)
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message.setdefault("headers", [])
+            found = MutableScopeHeaders(message)
+            for name, value in headers.items():
+                found[name] = value
+        await send(message)
+
+    return send_with_headers
+
+
+def _windows(request: AnyRequest) -> RateWindows:
+    """The app's counters (one table for the API's and the pages' middleware)."""
+    state = request.app.state
+    windows: RateWindows | None = state.get(_WINDOWS_KEY)
+    if windows is None:
+        windows = state[_WINDOWS_KEY] = rate_windows_for(request.app.stores.get(STORE))
+    return windows
+
+
+def rate_limits(*limits: RateLimit) -> DefineMiddleware:
+    return DefineMiddleware(RateLimitsMiddleware, limits=limits)
+
+
+def login_limit(per_minute: int, applies: Applies) -> RateLimit:
+    return RateLimit("login", per_minute, applies, _address)
+
+
+def key_check_limit(
+    per_minute: int, applies: Applies, who: Callable[[AnyRequest], str | None]
+) -> RateLimit:
+    async def subject(request: AnyRequest) -> str:
+        return who(request) or get_remote_address(request)
+
+    return RateLimit("validate", per_minute, applies, subject)
+
+
+async def _address(request: AnyRequest) -> str:
+    return get_remote_address(request)
+
 
 _ACCOUNT_PATHS = ("/api/v1/auth/login", "/api/v1/auth/signup")
 _CREDENTIALS = "/api/v1/users/me/llm-credentials"
 
 
-def login_limit(per_minute: int, applies: Applies) -> DefineMiddleware:
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        check_throttle_handler=on_the_loop(applies),
-        identifier_for_request=lambda request: f"login:{get_remote_address(request)}",
-    ).middleware
-
-
-def key_check_limit(
-    per_minute: int, applies: Applies, who: Callable[[AnyRequest], str | None]
-) -> DefineMiddleware:
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        check_throttle_handler=on_the_loop(applies),
-        identifier_for_request=lambda r: f"validate:{who(r) or get_remote_address(r)}",
-    ).middleware
-
-
-def on_the_loop(applies: Applies) -> Callable[[AnyRequest], Awaitable[bool]]:
-    """Litestar runs a plain function in a worker thread, on every request, for every limit;
-    these checks take microseconds: awaited on the event loop they cost nothing (the thread hops
-    were 6% of a worker's CPU on GET /api/v1/users/me, tests/bench/profile_hot_path.py)."""
-
-    async def check(request: AnyRequest) -> bool:
-        return applies(request)
-
-    return check
-
-
-def api_rate_limits(*, login_per_minute: int, validate_per_minute: int) -> list[DefineMiddleware]:
+def api_rate_limits(*, login_per_minute: int, validate_per_minute: int) -> list[RateLimit]:
     return [
         login_limit(login_per_minute, _is_account_call),
         key_check_limit(validate_per_minute, _checks_a_key, _api_user),
     ]
 
 
-def _is_account_call(request: AnyRequest) -> bool:
-    return request.method == "POST" and request.url.path in _ACCOUNT_PATHS
+def _is_account_call(method: str, path: str) -> bool:
+    return method == "POST" and path in _ACCOUNT_PATHS
 
 
-def _checks_a_key(request: AnyRequest) -> bool:
-    path = request.url.path.rstrip("/")
+def _checks_a_key(method: str, path: str) -> bool:
     if not path.startswith(_CREDENTIALS):
         return False
-    creating = request.method == "POST" and path == _CREDENTIALS
-    validating = request.method == "POST" and path.endswith("/validate")
+    path = path.rstrip("/")
+    creating = method == "POST" and path == _CREDENTIALS
+    validating = method == "POST" and path.endswith("/validate")
     # PATCH rotates the key or checks a new model against the live list.
-    return creating or validating or request.method == "PATCH"
+    return creating or validating or method == "PATCH"
 
 
 def _api_user(request: AnyRequest) -> str | None:
@@ -86,44 +170,33 @@ _SESSIONS = "/api/v1/agent-sessions/"
 GATEWAY_COMPLETIONS = "/v1/chat/completions"
 
 
-def chat_limit(per_minute: int) -> DefineMiddleware:
+def chat_limit(per_minute: int) -> RateLimit:
     """Session messages (each one a provider call) per user."""
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        check_throttle_handler=on_the_loop(_sends_a_message),
-        identifier_for_request=lambda r: f"chat:{_api_user(r) or get_remote_address(r)}",
-    ).middleware
+
+    async def subject(request: AnyRequest) -> str:
+        return _api_user(request) or get_remote_address(request)
+
+    return RateLimit("chat", per_minute, _sends_a_message, subject)
 
 
 def gateway_limit(
     per_minute: int, gateway_user: Callable[[AnyRequest], Awaitable[str | None]]
-) -> DefineMiddleware:
+) -> RateLimit:
     """Gateway completions per user (every token of a user shares one bucket).
     ``gateway_user`` authenticates the request's token (None: not a valid one, counted by
-    client address); the controller reuses what it found."""
+    client address); the controller reuses what it found. OpenAI's header names (its SDKs and
+    proxies read them); /api keeps the draft RateLimit-*."""
 
-    async def applies(request: AnyRequest) -> bool:
-        if request.method != "POST" or request.url.path.rstrip("/") != GATEWAY_COMPLETIONS:
-            return False
-        user = await gateway_user(request)
-        request.state.rate_subject = user or f"address:{get_remote_address(request)}"
-        return True
+    async def subject(request: AnyRequest) -> str:
+        return await gateway_user(request) or f"address:{get_remote_address(request)}"
 
-    def subject(request: AnyRequest) -> str:
-        return f"gateway:{request.state.rate_subject}"
-
-    # OpenAI's header names (its SDKs and proxies read them); /api keeps the draft RateLimit-*.
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        check_throttle_handler=applies,
-        identifier_for_request=subject,
-        rate_limit_policy_header_key="x-ratelimit-policy-requests",
-        rate_limit_limit_header_key="x-ratelimit-limit-requests",
-        rate_limit_remaining_header_key="x-ratelimit-remaining-requests",
-        rate_limit_reset_header_key="x-ratelimit-reset-requests",
-    ).middleware
+    return RateLimit("gateway", per_minute, _completes, subject, OPENAI_HEADERS)
 
 
-def _sends_a_message(request: AnyRequest) -> bool:
-    path = request.url.path.rstrip("/")
-    return request.method == "POST" and path.startswith(_SESSIONS) and path.endswith("/messages")
+def _completes(method: str, path: str) -> bool:
+    return method == "POST" and path.rstrip("/") == GATEWAY_COMPLETIONS
+
+
+def _sends_a_message(method: str, path: str) -> bool:
+    path = path.rstrip("/")
+    return method == "POST" and path.startswith(_SESSIONS) and path.endswith("/messages")

@@ -29,7 +29,7 @@ from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 
@@ -46,6 +46,7 @@ REQUEST_BUCKETS: list[str | float] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0
 ]  # fmt: skip
 CENSUS_TIMEOUT_S = 2.0
+CACHED_LABEL_SETS = 4096
 
 
 def prometheus_config() -> PrometheusConfig:
@@ -64,15 +65,16 @@ class RouteMetricsMiddleware(PrometheusMiddleware):
     """Litestar's Prometheus middleware (same series), also right about answers that middleware
     inside it raised: authentication (401, or 503 when the database is down), rate limits (429).
     The app's exception handler answers those outside this middleware, where the stock one
-    counts them as 200s that took no time."""
+    counts them as 200s that took no time. A label set's series are looked up once and kept
+    (``.labels()`` takes a lock and builds its key on every call)."""
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._in_progress: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        labels: dict[str, str | int | float] = {
-            "method": str(scope.get("method", "-")),
-            "path": scope.get("path_template") or "-",
-            "status_code": 200,
-            "app_name": self._config.app_name,
-        }
+        method, path = str(scope.get("method", "-")), scope.get("path_template") or "-"
         started = ended = time.perf_counter()
         status = 200
 
@@ -84,7 +86,13 @@ class RouteMetricsMiddleware(PrometheusMiddleware):
                 ended = time.perf_counter()
             await send(message)
 
-        in_progress = self.requests_in_progress(labels).labels(*labels.values())
+        in_progress = self._in_progress.get((method, path))
+        if in_progress is None:
+            in_progress = self.requests_in_progress(self._labels(method, path, 200)).labels(
+                method, path, 200, self._config.app_name
+            )
+            if len(self._in_progress) < CACHED_LABEL_SETS:
+                self._in_progress[method, path] = in_progress
         in_progress.inc()
         try:
             await self.app(scope, receive, send_and_watch)
@@ -93,12 +101,34 @@ class RouteMetricsMiddleware(PrometheusMiddleware):
             raise
         finally:
             in_progress.dec()
-            labels["status_code"] = status
-            values = list(labels.values())
             if status >= 500:
-                self.requests_error_count(labels).labels(*values).inc()
-            self.request_count(labels).labels(*values).inc()
-            self.request_time(labels).labels(*values).observe(max(ended - started, 0.0))
+                labels = self._labels(method, path, status)
+                self.requests_error_count(labels).labels(*labels.values()).inc()
+            count, duration = self._count_and_duration(method, path, status)
+            count.inc()
+            duration.observe(max(ended - started, 0.0))
+
+    def _count_and_duration(self, method: str, path: str, status: int) -> tuple[Any, Any]:
+        found = self._series.get((method, path, status))
+        if found is None:
+            labels = self._labels(method, path, status)
+            values = list(labels.values())
+            found = (
+                self.request_count(labels).labels(*values),
+                self.request_time(labels).labels(*values),
+            )
+            # Clients choose methods and statuses vary: past this many, looked up each time.
+            if len(self._series) < CACHED_LABEL_SETS:
+                self._series[method, path, status] = found
+        return found
+
+    def _labels(self, method: str, path: str, status: int) -> dict[str, str | int | float]:
+        return {
+            "method": method,
+            "path": path,
+            "status_code": status,
+            "app_name": self._config.app_name,
+        }
 
 
 def _status_of(error: Exception) -> int:

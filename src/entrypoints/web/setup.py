@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from litestar import Request, Router
+from litestar import Router
 from litestar.config.app import AppConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from entrypoints.http.limits import key_check_limit, login_limit
+from entrypoints.http.limits import key_check_limit, login_limit, rate_limits
 from entrypoints.settings import Settings
 from entrypoints.web.account import AccountPage
 from entrypoints.web.accounts import AccountPages
@@ -62,8 +61,12 @@ def page_router(settings: Settings) -> Router:
         include_in_schema=False,
         exception_handlers=html_exception_handlers(),
         middleware=[
-            login_limit(settings.auth.login_rate_per_minute, _is_login),
-            key_check_limit(settings.auth.validate_rate_per_minute, _is_key_check, session_subject),
+            rate_limits(
+                login_limit(settings.auth.login_rate_per_minute, _is_login),
+                key_check_limit(
+                    settings.auth.validate_rate_per_minute, _is_key_check, session_subject
+                ),
+            )
         ],
     )
 
@@ -78,14 +81,13 @@ def static_router() -> Router:
     )
 
 
-def _is_login(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and request.url.path in _LOGIN_PATHS
+def _is_login(method: str, path: str) -> bool:
+    return method == "POST" and path in _LOGIN_PATHS
 
 
-def _is_key_check(request: Request[Any, Any, Any]) -> bool:
-    path = request.url.path
+def _is_key_check(method: str, path: str) -> bool:
     return (
-        request.method == "POST"
+        method == "POST"
         and path.startswith("/models")
         and (path.rstrip("/") == "/models" or path.endswith(_KEY_CHECK_SUFFIXES))
     )

@@ -16,23 +16,28 @@ from domain.gateway_token import GatewayToken
 from entrypoints.http.deps import container_of
 from entrypoints.http.gateway.rate_headers import remember
 
+_TOKEN = "gateway_token"  # noqa: S105 (a state key, not a secret)
+_REFUSED = "gateway_token_refused"
+
 
 async def provide_gateway_token(request: Request[Any, Any, State]) -> GatewayToken:
     """The caller's token, authenticated once per request (the rate limit may have asked):
-    what it found, token or refusal, is kept for the controller."""
-    known = getattr(request.state, "gateway_token", None)
+    what it found, token or refusal, is kept for the controller. Kept in the scope's state
+    dict itself: ``request.state`` builds a new ``State`` (and its lock) on every access."""
+    kept: dict[str, Any] = request.scope.setdefault("state", {})
+    known = kept.get(_TOKEN)
     if isinstance(known, GatewayToken):
         return known
-    if isinstance(refused := getattr(request.state, "gateway_token_refused", None), DomainError):
+    if isinstance(refused := kept.get(_REFUSED), DomainError):
         raise refused
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise errors.InvalidGatewayToken()
         authenticate = container_of(request.app.state).authenticate_gateway_token
-        request.state.gateway_token = found = await authenticate.execute(token.strip())
+        kept[_TOKEN] = found = await authenticate.execute(token.strip())
     except DomainError as exc:
-        request.state.gateway_token_refused = exc
+        kept[_REFUSED] = exc
         raise
     return found
 

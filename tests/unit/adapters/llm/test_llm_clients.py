@@ -25,11 +25,13 @@ from adapters.llm._policy import CallSpec
 from adapters.llm.clients import (
     TransportFault,
     TransportName,
+    build_guarded_http_client,
     build_http_client,
     classify_transport_error,
 )
 from adapters.llm.openai import read_openai_error
 from adapters.llm.openai_wire import ModelList
+from adapters.llm.pinning import pin
 from adapters.llm.sse import SseEvent
 from domain.api_key import ApiKey
 from domain.errors import ProviderProtocolError, ProviderTimeout, ProviderUnavailable
@@ -328,3 +330,19 @@ def test_each_transports_failures_are_classified_by_what_happened_underneath(
 ) -> None:
     """Only a failure before a byte was sent (``sent`` False) may be retried."""
     assert classify_transport_error(exc) == (kind, sent)
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+async def test_a_cookie_a_provider_set_is_never_sent_again(guarded: bool) -> None:
+    """One client serves every user: what one call was told to keep must not reach the next."""
+    models = MODELS.encode()
+    set_cookie = {"set-cookie": "__cf_bm=user-a-session; Path=/; HttpOnly"}
+    async with LocalServer(answer(200, models, set_cookie)) as server:
+        built = build_guarded_http_client() if guarded else build_http_client("aiohttp")
+        async with built as client:
+            for _ in range(2):
+                with pin("127.0.0.1", server.port, ("127.0.0.1",)):
+                    response = await client.get(f"{server.url}/v1/models")
+                assert response.status_code == 200
+            assert not client.cookies
+    assert [seen.headers.get("cookie") for seen in server.requests] == [None, None]

@@ -12,6 +12,7 @@ import pytest
 from adapters.llm._errors import ErrorDetail, ProviderErrorMapper, parse_retry_after
 from adapters.llm._policy import COMPLETION, LIST_MODELS, RetryPolicy
 from adapters.llm._scrub import scrub
+from adapters.llm._urls import parsed_url
 from adapters.llm._wire import finish_reason
 from adapters.llm.anthropic import read_anthropic_error
 from adapters.llm.gemini import read_gemini_error
@@ -205,3 +206,12 @@ def test_a_spent_gemini_quota_is_still_reported_as_exhausted_and_not_retried() -
     assert "quota or spend limit exhausted" in str(failure.error)
     assert failure.error.retry_after is None
     assert not failure.retryable
+
+
+def test_a_base_url_is_parsed_once_but_one_with_credentials_is_never_kept() -> None:
+    plain = "https://api.example.test/v1/chat/completions"
+    assert parsed_url(plain) is parsed_url(plain)
+    assert str(parsed_url(plain)) == plain
+    secret = "https://me:hunter2-secret@llm.example.test/v1/chat/completions"
+    assert parsed_url(secret) is not parsed_url(secret)
+    assert parsed_url(secret).password == "hunter2-secret"
