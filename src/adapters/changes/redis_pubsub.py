@@ -78,7 +78,12 @@ class RedisChangeFeed(RemoteChangeFeed):
         await self._client.publish(self._channel, payload)
 
     async def _release(self) -> None:
-        await self._client.aclose()
+        try:
+            await self._client.aclose()
+        except RuntimeError:
+            # A pooled connection opened on an event loop that has ended (a test client serves
+            # requests on a loop of its own) went with that loop: nothing is left to close.
+            return
 
 
 def _text(data: Any) -> str:
