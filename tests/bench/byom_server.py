@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from adapters.clock import SystemClock
 from entrypoints.bootstrap import build
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.settings import CryptoSettings, DatabaseSettings, ProviderSettings, Settings
-from tests.bench._common import bench_env, worker_rss_mb
+from tests.bench._common import RESULTS, bench_env, worker_rss_mb
 from tests.bench.load import Spec, run_load
 from tests.bench.rows import Row, measure
 from tests.support.builders import JWT_SECRET, key_line
@@ -168,20 +169,21 @@ def run_config(
         )
         server = start_server(env, workers=workers, log_path=workdir / "serve.log")
         pid = server.process.pid
+        rows: list[Row] = []
         try:
             # Warm up every worker, its pools and its caches.
             four = zip(t.chat, t.gateway, t.chat_sse, t.gateway_sse, strict=False)
             mixed = [spec for specs in four for spec in specs]
             run_load(server.url, mixed, requests=400, concurrency=8, workdir=workdir)
             idle_rss = worker_rss_mb(pid)
-            rows = []
-            few = max(plan.concurrent // 4, 100)  # long streams: enough for a steady CPU figure
+            both = ((1, plan.sequential), (32, plan.concurrent))
+            few = ((32, max(plan.concurrent // 4, 100)),)  # enough for a steady CPU figure
             runs = [
-                ("b. chat message", t.chat, ((1, plan.sequential), (32, plan.concurrent))),
-                ("b. chat message SSE", t.chat_sse, ((1, plan.sequential), (32, plan.concurrent))),
-                ("c. gateway", t.gateway, ((1, plan.sequential), (32, plan.concurrent))),
-                ("c. gateway SSE", t.gateway_sse, ((1, plan.sequential), (32, plan.concurrent))),
-                ("c. gateway SSE long", t.gateway_sse_long, ((32, few),)),
+                ("b. chat message", t.chat, both),
+                ("b. chat message SSE", t.chat_sse, few),
+                ("c. gateway", t.gateway, both),
+                ("c. gateway SSE", t.gateway_sse, both),
+                ("c. gateway SSE long", t.gateway_sse_long, few),
             ]
             for target, specs, modes in runs:
                 for concurrency, count in modes:
@@ -192,6 +194,11 @@ def run_config(
             loaded_rss = worker_rss_mb(pid)
         finally:
             server.stop()
+            if any(row.errors for row in rows):  # why, for whoever reads the table
+                RESULTS.mkdir(exist_ok=True)
+                kept = RESULTS / f"serve-{name.replace(' ', '-')}.log"
+                shutil.copy(workdir / "serve.log", kept)
+                print(f"{name}: requests failed; the server's log is in {kept}", flush=True)
         figures = {
             "rss_mb_after_warmup": idle_rss,
             "rss_mb_after_load": loaded_rss,

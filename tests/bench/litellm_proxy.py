@@ -133,7 +133,7 @@ def run(upstream_port: int, sequential: int, concurrent: int, workdir: Path) -> 
     sse_long: list[Spec] = [("POST", path, auth, openai_body(stream=True, long=True))]
     few = max(concurrent // 4, 100)
     # LiteLLM spends over half a millisecond per chunk: 200-chunk streams are costly.
-    fewer = max(concurrent // 30, 50)
+    fewer = max(concurrent // 60, 25)
     try:
         run_load(url, json_spec + sse, requests=400, concurrency=8, workdir=workdir)
         runs = [
