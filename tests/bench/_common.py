@@ -1,5 +1,5 @@
 """What every benchmark shares: the machine, result files, tables, percentiles, process CPU,
-a scratch PostgreSQL database, wrk."""
+a scratch PostgreSQL database (the load generator: load.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -226,52 +224,3 @@ def _pg_admin(url: str, statement: str) -> None:
             await connection.close()
 
     asyncio.run(run())
-
-
-# --- load generator ---------------------------------------------------------------------
-
-
-@dataclass
-class LoadResult:
-    requests: int
-    seconds: float
-    errors: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    mean_ms: float
-    loadgen_cpu_ms_per_request: float
-    error_kinds: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-def run_load(
-    url: str,
-    specs: Sequence[tuple[str, str, str, str]],
-    *,
-    requests: int,
-    concurrency: int,
-    workdir: Path,
-) -> LoadResult:
-    """``specs``: (method, path, Authorization header or "", JSON body or ""). Runs
-    tests/bench/loadgen.py in a process of its own for exactly ``requests`` requests."""
-    spec_file = workdir / f"specs-{uuid.uuid4().hex[:8]}.tsv"
-    spec_file.write_text("\n".join("\t".join(s) for s in specs) + "\n")
-    command = [
-        sys.executable,
-        "-m",
-        "tests.bench.loadgen",
-        url,
-        str(spec_file),
-        "--requests",
-        str(requests),
-        "--concurrency",
-        str(concurrency),
-    ]
-    done = subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, check=True, env=bench_env()
-    )
-    return LoadResult(**json.loads(done.stdout.strip().splitlines()[-1]))

@@ -21,13 +21,13 @@ import psutil
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from tests.bench._common import (
     bench_env,
-    run_load,
     scratch_postgres,
     table,
     worker_rss_mb,
     write_results,
 )
-from tests.bench.bench_gateway import KEYS, seed, settings_for, start_standin
+from tests.bench.byom_server import KEYS, seed, settings_for, start_standin
+from tests.bench.load import run_load
 from tests.support.builders import JWT_SECRET
 from tests.support.live_server import start_server
 

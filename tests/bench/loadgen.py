@@ -4,8 +4,9 @@ percentiles, errors and its own CPU time (so its cost is visible, not hidden in 
 
     python -m tests.bench.loadgen URL SPECS.tsv --requests N --concurrency C
 
-SPECS.tsv lines: method, path, Authorization header (may be empty), JSON body (may be empty),
-tab-separated; requests go round robin over them.
+SPECS.tsv lines: method, path, Authorization header (may be empty), JSON body (may be empty)
+and, optionally, an Accept header, tab-separated; requests go round robin over them. For each
+server-sent event stream it counts the ``data:`` lines (the chunks the client received).
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import uvloop
 def load_specs(path: Path) -> list[tuple[str, str, dict[str, str], bytes | None]]:
     specs = []
     for line in path.read_text().splitlines():
-        method, target, auth, body = line.split("\t", 3)
+        method, target, auth, body, *accept = line.split("\t")
         headers = {"Content-Type": "application/json"}
         if auth:
             headers["Authorization"] = auth
+        if accept and accept[0]:
+            headers["Accept"] = accept[0]
         specs.append((method, target, headers, body.encode() if body else None))
     return specs
 
@@ -35,6 +38,7 @@ async def run(url: str, specs_path: Path, total: int, concurrency: int) -> dict[
     specs = load_specs(specs_path)
     latencies: list[float] = []
     errors = 0
+    events = 0
     statuses: dict[str, int] = {}
     issued = 0
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
@@ -42,14 +46,16 @@ async def run(url: str, specs_path: Path, total: int, concurrency: int) -> dict[
     async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as session:
 
         async def worker() -> None:
-            nonlocal issued, errors
+            nonlocal issued, errors, events
             while issued < total:
                 method, target, headers, body = specs[issued % len(specs)]
                 issued += 1
                 started = time.perf_counter()
                 try:
                     async with session.request(method, target, headers=headers, data=body) as r:
-                        await r.read()
+                        answer = await r.read()
+                        if r.content_type == "text/event-stream":
+                            events += answer.count(b"data:")
                         if r.status >= 300:
                             errors += 1
                             statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
@@ -71,6 +77,7 @@ async def run(url: str, specs_path: Path, total: int, concurrency: int) -> dict[
         "requests": len(latencies),
         "seconds": wall,
         "errors": errors,
+        "events": events,
         "error_kinds": statuses,
         "p50_ms": at(0.50),
         "p95_ms": at(0.95),

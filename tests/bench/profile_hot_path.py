@@ -16,9 +16,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from tests.bench._common import bench_env, run_load, scratch_postgres
-from tests.bench.bench_gateway import KEYS, seed, settings_for, start_standin
-from tests.support.builders import JWT_SECRET
+from tests.bench._common import scratch_postgres
+from tests.bench.byom_server import seed, server_env, settings_for, start_standin
+from tests.bench.load import Spec, run_load
 from tests.support.live_server import start_server
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
@@ -75,16 +75,10 @@ def main() -> None:
 
                 asyncio.run(upgrade(url))
             chat, gateway = asyncio.run(seed(settings_for(url, port, workdir)))
-            env = bench_env(
-                BYOM_VAR_DIR=tmp,
-                BYOM_DATABASE_URL=url,
-                BYOM_ENCRYPTION_KEYS=KEYS,
-                BYOM_JWT_SECRET=JWT_SECRET,
-                BYOM_OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1",
-            )
+            env = server_env(url, port, workdir)
             server = start_server(env, workers=1, log_path=workdir / "serve.log")
-            me = [("GET", "/api/v1/users/me", auth, "") for (_, _, auth, _) in chat]
-            specs = {"chat": chat, "gateway": gateway, "me": me}[args.target]
+            me: list[Spec] = [("GET", "/api/v1/users/me", spec[2], "") for spec in chat]
+            specs: list[Spec] = {"chat": chat, "gateway": gateway, "me": me}[args.target]
             try:
                 run_load(server.url, specs, requests=300, concurrency=8, workdir=workdir)
                 out = workdir / "profile.txt"

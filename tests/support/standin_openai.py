@@ -39,10 +39,21 @@ def _json(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _stream_events() -> list[bytes]:
-    words = REPLY.split(" ")
-    pieces = [w if i == 0 else f" {w}" for i, w in enumerate(words)]
-    return [(e + "\n\n").encode() for e in openai.stream(pieces, tokens=TOKENS, model=MODEL)]
+# A streamed request whose body holds this tag gets LONG_STREAM_PIECES text deltas instead of
+# the reply's words: the benchmark's two stream lengths give the cost of one more chunk.
+LONG_STREAM_TAG = "[long stream]"
+LONG_STREAM_PIECES = 200
+
+
+def _stream_events(pieces: int = 0) -> list[bytes]:
+    words = [w if i == 0 else f" {w}" for i, w in enumerate(REPLY.split(" "))]
+    chosen = [words[i % len(words)] for i in range(pieces)] if pieces else words
+    return [(e + "\n\n").encode() for e in openai.stream(chosen, tokens=TOKENS, model=MODEL)]
+
+
+# Chunks (``data:`` events, ``[DONE]`` included) of a streamed reply, short and long.
+STREAM_CHUNKS = len(_stream_events())
+LONG_STREAM_CHUNKS = len(_stream_events(LONG_STREAM_PIECES))
 
 
 MODELS = _json(openai.models(*((m, "system") for m in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"))))
@@ -71,7 +82,8 @@ class StandInOpenAi:
         self.peak_in_flight = 0
         self._completion = _json(openai.completion(REPLY, tokens=TOKENS, model=MODEL))
         self._ok = _response(200, self._completion)
-        self._stream = b"".join(_stream_events())
+        self._stream = _chunked(b"".join(_stream_events()))
+        self._long_stream = _chunked(b"".join(_stream_events(LONG_STREAM_PIECES)))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -151,12 +163,8 @@ class StandInOpenAi:
             key = _authorization(head)
         if fault is Fault.NONE:
             if streaming:
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                    b"transfer-encoding: chunked\r\n\r\n"
-                    + b"%x\r\n%s\r\n0\r\n\r\n"
-                    % (len(self._stream), self._stream)
-                )
+                long = LONG_STREAM_TAG.encode() in body
+                writer.write(self._long_stream if long else self._stream)
             else:
                 writer.write(self._ok)
         elif fault is Fault.RATE_LIMITED:
@@ -187,6 +195,13 @@ class StandInOpenAi:
             return False
         await writer.drain()
         return True
+
+
+def _chunked(events: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+        b"transfer-encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (len(events), events)
+    )
 
 
 def _authorization(head: bytes) -> str:

@@ -1,0 +1,147 @@
+"""The gateway benchmark's closing lines: BYOM's CPU per gateway call next to the LiteLLM
+proxy's, and each target of issue 15 met or not with the figure measured. Printed, never
+asserted (a shared machine's figures are noisy)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tests.bench.rows import Row
+
+DIRECT = "a. stand-in direct"
+CHAT = "b. chat message"
+GATEWAY = "c. gateway"
+GATEWAY_SSE = "c. gateway SSE"
+GATEWAY_SSE_LONG = "c. gateway SSE long"
+LITELLM = "l. litellm proxy"
+C32 = "c32"
+
+
+def find(rows: Sequence[Row], config: str | None, target: str, mode: str) -> Row | None:
+    for row in rows:
+        if (config is None or row.config == config) and row.target == target and row.mode == mode:
+            return row
+    return None
+
+
+def per_chunk_us(short: Row | None, long: Row | None) -> float | None:
+    """The CPU one more streamed chunk costs: the slope between a short and a long stream."""
+    if short is None or long is None:
+        return None
+    if short.cpu_ms_per_request is None or long.cpu_ms_per_request is None:
+        return None
+    extra = (long.chunks_per_request or 0.0) - (short.chunks_per_request or 0.0)
+    if extra <= 0:
+        return None
+    return (long.cpu_ms_per_request - short.cpu_ms_per_request) * 1000 / extra
+
+
+def verdict(name: str, ok: bool | None, measured: str) -> str:
+    state = "not measured" if ok is None else "met" if ok else "NOT met"
+    return f"  {state:<12}  {name}: {measured}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} ms"
+
+
+def summary(
+    rows: Sequence[Row], figures: Mapping[str, Mapping[str, Any]], main: str, litellm_note: str
+) -> list[str]:
+    """``main``: the configuration the targets are judged on (PostgreSQL, 2 workers);
+    ``figures``: per configuration, its workers' RSS and start-up; ``litellm_note``: why there
+    is no LiteLLM row, or its version."""
+    gateway = find(rows, main, GATEWAY, C32)
+    litellm = find(rows, None, LITELLM, C32)
+    byom_cpu = gateway.cpu_ms_per_request if gateway else None
+    litellm_cpu = litellm.cpu_ms_per_request if litellm else None
+    ratio = litellm_cpu / byom_cpu if litellm_cpu and byom_cpu else None
+    lines = [
+        f"BYOM gateway CPU per request ({main}, c32): {_ms(byom_cpu)}",
+        f"LiteLLM proxy CPU per request (1 worker, c32): {_ms(litellm_cpu)} ({litellm_note})",
+        "ratio LiteLLM / BYOM: " + ("-" if ratio is None else f"{ratio:.1f}x"),
+    ]
+    chunk_us = per_chunk_us(find(rows, main, GATEWAY_SSE, C32), gateway_long := find(
+        rows, main, GATEWAY_SSE_LONG, C32))  # fmt: skip
+    litellm_chunk_us = per_chunk_us(
+        find(rows, None, LITELLM + " SSE", C32), find(rows, None, LITELLM + " SSE long", C32)
+    )
+    lines.append(
+        "CPU per extra streamed chunk (slope between the short and the long stream): "
+        f"BYOM {_us(chunk_us)}, LiteLLM {_us(litellm_chunk_us)}"
+    )
+    lines += ["", f"Targets of issue 15, on {main}:"]
+    lines += _targets(rows, figures.get(main, {}), main, ratio, chunk_us, gateway_long)
+    return lines
+
+
+def _us(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} us"
+
+
+def _targets(
+    rows: Sequence[Row],
+    figures: Mapping[str, Any],
+    main: str,
+    ratio: float | None,
+    chunk_us: float | None,
+    gateway_long: Row | None,
+) -> list[str]:
+    gateway = find(rows, main, GATEWAY, C32)
+    chat = find(rows, main, CHAT, C32)
+    sse = find(rows, main, GATEWAY_SSE, C32)
+    sequential = find(rows, main, GATEWAY, "sequential")
+    direct = find(rows, "-", DIRECT, "sequential")
+
+    def cpu(row: Row | None) -> float | None:
+        return row.cpu_ms_per_request if row else None
+
+    def at_most(value: float | None, limit: float) -> bool | None:
+        return None if value is None else value <= limit
+
+    def at_least(value: float | None, limit: float) -> bool | None:
+        return None if value is None else value >= limit
+
+    added = sequential.p50_ms - direct.p50_ms if sequential and direct else None
+    out = [
+        verdict("gateway CPU <= 1.5 ms per request (c32)", at_most(cpu(gateway), 1.5),
+                _ms(cpu(gateway))),
+        verdict("LiteLLM / BYOM gateway CPU >= 5x", at_least(ratio, 5.0),
+                "-" if ratio is None else f"{ratio:.1f}x"),
+        verdict("gateway added p50 <= 1.5 ms over the stand-in direct, sequential",
+                at_most(added, 1.5), _ms(added)),
+        verdict("gateway >= 600 req/s at c32", at_least(gateway.rps if gateway else None, 600),
+                f"{gateway.rps:.0f}/s" if gateway else "-"),
+        verdict("chat message CPU <= 2.5 ms per request (c32)", at_most(cpu(chat), 2.5),
+                _ms(cpu(chat))),
+        verdict("chat message >= 400 req/s at c32", at_least(chat.rps if chat else None, 400),
+                f"{chat.rps:.0f}/s" if chat else "-"),
+    ]  # fmt: skip
+    out.append(_stream_target(cpu(gateway), sse, chunk_us))
+    rss = figures.get("rss_mb_after_warmup") or []
+    out.append(
+        verdict("idle RSS <= 110 MB per worker", at_most(max(rss), 110) if rss else None,
+                f"{max(rss):.0f} MB (workers: {rss})" if rss else "-")
+    )  # fmt: skip
+    ready = figures.get("ready_s")
+    out.append(
+        verdict("byom serve ready <= 1.5 s (as the benchmark started it)",
+                at_most(ready, 1.5), "-" if ready is None else f"{ready:.2f} s")
+    )  # fmt: skip
+    if gateway_long is None:
+        out.append("  (no long stream row: the per-chunk cost is not measured)")
+    return out
+
+
+def _stream_target(json_cpu: float | None, sse: Row | None, chunk_us: float | None) -> str:
+    name = "gateway SSE CPU <= JSON CPU + chunks x per-chunk cost (c32)"
+    if json_cpu is None or sse is None or sse.cpu_ms_per_request is None or chunk_us is None:
+        return verdict(name, None, "-")
+    chunks = sse.chunks_per_request or 0.0
+    allowed = json_cpu + chunks * chunk_us / 1000
+    measured = (
+        f"{sse.cpu_ms_per_request:.2f} ms vs {json_cpu:.2f} + {chunks:.0f} x {chunk_us:.1f} us"
+        f" = {allowed:.2f} ms"
+    )
+    return verdict(name, sse.cpu_ms_per_request <= allowed, measured)

@@ -1,0 +1,99 @@
+"""The gateway benchmark's closing lines: the ratio to LiteLLM and each target of issue 15, met
+or not, from the rows of a run."""
+
+from __future__ import annotations
+
+from tests.bench.rows import Row
+from tests.bench.targets import per_chunk_us, summary
+
+PG = "postgres 2w aiohttp"
+
+
+def row(
+    config: str,
+    target: str,
+    mode: str = "c32",
+    *,
+    cpu: float | None = 1.0,
+    rps: float = 1000.0,
+    p50: float = 1.0,
+    chunks: float | None = None,
+) -> Row:
+    return Row(config, target, mode, 100, rps, p50, p50, p50, cpu, 0, chunks_per_request=chunks)
+
+
+def rows(*, gateway_cpu: float = 1.2, litellm_cpu: float | None = 7.2) -> list[Row]:
+    out = [
+        row("-", "a. stand-in direct", "sequential", cpu=None, p50=0.2),
+        row(PG, "b. chat message", cpu=2.0, rps=450),
+        row(PG, "c. gateway", "sequential", p50=1.5),
+        row(PG, "c. gateway", cpu=gateway_cpu, rps=700),
+        row(PG, "c. gateway SSE", cpu=1.6, chunks=11),
+        row(PG, "c. gateway SSE long", cpu=5.6, chunks=211),
+    ]
+    if litellm_cpu is not None:
+        out.append(row("litellm proxy 1w", "l. litellm proxy", cpu=litellm_cpu))
+    return out
+
+
+FIGURES = {PG: {"rss_mb_after_warmup": [104.0, 112.5], "ready_s": 1.2}}
+
+
+def lines_with(text: str, lines: list[str]) -> list[str]:
+    return [line for line in lines if text in line]
+
+
+def test_the_ratio_is_litellms_cpu_over_byoms() -> None:
+    lines = summary(rows(gateway_cpu=1.2, litellm_cpu=7.2), FIGURES, PG, "litellm 1.82.6")
+
+    assert "ratio LiteLLM / BYOM: 6.0x" in lines
+    assert lines_with(">= 5x", lines)[0].split()[0] == "met"
+
+
+def test_a_ratio_under_five_is_not_met() -> None:
+    lines = summary(rows(gateway_cpu=3.6, litellm_cpu=7.2), FIGURES, PG, "litellm 1.82.6")
+
+    [line] = lines_with(">= 5x", lines)
+    assert line.split()[:2] == ["NOT", "met"]
+    assert "2.0x" in line
+
+
+def test_without_litellm_the_row_says_why_and_the_ratio_is_not_measured() -> None:
+    lines = summary(rows(litellm_cpu=None), FIGURES, PG, "LiteLLM proxy not measured: no uv")
+
+    assert lines_with("no uv", lines)
+    assert lines_with(">= 5x", lines)[0].split()[:2] == ["not", "measured"]
+
+
+def test_each_target_is_judged_on_its_own_figure() -> None:
+    lines = summary(rows(), FIGURES, PG, "litellm")
+
+    def state(text: str) -> str:
+        [line] = lines_with(text, lines)
+        return line.strip().split("  ")[0]
+
+    assert state("gateway CPU <= 1.5 ms") == "met"
+    assert state("added p50") == "met"  # 1.5 - 0.2 = 1.3 ms
+    assert state("gateway >= 600") == "met"
+    assert state("chat message CPU") == "met"
+    assert state("chat message >= 400") == "met"
+    assert state("idle RSS") == "NOT met"  # one worker at 112.5 MB
+    assert state("ready") == "met"
+
+
+def test_a_stream_is_judged_against_json_plus_its_chunks_at_the_marginal_cost() -> None:
+    # 20 us a chunk (4 ms over 200 more chunks): 1.2 + 11 x 0.02 = 1.42 ms < 1.6 ms measured.
+    lines = summary(rows(), FIGURES, PG, "litellm")
+
+    [line] = lines_with("SSE CPU", lines)
+    assert line.split()[:2] == ["NOT", "met"]
+    assert "1.60 ms vs 1.20 + 11 x 20.0 us = 1.42 ms" in line
+
+
+def test_the_cost_of_a_chunk_is_the_slope_between_two_stream_lengths() -> None:
+    short = row(PG, "s", cpu=1.0, chunks=12)
+    long = row(PG, "l", cpu=3.0, chunks=212)
+
+    assert per_chunk_us(short, long) == 10.0
+    assert per_chunk_us(short, None) is None
+    assert per_chunk_us(long, short) is None  # not a longer stream: no slope
