@@ -32,7 +32,7 @@ from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory.database import MemoryDatabase
 from entrypoints.bootstrap import build
 from entrypoints.http.app import create_app
-from tests.bench.bench_gateway import OPENAI_BODY, settings_for, start_standin
+from tests.bench.byom_server import OPENAI_BODY, settings_for, start_standin
 from tests.support.builders import memory_database
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
