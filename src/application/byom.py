@@ -62,6 +62,7 @@ class Byom:
         get_usage: GetUsage,
         complete: RelayCompletion,
         aclose: Callable[[], Awaitable[None]],
+        open_: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._resolve = resolve
         self._start = start_session
@@ -72,6 +73,7 @@ class Byom:
         self._usage = get_usage
         self._complete = complete
         self._aclose = aclose
+        self._open = open_
 
     async def resolve_llm(
         self,
@@ -192,6 +194,10 @@ class Byom:
         await self._aclose()
 
     async def __aenter__(self) -> Self:
+        # Connects what the process shares with the service (the change feed: a key this
+        # process flags is then dropped by every server at once; a KMS key's alias).
+        if self._open is not None:
+            await self._open()
         return self
 
     async def __aexit__(

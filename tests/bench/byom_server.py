@@ -110,6 +110,7 @@ async def seed_targets(settings: Settings) -> Targets:
     issuer = JwtTokenIssuer(JWT_SECRET, 6 * 3600, SystemClock())
     targets = Targets()
     sessions: list[list[tuple[str, str]]] = []
+    await container.open()  # its change feed too: unopened, each publish warns nobody heard
     try:
         for n in range(USERS):
             user = await container.register_user.execute(

@@ -37,4 +37,5 @@ def build_byom(
         get_usage=container.get_usage,
         complete=container.in_process_completion,
         aclose=container.aclose,
+        open_=container.open,
     )
