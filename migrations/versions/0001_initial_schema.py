@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from advanced_alchemy.types import GUID, DateTimeUTC
+from adapters.persistence.sqlalchemy.column_types import GUID, DateTimeUTC
 from alembic import op
 
 revision: str = "0001"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from advanced_alchemy.types import DateTimeUTC
+from adapters.persistence.sqlalchemy.column_types import DateTimeUTC
 from alembic import op
 
 revision: str = "0005"

@@ -50,7 +50,7 @@ def compare_type(
 ) -> bool | None:
     """Alembic's type comparison, except for UUIDs on SQLite: ``GUID`` is a BINARY(16) there,
     which SQLite's type affinity rules reflect as NUMERIC(16). None means "compare as usual"."""
-    from advanced_alchemy.types import GUID  # here: `byom db current` needs no tables
+    from adapters.persistence.sqlalchemy.column_types import GUID
 
     if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
         return inspected_type.compile(context.dialect) not in {"BINARY(16)", "NUMERIC(16)"}
