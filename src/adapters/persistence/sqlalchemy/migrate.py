@@ -8,18 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeEngine
 
 from adapters.persistence.sqlalchemy.engine import build_engine, database_url
+from adapters.persistence.sqlalchemy.schema_version import head_revision, migrations_dir
+
+__all__ = [
+    "MIGRATION_LOCK_KEY",
+    "MigrationStep",
+    "alembic_config",
+    "compare_type",
+    "current",
+    "downgrade",
+    "head_revision",
+    "migrations_dir",
+    "upgrade",
+]
 
 _Operation = Callable[[Config], None]
 
@@ -57,25 +68,12 @@ def compare_type(
     return None
 
 
-def migrations_dir() -> Path:
-    """``migrations/`` beside ``src/``, found from this file (editable install) or the cwd."""
-    here = Path(__file__).resolve()
-    for candidate in (*(p / "migrations" for p in here.parents), Path.cwd() / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError("cannot find the migrations/ directory (with env.py) beside src/")
-
-
 def alembic_config(url: str | URL | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if url is not None:
         config.attributes["url"] = database_url(url)
     return config
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def upgrade(url: str | URL, revision: str = "head", on_step: OnStep | None = None) -> None:
@@ -97,6 +95,7 @@ async def current(url: str | URL) -> str | None:
 
 
 def _current_revision(connection: Connection) -> str | None:
+    # Alembic's own reading, not schema_version's: `byom -v db current` shows Alembic's lines.
     return MigrationContext.configure(connection).get_current_revision()
 
 

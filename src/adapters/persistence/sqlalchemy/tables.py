@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-from adapters.persistence.sqlalchemy.column_types import GUID, DateTimeUTC
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -28,6 +27,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from adapters.persistence.sqlalchemy.column_types import GUID, DateTimeUTC
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
