@@ -50,9 +50,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.generated_notice:  # the workers load the file this process generated
         logging.getLogger("byom").warning(settings.generated_notice)
     if args.migrate or (not settings.is_production and not args.no_migrate):
-        from adapters.persistence.sqlalchemy.migrate import upgrade
-
-        asyncio.run(upgrade(settings.database.url, on_step=_log_step))
+        asyncio.run(_migrate(settings.database.url))
     workers = args.workers or settings.server.workers
     if workers > 1 or settings.server.metrics_multiproc_dir:
         _metrics_shared_by_workers(settings)
@@ -90,6 +88,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
     return 0
+
+
+async def _migrate(url: str) -> None:
+    from adapters.persistence.sqlalchemy.schema_version import at_head
+
+    if await at_head(url):
+        return  # nothing to do, and Alembic stays out of this process (a worker, if alone)
+    from adapters.persistence.sqlalchemy.migrate import upgrade
+
+    await upgrade(url, on_step=_log_step)
 
 
 def _log_step(step: MigrationStep) -> None:

@@ -13,6 +13,9 @@ import ast
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.engine import URL
+
+from adapters.persistence.sqlalchemy.engine import build_engine
 
 VERSION_TABLE = "alembic_version"
 
@@ -70,3 +73,15 @@ def current_revision(connection: Connection) -> str | None:
     if len(rows) > 1:
         raise RuntimeError(f"the database is at {len(rows)} revisions: {', '.join(rows)}")
     return rows[0] if rows else None
+
+
+async def at_head(url: str | URL) -> bool:
+    """Whether the database at ``url`` is at the head already: `byom serve` then migrates
+    without importing Alembic at all (a database not at head is migrated under a lock, which
+    settles a race with another instance)."""
+    engine = build_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(current_revision) == head_revision()
+    finally:
+        await engine.dispose()
