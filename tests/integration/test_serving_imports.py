@@ -21,6 +21,7 @@ NOT_SERVING = (
     "aiobotocore",
     "langchain_core",  # the in-process LangChain model, never the server
     "numpy",
+    "zxcvbn_rs_py",  # password strength: on the first sign-up or new password
 )
 
 
