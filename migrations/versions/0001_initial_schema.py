@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
+
+from adapters.persistence.sqlalchemy.column_types import GUID, DateTimeUTC
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -85,6 +85,20 @@ def memory(url: str, workers: int, load: int, port: int) -> dict[str, Any]:
     }
 
 
+def targets(startup: dict[str, tuple[float, list[float]]], rss: dict[str, Any]) -> str:
+    """Issue 15's two footprint targets, each on one line: idle RSS per worker (PostgreSQL,
+    2 workers) and the time to ready on PostgreSQL (warm median)."""
+    lines = []
+    if "PostgreSQL, 2 workers" in rss:
+        idle = rss["PostgreSQL, 2 workers"]["idle_mb"]
+        lines.append(f"idle RSS per worker, PostgreSQL, 2 workers: {max(idle)} MB (target <= 110)")
+    for name, (_, warm) in startup.items():
+        if "PostgreSQL" in name:
+            median = statistics.median(warm)
+            lines.append(f"ready, {name}: {median:.3f} s warm median (target <= 1.5)")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -131,6 +145,8 @@ def main() -> None:
         [[k, " / ".join(map(str, v["idle_mb"])), " / ".join(map(str, v["after_load_mb"])),
           v["supervisor_mb"], v["errors"]] for k, v in rss.items()],
     ))  # fmt: skip
+    print()
+    print(targets(startup, rss))
     path = write_results(
         "footprint",
         command,

@@ -23,7 +23,7 @@ from tests.support.fakes import FakeProviderRegistry
 
 
 def as_uuid(value: object) -> UUID:
-    """A raw id column as a UUID: 16 bytes on SQLite (advanced-alchemy's GUID), native on PG."""
+    """A raw id column as a UUID: 16 bytes on SQLite (``column_types.GUID``), native on PG."""
     if isinstance(value, bytes):
         return UUID(bytes=value)
     return UUID(str(value))

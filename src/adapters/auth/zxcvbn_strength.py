@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zxcvbn_rs_py import zxcvbn
-
 from domain.ports import PasswordStrength
 
 # zxcvbn's own advice: score 3 is "safely unguessable" (about 10^8 guesses or more), what an
@@ -21,6 +19,9 @@ class ZxcvbnPasswordStrength(PasswordStrength):
         self._min_score = min_score
 
     def weakness(self, password: str, hints: Sequence[str]) -> str | None:
+        # Here, not at import: only a sign-up or a new password needs it (1.4 MB a worker).
+        from zxcvbn_rs_py import zxcvbn
+
         result = zxcvbn(password[:_JUDGED_LENGTH], list(hints))
         if int(result.score) >= self._min_score:
             return None

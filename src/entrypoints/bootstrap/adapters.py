@@ -25,7 +25,7 @@ from adapters.llm import (
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanaryStore
-from adapters.persistence.sqlalchemy.migrate import head_revision
+from adapters.persistence.sqlalchemy.schema_version import head_revision
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.persistence.sqlalchemy.usage_journal import usage_journal
 from application.gateway._routing import route

@@ -51,9 +51,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.generated_notice:  # the workers load the file this process generated
         logging.getLogger("byom").warning(settings.generated_notice)
     if args.migrate or (not settings.is_production and not args.no_migrate):
-        from adapters.persistence.sqlalchemy.migrate import upgrade
-
-        asyncio.run(upgrade(settings.database.url, on_step=_log_step))
+        asyncio.run(_migrate(settings.database.url))
     workers = args.workers or settings.server.workers
     # Each worker reads its settings again and must know it is not alone: SQLite has no change
     # feed between processes (entrypoints/bootstrap/change_feed.py).
@@ -94,6 +92,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
     return 0
+
+
+async def _migrate(url: str) -> None:
+    from adapters.persistence.sqlalchemy.schema_version import at_head
+
+    if await at_head(url):
+        return  # nothing to do, and Alembic stays out of this process (a worker, if alone)
+    from adapters.persistence.sqlalchemy.migrate import upgrade
+
+    await upgrade(url, on_step=_log_step)
 
 
 def _log_step(step: MigrationStep) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from litestar import Router
 from litestar.config.app import AppConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -19,6 +18,7 @@ from entrypoints.web.activity import ActivityPage
 from entrypoints.web.budget import BudgetPage
 from entrypoints.web.errors import html_exception_handlers
 from entrypoints.web.gateway_tokens import GatewayTokensPage
+from entrypoints.web.lazy_templates import LazyJinjaTemplateEngine
 from entrypoints.web.models import ModelsPage
 from entrypoints.web.security import WEB_OPT, csrf_config, page_security_headers
 from entrypoints.web.session import session_subject
@@ -36,7 +36,7 @@ def web_pages(settings: Settings) -> Callable[[AppConfig], AppConfig]:
     def install(config: AppConfig) -> AppConfig:
         config.route_handlers.extend([page_router(settings), static_router()])
         config.template_config = TemplateConfig(
-            directory=HERE / "templates", engine=JinjaTemplateEngine
+            directory=HERE / "templates", engine=LazyJinjaTemplateEngine
         )
         config.csrf_config = csrf_config(settings)
         config.before_send.append(page_security_headers)

@@ -5,7 +5,7 @@ Public names: ``build_engine``, ``SqlAlchemyUnitOfWorkFactory`` (the ``UnitOfWor
 in ``.migrate``.
 
 The names load on first use (PEP 562): ``byom db current`` imports ``.migrate`` only, and the
-tables (advanced_alchemy, which brings Litestar along) cost more than a second of CPU.
+tables (the whole ORM) are not loaded for it.
 """
 
 from __future__ import annotations

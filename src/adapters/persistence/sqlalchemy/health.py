@@ -6,11 +6,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.errors import SchemaNotCurrent, StoreUnavailable
+from adapters.persistence.sqlalchemy.schema_version import current_revision
 from domain.ports import HealthProbe
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,5 @@ class SqlAlchemyHealthProbe(HealthProbe):
             raise SchemaNotCurrent()
 
     async def _at_head(self, connection: AsyncConnection) -> bool:
-        found = await connection.run_sync(_revision)
+        found = await connection.run_sync(current_revision)
         return self._head is not None and found == self._head()
-
-
-def _revision(connection: Connection) -> str | None:
-    """None before the first migration (no ``alembic_version`` table yet)."""
-    return MigrationContext.configure(connection).get_current_revision()

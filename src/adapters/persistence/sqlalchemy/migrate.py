@@ -8,18 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeEngine
 
 from adapters.persistence.sqlalchemy.engine import build_engine, database_url
+from adapters.persistence.sqlalchemy.schema_version import head_revision, migrations_dir
+
+__all__ = [
+    "MIGRATION_LOCK_KEY",
+    "MigrationStep",
+    "alembic_config",
+    "compare_type",
+    "current",
+    "downgrade",
+    "head_revision",
+    "migrations_dir",
+    "upgrade",
+]
 
 _Operation = Callable[[Config], None]
 
@@ -50,20 +61,11 @@ def compare_type(
 ) -> bool | None:
     """Alembic's type comparison, except for UUIDs on SQLite: ``GUID`` is a BINARY(16) there,
     which SQLite's type affinity rules reflect as NUMERIC(16). None means "compare as usual"."""
-    from advanced_alchemy.types import GUID  # here: `byom db current` needs no tables
+    from adapters.persistence.sqlalchemy.column_types import GUID
 
     if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
         return inspected_type.compile(context.dialect) not in {"BINARY(16)", "NUMERIC(16)"}
     return None
-
-
-def migrations_dir() -> Path:
-    """``migrations/`` beside ``src/``, found from this file (editable install) or the cwd."""
-    here = Path(__file__).resolve()
-    for candidate in (*(p / "migrations" for p in here.parents), Path.cwd() / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError("cannot find the migrations/ directory (with env.py) beside src/")
 
 
 def alembic_config(url: str | URL | None = None) -> Config:
@@ -72,10 +74,6 @@ def alembic_config(url: str | URL | None = None) -> Config:
     if url is not None:
         config.attributes["url"] = database_url(url)
     return config
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def upgrade(url: str | URL, revision: str = "head", on_step: OnStep | None = None) -> None:
@@ -97,6 +95,7 @@ async def current(url: str | URL) -> str | None:
 
 
 def _current_revision(connection: Connection) -> str | None:
+    # Alembic's own reading, not schema_version's: `byom -v db current` shows Alembic's lines.
     return MigrationContext.configure(connection).get_current_revision()
 
 

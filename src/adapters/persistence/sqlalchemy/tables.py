@@ -1,7 +1,7 @@
 """The schema, as SQLAlchemy 2.0 typed mappings. Migrations create it; tests compare against it.
 
 Ids are UUIDs (native on PostgreSQL, 16 bytes on SQLite) and every timestamp is timezone-aware
-UTC on both engines (advanced-alchemy's ``GUID`` and ``DateTimeUTC``). Rows never leave the
+UTC on both engines (``GUID`` and ``DateTimeUTC``, in ``column_types.py``). Rows never leave the
 adapter: each store maps them to domain entities explicitly.
 """
 
@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -28,6 +27,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from adapters.persistence.sqlalchemy.column_types import GUID, DateTimeUTC
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
