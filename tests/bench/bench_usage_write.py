@@ -3,7 +3,7 @@ gateway wrote it before issue 15 (``session.add``, flush, commit), (b) the unit 
 INSERT (``uow.usage.add``, the chat path's), (c) the ``UsageJournal`` (group commit; on
 PostgreSQL one asyncpg statement). One at a time and 32 at once; CPU per row is this process's
 CPU seconds over rows (steadier than time on a shared machine); statements and transactions per
-row are counted (tests/support/statement_counter.py).
+row are counted (tests/support/sql_count.py).
 
     .venv/bin/python -m tests.bench.bench_usage_write [--rows 2000] [--only postgres,sqlite]
 """
@@ -25,9 +25,10 @@ from adapters.persistence.sqlalchemy.unit_of_work import session_factory
 from adapters.persistence.sqlalchemy.usage_journal import usage_journal
 from adapters.persistence.sqlalchemy.usage_store import usage_values
 from domain.usage import UsageRecord
+from domain.user import User
 from tests.bench._common import scratch_postgres, table, write_results
 from tests.support.entities import committed_user, usage
-from tests.support.statement_counter import StatementCounter
+from tests.support.sql_count import SqlCount, count_sql
 
 Write = Callable[[UsageRecord], Awaitable[None]]
 
@@ -38,7 +39,6 @@ async def measure(url: str, rows: int) -> list[list[Any]]:
     sessions = session_factory(engine)
     journal = usage_journal(engine)
     owner = await committed_user(uow)
-    counter = StatementCounter(engine)
 
     async def orm(record: UsageRecord) -> None:
         async with sessions() as session:
@@ -56,6 +56,20 @@ async def measure(url: str, rows: int) -> list[list[Any]]:
         ("c. UsageJournal", journal.write),
     ]
     out: list[list[Any]] = []
+    with count_sql(engine) as counter:
+        await run_paths(paths, rows, owner, counter, out)
+    await journal.aclose()
+    await engine.dispose()
+    return out
+
+
+async def run_paths(
+    paths: list[tuple[str, Write]],
+    rows: int,
+    owner: User,
+    counter: SqlCount,
+    out: list[list[Any]],
+) -> None:
     for name, write in paths:
         for concurrency in (1, 32):
             await asyncio.gather(*(write(usage(owner.id)) for _ in range(concurrency)))  # warm
@@ -83,12 +97,9 @@ async def measure(url: str, rows: int) -> list[list[Any]]:
                     cpu / rows * 1000,
                     wall / rows * 1000,
                     len(counter.statements) / rows,
-                    counter.transactions / rows,
+                    len(counter.transactions) / rows,
                 ]
             )
-    await journal.aclose()
-    await engine.dispose()
-    return out
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """What the usage write costs the database: a call alone is one INSERT in one transaction;
 concurrent calls share transactions and INSERTs; a hold's settlement rides in the same
-transaction (counted with tests/support/statement_counter.py, SQLite and PostgreSQL)."""
+transaction (counted with tests/support/sql_count.py, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from domain.ports import UsageJournal
 from domain.user import User
 from tests.support.databases import SQL_BACKENDS
 from tests.support.entities import T0, at, committed_user, usage
-from tests.support.statement_counter import StatementCounter
+from tests.support.sql_count import SqlCount, count_sql
 
 
 @dataclass
 class Setup:
     journal: UsageJournal
-    counter: StatementCounter
+    counter: SqlCount
     owner: User
     uow: SqlAlchemyUnitOfWorkFactory
 
@@ -37,11 +37,11 @@ async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     journal = usage_journal(engine)
     try:
         owner = await committed_user(uow)
-        counter = StatementCounter(engine)
-        # asyncpg learns the array types once per connection: not part of any write after.
-        await journal.write(usage(owner.id, created_at=at(-1)))
-        counter.reset()
-        yield Setup(journal, counter, owner, uow)
+        with count_sql(engine) as counter:
+            # asyncpg learns the array types once per connection: not part of any write after.
+            await journal.write(usage(owner.id, created_at=at(-1)))
+            counter.reset()
+            yield Setup(journal, counter, owner, uow)
     finally:
         await journal.aclose()
         await engine.dispose()
@@ -52,7 +52,7 @@ async def test_a_call_alone_writes_one_insert_in_one_transaction(setup: Setup) -
 
     assert setup.counter.inserts_into("llm_usage") == 1
     assert len(setup.counter.statements) == 1
-    assert setup.counter.transactions == 1
+    assert len(setup.counter.transactions) == 1
 
 
 async def test_ten_concurrent_calls_share_transactions_and_inserts(setup: Setup) -> None:
@@ -60,7 +60,7 @@ async def test_ten_concurrent_calls_share_transactions_and_inserts(setup: Setup)
 
     await asyncio.gather(*(setup.journal.write(r) for r in records))
 
-    assert setup.counter.transactions < 10
+    assert len(setup.counter.transactions) < 10
     assert setup.counter.inserts_into("llm_usage") < 10
     async with setup.uow() as uow:
         assert len(await uow.usage.records(setup.owner.id, since=at(0), limit=100)) == 10
@@ -77,7 +77,7 @@ async def test_a_settlement_rides_in_the_transaction_of_its_row(setup: Setup) ->
 
     await setup.journal.write(usage(owner), Settlement(hold, (Decimal("0.1"),)))
 
-    assert setup.counter.transactions == 1
+    assert len(setup.counter.transactions) == 1
     assert setup.counter.inserts_into("llm_usage") == 1
     assert [s.split()[0].upper() for s in setup.counter.statements] == [
         "INSERT",

@@ -1,8 +1,13 @@
-"""What a piece of code asks of the database: the SQL statements it runs and the transactions it
-opens, seen through the engine's events (``count_sql``)."""
+"""What a piece of code asks of the database (``count_sql(engine)``): the SQL statements it runs,
+grouped per transaction. SQLAlchemy's events see what goes through SQLAlchemy; on PostgreSQL
+asyncpg's query loggers see what is sent on the driver's connection itself (the usage journal),
+which SQLAlchemy never sees. asyncpg logs some of SQLAlchemy's own traffic too (its BEGIN,
+COMMIT, ROLLBACK and executemany): each connection keeps the echoes it expects, dropped once."""
 
 from __future__ import annotations
 
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,37 +19,52 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 @dataclass
 class SqlCount:
-    """``transactions``: the statements of each transaction, in order (BEGIN, COMMIT and ROLLBACK
-    not counted as statements: ``commits`` and ``rollbacks`` count how transactions ended)."""
+    """``transactions``: the statements of each transaction, in the order they began (BEGIN,
+    COMMIT and ROLLBACK not counted as statements: ``commits`` and ``rollbacks`` count how
+    transactions ended); a statement in autocommit is a transaction of its own."""
 
     transactions: list[list[str]] = field(default_factory=list)
     commits: int = 0
     rollbacks: int = 0
-    _open: bool = False
+    _open: dict[Any, list[str]] = field(default_factory=dict)
 
     @property
     def statements(self) -> list[str]:
         return [s for each in self.transactions for s in each]
+
+    @property
+    def kinds(self) -> list[str]:
+        """Each statement as its verb and table, ``INSERT llm_usage``, in order."""
+        return [_verb_and_table(s) for s in self.statements]
 
     def shape(self) -> list[int]:
         """How many statements each transaction ran (SAVEPOINTs included)."""
         return [len(each) for each in self.transactions]
 
     def tables(self) -> list[list[str]]:
-        """Per transaction, the first table each statement names: a readable summary."""
+        """Per transaction, each statement as its verb and table: a readable summary."""
         return [[_verb_and_table(s) for s in each] for each in self.transactions]
 
-    def _begin(self) -> None:
-        self.transactions.append([])
-        self._open = True
+    def inserts_into(self, table: str) -> int:
+        return self.kinds.count(f"INSERT {table}")
 
-    def _statement(self, sql: str) -> None:
-        if not self._open:
-            self._begin()
-        self.transactions[-1].append(" ".join(sql.split()))
+    def reset(self) -> None:
+        self.transactions.clear()
+        self.commits = self.rollbacks = 0
 
-    def _end(self, committed: bool) -> None:
-        self._open = False
+    def _begin(self, owner: Any) -> None:
+        self._open[owner] = []
+        self.transactions.append(self._open[owner])
+
+    def _statement(self, owner: Any, sql: str) -> None:
+        if owner not in self._open:
+            self.transactions.append([" ".join(sql.split())])  # autocommit
+        else:
+            self._open[owner].append(" ".join(sql.split()))
+
+    def _end(self, owner: Any, committed: bool) -> None:
+        if self._open.pop(owner, None) is None:
+            return
         if committed:
             self.commits += 1
         else:
@@ -56,35 +76,79 @@ def count_sql(engine: AsyncEngine) -> Iterator[SqlCount]:
     """Statements and transactions on ``engine`` while the block runs (whatever task runs them)."""
     counted = SqlCount()
     sync = engine.sync_engine
+    on_postgres = sync.dialect.name == "postgresql"
+    # Per asyncpg connection: what asyncpg will log of SQLAlchemy's own traffic, in order.
+    echoes: weakref.WeakKeyDictionary[Any, deque[str]] = weakref.WeakKeyDictionary()
 
-    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        # SQLite's BEGIN is sent by our own "begin" listener (engine.py); asyncpg's by the
-        # driver, unseen. Either way it is the transaction, counted by the "begin" event.
-        if sql != "BEGIN":
-            counted._statement(sql)
+    def expect(conn: Any, echo: str) -> None:
+        if on_postgres:
+            echoes.setdefault(conn.connection.driver_connection, deque()).append(echo)
 
-    def begin(_conn: Any) -> None:
-        counted._begin()
+    def began_on_driver(conn: Any) -> bool:
+        return conn.connection.dbapi_connection._transaction is not None
 
-    def commit(_conn: Any) -> None:
-        counted._end(True)
+    def before(conn: Any, _cursor: Any, sql: str, _params: Any, _ctx: Any, many: bool) -> None:
+        # SQLite's BEGIN is sent by our own "begin" listener (engine.py): the "begin" event.
+        if sql == "BEGIN":
+            return
+        if on_postgres and not began_on_driver(conn):
+            expect(conn, "BEGIN")
+        if many:
+            expect(conn, sql)
+        counted._statement(conn, sql)
 
-    def rollback(_conn: Any) -> None:
-        counted._end(False)
+    def end(conn: Any, committed: bool) -> None:
+        if on_postgres and began_on_driver(conn):
+            expect(conn, "COMMIT" if committed else "ROLLBACK")
+        counted._end(conn, committed)
 
-    listeners: list[tuple[str, Callable[..., Any]]] = [
-        ("before_cursor_execute", before),
-        ("begin", begin),
-        ("commit", commit),
-        ("rollback", rollback),
+    listeners: list[tuple[Any, str, Callable[..., Any]]] = [
+        (sync, "before_cursor_execute", before),
+        (sync, "begin", counted._begin),
+        (sync, "commit", lambda conn: end(conn, True)),
+        (sync, "rollback", lambda conn: end(conn, False)),
     ]
-    for name, listener in listeners:
-        event.listen(sync, name, listener)
+    loggers: dict[Any, Callable[[Any], None]] = {}
+
+    def watch(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if driver not in loggers:
+            loggers[driver] = _raw_logger(counted, driver, echoes)
+            driver.add_query_logger(loggers[driver])
+
+    if on_postgres:
+        listeners.append((sync.pool, "checkout", watch))
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     try:
         yield counted
     finally:
-        for name, listener in listeners:
-            event.remove(sync, name, listener)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
+        for driver, logger in loggers.items():
+            driver.remove_query_logger(logger)
+
+
+def _raw_logger(
+    counted: SqlCount, driver: Any, echoes: weakref.WeakKeyDictionary[Any, deque[str]]
+) -> Callable[[Any], None]:
+    """What asyncpg sends on ``driver`` that SQLAlchemy did not: raw statements, grouped by the
+    raw transaction they ran in (the driver is the owner)."""
+
+    def logged(query: Any) -> None:
+        text = str(query.query).strip()
+        word = text.split(None, 1)[0].upper().rstrip(";") if text else ""
+        expected = echoes.get(driver)
+        if expected and expected[0] in (word, text):
+            expected.popleft()
+        elif word == "BEGIN":
+            counted._begin(driver)
+        elif word in ("COMMIT", "ROLLBACK"):
+            counted._end(driver, word == "COMMIT")
+        else:
+            counted._statement(driver, text)
+
+    return logged
 
 
 def _verb_and_table(sql: str) -> str:

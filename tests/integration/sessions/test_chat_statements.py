@@ -1,7 +1,8 @@
 """What a chat turn asks of the database (issue 15): the statements and transactions of one
-``POST /api/v1/agent-sessions/{id}/messages`` on a session with history, on SQLite and
-PostgreSQL. Behaviour, not timing: each statement costs a worker 0.1-0.5 ms of CPU, each
-transaction two more round trips (BEGIN, COMMIT or ROLLBACK)."""
+``POST /api/v1/agent-sessions/{id}/messages``, the first (nothing remembered yet: the caller's
+own budget is read) and one on a session with history (the SpendGuard's KnownCaps remembers it),
+on SQLite and PostgreSQL. Behaviour, not timing: each statement costs a worker 0.1-0.5 ms of
+CPU, each transaction two more round trips (BEGIN, COMMIT or ROLLBACK)."""
 
 from __future__ import annotations
 
@@ -33,19 +34,19 @@ async def test_a_chat_turn_reads_in_one_transaction_and_writes_in_one(
     me = await api.user("desk@example.com")
     await api.add_key(me, Provider.OPENAI)
     session = await api.start(me)
-    for text in ("first", "second"):
-        assert (await api.send(me, session["id"], text)).status_code == 200
+    with count_sql(uow.engine) as cold:
+        assert (await api.send(me, session["id"], "first")).status_code == 200
+    assert (await api.send(me, session["id"], "second")).status_code == 200
 
-    with count_sql(uow.engine) as counted:
+    with count_sql(uow.engine) as warm:
         answered = await api.send(me, session["id"], "third")
 
     assert answered.status_code == 200, answered.text
-    assert turn_transactions(counted) == [
-        # the session, its newest messages and their count (one statement), and the caller's
-        # own budget (their key serves the session)
-        ["SELECT agent_sessions", "SELECT user_budgets"],
-        # the owner check and updated_at, both messages (one executemany), the usage row
-        ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"],
-    ]
-    assert counted.commits == 1
+    # Reads: the session, its newest messages and their count (one statement), and the first
+    # time the caller's own budget (their key serves the session; KnownCaps remembers it after).
+    # Writes: the owner check and updated_at, both messages (one executemany), the usage row.
+    write = ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"]
+    assert turn_transactions(cold) == [["SELECT agent_sessions", "SELECT user_budgets"], write]
+    assert turn_transactions(warm) == [["SELECT agent_sessions"], write]
+    assert warm.commits == 1
     assert len(await api.messages(me, session["id"])) == 6
