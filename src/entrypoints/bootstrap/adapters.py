@@ -28,6 +28,7 @@ from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanary
 from adapters.persistence.sqlalchemy.schema_version import head_revision
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.persistence.sqlalchemy.usage_journal import usage_journal
+from adapters.persistence.usage_journal import UnitOfWorkUsageJournal
 from application.gateway._routing import route
 from domain.api_key import ApiKey
 from domain.errors import ModelNotAllowed
@@ -57,6 +58,14 @@ class Database:
     aclose: Closer
     key_canaries: KeyCanaryStore
     usage_journal: UsageJournal | None = None
+
+    def journal(self, closers: list[Closer]) -> UsageJournal:
+        """Its own journal, else one writing through its unit of work (closed with ``closers``)."""
+        if self.usage_journal is not None:
+            return self.usage_journal
+        journal = UnitOfWorkUsageJournal(self.unit_of_work)
+        closers.append(journal.aclose)
+        return journal
 
 
 def system_default(settings: Settings, catalog: ModelCatalog) -> SystemDefault | None:

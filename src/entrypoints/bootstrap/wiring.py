@@ -15,7 +15,6 @@ from adapters.metrics import (
     TokenLimitMetrics,
 )
 from adapters.model_list_cache import InMemoryModelListCache
-from adapters.persistence.usage_journal import UnitOfWorkUsageJournal
 from application.accounts.authenticate_user import AuthenticateUser
 from application.accounts.change_password import ChangePassword
 from application.accounts.delete_account import DeleteAccount
@@ -126,10 +125,7 @@ def build(
     hasher = hasher or Argon2PasswordHasher()
     strength = ZxcvbnPasswordStrength()
     uow = database.unit_of_work
-    journal = database.usage_journal
-    if journal is None:
-        journal = UnitOfWorkUsageJournal(uow)
-        closers.append(journal.aclose)
+    journal = database.journal(closers)
     known = memories(settings, changes, clock)
     cipher = AesGcmCipher()
     sealer = CredentialSealer(wrapper, cipher, ids, clock, known.data_keys)
