@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -174,3 +175,41 @@ async def test_a_tokens_scopes_read_back_and_change(uow_factory: UnitOfWorkFacto
     assert changed == token
     assert changed is not None
     assert changed.allowed_models == (), "an empty allow-list is not the same as none"
+
+
+async def test_a_use_within_not_within_of_the_recorded_one_writes_nothing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Every worker of every instance remembers the token it serves: the store is what keeps
+    ``last_used_at`` to one write a minute per token, whichever worker asks."""
+    owner = await committed_user(uow_factory)
+    token, revoked = gateway_token(owner.id), gateway_token(owner.id)
+    revoked.revoke(at(1))
+    async with uow_factory() as uow:
+        await uow.gateway_tokens.add(token)
+        await uow.gateway_tokens.add(revoked)
+        await uow.commit()
+    minute = timedelta(minutes=1)
+
+    async def touch(token_id: UUID, minutes: float) -> bool:
+        async with uow_factory() as uow:
+            touched = await uow.gateway_tokens.touch(
+                owner.id, token_id, at(minutes), not_within=minute
+            )
+            await uow.commit()
+            return touched
+
+    async def last_used() -> datetime | None:
+        async with uow_factory() as uow:
+            found = await uow.gateway_tokens.get(owner.id, token.id)
+        assert found is not None
+        return found.last_used_at
+
+    assert await touch(token.id, 5)
+    assert await last_used() == at(5)
+    assert await touch(token.id, 5.5), "a live token, used again within the minute"
+    assert await last_used() == at(5), "nothing written within the minute"
+    assert await touch(token.id, 6)
+    assert await last_used() == at(6)
+    assert not await touch(revoked.id, 10), "revoked: refused, whatever the minute"
+    assert not await touch(uuid4(), 10)

@@ -35,9 +35,10 @@ class AuthenticateGatewayToken:
       the same answer for each; past its ``expires_at``: ``GatewayTokenExpired`` (a 401 too,
       saying why: only the secret's holder can ask), compared with the clock on every call;
     - returns a copy of the token, scopes and all, for the gateway to enforce them;
-    - ``last_used_at`` moves forward at most once a minute per token (and worker: the
-      remembered token carries the last write), in one conditional write that never touches a
-      revoked token: a revoke committed meanwhile wins and this call is refused too."""
+    - ``last_used_at`` moves forward at most once a minute per token: each worker asks once a
+      minute (the remembered token carries its last write), and the store writes only past the
+      minute, whichever worker asked, in one conditional write that never touches a revoked
+      token: a revoke committed meanwhile wins and this call is refused too."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, known: KnownTokens) -> None:
         self._uow = uow
@@ -60,7 +61,10 @@ class AuthenticateGatewayToken:
             # A transaction of its own, whose first statement is the write: on SQLite a write
             # after reads fails outright when another transaction committed in between.
             async with self._uow() as uow:
-                if not await uow.gateway_tokens.touch(token.user_id, token.id, now):
+                touched = uow.gateway_tokens.touch(
+                    token.user_id, token.id, now, not_within=LAST_USED_RESOLUTION
+                )
+                if not await touched:
                     self._known.discard(digest)
                     raise InvalidGatewayToken()
                 await uow.commit()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
 from domain.gateway_token import GatewayToken
 from domain.token_rate import TokenRateLimits, TokenRateUse
+
+ZERO = timedelta(0)
 
 
 class GatewayTokenStore(Protocol):
@@ -26,9 +28,12 @@ class GatewayTokenStore(Protocol):
         changes nothing and raises ``GatewayTokenNotFound``."""
         ...
 
-    async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
+    async def touch(
+        self, user_id: UUID, token_id: UUID, used_at: datetime, *, not_within: timedelta = ZERO
+    ) -> bool:
         """Record a use (``last_used_at`` never moves back) of a token that is still live, in
-        one conditional write. False, changing nothing, when it is revoked or not this user's."""
+        one conditional write; a use within ``not_within`` of the recorded one writes nothing.
+        False, changing nothing, when it is revoked or not this user's."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from adapters.persistence.errors import ConstraintViolation, MissingRow
@@ -10,6 +10,7 @@ from adapters.persistence.memory._table import Table, copies
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
 from domain.ports import GatewayTokenStore
+from domain.ports.gateway import ZERO
 from domain.user import User
 
 
@@ -48,11 +49,14 @@ class MemoryGatewayTokenStore(GatewayTokenStore):
         self._check(token)
         self._tokens.put(token.id, token)
 
-    async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
+    async def touch(
+        self, user_id: UUID, token_id: UUID, used_at: datetime, *, not_within: timedelta = ZERO
+    ) -> bool:
         current = self._tokens.get(token_id)
         if current is None or current.user_id != user_id or not current.is_active:
             return False
-        if current.last_used_at is None or current.last_used_at < used_at:
+        last = current.last_used_at
+        if last is None or (last < used_at and last <= used_at - not_within):
             current.last_used_at = used_at
             self._tokens.put(token_id, current)
         return True

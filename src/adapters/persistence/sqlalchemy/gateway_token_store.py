@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import case, literal, or_, select, update
 
 from adapters.persistence.errors import MissingRow
 from adapters.persistence.sqlalchemy._db import Db
@@ -14,6 +14,7 @@ from adapters.persistence.sqlalchemy.tables import GatewayTokenRow
 from domain.errors import GatewayTokenNotFound
 from domain.gateway_token import GatewayToken
 from domain.ports import GatewayTokenStore
+from domain.ports.gateway import ZERO
 
 
 class SqlAlchemyGatewayTokenStore(GatewayTokenStore):
@@ -56,19 +57,27 @@ class SqlAlchemyGatewayTokenStore(GatewayTokenStore):
         async with self._db.savepoint():
             _apply(row, token)
 
-    async def touch(self, user_id: UUID, token_id: UUID, used_at: datetime) -> bool:
-        last_used = GatewayTokenRow.last_used_at
-        now = literal(used_at, last_used.type)
+    async def touch(
+        self, user_id: UUID, token_id: UUID, used_at: datetime, *, not_within: timedelta = ZERO
+    ) -> bool:
+        row = GatewayTokenRow
+        last_used = row.last_used_at
+        live = (row.id == token_id, row.user_id == user_id, row.revoked_at.is_(None))
+        # Only a use past the window writes: every worker of every instance may ask each minute.
+        due = or_(last_used.is_(None), last_used <= literal(used_at - not_within, last_used.type))
         matched = await self._db.rowcount(
-            update(GatewayTokenRow)
-            .where(
-                GatewayTokenRow.id == token_id,
-                GatewayTokenRow.user_id == user_id,
-                GatewayTokenRow.revoked_at.is_(None),
+            update(row)
+            .where(*live, due)
+            .values(
+                last_used_at=case(
+                    (last_used > used_at, last_used), else_=literal(used_at, last_used.type)
+                )
             )
-            .values(last_used_at=case((last_used > used_at, last_used), else_=now))
         )
-        return matched == 1
+        if matched == 1:
+            return True
+        # Nothing written: revoked, not this user's, or used within the window (still live).
+        return await self._db.scalar(select(row.id).where(*live)) is not None
 
 
 def _apply(row: GatewayTokenRow, token: GatewayToken) -> None:
