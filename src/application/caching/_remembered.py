@@ -3,6 +3,7 @@ change feed (docs/architecture.md, "What a worker remembers")."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ class Remembered(Generic[K, V]):
         "_max",
         "_next_sweep",
         "_seq",
+        "_timer",
+        "_timer_loop",
         "_users",
     )
 
@@ -83,6 +86,8 @@ class Remembered(Generic[K, V]):
         # user -> seq of their last notice; bounded: forgetting one raises the floor instead.
         self._heard: OrderedDict[UUID, int] = OrderedDict()
         self._next_sweep = clock.now()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         if self._feed is not None:
             self._feed.subscribe(self._notice)
 
@@ -132,6 +137,8 @@ class Remembered(Generic[K, V]):
         self._users.setdefault(user_id, set()).add(key)
         while len(self._entries) > self._max:
             self._drop(next(iter(self._entries)))
+        if self._forget is not None:
+            self._sweep_at(expires_at)
         return True
 
     def discard(self, key: K) -> None:
@@ -161,6 +168,27 @@ class Remembered(Generic[K, V]):
         self._next_sweep = now + self._lifetime / 4
         for key in [k for k, e in self._entries.items() if e.expired(now)]:
             self._drop(key)
+
+    def _sweep_at(self, when: datetime) -> None:
+        """Secrets go when their lifetime ends even if no request reads them again (an idle
+        worker): one timer on the event loop, set for the entry that expires first."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # kept outside an event loop: the next read sweeps
+            return
+        if self._timer is not None and self._timer_loop is loop:
+            return  # one timer: when it fires it sets the next, for the entry expiring first
+        self._timer_loop = loop
+        delay = max((when - self._clock.now()).total_seconds(), 0.001)
+        self._timer = loop.call_later(delay, self._timed_sweep)
+
+    def _timed_sweep(self) -> None:
+        self._timer = None
+        now = self._clock.now()
+        self._next_sweep = now
+        self._sweep(now)
+        if self._entries:
+            self._sweep_at(min(e.expires_at for e in self._entries.values()))
 
     def _drop(self, key: K) -> None:
         entry = self._entries.pop(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID, uuid4
 
 import pytest
@@ -170,3 +171,21 @@ async def test_a_user_closed_while_being_read_is_not_remembered_as_active() -> N
     assert len(known) == 0
     with pytest.raises(UserNotFound):
         await get_user.execute(user.id)
+
+
+async def test_a_remembered_secret_is_wiped_when_its_lifetime_ends_with_no_request_after() -> None:
+    """An idle worker must not hold a data key past its lifetime: nothing reads the cache
+    again, yet the key is wiped (a timer on the event loop, not the next request)."""
+    from adapters.clock import SystemClock
+
+    secret = bytearray(b"k" * 32)
+    memory: Remembered[str, bytearray] = Remembered(
+        InProcessChangeFeed(), SystemClock(), lifetime_s=0.05, max_entries=10, forget=wipe
+    )
+    assert memory.keep(ALICE, "dek", secret, memory.ticket())
+    for _ in range(100):  # the timer fires after 0.05 s; a slow machine gets up to 2 s
+        if not any(secret):
+            break
+        await asyncio.sleep(0.02)
+    assert not any(secret), "the data key outlived its lifetime in an idle worker"
+    assert len(memory) == 0
