@@ -47,11 +47,6 @@ class Db:
         self, statement: Executable, params: Params, options: dict[str, Any]
     ) -> Result[*tuple[Any, ...]]:
         with _translated_errors():
-            if _is_core(statement):
-                # A Core statement maps no rows: on the session's connection (its transaction)
-                # it skips the ORM's execution pipeline, a fifth of a chat turn's SQL CPU.
-                connection = await self.session.connection()
-                return await connection.execute(statement, params)
             return await self.session.execute(statement, params, execution_options=options)
 
     async def get(self, row_type: type[T], key: Any, *, for_update: bool = False) -> T | None:
@@ -83,10 +78,6 @@ class Db:
     async def rollback(self) -> None:
         with _translated_errors():
             await self.session.rollback()
-
-
-def _is_core(statement: Executable) -> bool:
-    return statement._propagate_attrs.get("compile_state_plugin") != "orm"
 
 
 @contextmanager
