@@ -5,7 +5,6 @@ reply kept incomplete) before uvicorn's own, longer, timeout would cut them."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import threading
 import time
@@ -66,24 +65,41 @@ class Draining:
 
     async def until_over(self, items: AsyncIterator[T]) -> AsyncIterator[T]:
         """``items``, until the grace period is over: then the pending read is cancelled
-        (the stream keeps what arrived) and ``ServiceStopping`` is raised."""
-        while True:
-            step = asyncio.ensure_future(anext(items))
-            try:
-                while not step.done():
-                    await asyncio.wait({step}, timeout=self._wait_s())
-                    if not step.done() and self._over():
-                        raise ServiceStopping()
-            finally:
-                if not step.done():
-                    step.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await step
-            try:
-                item = step.result()
-            except StopAsyncIteration:
-                return
-            yield item
+        (the stream keeps what arrived) and ``ServiceStopping`` is raised.
+
+        Read in the consumer's own task, watched by one timer per stream (re-armed every
+        ``_POLL_S``), not one task and one wait per item: a task per chunk cost a streamed
+        call about as much CPU as the rest of its chunk."""
+        watch = _Watch(asyncio.current_task())
+        loop = asyncio.get_running_loop()
+        watch.timer = loop.call_later(self._wait_s(), self._check, watch, loop)
+        try:
+            while True:
+                watch.reading = True
+                try:
+                    item = await anext(items)
+                except StopAsyncIteration:
+                    return
+                except asyncio.CancelledError:
+                    # Ours (the grace ran out) unless someone else cancelled too.
+                    if watch.stopped and watch.task is not None and watch.task.uncancel() == 0:
+                        raise ServiceStopping() from None
+                    raise
+                finally:
+                    watch.reading = False
+                yield item
+        finally:
+            if watch.timer is not None:
+                watch.timer.cancel()
+
+    def _check(self, watch: _Watch, loop: asyncio.AbstractEventLoop) -> None:
+        if watch.reading and self._over() and watch.task is not None:
+            watch.stopped = True
+            watch.task.cancel()
+            return
+        # Over while the item is being handed on: look again soon, when the next read waits.
+        delay = self._wait_s() if not self._over() else _POLL_S / 10
+        watch.timer = loop.call_later(delay, self._check, watch, loop)
 
     def _wait_s(self) -> float:
         if self._deadline is None:
@@ -92,3 +108,15 @@ class Draining:
 
     def _over(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
+
+
+class _Watch:
+    """One stream's watch: its task, whether it is waiting for an item, whether we ended it."""
+
+    __slots__ = ("reading", "stopped", "task", "timer")
+
+    def __init__(self, task: asyncio.Task[object] | None) -> None:
+        self.task = task
+        self.reading = False
+        self.stopped = False
+        self.timer: asyncio.TimerHandle | None = None

@@ -22,7 +22,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
-from litestar.response import Stream
 from redis.exceptions import RedisError
 
 from application.gateway.list_gateway_models import GatewayModel
@@ -48,6 +47,7 @@ from entrypoints.http.gateway.openapi import (
 )
 from entrypoints.http.gateway.replies import ChunkWriter, completion
 from entrypoints.http.gateway.translate import relay_request
+from entrypoints.http.lean_stream import LeanStream
 from entrypoints.http.openapi import GATEWAY_SECURITY
 
 logger = logging.getLogger("byom.gateway")
@@ -92,7 +92,7 @@ class OpenAiGatewayController(Controller):
         request: Request[Any, Any, State],
         data: JSONBody[wire.ChatCompletionIn],
         gateway_token: NamedDependency[GatewayToken],
-    ) -> wire.ChatCompletionOut | Stream:
+    ) -> wire.ChatCompletionOut | LeanStream:
         container = _use_cases(request)
         relay_completion = container.relay_completion
         call = relay_request(data)
@@ -109,7 +109,7 @@ class OpenAiGatewayController(Controller):
         writer = ChunkWriter(
             id_=id_, created=created, model=data.model, include_usage=include_usage
         )
-        return Stream(
+        return LeanStream(
             openai_events(stream, writer, draining_of(request.app.state)),
             headers={"content-type": EVENT_STREAM, "cache-control": "no-store"},
             background=BackgroundTask(stream.aclose),

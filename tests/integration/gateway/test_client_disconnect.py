@@ -1,0 +1,70 @@
+"""A gateway client that hangs up mid-stream (``http.disconnect`` while the reply streams, the
+provider still silent): the response ends, and what arrived is recorded as usage, estimated.
+(Sessions: tests/integration/sessions/test_client_disconnect.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from domain.provider import Provider
+from tests.support.gateway import Gateway
+
+
+async def test_a_client_that_hangs_up_mid_stream_ends_it_and_its_usage_is_kept(
+    gateway: Gateway,
+) -> None:
+    client = await gateway.user_with_key("leaver@example.com", Provider.OPENAI)
+    gateway.api.upstreams[Provider.OPENAI].stall_after = 2  # two pieces, then quiet for ever
+    body = json.dumps(
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    ).encode()
+    hang_up = asyncio.Event()
+    requested = False
+    sent: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await hang_up.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            sent.append(message.get("body", b""))
+            if b"Carry" in message.get("body", b""):
+                hang_up.set()
+
+    path = "/v1/chat/completions"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"byom.test"),
+            (b"authorization", f"Bearer {client.api_key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("byom.test", 80),
+        "state": {},
+    }
+    # A safety net so a regression fails instead of hanging the suite; not a timing assertion.
+    await asyncio.wait_for(gateway.api.client.app(scope, receive, send), timeout=30)
+
+    assert hang_up.is_set()
+    assert not any(b"[DONE]" in piece for piece in sent)
+    assert gateway.api.db is not None
+    [row] = gateway.api.db.usage.values()
+    assert row.estimated
+    assert row.output_tokens >= 1
