@@ -22,6 +22,7 @@ NOT_SERVING = (
     "langchain_core",  # the in-process LangChain model, never the server
     "numpy",
     "zxcvbn_rs_py",  # password strength: on the first sign-up or new password
+    "redis",  # the shared store's client: only when BYOM_REDIS_URL is set
 )
 
 

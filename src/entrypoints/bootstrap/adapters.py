@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 import httpx
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 
 from adapters.llm import (
     AnthropicProvider,
@@ -187,5 +186,7 @@ def provider_registry(settings: Settings) -> tuple[LlmProviderRegistry, ModelCat
 def shared_store(settings: Settings, namespace: str) -> Store:
     """Counters several instances must share: Redis when configured, else this process."""
     if settings.server.redis_url:
+        from litestar.stores.redis import RedisStore  # here: without Redis, never loaded
+
         return RedisStore.with_client(url=settings.server.redis_url, namespace=namespace)
     return MemoryStore()

@@ -76,6 +76,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=bool(trusted),
         forwarded_allow_ips=list(trusted) or None,
         server_header=False,
+        # No websocket routes: uvicorn would import a websocket library into every worker.
+        ws="none",
         timeout_graceful_shutdown=settings.server.shutdown_grace_s + _AFTER_GRACE_S,
         # uvicorn's default (5 s) kills a worker still importing on a busy machine, whose
         # replacement is as slow: the supervisor's pings may wait for a worker's start.

@@ -36,7 +36,7 @@ from entrypoints.http.draining import Draining
 from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.gateway.caller import gateway_rate_subject
 from entrypoints.http.gateway.completions import OpenAiGatewayController
-from entrypoints.http.gateway.errors import ROUTE_ERRORS
+from entrypoints.http.gateway.errors import app_errors
 from entrypoints.http.gateway.rate_headers import apply_token_rate_headers
 from entrypoints.http.gateway.tokens import GatewayTokenController
 from entrypoints.http.health import HealthController
@@ -163,7 +163,7 @@ def create_app(
         ],
         plugins=[problem_details_plugin()],
         # Before any controller: unknown /v1 routes answer in OpenAI's shape.
-        exception_handlers=dict(ROUTE_ERRORS),
+        exception_handlers=app_errors(shared_store=bool(settings.server.redis_url)),
         on_app_init=[
             jwt_auth.on_app_init,
             instrument_requests,  # outside authentication: 401s are counted too

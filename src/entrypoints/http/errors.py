@@ -13,7 +13,6 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
-from redis.exceptions import RedisError
 
 from domain.errors import (
     BudgetExceeded,
@@ -109,7 +108,7 @@ def from_bad_encoding(exc: UnicodeDecodeError) -> Problem:
     return Problem(problems.MALFORMED, "the request body is not valid UTF-8")
 
 
-def from_shared_store_down(exc: RedisError) -> Problem:
+def from_shared_store_down(exc: Exception) -> Problem:
     # Redis's own text names its host and port: logged for operators, never sent.
     logger.warning("shared store unreachable: %s", type(exc).__name__)
     return Problem(problems.UNAVAILABLE, SHARED_STORE_DOWN, headers={"Retry-After": "5"})
@@ -128,7 +127,6 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
         HTTPException: from_http_exception,
         RecursionError: from_recursion,
         UnicodeDecodeError: from_bad_encoding,
-        RedisError: from_shared_store_down,
         Exception: from_unexpected,
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
+
+from entrypoints.http.shared_store import is_redis_store
+
+if TYPE_CHECKING:
+    from litestar.stores.redis import RedisStore
 
 # KEYS: the counter. ARGV: the window's length (s). Returns {count, seconds until it ends}.
 _COUNT = b"""
@@ -78,4 +82,4 @@ class RedisRateWindows(RateWindows):
 
 
 def rate_windows_for(store: Store) -> RateWindows:
-    return RedisRateWindows(store) if isinstance(store, RedisStore) else MemoryRateWindows()
+    return RedisRateWindows(store) if is_redis_store(store) else MemoryRateWindows()

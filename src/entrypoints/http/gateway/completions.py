@@ -22,7 +22,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
-from redis.exceptions import RedisError
 
 from application.gateway.list_gateway_models import GatewayModel
 from application.gateway.relay_completion import RelayedStream
@@ -74,7 +73,6 @@ class OpenAiGatewayController(Controller):
         # As specific as the app's own RecursionError handler, so /v1 keeps OpenAI's shape.
         RecursionError: lambda request, exc: openai_error_response(exc),
         UnicodeDecodeError: lambda request, exc: openai_error_response(exc),
-        RedisError: lambda request, exc: openai_error_response(exc),
         Exception: lambda request, exc: openai_error_response(exc),
     }
 

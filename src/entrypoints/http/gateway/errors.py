@@ -15,15 +15,15 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.types import ExceptionHandler
-from redis.exceptions import RedisError
 
 from adapters.metrics import TokenLimitMetrics
 from domain import errors
 from domain.errors import DomainError
-from entrypoints.http.errors import SHARED_STORE_DOWN, from_http_exception
+from entrypoints.http.errors import SHARED_STORE_DOWN, from_http_exception, from_shared_store_down
 from entrypoints.http.gateway import wire
 from entrypoints.http.gateway.rate_headers import retry_headers, token_rate_headers
 from entrypoints.http.problems import problem_for
+from entrypoints.http.shared_store import is_shared_store_error
 
 logger = logging.getLogger("byom.gateway")
 
@@ -151,7 +151,7 @@ def _classify(exc: Exception) -> tuple[int, str, str | None, str | None]:
         # Client input nested too deep for a decoder (msgspec's raises this): no traceback.
         logger.info("a request nested too deep was refused")
         return 400, "the request body is nested too deep", "invalid_json", None
-    if isinstance(exc, RedisError):
+    if is_shared_store_error(exc):
         logger.warning("shared store unreachable: %s", type(exc).__name__)
         return 503, SHARED_STORE_DOWN, "service_unavailable", None
     logger.error("unhandled %s in the gateway", type(exc).__name__, exc_info=exc)
@@ -213,3 +213,22 @@ ROUTE_ERRORS: dict[int | type[Exception], ExceptionHandler[Any]] = {
     NotFoundException: route_error,
     MethodNotAllowedException: route_error,
 }
+
+
+def shared_store_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Redis unreachable: a 503 in OpenAI's shape under ``/v1``, a problem everywhere else."""
+    path = request.url.path
+    if path == "/v1" or path.startswith("/v1/"):
+        return openai_error_response(exc)
+    return from_shared_store_down(exc).to_response(request)
+
+
+def app_errors(shared_store: bool) -> dict[int | type[Exception], ExceptionHandler[Any]]:
+    """The app's own handlers; Redis's error only when Redis is configured, so a worker
+    without it never imports the client."""
+    handlers = dict(ROUTE_ERRORS)
+    if shared_store:
+        from redis.exceptions import RedisError  # here: a worker without Redis never loads it
+
+        handlers[RedisError] = shared_store_error
+    return handlers

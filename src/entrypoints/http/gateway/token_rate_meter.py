@@ -9,10 +9,10 @@ from uuid import UUID
 
 import msgspec
 from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 
 from domain.ports import Clock, TokenRateMeter
 from domain.token_rate import WINDOW_S, TokenRateLimits, TokenRateUse, over
+from entrypoints.http.shared_store import is_redis_store
 
 # Check and count in one step on the Redis server: two instances admitting at once can never
 # both take the last request of a minute. KEYS: requests, tokens. ARGV: tokens, rpm, tpm
@@ -47,9 +47,7 @@ class StoreTokenRateMeter(TokenRateMeter):
         self._store = store
         self._clock = clock
         self._lock = asyncio.Lock()
-        self._script = (
-            store._redis.register_script(_ADMIT) if isinstance(store, RedisStore) else None
-        )
+        self._script = store._redis.register_script(_ADMIT) if is_redis_store(store) else None
 
     async def admit(
         self, token_id: UUID, tokens: int, limits: TokenRateLimits
@@ -58,7 +56,7 @@ class StoreTokenRateMeter(TokenRateMeter):
         window = math.floor(now / WINDOW_S)
         reset_s = (window + 1) * WINDOW_S - now
         key = f"token-rate:{token_id}:{window}"
-        if self._script is not None and isinstance(self._store, RedisStore):
+        if self._script is not None and is_redis_store(self._store):
             keys = [self._store._make_key(key + ":r"), self._store._make_key(key + ":t")]
             args = [tokens, _or_minus_one(limits.rpm), _or_minus_one(limits.tpm), 2 * WINDOW_S]
             admitted, requests, used = await self._script(keys=keys, args=args)
