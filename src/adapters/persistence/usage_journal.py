@@ -25,18 +25,11 @@ def written_alone(error: Exception) -> bool:
     return not isinstance(error, StoreUnavailable)
 
 
-class UnitOfWorkUsageJournal(UsageJournal):
-    """Concurrent writes share one unit of work (``GroupCommit``): its rows in one
-    ``usage.add_many``, each settlement by ``spend.settle``, one commit."""
+class BatchedUsageJournal(UsageJournal):
+    """Concurrent writes share one batch (``GroupCommit``: bounded, each writer awaits its own
+    row's commit); ``_write`` stores a batch in one transaction."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        *,
-        max_batch: int = MAX_BATCH,
-        max_waiting: int = MAX_WAITING,
-    ) -> None:
-        self._uow = uow
+    def __init__(self, *, max_batch: int = MAX_BATCH, max_waiting: int = MAX_WAITING) -> None:
         self._batches = GroupCommit(
             self._write, max_batch=max_batch, max_waiting=max_waiting, alone=written_alone
         )
@@ -46,6 +39,23 @@ class UnitOfWorkUsageJournal(UsageJournal):
 
     async def aclose(self) -> None:
         await self._batches.aclose()
+
+    async def _write(self, entries: Sequence[Entry]) -> None:
+        raise NotImplementedError
+
+
+class UnitOfWorkUsageJournal(BatchedUsageJournal):
+    """Its rows in one ``usage.add_many``, each settlement by ``spend.settle``, one commit."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        max_batch: int = MAX_BATCH,
+        max_waiting: int = MAX_WAITING,
+    ) -> None:
+        super().__init__(max_batch=max_batch, max_waiting=max_waiting)
+        self._uow = uow
 
     async def _write(self, entries: Sequence[Entry]) -> None:
         async with self._uow() as uow:

@@ -18,15 +18,18 @@ from typing import Any
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.group_commit import MAX_BATCH, MAX_WAITING, GroupCommit
+from adapters.persistence.group_commit import MAX_BATCH, MAX_WAITING
 from adapters.persistence.sqlalchemy._asyncpg_errors import translated
 from adapters.persistence.sqlalchemy.tables import UsageRow
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.persistence.sqlalchemy.usage_store import USAGE_COLUMNS, usage_row
-from adapters.persistence.usage_journal import Entry, UnitOfWorkUsageJournal, written_alone
+from adapters.persistence.usage_journal import (
+    BatchedUsageJournal,
+    Entry,
+    UnitOfWorkUsageJournal,
+)
 from domain.budget import CapKind, Settlement
 from domain.ports import UsageJournal
-from domain.usage import UsageRecord
 
 _ZERO = Decimal(0)
 # A reservation locks one user's counters, in this order (SpendGuard.caps).
@@ -65,8 +68,8 @@ def usage_journal(engine: AsyncEngine) -> UsageJournal:
     return UnitOfWorkUsageJournal(SqlAlchemyUnitOfWorkFactory(engine))
 
 
-class PostgresUsageJournal(UsageJournal):
-    """Concurrent writes share one statement (``GroupCommit``); see the module's text."""
+class PostgresUsageJournal(BatchedUsageJournal):
+    """A batch in one statement on the driver's own connection; see the module's text."""
 
     def __init__(
         self,
@@ -75,16 +78,8 @@ class PostgresUsageJournal(UsageJournal):
         max_batch: int = MAX_BATCH,
         max_waiting: int = MAX_WAITING,
     ) -> None:
+        super().__init__(max_batch=max_batch, max_waiting=max_waiting)
         self._engine = engine
-        self._batches = GroupCommit(
-            self._write, max_batch=max_batch, max_waiting=max_waiting, alone=written_alone
-        )
-
-    async def write(self, record: UsageRecord, settlement: Settlement | None = None) -> None:
-        await self._batches.submit(Entry(record, settlement))
-
-    async def aclose(self) -> None:
-        await self._batches.aclose()
 
     async def _write(self, entries: Sequence[Entry]) -> None:
         rows = [usage_row(entry.record) for entry in entries]
