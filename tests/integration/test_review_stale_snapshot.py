@@ -20,7 +20,8 @@ async def test_a_cap_read_in_an_older_snapshot_is_not_kept_after_the_budget_chan
     container = sql_world(make_settings(database_url=sqlite_url)).container
     await container.open()
     try:
-        assert container.changes is not None and container.changes.live
+        assert container.changes is not None
+        assert container.changes.live
         user = await container.register_user.execute(email="a@example.com", password=PASSWORD)
         await container.set_budget.execute(user.id, UserBudget(monthly_usd=Decimal(100)))
         guard, uow_factory = container.send_message._guard, container.send_message._uow
