@@ -170,3 +170,14 @@ async def test_a_user_closed_while_being_read_is_not_remembered_as_active() -> N
     assert len(known) == 0
     with pytest.raises(UserNotFound):
         await get_user.execute(user.id)
+
+
+def test_no_repr_of_its_entries_shows_a_remembered_secret() -> None:
+    """Review: a traceback that shows locals (``entry``) must not print an unwrapped data key."""
+    memory: Remembered[str, bytearray] = Remembered(
+        InProcessChangeFeed(), FakeClock(), lifetime_s=60, max_entries=10, forget=wipe
+    )
+    user = uuid4()
+    assert memory.keep(user, "k", bytearray(b"data-key-bytes"), memory.ticket())
+    entry = memory._entries["k"]
+    assert "data-key-bytes" not in repr(entry)
