@@ -131,7 +131,11 @@ def _aiohttp_transport(
             keepalive_timeout=limits.keepalive_expiry,
             ssl=context,
         )
-        return aiohttp.ClientSession(connector=connector, trust_env=False)
+        # aiohttp keeps its own jar under httpx's: one call's cookies would ride on the next
+        # user's call (``_NoCookies``); DummyCookieJar keeps none.
+        return aiohttp.ClientSession(
+            connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
+        )
 
     return AiohttpTransport(
         verify=verify, trust_env=False, http1=True, http2=False, limits=limits, client=session

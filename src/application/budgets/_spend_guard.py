@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from application.caching._remembered import Remembered
+from application.caching._remembered import Remembered, Ticket
 from application.usage._meter import DEFAULT_MAX_OUTPUT_TOKENS, UsageMeter
 from domain.budget import Cap, CapKind, Hold, Settlement, day_of, month_of, request_tokens
 from domain.errors import BudgetExceeded, ModelNotPriced
@@ -139,10 +139,16 @@ class SpendGuard:
             caps.append(Cap(CapKind.TOKEN_MONTHLY, token.id, user_id, token.monthly_usd, month))
         return tuple(caps)
 
-    async def own_cap(self, uow: UnitOfWork, user_id: UUID) -> OwnCap:
+    def cap_ticket(self) -> Ticket:
+        """Taken before the transaction ``own_cap`` reads in begins: a transaction may read
+        from a snapshot as old as its first statement (SQLite), so a ticket taken later could
+        keep a cap that a budget announced meanwhile had replaced."""
+        return self._known_caps.ticket()
+
+    async def own_cap(self, uow: UnitOfWork, user_id: UUID, *, since: Ticket) -> OwnCap:
         """For a call on the user's own key: remembered, else read in the caller's
-        transaction (no transaction of its own)."""
-        return OwnCap(await self._read_own_cap(uow, user_id))
+        transaction (no transaction of its own), begun after ``since`` (``cap_ticket``)."""
+        return OwnCap(await self._read_own_cap(uow, user_id, since))
 
     async def _own_cap(self, user_id: UUID, choice: LlmChoice) -> Decimal | None:
         if choice.credential_id is None:
@@ -150,14 +156,14 @@ class SpendGuard:
         known = self._known_caps.recall(user_id)
         if known is not None:
             return known[0]
+        ticket = self._known_caps.ticket()
         async with self._uow() as uow:
-            return await self._read_own_cap(uow, user_id)
+            return await self._read_own_cap(uow, user_id, ticket)
 
-    async def _read_own_cap(self, uow: UnitOfWork, user_id: UUID) -> Decimal | None:
+    async def _read_own_cap(self, uow: UnitOfWork, user_id: UUID, ticket: Ticket) -> Decimal | None:
         known = self._known_caps.recall(user_id)
         if known is not None:
             return known[0]
-        ticket = self._known_caps.ticket()
         cap = (await uow.budgets.get(user_id)).monthly_usd
         self._known_caps.keep(user_id, user_id, (cap,), ticket)
         return cap

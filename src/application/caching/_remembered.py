@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -29,7 +29,7 @@ class Ticket:
 @dataclass(slots=True)
 class _Entry(Generic[V]):
     user_id: UUID
-    value: V
+    value: V = field(repr=False)  # an unwrapped data key, for one
     read_at: datetime
     expires_at: datetime
 

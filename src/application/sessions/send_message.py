@@ -154,6 +154,7 @@ class SendMessage:
         return self._provider.stream(prepare)
 
     async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> SessionCall:
+        cap_ticket = self._guard.cap_ticket()  # before the transaction's snapshot
         async with self._uow() as uow:
             head = await uow.sessions.head(user_id, session_id, limit=PAGE)
             if head is None:
@@ -174,7 +175,7 @@ class SendMessage:
             # of its own when the call is reserved.
             own_cap = None
             if session.llm_credential_id is not None:
-                own_cap = await self._guard.own_cap(uow, user_id)
+                own_cap = await self._guard.own_cap(uow, user_id, since=cap_ticket)
         now = self._clock.now()
 
         def new() -> AgentMessage:

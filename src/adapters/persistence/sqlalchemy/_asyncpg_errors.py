@@ -18,6 +18,8 @@ from adapters.persistence.sqlalchemy._errors import (
 )
 
 logger = logging.getLogger(__name__)
+# asyncpg's client-side DataError (bad query argument), not ``asyncpg.DataError`` (SQLSTATE 22).
+_ClientDataError = asyncpg.exceptions._base.DataError
 
 
 def translate_asyncpg(error: Exception) -> Exception | None:
@@ -30,6 +32,10 @@ def translate_asyncpg(error: Exception) -> Exception | None:
         sqlstate = str(error.sqlstate or "")
         if sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in _UNAVAILABLE_SQLSTATES:
             return _unavailable(error)
+        return DatabaseError(type(error).__name__)
+    if isinstance(error, _ClientDataError):
+        # A value the driver could not encode (an InterfaceError too): that row's fault, not
+        # the database's; its message quotes the value.
         return DatabaseError(type(error).__name__)
     if isinstance(error, OSError | TimeoutError | asyncpg.InterfaceError):
         return _unavailable(error)

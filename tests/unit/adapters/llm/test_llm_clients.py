@@ -346,3 +346,18 @@ async def test_a_cookie_a_provider_set_is_never_sent_again(guarded: bool) -> Non
                 assert response.status_code == 200
             assert not client.cookies
     assert [seen.headers.get("cookie") for seen in server.requests] == [None, None]
+
+
+async def test_a_cookie_a_provider_set_by_host_name_is_never_sent_again() -> None:
+    """Review: aiohttp's own jar ignores cookies from an IP address (the test above), not from
+    a host name, which every provider's base URL is: its session must keep none either."""
+    models = MODELS.encode()
+    set_cookie = {"set-cookie": "__cf_bm=user-a-session; Path=/; HttpOnly"}
+    async with (
+        LocalServer(answer(200, models, set_cookie)) as server,
+        build_http_client("aiohttp") as client,
+    ):
+        for _ in range(2):
+            response = await client.get(f"http://localhost:{server.port}/v1/models")
+            assert response.status_code == 200
+    assert [seen.headers.get("cookie") for seen in server.requests] == [None, None]

@@ -189,3 +189,14 @@ async def test_a_remembered_secret_is_wiped_when_its_lifetime_ends_with_no_reque
         await asyncio.sleep(0.02)
     assert not any(secret), "the data key outlived its lifetime in an idle worker"
     assert len(memory) == 0
+
+
+def test_no_repr_of_its_entries_shows_a_remembered_secret() -> None:
+    """Review: a traceback that shows locals (``entry``) must not print an unwrapped data key."""
+    memory: Remembered[str, bytearray] = Remembered(
+        InProcessChangeFeed(), FakeClock(), lifetime_s=60, max_entries=10, forget=wipe
+    )
+    user = uuid4()
+    assert memory.keep(user, "k", bytearray(b"data-key-bytes"), memory.ticket())
+    entry = memory._entries["k"]
+    assert "data-key-bytes" not in repr(entry)
