@@ -1,4 +1,4 @@
-"""Review: a read whose transaction's snapshot predates a notice must not be remembered after it.
+"""A read whose transaction's snapshot predates a notice must not be remembered after it.
 
 On SQLite (WAL) a transaction reads from the snapshot of its first statement. The session
 message path reads the user's own cap inside a transaction that already read the session:

@@ -1,4 +1,4 @@
-"""Review: a value asyncpg cannot encode is one row's fault, not the database being down.
+"""a value asyncpg cannot encode is one row's fault, not the database being down.
 
 A batch failing with StoreUnavailable is not written again row by row (``written_alone``), so
 misreading a client-side encoding error as "unavailable" fails every user's row of the batch."""
