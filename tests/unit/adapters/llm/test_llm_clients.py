@@ -349,7 +349,7 @@ async def test_a_cookie_a_provider_set_is_never_sent_again(guarded: bool) -> Non
 
 
 async def test_a_cookie_a_provider_set_by_host_name_is_never_sent_again() -> None:
-    """Review: aiohttp's own jar ignores cookies from an IP address (the test above), not from
+    """aiohttp's own jar ignores cookies from an IP address (the test above), not from
     a host name, which every provider's base URL is: its session must keep none either."""
     models = MODELS.encode()
     set_cookie = {"set-cookie": "__cf_bm=user-a-session; Path=/; HttpOnly"}

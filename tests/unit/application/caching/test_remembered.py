@@ -192,7 +192,7 @@ async def test_a_remembered_secret_is_wiped_when_its_lifetime_ends_with_no_reque
 
 
 def test_no_repr_of_its_entries_shows_a_remembered_secret() -> None:
-    """Review: a traceback that shows locals (``entry``) must not print an unwrapped data key."""
+    """A traceback that shows locals (``entry``) must not print an unwrapped data key."""
     memory: Remembered[str, bytearray] = Remembered(
         InProcessChangeFeed(), FakeClock(), lifetime_s=60, max_entries=10, forget=wipe
     )
