@@ -48,6 +48,8 @@ def register(commands: Commands) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from entrypoints.cli._http_protocol import DrainingHttpToolsProtocol
+
     if settings.generated_notice:  # the workers load the file this process generated
         logging.getLogger("byom").warning(settings.generated_notice)
     if args.migrate or (not settings.is_production and not args.no_migrate):
@@ -78,6 +80,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False,
         # No websocket routes: uvicorn would import a websocket library into every worker.
         ws="none",
+        http=DrainingHttpToolsProtocol,
         timeout_graceful_shutdown=settings.server.shutdown_grace_s + _AFTER_GRACE_S,
         # uvicorn's default (5 s) kills a worker still importing on a busy machine, whose
         # replacement is as slow: the supervisor's pings may wait for a worker's start.
