@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from domain.provider import Provider
+from tests.support.asgi import body_then_hang_up, post_scope
 from tests.support.gateway import Gateway
 
 
@@ -21,16 +22,9 @@ async def test_a_client_that_hangs_up_mid_stream_ends_it_and_its_usage_is_kept(
         {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True}
     ).encode()
     hang_up = asyncio.Event()
-    requested = False
     sent: list[bytes] = []
 
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await hang_up.wait()
-        return {"type": "http.disconnect"}
+    receive = body_then_hang_up(body, hang_up)
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body":
@@ -38,27 +32,8 @@ async def test_a_client_that_hangs_up_mid_stream_ends_it_and_its_usage_is_kept(
             if b"Carry" in message.get("body", b""):
                 hang_up.set()
 
-    path = "/v1/chat/completions"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"byom.test"),
-            (b"authorization", f"Bearer {client.api_key}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("byom.test", 80),
-        "state": {},
-    }
+    auth = [(b"authorization", f"Bearer {client.api_key}".encode())]
+    scope = post_scope("/v1/chat/completions", body, auth, host="byom.test")
     # A safety net so a regression fails instead of hanging the suite; not a timing assertion.
     await asyncio.wait_for(gateway.api.client.app(scope, receive, send), timeout=30)
 

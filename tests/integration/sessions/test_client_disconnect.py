@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from domain.provider import Provider
+from tests.support.asgi import body_then_hang_up, post_scope
 from tests.support.chat_api import ChatApi
 
 
@@ -26,15 +27,8 @@ async def test_a_client_gone_mid_reply_leaves_an_incomplete_reply_stored(api: Ch
     hang_up = asyncio.Event()
     received: list[bytes] = []
     statuses: list[int] = []
-    requested = False
 
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await hang_up.wait()
-        return {"type": "http.disconnect"}
+    receive = body_then_hang_up(body, hang_up)
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -44,27 +38,8 @@ async def test_a_client_gone_mid_reply_leaves_an_incomplete_reply_stored(api: Ch
             if b"".join(received).count(b"event: delta") == 3:
                 hang_up.set()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver.local"),
-            (b"authorization", me["Authorization"].encode()),
-            (b"accept", b"text/event-stream"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver.local", 80),
-        "state": {},
-    }
+    auth = [(b"authorization", me["Authorization"].encode()), (b"accept", b"text/event-stream")]
+    scope = post_scope(path, body, auth)
 
     # A safety net so a regression fails instead of hanging the suite; not a timing assertion.
     await asyncio.wait_for(api.client.app(scope, receive, send), timeout=30)
