@@ -3,6 +3,7 @@ its rows go through the SQLAlchemy stores), a test's own unit of work."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,8 +41,8 @@ class BatchedUsageJournal(UsageJournal):
     async def aclose(self) -> None:
         await self._batches.aclose()
 
-    async def _write(self, entries: Sequence[Entry]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def _write(self, entries: Sequence[Entry]) -> None: ...
 
 
 class UnitOfWorkUsageJournal(BatchedUsageJournal):
