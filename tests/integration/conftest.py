@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import pytest
 import redis
 
 from tests.support.api import Api, make_api
+from tests.support.databases import redis_url_or_skip
 
 
 @pytest.fixture
 def redis_url() -> str:
     """The test Redis, emptied (a test-only database); skipped without one, failed in CI."""
-    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
-        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis stores are tested in CI)")
+    url = redis_url_or_skip()
     redis.Redis.from_url(url).flushdb()
     return url
 

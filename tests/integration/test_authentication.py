@@ -18,6 +18,7 @@ from entrypoints.http.access_tokens import AUDIENCE, ISSUER
 from tests.support.api import Api, make_api
 from tests.support.builders import JWT_SECRET
 from tests.support.constants import PASSWORD
+from tests.support.databases import redis_url_or_skip
 
 ME = "/api/v1/users/me"
 
@@ -186,11 +187,7 @@ async def test_key_validation_is_rate_limited_per_user(validation_limited_api: A
 
 @pytest.fixture
 async def redis_limited_api(sqlite_url: str) -> AsyncIterator[Api]:
-    redis_url = os.environ.get("BYOM_TEST_REDIS_URL", "")
-    if not redis_url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
-        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis rate-limit store is tested in CI)")
+    redis_url = redis_url_or_skip()
     flush = redis.Redis.from_url(redis_url).flushdb  # a test-only database (CI uses /15)
     flush()
     async for built in make_api(sqlite_url, redis_url=redis_url, login_rate_per_minute=2):

@@ -4,7 +4,6 @@ and what a test does to them from outside (end a feed's connection, send a raw n
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -16,7 +15,7 @@ from redis.asyncio import Redis
 from adapters.changes.postgres_notify import PostgresChangeFeed, connect_args
 from adapters.changes.redis_pubsub import RedisChangeFeed
 from domain.ports import ChangeFeed
-from tests.support.databases import postgres_url_or_skip
+from tests.support.databases import postgres_url_or_skip, redis_url_or_skip
 
 SECRET = "hunter2-not-for-logs"
 UNREACHABLE = [  # nothing listens on port 9 here: refused at once
@@ -27,15 +26,6 @@ UNREACHABLE = [  # nothing listens on port 9 here: refused at once
     pytest.param(lambda: RedisChangeFeed(f"redis://:{SECRET}@127.0.0.1:9/0"), id="redis"),
 ]
 WAIT_S = 10.0  # a bound on a wait that normally ends in milliseconds, not a timed assertion
-
-
-def redis_url_or_skip() -> str:
-    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
-        pytest.skip("BYOM_TEST_REDIS_URL not set (the Redis feed is tested in CI)")
-    return url
 
 
 @dataclass

@@ -38,6 +38,16 @@ def postgres_url_or_skip() -> str:
     pytest.skip("BYOM_TEST_POSTGRES_URL not set (PostgreSQL tests run in CI)")
 
 
+def redis_url_or_skip() -> str:
+    """The test Redis's URL. Skips locally without one; fails in CI rather than skip."""
+    url = os.environ.get("BYOM_TEST_REDIS_URL", "")
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail("CI is set but BYOM_TEST_REDIS_URL is not")
+    pytest.skip("BYOM_TEST_REDIS_URL not set (Redis tests run in CI)")
+
+
 def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from sync code, even under a running event loop (session
     fixtures are often first requested from inside an async test)."""
