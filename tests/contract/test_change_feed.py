@@ -23,17 +23,28 @@ from tests.support.change_feeds import (
 )
 
 
+def _build(kind: str) -> Backend:
+    tag = uuid.uuid4().hex[:12]
+    if kind == "in-process":
+        return Backend(lambda _name: InProcessChangeFeed())
+    return postgres_backend(tag) if kind == "postgres" else redis_backend(tag)
+
+
 @pytest.fixture(
     params=["in-process", pytest.param("postgres", marks=pytest.mark.postgres), "redis"]
 )
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    tag = uuid.uuid4().hex[:12]
-    if request.param == "in-process":
-        built = Backend(lambda _name: InProcessChangeFeed())
-    elif request.param == "postgres":
-        built = postgres_backend(tag)
-    else:
-        built = redis_backend(tag)
+    built = _build(request.param)
+    yield built
+    for feed in built.made:
+        await feed.aclose()
+
+
+@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres), "redis"])
+async def remote(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """The cross-process adapters only: in one process there is no other feed to reach, nothing
+    else that can send to it and no connection to lose."""
+    built = _build(request.param)
     yield built
     for feed in built.made:
         await feed.aclose()
@@ -57,10 +68,8 @@ async def test_local_listeners_are_told_before_publish_returns(backend: Backend)
     assert user in heard.notices
 
 
-async def test_a_publish_on_one_feed_reaches_the_other_feeds_listeners(backend: Backend) -> None:
-    if not backend.remote:
-        pytest.skip("one process: there is no other to reach")
-    one, other = backend.feed("one"), backend.feed("other")
+async def test_a_publish_on_one_feed_reaches_the_other_feeds_listeners(remote: Backend) -> None:
+    one, other = remote.feed("one"), remote.feed("other")
     await one.open()
     await other.open()
     heard = Heard(other)
@@ -71,30 +80,28 @@ async def test_a_publish_on_one_feed_reaches_the_other_feeds_listeners(backend: 
     assert [n for n in heard.notices if n is not None] == users
 
 
-async def test_payloads_that_are_not_user_ids_are_ignored(backend: Backend) -> None:
-    if backend.send is None:
-        pytest.skip("one process: nothing else can send to it")
-    feed = backend.feed()
+async def test_payloads_that_are_not_user_ids_are_ignored(remote: Backend) -> None:
+    assert remote.send is not None
+    feed = remote.feed()
     await feed.open()
     heard = Heard(feed)
     user = uuid.uuid4()
     for payload in ("not-a-user", "x" * 4000, "'; DROP TABLE users; --", "", str(user)):
-        await backend.send(payload)
+        await remote.send(payload)
     await heard.until(lambda notices: user in notices)
     assert heard.notices == [None, user]  # the empty payload: "anything may have changed"
     assert feed.live
 
 
 async def test_a_lost_connection_is_not_live_and_says_none_before_it_is_live_again(
-    backend: Backend,
+    remote: Backend,
 ) -> None:
-    if backend.kill is None:
-        pytest.skip("one process: no connection to lose")
-    one, other = backend.feed("one"), backend.feed("other")
+    assert remote.kill is not None
+    one, other = remote.feed("one"), remote.feed("other")
     await one.open()
     await other.open()
     heard = Heard(other)
-    await backend.kill("other")
+    await remote.kill("other")
     await heard.until(lambda notices: None in notices)
     assert heard.live_then[heard.notices.index(None)] is False
     assert other.live
