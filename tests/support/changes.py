@@ -7,17 +7,20 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
+from adapters.changes import InProcessChangeFeed
 from adapters.persistence.memory.database import MemoryDatabase
-from domain.ports import ChangeFeed, ChangeListener, UnitOfWork, UnitOfWorkFactory, UserStore
+from domain.ports import UnitOfWork, UnitOfWorkFactory, UserStore
 from domain.user import User
 
 
-class SwitchableChangeFeed(ChangeFeed):
-    """In process, like ``InProcessChangeFeed``, but a test takes it down (``live = False``)
-    and brings it back (listeners then hear None first, as the port promises)."""
+class SwitchableChangeFeed(InProcessChangeFeed):
+    """In process, but a test takes it down (``live = False``) and brings it back (listeners
+    then hear None first, as the port promises); it keeps what was published."""
+
+    __slots__ = ("_live", "published")
 
     def __init__(self) -> None:
-        self._listeners: list[ChangeListener] = []
+        super().__init__()
         self._live = True
         self.published: list[UUID] = []
 
@@ -33,19 +36,9 @@ class SwitchableChangeFeed(ChangeFeed):
         for listener in self._listeners:
             listener(None)
 
-    def subscribe(self, listener: ChangeListener) -> None:
-        self._listeners.append(listener)
-
     async def publish(self, user_id: UUID) -> None:
         self.published.append(user_id)
-        for listener in self._listeners:
-            listener(user_id)
-
-    async def open(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
+        await super().publish(user_id)
 
 
 DuringRead = Callable[[UUID], Awaitable[None]]
