@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application.caching._remembered import Remembered
+from application.caching._remembered import Remembered, Ticket
 from domain.api_key import ApiKey
 from domain.credential import LlmCredential
 from domain.errors import CredentialRevoked, DataKeyDestroyed, DecryptionFailed
@@ -57,20 +57,29 @@ class CredentialSealer:
         await uow.data_keys.save(data_key)
         return sealed, str(data_key.id)
 
-    async def open(self, uow: UnitOfWork, credential: LlmCredential) -> ApiKey:
+    def ticket(self) -> Ticket | None:
+        """Taken before the transaction that calls ``open``: on SQLite a transaction reads
+        from the snapshot of its first statement, so a ticket taken later could outlive a
+        notice that the data key read does not see."""
+        return None if self._deks is None else self._deks.ticket()
+
+    async def open(
+        self, uow: UnitOfWork, credential: LlmCredential, *, since: Ticket | None = None
+    ) -> ApiKey:
+        """The plaintext key; the data key it unwrapped is remembered only ``since`` a
+        ticket (none: not remembered)."""
         known = self.open_remembered(credential)
         if known is not None:
             return known
         user_id, data_key_id, deks = credential.user_id, _data_key_id(credential), self._deks
-        ticket = None if deks is None else deks.ticket()
         data_key = await uow.data_keys.get(user_id, data_key_id)
         if data_key is None or not data_key.is_live:
             raise DataKeyDestroyed()
         dek = bytearray(await self._wrapper.unwrap(data_key.wrapped, user_id))
         kept = (
             deks is not None
-            and ticket is not None
-            and deks.keep(user_id, (user_id, data_key_id), dek, ticket)
+            and since is not None
+            and deks.keep(user_id, (user_id, data_key_id), dek, since)
         )
         try:
             return self._open_with(dek, credential)

@@ -81,8 +81,9 @@ class ReachableModels:
     async def _fetch(self, credential: LlmCredential) -> ModelList:
         try:
             # A key that cannot be opened now (the key service down) lists the catalog too.
+            since = self._sealer.ticket()
             async with self._uow() as uow:
-                key = await self._sealer.open(uow, credential)
+                key = await self._sealer.open(uow, credential, since=since)
             async with asyncio.timeout(self._timeout_s):
                 check = await self._checker.check(
                     credential.provider,

@@ -93,11 +93,11 @@ class ResolveLlm:
         known = self._known.recall(asked)
         if known is not None and (ready := self._ready(user_id, *known)) is not None:
             return ready
-        ticket = self._known.ticket()
+        ticket, data_key_ticket = self._known.ticket(), self._sealer.ticket()
         async with self._uow() as uow:
             choice, credential = await self._choose(uow, user_id, wanted, model, credential_id)
             if credential is not None:
-                key = await self._sealer.open(uow, credential)
+                key = await self._sealer.open(uow, credential, since=data_key_ticket)
             else:
                 key = self._system_key()
         self._known.keep(user_id, asked, (choice, credential), ticket)
