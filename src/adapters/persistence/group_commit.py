@@ -20,12 +20,13 @@ def _always(_error: Exception) -> bool:
 
 class GroupCommit(Generic[T]):
     """- ``submit`` queues an item and returns once ``write`` committed it, or raises what
-      ``write`` raised (nothing of that batch was stored);
+      ``write`` raised (nothing of that batch was stored); ``queue`` returns once the item is
+      queued, with the future of its write;
     - one write at a time: items that arrive while one is under way go together in the next,
       at most ``max_batch`` of them: under load a transaction carries many rows, alone an item
       is written at once (no timer, no added latency);
-    - at most ``max_waiting`` items are queued or being written; past it, ``submit`` waits for
-      room (backpressure, not memory growth);
+    - at most ``max_waiting`` items are queued or being written; past it, ``submit`` and
+      ``queue`` wait for room (backpressure, not memory growth);
     - a batch that failed on an error ``alone`` accepts (a row of its own: a user deleted
       meanwhile) is written again one item at a time, so one item fails only its own writer;
     - a writer cancelled after queueing its item does not take the item back: it is written;
@@ -53,6 +54,14 @@ class GroupCommit(Generic[T]):
         return len(self._queue)
 
     async def submit(self, item: T) -> None:
+        # Shielded: a cancelled writer leaves its item queued, and its write still happens.
+        await asyncio.shield(await self.queue(item))
+
+    async def queue(self, item: T) -> asyncio.Future[None]:
+        """Queues ``item`` (past ``max_waiting``, once there is room) and returns its write's
+        future: done once committed, or failed with what ``write`` raised. The item is
+        written whether or not the future is awaited; it counts against ``max_waiting`` until
+        then. Await it shielded: cancelling it would give back its room early."""
         if self._room is None:
             self._room = asyncio.Semaphore(self._max_waiting)
         await self._room.acquire()
@@ -61,8 +70,7 @@ class GroupCommit(Generic[T]):
         self._queue.append((item, future))
         if self._drain is None:
             self._drain = asyncio.create_task(self._drain_queue())
-        # Shielded: a cancelled writer leaves its item queued, and its write still happens.
-        await asyncio.shield(future)
+        return future
 
     async def aclose(self) -> None:
         while self._drain is not None:

@@ -3,6 +3,7 @@ its rows go through the SQLAlchemy stores), a test's own unit of work."""
 
 from __future__ import annotations
 
+import asyncio
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ def written_alone(error: Exception) -> bool:
 
 
 class BatchedUsageJournal(UsageJournal):
-    """Concurrent writes share one batch (``GroupCommit``: bounded, each writer awaits its own
-    row's commit); ``_write`` stores a batch in one transaction."""
+    """Concurrent writes share one batch (``GroupCommit``: bounded; ``write`` awaits its row's
+    commit, ``queue`` hands back its future); ``_write`` stores a batch in one transaction."""
 
     def __init__(self, *, max_batch: int = MAX_BATCH, max_waiting: int = MAX_WAITING) -> None:
         self._batches = GroupCommit(
@@ -37,6 +38,11 @@ class BatchedUsageJournal(UsageJournal):
 
     async def write(self, record: UsageRecord, settlement: Settlement | None = None) -> None:
         await self._batches.submit(Entry(record, settlement))
+
+    async def queue(
+        self, record: UsageRecord, settlement: Settlement | None = None
+    ) -> asyncio.Future[None]:
+        return await self._batches.queue(Entry(record, settlement))
 
     async def aclose(self) -> None:
         await self._batches.aclose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -15,6 +17,7 @@ from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolvedLlm, ResolveLlm
 from application.usage._meter import UsageMeter
+from domain.budget import Hold
 from domain.conversation import check_conversation
 from domain.errors import InvalidMessage
 from domain.gateway_token import GatewayToken
@@ -22,7 +25,12 @@ from domain.llm import ChatMessage, Completion, CompletionRequest, Reply, Role, 
 from domain.ports import UsageJournal
 from domain.resolution import LlmChoice
 from domain.tools import OutputFormat, Tool, ToolChoice, check_tools
-from domain.usage import UsageSource
+from domain.usage import UsageRecord, UsageSource
+
+logger = logging.getLogger(__name__)
+
+# The commit of a call's usage row (``UsageJournal.queue``).
+Recording = asyncio.Future[None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +88,11 @@ class RelayCompletion:
       the gateway ``token``'s);
     - every call that reached the provider records a usage row (source ``gateway``, or the
       ``source`` given: the in-process facade's) with its cost and the token that made it,
-      settling its hold in the same transaction (``UsageJournal``), before the call returns; a
+      settling its hold in the same transaction (``UsageJournal``): ``execute`` and a stream's
+      ``finish`` return once it is committed, ``answer`` once it is queued (see there); a
       stream cut short, or a provider that reported no usage, is recorded on an estimate from
-      the text (``estimated``), never as zero;
+      the text (``estimated``), never as zero; a row that could not be stored is logged
+      (its error's type, the call's source);
     - provider failures are translated by ``ProviderFailures`` (a refused key is flagged)."""
 
     def __init__(
@@ -101,13 +111,26 @@ class RelayCompletion:
         self._meter = meter
         self._guard = guard
         self._provider = ProviderCall(failures, self._record, guard=guard)
+        self._answering = ProviderCall(failures, self._queue, guard=guard)
 
     async def execute(
         self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None
     ) -> RelayedCompletion:
+        """Returns once the call's usage row is committed (raises what its store raised)."""
+        relayed, recorded = await self.answer(user_id, request, token=token)
+        await asyncio.shield(recorded)
+        return relayed
+
+    async def answer(
+        self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None
+    ) -> tuple[RelayedCompletion, Recording]:
+        """The reply as soon as its usage row is queued, and the future of its commit (await
+        it shielded, after answering): the caller is not kept waiting for the database. The
+        row is written whether or not it is awaited; the journal's bound holds (past it, this
+        waits for room before answering) and its ``aclose`` waits for it."""
         call = await self._prepare(user_id, request, token)
-        completion, kept = await self._provider.complete(call)
-        return RelayedCompletion(completion, call.llm.choice, kept.cost_usd)
+        completion, (kept, recorded) = await self._answering.complete(call)
+        return RelayedCompletion(completion, call.llm.choice, kept.cost_usd), recorded
 
     def stream(
         self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None
@@ -146,6 +169,14 @@ class RelayCompletion:
     async def _record(
         self, call: _Call, reply: Reply, usage: Usage | None, spend: Spend
     ) -> Relayed:
+        relayed, recorded = await self._queue(call, reply, usage, spend)
+        # Durable before the stream's end is sent, so a process stopped after it loses nothing.
+        await asyncio.shield(recorded)
+        return relayed
+
+    async def _queue(
+        self, call: _Call, reply: Reply, usage: Usage | None, spend: Spend
+    ) -> tuple[Relayed, Recording]:
         record = self._meter.record(
             call.user_id,
             call.llm.choice,
@@ -154,8 +185,19 @@ class RelayCompletion:
             gateway_token_id=None if call.token is None else call.token.id,
             estimated=spend.estimated,
         )
-        # Durable before the answer leaves (the journal returns once it is committed), so a
-        # process stopped after this loses nothing; concurrent calls share one transaction.
-        await self._journal.write(record, self._guard.settlement(spend.hold, record))
-        self._guard.settled(spend.hold, record)
-        return Relayed(call.llm.choice, usage, record.cost_usd)
+        # Concurrent calls share one transaction (the journal's group commit).
+        recorded = await self._journal.queue(record, self._guard.settlement(spend.hold, record))
+        recorded.add_done_callback(partial(self._recorded, spend.hold, record))
+        return Relayed(call.llm.choice, usage, record.cost_usd), recorded
+
+    def _recorded(self, hold: Hold | None, record: UsageRecord, recorded: Recording) -> None:
+        """Whoever awaits the commit, and even if nobody does: the metrics, or the failure
+        logged (the caller may have had its answer already)."""
+        if recorded.cancelled():
+            return
+        if (error := recorded.exception()) is None:
+            self._guard.settled(hold, record)
+            return
+        logger.error(
+            "a %s call's usage row was not stored: %s", self._source.value, type(error).__name__
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -61,7 +62,8 @@ class UsageStore(Protocol):
 class UsageJournal(Protocol):
     """Where the usage row of each completed call is written, with its hold's settlement.
     Concurrent writes may share one transaction (at most a bounded number wait at once: past
-    it, writers wait for room); none is ever held only in memory once ``write`` returned."""
+    it, writers wait for room); none is ever held only in memory once ``write`` returned, and
+    ``aclose`` waits for those only ``queue``d."""
 
     async def write(self, record: UsageRecord, settlement: Settlement | None = None) -> None:
         """Returns once the row and the settlement are committed, together; raises what the
@@ -69,6 +71,15 @@ class UsageJournal(Protocol):
         cancel its write."""
         ...
 
+    async def queue(
+        self, record: UsageRecord, settlement: Settlement | None = None
+    ) -> asyncio.Future[None]:
+        """Returns once the row and the settlement are queued (past the bound, once there is
+        room), with the future of their commit: done once they are committed, together, or
+        failed with what the store raised. They are written whether or not it is awaited, and
+        count against the bound until then. Await it shielded (``asyncio.shield``)."""
+        ...
+
     async def aclose(self) -> None:
-        """The process is stopping: returns once every write under way has ended."""
+        """The process is stopping: returns once every write under way or queued has ended."""
         ...

@@ -7,6 +7,7 @@ status OpenAI would use, so the official SDKs raise their usual exception classe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -24,7 +25,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 
 from application.gateway.list_gateway_models import GatewayModel
-from application.gateway.relay_completion import RelayedStream
+from application.gateway.relay_completion import Recording, RelayedStream
 from domain.errors import DomainError
 from domain.gateway_token import GatewayToken
 from entrypoints.bootstrap.container import Container
@@ -54,6 +55,18 @@ logger = logging.getLogger("byom.gateway")
 EVENT_STREAM = "text/event-stream"
 # Agents send whole conversations: more than the app-wide limit meant for small JSON bodies.
 GATEWAY_BODY_LIMIT = 4 * 1024 * 1024
+_RECORDED = "byom.usage_recorded"
+
+
+async def _recorded(request: Request[Any, Any, State]) -> None:
+    """After the answer was sent, in the request's own task: the request ends once its usage
+    row is committed, so a server stopping waits for the row like for any request, and a
+    test client that awaits the app reads it back."""
+    recorded: Recording | None = request.state.get(_RECORDED)
+    if recorded is not None:
+        # A failure was logged where it happened (``RelayCompletion``); the answer is out.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(recorded)
 
 
 class OpenAiGatewayController(Controller):
@@ -84,6 +97,7 @@ class OpenAiGatewayController(Controller):
         request_max_body_size=GATEWAY_BODY_LIMIT,
         operation_class=ChatCompletionOperation,
         responses=CHAT_COMPLETION_ERRORS,
+        after_response=_recorded,
     )
     async def chat_completions(
         self,
@@ -99,7 +113,10 @@ class OpenAiGatewayController(Controller):
         id_ = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not data.stream:
-            relayed = await relay_completion.execute(gateway_user_id, call, token=gateway_token)
+            relayed, recorded = await relay_completion.answer(
+                gateway_user_id, call, token=gateway_token
+            )
+            request.state[_RECORDED] = recorded  # awaited once the answer is out (_recorded)
             return completion(relayed.completion, id_=id_, created=created, model=data.model)
         stream = relay_completion.stream(gateway_user_id, call, token=gateway_token)
         await stream.start()

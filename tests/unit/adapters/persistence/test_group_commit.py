@@ -126,3 +126,39 @@ async def test_a_cancelled_writer_leaves_its_item_to_be_written() -> None:
     await batches.aclose()
 
     assert store.writes == [[7]]
+
+
+async def test_queue_returns_before_the_write_and_its_future_tells_the_outcome() -> None:
+    store = Store()
+    store.gate.clear()
+    store.refuse = {2}
+    batches = GroupCommit(store.write)
+
+    one = await batches.queue(1)
+    two = await batches.queue(2)
+    assert not one.done()
+    assert not two.done()
+    store.gate.set()
+
+    await one
+    with pytest.raises(ValueError, match="refused"):
+        await two
+    assert store.writes == [[1]]
+
+
+async def test_a_queued_item_nobody_awaits_still_holds_room_and_aclose_writes_it() -> None:
+    store = Store()
+    store.gate.clear()
+    batches = GroupCommit(store.write, max_waiting=2)
+    await batches.queue(1)
+    await batches.queue(2)
+
+    third = asyncio.create_task(batches.queue(3))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not third.done(), "past max_waiting, queue waits for room"
+
+    store.gate.set()
+    await third
+    await batches.aclose()
+    assert [i for write in store.writes for i in write] == [1, 2, 3]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
 
+from adapters.persistence.errors import ConstraintViolation
 from application.gateway.relay_completion import RelayRequest
 from domain.errors import (
     CredentialRejected,
@@ -67,6 +70,40 @@ async def test_a_priced_model_records_its_cost(world: World, user_id: UUID) -> N
     )
     assert relayed.cost_usd == Decimal("0.00008")
     assert relayed.completion.usage == Usage(12, 5)
+
+
+async def test_answer_returns_the_reply_before_its_usage_row_is_committed(
+    world: World, user_id: UUID
+) -> None:
+    await add_key(world, user_id, "openai")
+    relayed, recorded = await world.container.relay_completion.answer(
+        user_id, RelayRequest("openai/model-a", (ChatMessage(Role.USER, "hi"),))
+    )
+    assert relayed.completion.text
+    assert world.db.usage == {}, "the caller is not kept waiting for the database"
+
+    await asyncio.shield(recorded)
+    [record] = world.db.usage.values()
+    assert (record.user_id, record.cost_usd) == (user_id, relayed.cost_usd)
+
+
+async def test_a_usage_row_not_stored_after_the_answer_is_logged_without_its_content(
+    world: World, user_id: UUID, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_key(world, user_id, "openai")
+    _, recorded = await world.container.relay_completion.answer(
+        user_id, RelayRequest("openai/model-a", (ChatMessage(Role.USER, "hi"),))
+    )
+    del world.db.users[user_id]  # the account went away meanwhile: the row breaks its key
+
+    with caplog.at_level(logging.ERROR, logger="application.gateway.relay_completion"):
+        with pytest.raises(ConstraintViolation):
+            await asyncio.shield(recorded)
+        await asyncio.sleep(0)  # the outcome's callbacks
+
+    assert world.db.usage == {}
+    assert "gateway call's usage row was not stored: ConstraintViolation" in caplog.text
+    assert str(user_id) not in caplog.text
 
 
 async def test_a_model_for_a_provider_without_a_key_is_no_llm_configured(
