@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TypedDict, Unpack
+from uuid import uuid4
 
 import pytest
 
@@ -19,9 +20,10 @@ from adapters.persistence.sqlalchemy import (
     SqlAlchemyUnitOfWorkFactory,
     build_engine,
 )
+from adapters.persistence.sqlalchemy.session_turns import session_turns
 from domain.user import User
 from tests.support.databases import SQL_BACKENDS
-from tests.support.entities import committed_user, user
+from tests.support.entities import T0, committed_user, usage, user
 
 
 def _closed_port() -> int:
@@ -61,6 +63,22 @@ async def test_a_write_raises_store_unavailable(unreachable_url: str) -> None:
                 await uow.users.add(user())
     finally:
         await engine.dispose()
+
+
+async def test_a_chat_turns_read_and_write_raise_store_unavailable(unreachable_url: str) -> None:
+    engine = build_engine(unreachable_url, connect_timeout_s=2)
+    turns = session_turns(engine)  # on PostgreSQL asyncpg itself, outside SQLAlchemy
+    owner, session_id = uuid4(), uuid4()
+    try:
+        with pytest.raises(StoreUnavailable) as read:
+            await turns.head(owner, session_id, limit=64)
+        with pytest.raises(StoreUnavailable) as written:
+            await turns.add(owner, session_id, [], T0, usage(owner, session_id=session_id))
+    finally:
+        await engine.dispose()
+    for raised in (read, written):
+        assert raised.value.__cause__ is None
+        assert raised.value.__suppress_context__
 
 
 async def test_the_health_probe_raises_store_unavailable(unreachable_url: str) -> None:

@@ -6,6 +6,7 @@ COMMIT, ROLLBACK and executemany): each connection keeps the echoes it expects, 
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -153,8 +154,12 @@ def _raw_logger(
 
 def _verb_and_table(sql: str) -> str:
     """``SELECT agent_sessions``: the verb, and the table after its own FROM, INTO or UPDATE
-    (not a subquery's)."""
+    (not a subquery's); a statement of data-modifying CTEs is ``WITH`` and what each changes,
+    in order: ``WITH UPDATE agent_sessions, INSERT agent_messages``."""
     verb = sql.split(None, 1)[0].upper() if sql.strip() else ""
+    if verb == "WITH":
+        changes = re.findall(r"\b(UPDATE|INSERT INTO|DELETE FROM)\s+\"?(\w+)", sql, re.IGNORECASE)
+        return f"WITH {', '.join(f'{v.split()[0].upper()} {t}' for v, t in changes)}".strip()
     marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb)
     if marker is None:
         return verb

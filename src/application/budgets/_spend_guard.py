@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from application.caching._remembered import Remembered, Ticket
+from application.caching._remembered import Remembered
 from application.usage._meter import DEFAULT_MAX_OUTPUT_TOKENS, UsageMeter
 from domain.budget import Cap, CapKind, Hold, Settlement, day_of, month_of, request_tokens
 from domain.errors import BudgetExceeded, ModelNotPriced
 from domain.gateway_token import GatewayToken
 from domain.llm import CompletionRequest, Usage
-from domain.ports import Clock, IdGenerator, SpendMetrics, UnitOfWork, UnitOfWorkFactory
+from domain.ports import Clock, IdGenerator, SpendMetrics, UnitOfWorkFactory
 from domain.resolution import LlmChoice
 from domain.usage import UsageRecord
 
@@ -44,14 +44,6 @@ class Held:
     hold: Hold | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OwnCap:
-    """The user's own monthly budget (None: no cap) as a caller read it in a transaction of its
-    own making (``SpendGuard.own_cap``): ``reserve`` then opens none to read it."""
-
-    monthly_usd: Decimal | None
-
-
 class SpendGuard:
     """- the caps of a call: on the platform's key the operator's (monthly USD, daily tokens);
       on the user's own keys their own monthly budget; with a gateway token its monthly_usd;
@@ -60,7 +52,8 @@ class SpendGuard:
       model without a price is ``ModelNotPriced``;
     - a cap it would pass is ``BudgetExceeded`` (the provider is never called); no cap, no
       reservation work at all;
-    - settling moves the hold to what the call used, in the caller's transaction."""
+    - settling moves the hold to what the call used, with its usage row (``settlement``, for
+      the store that writes the row)."""
 
     def __init__(
         self,
@@ -88,11 +81,9 @@ class SpendGuard:
         choice: LlmChoice,
         request: CompletionRequest,
         token: GatewayToken | None = None,
-        own_cap: OwnCap | None = None,
     ) -> Held:
-        """``own_cap``: the user's budget if the caller read it already."""
         now = self._clock.now()
-        own = own_cap.monthly_usd if own_cap is not None else await self._own_cap(user_id, choice)
+        own = await self._own_cap(user_id, choice)
         caps = self.caps(user_id, choice, token, own, now)
         if not caps:
             return Held(request)
@@ -139,18 +130,9 @@ class SpendGuard:
             caps.append(Cap(CapKind.TOKEN_MONTHLY, token.id, user_id, token.monthly_usd, month))
         return tuple(caps)
 
-    def cap_ticket(self) -> Ticket:
-        """Taken before the transaction ``own_cap`` reads in begins: a transaction may read
-        from a snapshot as old as its first statement (SQLite), so a ticket taken later could
-        keep a cap that a budget announced meanwhile had replaced."""
-        return self._known_caps.ticket()
-
-    async def own_cap(self, uow: UnitOfWork, user_id: UUID, *, since: Ticket) -> OwnCap:
-        """For a call on the user's own key: remembered, else read in the caller's
-        transaction (no transaction of its own), begun after ``since`` (``cap_ticket``)."""
-        return OwnCap(await self._read_own_cap(uow, user_id, since))
-
     async def _own_cap(self, user_id: UUID, choice: LlmChoice) -> Decimal | None:
+        """For a call on the user's own key: remembered, else read in a transaction of its own,
+        begun after the ticket (a budget announced meanwhile is not kept stale)."""
         if choice.credential_id is None:
             return None
         known = self._known_caps.recall(user_id)
@@ -158,13 +140,7 @@ class SpendGuard:
             return known[0]
         ticket = self._known_caps.ticket()
         async with self._uow() as uow:
-            return await self._read_own_cap(uow, user_id, ticket)
-
-    async def _read_own_cap(self, uow: UnitOfWork, user_id: UUID, ticket: Ticket) -> Decimal | None:
-        known = self._known_caps.recall(user_id)
-        if known is not None:
-            return known[0]
-        cap = (await uow.budgets.get(user_id)).monthly_usd
+            cap = (await uow.budgets.get(user_id)).monthly_usd
         self._known_caps.keep(user_id, user_id, (cap,), ticket)
         return cap
 
@@ -184,12 +160,6 @@ class SpendGuard:
             await uow.spend.settle(hold, [Decimal(0)] * len(hold.caps))
             await uow.commit()
         self._metrics.held(self._source, -_usd(hold))
-
-    async def settle(self, uow: UnitOfWork, hold: Hold | None, record: UsageRecord) -> None:
-        """In the transaction that adds ``record``; a call without caps only counts its cost."""
-        settlement = self.settlement(hold, record)
-        if settlement is not None:
-            await uow.spend.settle(settlement.hold, settlement.spent)
 
     def settlement(self, hold: Hold | None, record: UsageRecord) -> Settlement | None:
         """What ``record`` settles of ``hold``, for a ``UsageJournal`` to write with it (None:
@@ -224,7 +194,7 @@ def _usd(hold: Hold) -> Decimal:
 class Spend:
     """What a call that reached the provider used: ``usage`` as reported, or, when the provider
     reported none (a stream cut short, a server that omits it), ``estimated`` from the text;
-    ``hold`` is what it reserved (see ``SpendGuard.settle``)."""
+    ``hold`` is what it reserved (see ``SpendGuard.settlement``)."""
 
     usage: Usage
     estimated: bool

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import partial
 from uuid import UUID
 
-from application.budgets._spend_guard import OwnCap, Spend, SpendGuard
+from application.budgets._spend_guard import Spend, SpendGuard
 from application.gateway._routing import route
 from application.llm._generation_limits import check_generation
 from application.llm._provider_call import ProviderCall
@@ -75,7 +75,6 @@ class _Call:
     llm: ResolvedLlm
     request: CompletionRequest
     token: GatewayToken | None
-    own_cap: OwnCap | None = None  # read by the guard
 
 
 class RelayCompletion:

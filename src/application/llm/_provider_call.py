@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from application.budgets._spend_guard import Held, OwnCap, Spend, SpendGuard
+from application.budgets._spend_guard import Held, Spend, SpendGuard
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm._stream_state import OpenedStream
@@ -35,11 +35,6 @@ class PreparedCall(Protocol):
     @property
     def token(self) -> GatewayToken | None:
         """The gateway token that made the call, if one did (its caps apply)."""
-        ...
-
-    @property
-    def own_cap(self) -> OwnCap | None:
-        """The user's own budget if the use case read it already (else the guard reads it)."""
         ...
 
 
@@ -114,9 +109,7 @@ class ProviderCall(Generic[C, R]):
     async def _reserve(self, call: C) -> Held:
         if self._guard is None:
             return Held(call.request)
-        return await self._guard.reserve(
-            call.user_id, call.llm.choice, call.request, call.token, call.own_cap
-        )
+        return await self._guard.reserve(call.user_id, call.llm.choice, call.request, call.token)
 
     async def _release(self, held: Held) -> None:
         if self._guard is None:

@@ -3,7 +3,7 @@ only as far as the budget can use, then trimmed to the model's context window.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from domain.history import (
     trim_history,
 )
 from domain.llm import ChatMessage
-from domain.ports import AgentSessionStore
+from domain.ports import UnitOfWorkFactory
 from domain.tools import Tool
 
 PAGE = 64  # messages read at a time from the newest end
@@ -84,21 +84,40 @@ class History:
         return sent_history(self.messages, self.whole, added, self.budget)
 
 
-async def read_history(
-    store: AgentSessionStore, user_id: UUID, head: SessionHead, limit: Budget
-) -> History:
-    """From the session's ``head`` (read with ``limit=PAGE``): older pages only when the budget
-    can use more than its newest page."""
-    messages, whole = await recent_history(store, user_id, head.session.id, limit, head.newest)
+# The page of messages just older than a cursor, newest first (``message_page``).
+OlderPage = Callable[[MessageCursor], Awaitable[list[AgentMessage]]]
+
+
+class SessionReads:
+    """What a turn reads of its session beyond its head, each in a transaction of its own:
+    messages older than a cursor never change, and on PostgreSQL (READ COMMITTED) one
+    transaction would not make two reads agree either."""
+
+    def __init__(self, uow: UnitOfWorkFactory, user_id: UUID, session_id: UUID) -> None:
+        self._uow = uow
+        self._user_id = user_id
+        self._session_id = session_id
+
+    async def older(self, before: MessageCursor) -> list[AgentMessage]:
+        async with self._uow() as uow:
+            return await uow.sessions.message_page(
+                self._user_id, self._session_id, limit=PAGE, before=before
+            )
+
+    async def everything(self) -> list[AgentMessage]:
+        async with self._uow() as uow:
+            return await uow.sessions.messages(self._user_id, self._session_id)
+
+
+async def read_history(older: OlderPage, head: SessionHead, limit: Budget) -> History:
+    """From the session's ``head`` (read with ``limit=PAGE``): older pages (``older``) only when
+    the budget can use more than its newest page."""
+    messages, whole = await recent_history(older, limit, head.newest)
     return History(messages, whole, head.held, limit)
 
 
 async def recent_history(
-    store: AgentSessionStore,
-    user_id: UUID,
-    session_id: UUID,
-    limit: Budget,
-    newest: list[AgentMessage],
+    older: OlderPage, limit: Budget, newest: list[AgentMessage]
 ) -> tuple[list[AgentMessage], bool]:
     """The newest messages, oldest first, read until they pass what ``limit`` lets through (or
     the session's start), and whether they are the whole history; ``newest`` is the first
@@ -115,8 +134,7 @@ async def recent_history(
             size += text_bytes(message)
         if size > limit.bytes or (limit.tokens is not None and tokens > limit.tokens):
             return loaded[::-1], False
-        before = MessageCursor.before(page[-1])
-        page = await store.message_page(user_id, session_id, limit=PAGE, before=before)
+        page = await older(MessageCursor.before(page[-1]))
 
 
 def sent_history(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.budgets._spend_guard import OwnCap
 from application.llm.resolve_llm import ResolvedLlm
 from domain.agent_session import AgentMessage, AgentSession
 from domain.gateway_token import GatewayToken
@@ -33,5 +32,3 @@ class SessionCall:
     call_ids: frozenset[str]
     """Call ids the session already holds: the reply's calls get fresh ones if they repeat."""
     token: GatewayToken | None = None  # sessions are not called through the gateway
-    own_cap: OwnCap | None = None
-    """The user's own budget, read with the session when their key serves it."""

@@ -11,7 +11,13 @@ from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
 from application.llm._provider_stream import ProviderStream
 from application.llm.resolve_llm import ResolveLlm
-from application.sessions._history import PAGE, SessionLimits, budget, read_history
+from application.sessions._history import (
+    PAGE,
+    SessionLimits,
+    SessionReads,
+    budget,
+    read_history,
+)
 from application.sessions._reply_calls import capped_reply, session_call_ids
 from application.sessions._send_call import ChatReply, SessionCall
 from application.sessions._session_llm import session_llm
@@ -30,7 +36,7 @@ from domain.agent_session import AgentMessage, ToolResult
 from domain.content import ContentPart
 from domain.errors import SessionNotFound
 from domain.llm import CompletionRequest, Reply, Role, Usage
-from domain.ports import Clock, IdGenerator, UnitOfWorkFactory
+from domain.ports import Clock, IdGenerator, SessionTurns, UnitOfWorkFactory
 from domain.provider import Provider
 from domain.tools import OutputFormat, Tool, ToolChoice
 from domain.usage import UsageSource
@@ -75,6 +81,7 @@ class SendMessage:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
+        turns: SessionTurns,
         resolve: ResolveLlm,
         meter: UsageMeter,
         failures: ProviderFailures,
@@ -84,6 +91,7 @@ class SendMessage:
         guard: SpendGuard,
     ) -> None:
         self._uow = uow
+        self._turns = turns
         self._resolve = resolve
         self._meter = meter
         self._ids = ids
@@ -154,28 +162,22 @@ class SendMessage:
         return self._provider.stream(prepare)
 
     async def _prepare(self, user_id: UUID, session_id: UUID, turn: Turn) -> SessionCall:
-        cap_ticket = self._guard.cap_ticket()  # before the transaction's snapshot
-        async with self._uow() as uow:
-            head = await uow.sessions.head(user_id, session_id, limit=PAGE)
-            if head is None:
-                raise SessionNotFound()
-            session = head.session
-            provider, model = Provider(session.llm_provider), session.llm_model
-            limit = budget(
-                self._limits,
-                self._meter.context_window(provider, model),
-                turn.max_tokens or self._meter.max_output_tokens(provider, model),
-                session.system_prompt_for(session.llm_provider),
-                turn.tools,
-            )
-            history = await read_history(uow.sessions, user_id, head, limit)
-            # Only a turn with images reads the whole session (its images' cap).
-            stored = await uow.sessions.messages(user_id, session.id) if turn.parts else []
-            # The user's own budget applies on their own key: read here, not in a transaction
-            # of its own when the call is reserved.
-            own_cap = None
-            if session.llm_credential_id is not None:
-                own_cap = await self._guard.own_cap(uow, user_id, since=cap_ticket)
+        head = await self._turns.head(user_id, session_id, limit=PAGE)
+        if head is None:
+            raise SessionNotFound()
+        session = head.session
+        provider, model = Provider(session.llm_provider), session.llm_model
+        limit = budget(
+            self._limits,
+            self._meter.context_window(provider, model),
+            turn.max_tokens or self._meter.max_output_tokens(provider, model),
+            session.system_prompt_for(session.llm_provider),
+            turn.tools,
+        )
+        reads = SessionReads(self._uow, user_id, session.id)
+        history = await read_history(reads.older, head, limit)
+        # Only a turn with images reads the whole session (its images' cap).
+        stored = await reads.everything() if turn.parts else []
         now = self._clock.now()
 
         def new() -> AgentMessage:
@@ -205,7 +207,6 @@ class SendMessage:
             request,
             added,
             session_call_ids(history.messages),
-            own_cap=own_cap,
         )
 
     async def _store(
@@ -240,10 +241,8 @@ class SendMessage:
             call.call_ids,
             MAX_REPLY_LENGTH,
         )
-        async with self._uow() as uow:
-            await uow.sessions.add_turn(call.user_id, session_id, [*call.user_messages, reply], now)
-            await uow.usage.add(record)
-            await self._guard.settle(uow, spend.hold, record)
-            await uow.commit()
+        messages = [*call.user_messages, reply]
+        settlement = self._guard.settlement(spend.hold, record)
+        await self._turns.add(call.user_id, session_id, messages, now, record, settlement)
         self._guard.settled(spend.hold, record)
         return ChatReply(reply, choice.provider, choice.model, choice.credential_id)

@@ -19,7 +19,7 @@ from domain.ports.gateway import GatewayTokenStore, TokenRateMeter
 from domain.ports.keys import Cipher, DataKeyStore, KeyCanaryStore, KeyWrapper
 from domain.ports.limits import CallSlot, ProviderCallSlots
 from domain.ports.llm import LlmProvider, LlmProviderRegistry, ModelCatalog, ModelListCache
-from domain.ports.sessions import AgentSessionStore
+from domain.ports.sessions import AgentSessionStore, SessionTurns
 from domain.ports.system import Clock, IdGenerator
 from domain.ports.unit_of_work import HealthProbe, UnitOfWork, UnitOfWorkFactory
 from domain.ports.usage import UsageJournal, UsageStore
@@ -49,6 +49,7 @@ __all__ = [
     "PasswordStrength",
     "ProviderCallSlots",
     "SessionRevocations",
+    "SessionTurns",
     "SpendLedger",
     "SpendMetrics",
     "TokenIssuer",

@@ -8,6 +8,8 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.agent_session import AgentMessage, AgentSession, MessageCursor, SessionHead
+from domain.budget import Settlement
+from domain.usage import UsageRecord
 
 
 class AgentSessionStore(Protocol):
@@ -55,4 +57,27 @@ class AgentSessionStore(Protocol):
 
     async def message_count(self, user_id: UUID, session_id: UUID) -> int:
         """How many messages the session holds; 0 for a session that is not this user's."""
+        ...
+
+
+class SessionTurns(Protocol):
+    """A chat turn's own read and write, each an atomic step of its own, outside any unit of
+    work (where the store can, one statement each, with no transaction around it)."""
+
+    async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
+        """As ``AgentSessionStore.head``."""
+        ...
+
+    async def add(
+        self,
+        user_id: UUID,
+        session_id: UUID,
+        messages: Sequence[AgentMessage],
+        updated_at: datetime,
+        usage: UsageRecord,
+        settlement: Settlement | None = None,
+    ) -> None:
+        """Commits ``messages`` (the session's), the session's ``updated_at``, the ``usage`` row
+        and the ``settlement`` of the call's hold, all together; ``SessionNotFound``, nothing
+        written, unless the session is this user's."""
         ...

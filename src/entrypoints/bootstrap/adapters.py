@@ -21,10 +21,12 @@ from adapters.llm import (
     build_guarded_http_client,
     build_http_client,
 )
+from adapters.persistence.session_turns import UnitOfWorkSessionTurns
 from adapters.persistence.sqlalchemy.engine import build_engine
 from adapters.persistence.sqlalchemy.health import SqlAlchemyHealthProbe
 from adapters.persistence.sqlalchemy.key_canary_store import SqlAlchemyKeyCanaryStore
 from adapters.persistence.sqlalchemy.schema_version import head_revision
+from adapters.persistence.sqlalchemy.session_turns import session_turns
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.persistence.sqlalchemy.usage_journal import usage_journal
 from adapters.persistence.usage_journal import UnitOfWorkUsageJournal
@@ -37,6 +39,7 @@ from domain.ports import (
     KeyCanaryStore,
     LlmProviderRegistry,
     ModelCatalog,
+    SessionTurns,
     UnitOfWorkFactory,
     UsageJournal,
 )
@@ -50,13 +53,19 @@ Closer = Callable[[], Awaitable[None]]
 @dataclass(frozen=True, slots=True)
 class Database:
     """What the composition root needs from a persistence adapter. Without a ``usage_journal``
-    the usage rows are written through ``unit_of_work``."""
+    the usage rows are written through ``unit_of_work``, and so are chat turns without their
+    own ``session_turns``."""
 
     unit_of_work: UnitOfWorkFactory
     health: HealthProbe
     aclose: Closer
     key_canaries: KeyCanaryStore
     usage_journal: UsageJournal | None = None
+    session_turns: SessionTurns | None = None
+
+    def turns(self) -> SessionTurns:
+        """Its own chat turns' read and write, else the ones of its unit of work."""
+        return self.session_turns or UnitOfWorkSessionTurns(self.unit_of_work)
 
     def journal(self, closers: list[Closer]) -> UsageJournal:
         """Its own journal, else one writing through its unit of work (closed with ``closers``)."""
@@ -128,6 +137,7 @@ def sql_database(settings: Settings) -> Database:
         aclose=aclose,
         key_canaries=SqlAlchemyKeyCanaryStore(engine),
         usage_journal=journal,
+        session_turns=session_turns(engine),
     )
 
 

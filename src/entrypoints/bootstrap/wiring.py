@@ -159,6 +159,7 @@ def build(
         return SpendGuard(uow, meter, clock, ids, caps, spend_metrics, source.value, known.caps)
 
     limits = SessionLimits(settings.sessions.max_messages, settings.sessions.history_max_bytes)
+    chats = guard(UsageSource.SESSION)
     return Container(
         settings=settings,
         uow=uow,
@@ -214,7 +215,7 @@ def build(
         rotate_user_data_key=RotateUserDataKey(uow, sealer, clock, changes=changes),
         start_agent_session=StartAgentSession(uow, resolve_llm, ids, clock),
         send_message=SendMessage(
-            uow, resolve_llm, meter, failures, ids, clock, limits, guard(UsageSource.SESSION)
+            uow, database.turns(), resolve_llm, meter, failures, ids, clock, limits, chats
         ),
         list_agent_sessions=ListAgentSessions(uow),
         get_agent_session=GetAgentSession(uow),

@@ -2,9 +2,13 @@
 ``POST /api/v1/agent-sessions/{id}/messages``, the first (nothing remembered yet: the caller's
 own budget is read) and one on a session with history (the SpendGuard's KnownCaps remembers it),
 on SQLite and PostgreSQL. Behaviour, not timing: each statement costs a worker 0.1-0.5 ms of
-CPU, each transaction two more round trips (BEGIN, COMMIT or ROLLBACK)."""
+CPU through SQLAlchemy, each transaction two more round trips (BEGIN, COMMIT or ROLLBACK).
+On PostgreSQL the turn's read and write are one statement each, with no transaction around
+them (SessionTurns on asyncpg itself); on SQLite they go through the unit of work."""
 
 from __future__ import annotations
+
+import asyncio
 
 from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from domain.provider import Provider
@@ -25,7 +29,14 @@ def turn_transactions(counted: SqlCount) -> list[list[str]]:
     ]
 
 
-async def test_a_chat_turn_reads_in_one_transaction_and_writes_in_one(
+async def logged(api: ChatApi) -> None:
+    """The app runs on the test client's event loop (in a thread of its own), where asyncpg
+    hands what it sent on its own connection to its query loggers a turn later (``call_soon``):
+    once that loop ran a coroutine after them, they are counted."""
+    await asyncio.to_thread(api.client.blocking_portal.call, asyncio.sleep, 0)
+
+
+async def test_a_chat_turn_reads_in_one_statement_and_writes_in_one_transaction(
     sql_api: ChatApi,
 ) -> None:
     api = sql_api
@@ -36,17 +47,25 @@ async def test_a_chat_turn_reads_in_one_transaction_and_writes_in_one(
     session = await api.start(me)
     with count_sql(uow.engine) as cold:
         assert (await api.send(me, session["id"], "first")).status_code == 200
+        await logged(api)
     assert (await api.send(me, session["id"], "second")).status_code == 200
 
     with count_sql(uow.engine) as warm:
         answered = await api.send(me, session["id"], "third")
+        await logged(api)
 
     assert answered.status_code == 200, answered.text
     # Reads: the session, its newest messages and their count (one statement), and the first
-    # time the caller's own budget (their key serves the session; KnownCaps remembers it after).
-    # Writes: the owner check and updated_at, both messages (one executemany), the usage row.
-    write = ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"]
-    assert turn_transactions(cold) == [["SELECT agent_sessions", "SELECT user_budgets"], write]
+    # time the caller's own budget (their key serves the session; KnownCaps remembers it after),
+    # which the SpendGuard reads in a transaction of its own.
+    # Writes: the owner check and updated_at, both messages, the usage row: on PostgreSQL one
+    # statement (data-modifying CTEs), on SQLite three (the messages in one executemany).
+    if uow.engine.dialect.name == "postgresql":
+        write = ["WITH UPDATE agent_sessions, INSERT agent_messages, INSERT llm_usage"]
+        assert (cold.commits, warm.commits) == (0, 0)  # no transaction: one statement each
+    else:
+        write = ["UPDATE agent_sessions", "INSERT agent_messages", "INSERT llm_usage"]
+        assert warm.commits == 1
+    assert turn_transactions(cold) == [["SELECT agent_sessions"], ["SELECT user_budgets"], write]
     assert turn_transactions(warm) == [["SELECT agent_sessions"], write]
-    assert warm.commits == 1
     assert len(await api.messages(me, session["id"])) == 6

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.ids import UuidV7Generator
 from adapters.persistence.memory.database import MemoryDatabase
-from application.budgets._spend_guard import OwnCap, Spend
+from application.budgets._spend_guard import Spend
 from application.credentials._events import CredentialEvents
 from application.llm._provider_call import ProviderCall
 from application.llm._provider_failures import ProviderFailures
@@ -32,7 +32,6 @@ class Call:
     llm: ResolvedLlm
     request: CompletionRequest
     token: GatewayToken | None = None
-    own_cap: OwnCap | None = None
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -55,3 +56,29 @@ def test_a_short_secret_is_refused_and_never_shown() -> None:
 def test_a_token_carries_the_revocation_stamp_it_was_issued_under() -> None:
     encoded, _ = JwtTokenIssuer(JWT_SECRET, 3600, FakeClock()).issue(uuid4(), 1234)
     assert decode_access_token(encoded, JWT_SECRET).rev == 1234
+
+
+def test_a_verified_token_is_remembered_and_still_refused_once_it_expired() -> None:
+    # exp is in whole seconds: this one ends within the next two.
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    clock = FakeClock(ends - timedelta(seconds=600))
+    encoded, _ = JwtTokenIssuer(JWT_SECRET, 600, clock).issue(uuid4(), 0)
+
+    first = decode_access_token(encoded, JWT_SECRET)
+    assert decode_access_token(encoded, JWT_SECRET) is first  # not verified again
+
+    time.sleep(max(0.0, ends.timestamp() - time.time()) + 0.05)
+    with pytest.raises(NotAuthorizedException):
+        decode_access_token(encoded, JWT_SECRET)
+
+
+def test_a_remembered_token_altered_or_under_another_key_is_verified_again() -> None:
+    encoded, _ = JwtTokenIssuer(JWT_SECRET, 3600, FakeClock()).issue(uuid4(), 0)
+    decode_access_token(encoded, JWT_SECRET)
+    header, claims, signature = encoded.split(".")
+    forged = ".".join([header, claims, signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")])
+
+    with pytest.raises(NotAuthorizedException):
+        decode_access_token(forged, JWT_SECRET)
+    with pytest.raises(NotAuthorizedException):
+        decode_access_token(encoded, "another secret of at least thirty-two bytes")
