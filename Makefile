@@ -49,7 +49,8 @@ test: lint typecheck
 bench: install
 	$(UV) run python -m tests.bench
 
-# A py-spy profile of a worker serving chat (PROFILE_ARGS: gateway, --seconds 20, --sqlite).
+# A py-spy profile of a worker serving chat (PROFILE_ARGS: gateway or gateway-sse, --seconds 20,
+# --sqlite).
 profile: install
 	$(UV) run python -m tests.bench.profile_hot_path $(PROFILE_ARGS)
 

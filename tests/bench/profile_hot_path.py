@@ -2,7 +2,10 @@
 load generator sends chat messages (or gateway calls), then prints the frames with the most
 samples, by own time and by inclusive time. Needs ptrace (root, or CAP_SYS_PTRACE).
 
-    .venv/bin/python -m tests.bench.profile_hot_path [chat|gateway] [--seconds 20] [--sqlite]
+    .venv/bin/python -m tests.bench.profile_hot_path [chat|gateway|gateway-sse] [--seconds 20]
+        [--sqlite]
+
+``gateway-sse``: the gateway call streamed (the benchmark's short stream of the stand-in).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import threading
 from pathlib import Path
 
 from tests.bench._common import scratch_postgres
-from tests.bench.byom_server import seed, server_env, settings_for, start_standin
+from tests.bench.byom_server import seed_targets, server_env, settings_for, start_standin
 from tests.bench.load import Spec, run_load
 from tests.support.live_server import start_server
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
+# The profile's targets, by the name of their specs in ``Targets``.
+TARGETS = {"chat": "chat", "gateway": "gateway", "gateway-sse": "gateway_sse"}
 
 
 def summarise(collapsed: Path, top: int) -> str:
@@ -59,7 +64,7 @@ def _package(frame: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("target", nargs="?", default="chat", choices=["chat", "gateway", "me"])
+    parser.add_argument("target", nargs="?", default="chat", choices=[*TARGETS, "me"])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--top", type=int, default=45)
@@ -74,11 +79,11 @@ def main() -> None:
                 from adapters.persistence.sqlalchemy.migrate import upgrade
 
                 asyncio.run(upgrade(url))
-            chat, gateway = asyncio.run(seed(settings_for(url, port, workdir)))
+            seeded = asyncio.run(seed_targets(settings_for(url, port, workdir)))
             env = server_env(url, port, workdir)
             server = start_server(env, workers=1, log_path=workdir / "serve.log")
-            me: list[Spec] = [("GET", "/api/v1/users/me", spec[2], "") for spec in chat]
-            specs: list[Spec] = {"chat": chat, "gateway": gateway, "me": me}[args.target]
+            me: list[Spec] = [("GET", "/api/v1/users/me", spec[2], "") for spec in seeded.chat]
+            specs = me if args.target == "me" else getattr(seeded, TARGETS[args.target])
             try:
                 run_load(server.url, specs, requests=300, concurrency=8, workdir=workdir)
                 out = workdir / "profile.txt"
