@@ -1,6 +1,6 @@
 """``byom serve``'s supervisor (entrypoints/cli/_supervisor.py) running two workers of
-tests/support/forked_app.py, run by ``python -m tests.support.supervisor_probe`` in a fresh
-interpreter (the supervisor takes over the process's signals and forks it): it prints, as one
+tests/support/forked_app.py, run by ``python -m tests.support.supervisor_probe [--spawn]`` in a
+fresh interpreter (the supervisor takes over the process's signals and forks it): it prints, as one
 JSON line, its own pid, what the workers answered, and each worker's exit code once stopped."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 import time
 import urllib.request
@@ -44,7 +45,7 @@ def main() -> None:
     )
     listening = config.bind_socket()
     url = f"http://127.0.0.1:{listening.getsockname()[1]}/"
-    supervisor = Supervisor(config, sockets=[listening])
+    supervisor = Supervisor(config, sockets=[listening], fork="--spawn" not in sys.argv)
     answers: list[dict[str, int]] = []
     threading.Thread(target=_ask, args=(url, answers), daemon=True).start()
     supervisor.run()

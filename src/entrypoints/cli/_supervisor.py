@@ -24,7 +24,8 @@ class Supervisor(Multiprocess):
     first one needs: with two workers the service answered 0.2-0.3 s later than with one (issue
     15). Only the module is imported here; each worker still makes its own app, container and
     connections (uvicorn's app factory). A replacement (a worker that died, SIGHUP, SIGTTIN)
-    is uvicorn's own, spawned, as every worker was before.
+    is uvicorn's own, spawned, as every worker was before, and so are all of them with
+    ``fork=False`` (a supervisor that loaded what its workers must not hold).
 
     It closes its copy of the listening socket before telling the workers to stop: once they
     have closed theirs (uvicorn's shutdown does first), a new connection is refused, and a
@@ -33,7 +34,14 @@ class Supervisor(Multiprocess):
 
     sockets: list[socket.socket]
 
+    def __init__(self, config: Config, sockets: list[socket.socket], *, fork: bool = True) -> None:
+        super().__init__(config, sockets)
+        self.fork = fork
+
     def init_processes(self) -> None:
+        if not self.fork:
+            super().init_processes()
+            return
         if isinstance(self.config.app, str):  # `byom serve` names it: "module:factory"
             importlib.import_module(self.config.app.partition(":")[0])
         for _ in range(self.processes_num):
