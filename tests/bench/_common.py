@@ -145,15 +145,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def worker_rss_mb(pid: int) -> list[float]:
-    """Resident memory of each serving process: the workers, or the process itself if alone."""
-    processes = tree(pid)
-    serving = [
-        p
-        for p in processes
-        if "multiprocessing" in " ".join(_cmdline(p)) and "spawn_main" in " ".join(_cmdline(p))
-    ]
-    chosen = serving or processes[:1]
-    return [round(p.memory_info().rss / 2**20, 1) for p in chosen]
+    """Resident memory of each serving process: the workers (the supervisor's children, forked
+    or spawned, but for multiprocessing's resource tracker), or the process itself if alone."""
+    parent = psutil.Process(pid)
+    workers = [p for p in parent.children() if "resource_tracker" not in " ".join(_cmdline(p))]
+    return [round(p.memory_info().rss / 2**20, 1) for p in workers or [parent]]
 
 
 def _cmdline(process: psutil.Process) -> list[str]:

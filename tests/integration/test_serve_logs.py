@@ -53,7 +53,7 @@ def _serve_with_env(
 def test_json_mode_every_line_is_json_and_the_request_s_lines_carry_its_id(
     tmp_path: Path,
 ) -> None:
-    # Two workers: uvicorn spawns them as fresh processes, and each must log in our format.
+    # Two workers: processes of their own (forked by the supervisor), each must log in our format.
     server, lines = _serve_and_call(tmp_path, workers=2, BYOM_LOG_FORMAT="json")
     records = _json_records(lines)
     loggers = {r["logger"] for r in records}

@@ -1,6 +1,7 @@
 """A worker loads what serving needs and nothing else: no Alembic (readiness reads the schema's
 version itself), no Jinja until a page is rendered, no advanced-alchemy, no KMS client unless
-configured, never LangChain. Each is megabytes and tenths of a second in every worker."""
+configured, never LangChain, no pydantic even where it is installed. Each is megabytes and tenths
+of a second in every worker."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ NOT_SERVING = (
     "numpy",
     "zxcvbn_rs_py",  # password strength: on the first sign-up or new password
     "redis",  # the shared store's client: only when BYOM_REDIS_URL is set
+    # Installed with the development tools, and Litestar's plugins for it came with it:
+    # entrypoints/http/framework.py leaves them out (the OpenAPI document, built on its first
+    # request, still loads it to render examples).
+    "pydantic",
+    "pydantic_core",
 )
 
 

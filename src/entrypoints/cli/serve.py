@@ -52,8 +52,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.generated_notice:  # the workers load the file this process generated
         logging.getLogger("byom").warning(settings.generated_notice)
+    migrated = False
     if args.migrate or (not settings.is_production and not args.no_migrate):
-        asyncio.run(_migrate(settings.database.url))
+        migrated = asyncio.run(_migrate(settings.database.url))
     workers = args.workers or settings.server.workers
     # Each worker reads its settings again and must know it is not alone: SQLite has no change
     # feed between processes (entrypoints/bootstrap/change_feed.py).
@@ -89,7 +90,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers > 1:
         from entrypoints.cli._supervisor import Supervisor
 
-        Supervisor(config, sockets=[config.bind_socket()]).run()
+        # Having migrated, this process holds Alembic, which forked workers would inherit.
+        Supervisor(config, sockets=[config.bind_socket()], fork=not migrated).run()
         return 0
     # uvicorn re-raises the signal it stopped on once it has: this handler makes a SIGTERM
     # exit 0, and a SIGINT (Ctrl-C) ends quietly, as uvicorn.run() would, not in a traceback.
@@ -99,14 +101,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _migrate(url: str) -> None:
+async def _migrate(url: str) -> bool:
+    """Whether it imported Alembic (the schema was not at head when it looked)."""
     from adapters.persistence.sqlalchemy.schema_version import at_head
 
     if await at_head(url):
-        return  # nothing to do, and Alembic stays out of this process (a worker, if alone)
+        return False  # nothing to do, and Alembic stays out of this process and its workers
     from adapters.persistence.sqlalchemy.migrate import upgrade
 
     await upgrade(url, on_step=_log_step)
+    return True
 
 
 def _log_step(step: MigrationStep) -> None:

@@ -34,6 +34,7 @@ from entrypoints.http.credentials import CredentialController
 from entrypoints.http.deps import container_of
 from entrypoints.http.draining import Draining
 from entrypoints.http.errors import problem_details_plugin
+from entrypoints.http.framework import ByomLitestar
 from entrypoints.http.gateway.caller import gateway_rate_subject
 from entrypoints.http.gateway.completions import OpenAiGatewayController
 from entrypoints.http.gateway.errors import app_errors
@@ -145,7 +146,7 @@ def create_app(
         config.middleware.insert(0, DefineMiddleware(RequestContextMiddleware))
         return config
 
-    return Litestar(
+    return ByomLitestar(
         route_handlers=[
             HealthController,
             AuthController,

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from argon2 import extract_parameters
 from argon2.low_level import Type
 
-from adapters.auth.argon2_hasher import Argon2PasswordHasher
+from adapters.auth.argon2_hasher import DUMMY_HASH, Argon2PasswordHasher
 
 
 async def test_the_default_hash_is_argon2id_above_the_owasp_minimum() -> None:
@@ -39,3 +39,9 @@ async def test_the_dummy_verification_does_the_same_work_and_returns_nothing() -
         Argon2PasswordHasher.fast_for_tests().verify_dummy
     )
     assert await verify_dummy("anything") is None
+
+
+def test_the_stored_dummy_hash_is_the_default_hasher_s_own() -> None:
+    # Same parameters, same work as an account's hash; and a default hasher, as every worker
+    # builds one, need not make one at start.
+    assert not Argon2PasswordHasher().needs_rehash(DUMMY_HASH)

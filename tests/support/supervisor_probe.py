@@ -1,0 +1,57 @@
+"""``byom serve``'s supervisor (entrypoints/cli/_supervisor.py) running two workers of
+tests/support/forked_app.py, run by ``python -m tests.support.supervisor_probe [--spawn]`` in a
+fresh interpreter (the supervisor takes over the process's signals and forks it): it prints, as one
+JSON line, its own pid, what the workers answered, and each worker's exit code once stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.request
+
+from uvicorn.config import Config
+
+from entrypoints.cli._supervisor import Supervisor
+
+REQUESTS = 20
+
+
+def _ask(url: str, answers: list[dict[str, int]]) -> None:
+    deadline = time.monotonic() + 60
+    try:
+        while len(answers) < REQUESTS and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (ours)
+                    answers.append(json.loads(response.read()))
+            except OSError:
+                time.sleep(0.05)  # no worker listening yet
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)  # what an orchestrator sends: the supervisor stops
+
+
+def main() -> None:
+    config = Config(
+        "tests.support.forked_app:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=0,
+        workers=2,
+        lifespan="off",
+        log_config=None,
+    )
+    listening = config.bind_socket()
+    url = f"http://127.0.0.1:{listening.getsockname()[1]}/"
+    supervisor = Supervisor(config, sockets=[listening], fork="--spawn" not in sys.argv)
+    answers: list[dict[str, int]] = []
+    threading.Thread(target=_ask, args=(url, answers), daemon=True).start()
+    supervisor.run()
+    exits = [worker.exitcode for worker in supervisor.processes]
+    print(json.dumps({"supervisor": os.getpid(), "answers": answers, "exit_codes": exits}))
+
+
+if __name__ == "__main__":
+    main()
