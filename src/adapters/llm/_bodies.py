@@ -9,14 +9,12 @@ network chunk whole. Refused unread: 0.005 s, +0.1 MiB (tests/bench/gzip_bomb.py
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 
 from adapters.llm._errors import ProviderErrorMapper
 
-END_BYTES = 16 * 1024
 COMPRESSED = (
     "the provider sent a compressed body (a Content-Encoding other than identity, which BYOM "
     "asks for); it was refused unread"
@@ -43,25 +41,6 @@ def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
 
 async def _one(content: bytes) -> AsyncIterator[bytes]:
     yield content
-
-
-async def end(response: httpx.Response, raw: AsyncIterator[bytes]) -> None:
-    """Closes a response read with ``raw`` (``raw_chunks``) once what has already arrived of its
-    body is read, up to ``END_BYTES``, never waiting for more: after a stream's last event, the
-    end of its chunked body, usually. Read to its end, the body's iterators (httpx's and the
-    transport's) finish; left suspended, each would be closed by the event loop's finaliser in
-    a task of its own (a wake-up and a task per iterator, three per stream)."""
-    left = END_BYTES
-    try:
-        async with asyncio.timeout(0):  # whatever would wait is cancelled
-            async for chunk in raw:
-                left -= len(chunk)
-                if left < 0:  # not the end of a body: a stream cut short
-                    break
-    except (TimeoutError, httpx.HTTPError):
-        pass
-    finally:
-        await response.aclose()
 
 
 async def read_capped(response: httpx.Response, limit: int, errors: ProviderErrorMapper) -> bytes:

@@ -23,7 +23,6 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from adapters.llm import _bodies
 from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, raw_chunks, read_capped
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
@@ -106,9 +105,8 @@ class ProviderHttp:
             await response.aclose()
             # A server that ignored ``stream: true`` and answered with one JSON body.
             raise self.errors.protocol("expected an event stream, got a JSON body")
-        raw = raw_chunks(response)
         events = iter_events(
-            raw,
+            raw_chunks(response),
             max_line_bytes=self.limits.max_line_bytes,
             max_event_bytes=self.limits.max_event_bytes,
             max_stream_bytes=self.limits.max_stream_bytes,
@@ -134,12 +132,7 @@ class ProviderHttp:
                 except httpx.HTTPError as exc:
                     raise self.errors.from_transport(exc).error from None
                 idle = call.event_idle
-                try:
-                    yield event
-                except GeneratorExit:  # the consumer has what it wanted: the body's end is next
-                    await events.aclose()
-                    await _bodies.end(response, raw)
-                    raise
+                yield event
         finally:
             await events.aclose()
             await response.aclose()

@@ -361,3 +361,37 @@ async def test_a_cookie_a_provider_set_by_host_name_is_never_sent_again() -> Non
             response = await client.get(f"http://localhost:{server.port}/v1/models")
             assert response.status_code == 200
     assert [seen.headers.get("cookie") for seen in server.requests] == [None, None]
+
+
+async def test_streams_read_to_their_last_event_give_their_connection_back() -> None:
+    """The adapter stops reading at ``[DONE]``; closing the response must still hand the
+    connection back to httpcore's pool (the client of a user's own base URL). An attempt to
+    read the body's arrived end under ``asyncio.timeout(0)`` left each connection busy: the
+    third stream through a pool of two timed out."""
+    events = (
+        "".join(
+            "data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]}) + "\n\n"
+            for text in ("Hel", "lo")
+        ).encode()
+        + b"data: [DONE]\n\n"
+    )
+
+    async def handler(request: SeenRequest, writer: asyncio.StreamWriter) -> None:
+        head = (
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            "transfer-encoding: chunked\r\n\r\n"
+        )
+        writer.write(head.encode() + f"{len(events):x}\r\n".encode() + events + b"\r\n0\r\n\r\n")
+        await writer.drain()
+
+    request = CompletionRequest(model="gpt-4.1-mini", messages=(ChatMessage(Role.USER, "hi"),))
+    pool = httpx.Limits(max_connections=2)
+    async with (
+        LocalServer(handler) as server,
+        httpx.AsyncClient(limits=pool, timeout=httpx.Timeout(5.0, pool=1.0)) as client,
+    ):
+        provider = OpenAiProvider(client, f"{server.url}/v1")
+        for _ in range(6):
+            received: list[CompletionChunk] = []
+            await collect(provider.stream(KEY, request), received)
+            assert "".join(c.delta for c in received) == "Hello"
