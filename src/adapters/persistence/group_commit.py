@@ -4,11 +4,14 @@ its own item to be committed (nothing is held only in memory once its writer was
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 MAX_WAITING = 1024
@@ -81,16 +84,23 @@ class GroupCommit(Generic[T]):
             self._room.release()
 
     async def _drain_queue(self) -> None:
+        batch: list[tuple[T, asyncio.Future[None]]] = []
         try:
             while self._queue:
                 size = min(len(self._queue), self._max_batch)
                 batch = [self._queue.popleft() for _ in range(size)]
                 await self._commit(batch)
+                batch = []
         finally:
             self._drain = None
-            for _, future in self._queue:  # only when this task was cancelled (loop teardown)
+            # Only when this task was cancelled (loop teardown, a stop that skipped aclose):
+            # whoever queued them may have answered already, so the loss is said here.
+            lost = sum(future.cancelled() for _, future in batch) + len(self._queue)
+            for _, future in self._queue:
                 future.cancel()
             self._queue.clear()
+            if lost:
+                logger.error("%d writes were not made: their writer was cancelled", lost)
 
     async def _commit(self, batch: list[tuple[T, asyncio.Future[None]]]) -> None:
         try:

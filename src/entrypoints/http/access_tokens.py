@@ -57,9 +57,9 @@ class AccessTokenClaims(Token):
         altered by one character) is a miss, verified in full."""
         asked = (encoded_token, secret, algorithm, audience, issuer, require_claims, verify_nbf)
         digest = hashlib.sha256(repr((asked, strict_audience)).encode()).digest()
-        known = _verified.get(digest)
+        known = _verified.get(digest) if verify_exp else None  # no caller turns it off
         if known is not None and isinstance(known, cls):
-            if not verify_exp or time.time() < known.exp.timestamp():
+            if time.time() < known.exp.timestamp():
                 _verified.move_to_end(digest)
                 return known
             del _verified[digest]  # expired: Token.decode says so

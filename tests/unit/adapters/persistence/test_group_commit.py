@@ -4,6 +4,7 @@ may wait; each writer hears its own outcome."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 import pytest
@@ -162,3 +163,24 @@ async def test_a_queued_item_nobody_awaits_still_holds_room_and_aclose_writes_it
     await third
     await batches.aclose()
     assert [i for write in store.writes for i in write] == [1, 2, 3]
+
+
+async def test_writes_lost_to_a_cancelled_drain_are_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only at loop teardown (a stop that skipped ``aclose``): nobody may be awaiting those
+    items any more (an answer already sent), so the loss is said where it happens."""
+    store = Store()
+    store.gate.clear()
+    batches = GroupCommit(store.write, max_batch=2)
+    futures = [await batches.queue(i) for i in range(5)]
+    await asyncio.sleep(0)  # the drain took [0, 1] and waits on the gate; 2, 3, 4 are queued
+    drain = batches._drain
+    assert drain is not None
+
+    with caplog.at_level(logging.ERROR, logger="adapters.persistence.group_commit"):
+        drain.cancel()
+        await asyncio.gather(drain, return_exceptions=True)
+
+    assert all(f.cancelled() for f in futures)
+    assert "5 writes were not made" in caplog.text
