@@ -1,13 +1,15 @@
-"""asyncpg's own errors, for statements sent on the driver's connection itself, translated like
+"""Statements sent on asyncpg's connection itself (``raw_driver``), their errors translated like
 the SQLAlchemy ones (``_errors``): by constraint name or SQLSTATE, never with their message."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.errors import ConstraintViolation, DatabaseError, StoreUnavailable
 from adapters.persistence.sqlalchemy._errors import (
@@ -58,3 +60,17 @@ def translated() -> Iterator[None]:
         if replacement is None:
             raise
         raise replacement from None
+
+
+@asynccontextmanager
+async def raw_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """asyncpg's connection from ``engine``'s pool, its errors translated (``translated``).
+    Without SQLAlchemy's Connection around it (a quarter of the cost): nothing here begins a
+    transaction SQLAlchemy would have to end, so handing it back is free; the pool's checkout
+    hook still replaces a closed one."""
+    with translated():
+        pooled = await engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()

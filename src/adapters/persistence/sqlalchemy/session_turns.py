@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.session_turns import UnitOfWorkSessionTurns
-from adapters.persistence.sqlalchemy._asyncpg_errors import translated
+from adapters.persistence.sqlalchemy._asyncpg_errors import raw_driver
 from adapters.persistence.sqlalchemy._session_rows import (
     HEAD,
     MESSAGE_COLUMNS,
@@ -102,7 +101,7 @@ class PostgresSessionTurns(SessionTurns):
 
     async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
         given = {"session_id": session_id, "user_id": user_id, "limit": max(limit, 1)}
-        async with self._driver() as driver:
+        async with raw_driver(self._engine) as driver:
             rows = await driver.fetch(self._head, *(given[p] for p in self._head_params))
         if not rows:
             return None
@@ -126,23 +125,10 @@ class PostgresSessionTurns(SessionTurns):
         rows = [message_values(m) for m in messages]
         columns = [[_text(row[name]) for row in rows] for name in _MESSAGE_NAMES]
         owner = (updated_at, session_id, user_id)
-        async with self._driver() as driver:
+        async with raw_driver(self._engine) as driver:
             touched = await driver.fetchval(_ADD_TURN, *owner, *columns, *usage_row(usage))
         if touched == 0:
             raise SessionNotFound()
-
-    @asynccontextmanager
-    async def _driver(self) -> AsyncIterator[Any]:
-        """asyncpg's connection; its errors leave translated (``_asyncpg_errors``)."""
-        with translated():
-            # The pool's connection without SQLAlchemy's Connection around it: nothing here
-            # begins a transaction SQLAlchemy would have to end, so handing it back is free;
-            # the pool's checkout hook still replaces a closed one.
-            pooled = await self._engine.raw_connection()
-            try:
-                yield pooled.driver_connection
-            finally:
-                pooled.close()
 
 
 def _text(value: Any) -> str | None:

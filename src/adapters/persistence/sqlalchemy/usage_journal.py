@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.group_commit import MAX_BATCH, MAX_WAITING
-from adapters.persistence.sqlalchemy._asyncpg_errors import translated
+from adapters.persistence.sqlalchemy._asyncpg_errors import raw_driver
 from adapters.persistence.sqlalchemy.tables import UsageRow
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.persistence.sqlalchemy.usage_store import USAGE_COLUMNS, usage_row
@@ -85,22 +85,14 @@ class PostgresUsageJournal(BatchedUsageJournal):
         rows = [usage_row(entry.record) for entry in entries]
         columns = [list(column) for column in zip(*rows, strict=True)]
         settlements = [e.settlement for e in entries if e.settlement is not None]
-        with translated():
-            # The pool's connection without SQLAlchemy's Connection around it (a quarter of
-            # the cost): nothing here begins a transaction SQLAlchemy would have to end, so
-            # handing it back is free; the pool's checkout hook still replaces a closed one.
-            pooled = await self._engine.raw_connection()
-            try:
-                driver: Any = pooled.driver_connection
-                if not settlements:
-                    await driver.execute(_INSERT, *columns)
-                    return
-                async with driver.transaction():
-                    await driver.execute(_INSERT, *columns)
-                    held = await driver.fetch(_DELETE_HOLDS, [s.hold.id for s in settlements])
-                    await driver.executemany(_SETTLE_COUNTER, _counter_moves(settlements, held))
-            finally:
-                pooled.close()
+        async with raw_driver(self._engine) as driver:
+            if not settlements:
+                await driver.execute(_INSERT, *columns)
+                return
+            async with driver.transaction():
+                await driver.execute(_INSERT, *columns)
+                held = await driver.fetch(_DELETE_HOLDS, [s.hold.id for s in settlements])
+                await driver.executemany(_SETTLE_COUNTER, _counter_moves(settlements, held))
 
 
 def _counter_moves(
