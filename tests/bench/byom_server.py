@@ -16,7 +16,9 @@ from typing import Any
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.clock import SystemClock
+from domain.user import User
 from entrypoints.bootstrap import build
+from entrypoints.bootstrap.container import Container
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.settings import CryptoSettings, DatabaseSettings, ProviderSettings, Settings
 from tests.bench._common import RESULTS, bench_env, worker_rss_mb
@@ -103,6 +105,20 @@ def server_env(url: str, standin_port: int, var_dir: Path, **extra: str) -> dict
     )
 
 
+async def seed_user(container: Container, n: int) -> User:
+    """Bench user ``n`` with an OpenAI key (validated live against the stand-in)."""
+    user = await container.register_user.execute(
+        email=f"bench{n}@example.com", password="a long enough password"
+    )
+    await container.add_credential.execute(
+        user.id,
+        provider="openai",
+        api_key=f"sk-proj-bench{n:04d}" + "x" * 40,
+        model_name="gpt-4o-mini",
+    )
+    return user
+
+
 async def seed_targets(settings: Settings) -> Targets:
     """Users with an OpenAI key (validated live against the stand-in), sessions and gateway
     tokens; consecutive requests of a target belong to different users."""
@@ -113,15 +129,7 @@ async def seed_targets(settings: Settings) -> Targets:
     await container.open()  # its change feed too: unopened, each publish warns nobody heard
     try:
         for n in range(USERS):
-            user = await container.register_user.execute(
-                email=f"bench{n}@example.com", password="a long enough password"
-            )
-            await container.add_credential.execute(
-                user.id,
-                provider="openai",
-                api_key=f"sk-proj-bench{n:04d}" + "x" * 40,
-                model_name="gpt-4o-mini",
-            )
+            user = await seed_user(container, n)
             access = f"Bearer {issuer.issue(user.id, 0)[0]}"
             owned = []
             for _ in range(SESSIONS_PER_USER):

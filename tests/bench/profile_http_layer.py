@@ -32,7 +32,7 @@ from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory.database import MemoryDatabase
 from entrypoints.bootstrap import build
 from entrypoints.http.app import create_app
-from tests.bench.byom_server import OPENAI_BODY, settings_for, start_standin
+from tests.bench.byom_server import OPENAI_BODY, seed_user, settings_for, start_standin
 from tests.support.builders import memory_database
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
@@ -68,15 +68,7 @@ COMPONENTS: list[tuple[str, tuple[str, ...]]] = [
 async def seed(container: Any) -> list[str]:
     tokens = []
     for n in range(USERS):
-        user = await container.register_user.execute(
-            email=f"bench{n}@example.com", password="a long enough password"
-        )
-        await container.add_credential.execute(
-            user.id,
-            provider="openai",
-            api_key=f"sk-proj-bench{n:04d}" + "x" * 40,
-            model_name="gpt-4o-mini",
-        )
+        user = await seed_user(container, n)
         tokens.append((await container.create_gateway_token.execute(user.id, "bench")).secret)
     return tokens
 
