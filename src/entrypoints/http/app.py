@@ -35,6 +35,7 @@ from entrypoints.http.deps import container_of
 from entrypoints.http.draining import Draining
 from entrypoints.http.errors import problem_details_plugin
 from entrypoints.http.framework import ByomLitestar
+from entrypoints.http.garbage import settle_after_startup
 from entrypoints.http.gateway.caller import gateway_rate_subject
 from entrypoints.http.gateway.completions import OpenAiGatewayController
 from entrypoints.http.gateway.errors import app_errors
@@ -123,6 +124,8 @@ def create_app(
                 # Start anyway: readiness says 503 until the database answers. A master key
                 # missing from the keyring still stops startup (checked when reachable).
                 logger.warning("database unreachable at startup; master-key census skipped")
+            if owned:  # a worker of `byom serve`, not a test's app around its own container
+                settle_after_startup()
             yield
         finally:
             if owned:

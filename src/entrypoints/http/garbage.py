@@ -1,0 +1,26 @@
+"""The cyclic garbage collector of a serving worker, set for many short requests.
+
+Measured on a worker relaying gateway calls (issue 15; gc.callbacks timing its passes): with
+Python's defaults the collector took 7.5% of the worker's CPU, most of it in full passes that
+walked everything start-up had made (the app, its routes and schemas, the imported modules),
+which lives as long as the worker and is never garbage. Frozen once start-up is over, and with
+the youngest generation collected every 7,000 allocations instead of every 700 (a request's
+objects die with it; collected sooner, its survivors got promoted and walked again), 1.5%.
+"""
+
+from __future__ import annotations
+
+import gc
+
+# Objects allocated (minus those freed) before the youngest generation is collected; the
+# older generations keep Python's defaults (every 10 passes of the one below).
+YOUNGEST_THRESHOLD = 7_000
+
+
+def settle_after_startup() -> None:
+    """Collects start-up's garbage once, then moves every surviving object out of the
+    collector's reach (``gc.freeze``), and collects the youngest generation less often."""
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNGEST_THRESHOLD, middle, oldest)
