@@ -102,3 +102,20 @@ def test_console_lines_name_the_request_while_serving(capsys: pytest.CaptureFixt
     outside, inside = capsys.readouterr().err.splitlines()
     assert outside.endswith(" INFO    byom: outside")
     assert inside.endswith(" INFO    byom [req-9]: inside")
+
+
+def test_records_skip_what_no_format_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    configure_logging("INFO", "console")
+    logging.getLogger().addHandler(Keep())
+    logging.getLogger("byom").info("served %s", "fast")
+
+    (record,) = seen
+    assert (record.threadName, record.processName, record.process) == (None, None, None)
+    assert record.lineno == 0  # no caller looked up
+    assert "INFO    byom: served fast" in capsys.readouterr().err
