@@ -204,13 +204,25 @@ class ProviderHttp:
         params: dict[str, str] | None,
         call: CallSpec,
     ) -> RequestFactory:
-        """A fresh request for each attempt: a sent request is spent."""
-        headers = {"accept": "application/json", "accept-encoding": "identity", **headers}
+        """A fresh request for each attempt: a sent request is spent. Made as the client's
+        ``build_request`` would, without merging its cookies (it keeps none), query parameters
+        and base URL (it has neither) into every request: half of building one."""
+        headers = {
+            **self.client.headers,
+            "accept": "application/json",
+            "accept-encoding": "identity",
+            **headers,
+        }
         if content is not None:
             headers["content-type"] = "application/json"
-        parsed, timeout = parsed_url(url), call.timeout()
-        return lambda: self.client.build_request(
-            method, parsed, params=params, content=content, headers=headers, timeout=timeout
+        parsed, timeout = parsed_url(url), call.timeout().as_dict()
+        return lambda: httpx.Request(
+            method,
+            parsed,
+            params=params,
+            content=content,
+            headers=headers,
+            extensions={"timeout": timeout},
         )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
