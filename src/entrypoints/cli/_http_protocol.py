@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from entrypoints.cli._joined_writes import JoinedWrites
 
 # How long a connection accepted just before the shutdown may take to send its request.
 FIRST_REQUEST_S = 0.5
@@ -21,3 +26,7 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
             self.loop.call_later(FIRST_REQUEST_S, super().shutdown)
             return
         super().shutdown()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        joined: Any = JoinedWrites(transport, self.loop)
+        super().connection_made(joined)

@@ -45,11 +45,15 @@ class Transport(asyncio.Transport):
     def resume_reading(self) -> None: ...
 
 
-def connection(protocol: type[HttpToolsProtocol]) -> tuple[HttpToolsProtocol, Transport]:
-    config = Config(app=app, http=protocol, lifespan="off", log_config=None)
+def connection(
+    protocol: type[HttpToolsProtocol],
+    served: Any = app,
+    transport_class: type[Transport] = Transport,
+) -> tuple[HttpToolsProtocol, Transport]:
+    config = Config(app=served, http=protocol, lifespan="off", log_config=None)
     config.load()
     made = protocol(config=config, server_state=ServerState(), app_state={})
-    transport = Transport()
+    transport = transport_class()
     made.connection_made(transport)
     return made, transport
 
