@@ -1,7 +1,8 @@
 """``byom serve``'s supervisor (entrypoints/cli/_supervisor.py) running two workers of
-tests/support/forked_app.py, run by ``python -m tests.support.supervisor_probe [--spawn]`` in a
-fresh interpreter (the supervisor takes over the process's signals and forks it): it prints, as one
-JSON line, its own pid, what the workers answered, and each worker's exit code once stopped."""
+tests/support/forked_app.py, run by ``python -m tests.support.supervisor_probe [--spawn]
+[--app module:factory]`` in a fresh interpreter (the supervisor takes over the process's signals and
+forks it): it prints, as one JSON line, its own pid, what the workers answered, and each worker's
+exit code once stopped. ``--app`` names another app (one that cannot be imported, say)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from uvicorn.config import Config
 from entrypoints.cli._supervisor import Supervisor
 
 REQUESTS = 20
+APP = "tests.support.forked_app:create_app"
 
 
 def _ask(url: str, answers: list[dict[str, int]]) -> None:
@@ -34,8 +36,9 @@ def _ask(url: str, answers: list[dict[str, int]]) -> None:
 
 
 def main() -> None:
+    app = sys.argv[sys.argv.index("--app") + 1] if "--app" in sys.argv else APP
     config = Config(
-        "tests.support.forked_app:create_app",
+        app,
         factory=True,
         host="127.0.0.1",
         port=0,

@@ -3,17 +3,19 @@ its workers from the app it has imported once."""
 
 from __future__ import annotations
 
-import importlib
+import logging
 import multiprocessing
 import signal
 import socket
+import sys
 from typing import Any
 
 from uvicorn._subprocess import subprocess_started
-from uvicorn.config import Config
+from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess, Process
 
 _FORK = multiprocessing.get_context("fork")
+logger = logging.getLogger("uvicorn.error")  # where uvicorn says its app could not be loaded
 
 
 class Supervisor(Multiprocess):
@@ -22,10 +24,11 @@ class Supervisor(Multiprocess):
     Its workers are forked from it once it has imported the app's module, where uvicorn spawns
     each in a new interpreter that imports everything again, the second worker on a core the
     first one needs: with two workers the service answered 0.2-0.3 s later than with one (issue
-    15). Only the module is imported here; each worker still makes its own app, container and
-    connections (uvicorn's app factory). A replacement (a worker that died, SIGHUP, SIGTTIN)
-    is uvicorn's own, spawned, as every worker was before, and so are all of them with
-    ``fork=False`` (a supervisor that loaded what its workers must not hold).
+    15). Only the module is imported here (and its factory found: an app that cannot be
+    imported stops it as it stops uvicorn, logged, with code 3); each worker still makes its
+    own app, container and connections (uvicorn's app factory). A replacement (a worker that
+    died, SIGHUP, SIGTTIN) is uvicorn's own, spawned, as every worker was before, and so are
+    all of them with ``fork=False`` (a supervisor that loaded what its workers must not hold).
 
     It closes its copy of the listening socket before telling the workers to stop: once they
     have closed theirs (uvicorn's shutdown does first), a new connection is refused, and a
@@ -42,8 +45,7 @@ class Supervisor(Multiprocess):
         if not self.fork:
             super().init_processes()
             return
-        if isinstance(self.config.app, str):  # `byom serve` names it: "module:factory"
-            importlib.import_module(self.config.app.partition(":")[0])
+        _import_app(self.config)
         for _ in range(self.processes_num):
             worker = ForkedWorker(self.config, self.sockets)
             worker.start()
@@ -53,6 +55,19 @@ class Supervisor(Multiprocess):
         for listening in self.sockets:
             listening.close()
         super().terminate_all()
+
+
+def _import_app(config: Config) -> None:
+    """The app's module and factory, as uvicorn finds them in a worker (``Config.load_app``:
+    one it cannot find is logged and ends the process with code 3, which stops the supervisor
+    too). Any other failure of the import (a syntax error, a missing dependency, an error
+    raised at import) ends it the same way, with its traceback logged: uvicorn's spawned
+    workers would each die of it, and be replaced, again and again."""
+    try:
+        config.load_app()
+    except Exception:
+        logger.exception("Error loading ASGI app.")
+        sys.exit(STARTUP_FAILURE)
 
 
 class ForkedWorker(Process):
