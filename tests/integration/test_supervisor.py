@@ -49,6 +49,14 @@ def test_workers_serve_the_module_the_supervisor_imported_and_end_by_the_stop_si
     assert result["exit_codes"] == [-signal.SIGTERM, -signal.SIGTERM]
 
 
+def test_a_forked_worker_holds_no_health_pipe_but_its_own_end() -> None:
+    """uvicorn makes each worker's ping/pong pipe in the supervisor before starting it: a
+    worker forked after another would keep that one's ends open for its whole life."""
+    result = _probe()
+
+    assert result["pipe_ends_held"] == [0, 0]
+
+
 def test_without_fork_each_worker_imports_the_app_itself() -> None:
     result = _probe("--spawn")
 

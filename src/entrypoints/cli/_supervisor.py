@@ -8,6 +8,8 @@ import multiprocessing
 import signal
 import socket
 import sys
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
 from typing import Any
 
 from uvicorn._subprocess import subprocess_started
@@ -47,7 +49,7 @@ class Supervisor(Multiprocess):
             return
         _import_app(self.config)
         for _ in range(self.processes_num):
-            worker = ForkedWorker(self.config, self.sockets)
+            worker = ForkedWorker(self.config, self.sockets, siblings=tuple(self.processes))
             worker.start()
             self.processes.append(worker)
 
@@ -71,17 +73,31 @@ def _import_app(config: Config) -> None:
 
 
 class ForkedWorker(Process):
-    """uvicorn's worker process (its health pings, its server), forked instead of spawned."""
+    """uvicorn's worker process (its health pings, its server), forked instead of spawned.
 
-    def __init__(self, config: Config, sockets: list[socket.socket]) -> None:
+    The fork hands it every descriptor of the supervisor, among them the ends of the health
+    pipes (uvicorn's ping/pong socket pairs) of the ``siblings`` forked before it and the
+    supervisor's end of its own: it closes them as it starts, where a spawned worker never had
+    them. Otherwise each would stay open for the worker's life, a dead sibling's pipe never
+    freed, and nothing but the supervisor and its own worker should hold a pipe's ends."""
+
+    def __init__(
+        self, config: Config, sockets: list[socket.socket], *, siblings: Sequence[Process] = ()
+    ) -> None:
         super().__init__(config, sockets)  # its spawn process is never started
+        not_ours = [self.parent_conn]
+        not_ours += [
+            end for sibling in siblings for end in (sibling.parent_conn, sibling.child_conn)
+        ]
         arguments = {"config": config, "target": self.target, "sockets": sockets}
         self.process = _FORK.Process(  # type: ignore[assignment]
-            target=_start_worker, kwargs=arguments
+            target=_start_worker, args=(not_ours,), kwargs=arguments
         )
 
 
-def _start_worker(**arguments: Any) -> None:
+def _start_worker(not_ours: Sequence[Connection], **arguments: Any) -> None:
+    for end in not_ours:
+        end.close()
     # The supervisor's signal handlers (uvicorn queues each signal for its loop) came with the
     # fork. A worker starts with Python's own, as a spawned one does: uvicorn's server restores
     # them when it has stopped and raises the signal it stopped on again, to end by it.
