@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypedDict, Unpack
 
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
-from domain.ports import ChangeFeed
+from domain.ports import ChangeFeed, UsageJournal
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, Database, build, sql_database
 from entrypoints.settings import (
@@ -99,16 +99,18 @@ def memory_world(
     providers: FakeProviderRegistry | None = None,
     clock: FakeClock | None = None,
     changes: ChangeFeed | None = None,
+    usage_journal: UsageJournal | None = None,
 ) -> World:
     """A container on in-memory stores and fakes. Pass ``db`` to share state between worlds
-    (a restart with another keyring, say), ``changes`` to hear what it publishes."""
+    (a restart with another keyring, say), ``changes`` to hear what it publishes,
+    ``usage_journal`` for a journal of the test's own over ``db``."""
     db = db or MemoryDatabase()
     providers = providers or FakeProviderRegistry()
     clock = clock or FakeClock()
     health = FakeHealthProbe()
     container = build(
         settings or make_settings(),
-        database=memory_database(db, health),
+        database=replace(memory_database(db, health), usage_journal=usage_journal),
         providers=providers,
         catalog=FakeCatalog(),
         hasher=Argon2PasswordHasher.fast_for_tests(),

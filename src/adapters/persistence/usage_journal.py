@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from adapters.persistence.errors import StoreUnavailable
@@ -40,9 +40,13 @@ class BatchedUsageJournal(UsageJournal):
         await self._batches.submit(Entry(record, settlement))
 
     async def queue(
-        self, record: UsageRecord, settlement: Settlement | None = None
+        self,
+        record: UsageRecord,
+        settlement: Settlement | None = None,
+        *,
+        on_done: Callable[[asyncio.Future[None]], object] | None = None,
     ) -> asyncio.Future[None]:
-        return await self._batches.queue(Entry(record, settlement))
+        return await self._batches.queue(Entry(record, settlement), on_done=on_done)
 
     async def aclose(self) -> None:
         await self._batches.aclose()

@@ -185,13 +185,17 @@ class RelayCompletion:
             estimated=spend.estimated,
         )
         # Concurrent calls share one transaction (the journal's group commit).
-        recorded = await self._journal.queue(record, self._guard.settlement(spend.hold, record))
-        recorded.add_done_callback(partial(self._recorded, spend.hold, record))
+        recorded = await self._journal.queue(
+            record,
+            self._guard.settlement(spend.hold, record),
+            on_done=partial(self._recorded, spend.hold, record),
+        )
         return Relayed(call.llm.choice, usage, record.cost_usd), recorded
 
     def _recorded(self, hold: Hold | None, record: UsageRecord, recorded: Recording) -> None:
-        """Whoever awaits the commit, and even if nobody does: the metrics, or the failure
-        logged (the caller may have had its answer already)."""
+        """Whoever awaits the commit, and even if nobody does (or the caller was cancelled
+        while its row waited for room): the metrics, or the failure logged (the caller may
+        have had its answer already)."""
         if recorded.cancelled():
             return
         if (error := recorded.exception()) is None:

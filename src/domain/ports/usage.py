@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -72,12 +72,18 @@ class UsageJournal(Protocol):
         ...
 
     async def queue(
-        self, record: UsageRecord, settlement: Settlement | None = None
+        self,
+        record: UsageRecord,
+        settlement: Settlement | None = None,
+        *,
+        on_done: Callable[[asyncio.Future[None]], object] | None = None,
     ) -> asyncio.Future[None]:
         """Returns once the row and the settlement are queued (past the bound, once there is
         room), with the future of their commit: done once they are committed, together, or
         failed with what the store raised. They are written whether or not it is awaited, and
-        count against the bound until then. Await it shielded (``asyncio.shield``)."""
+        even if this call is cancelled while it waits for room (the call was billed): then
+        only ``on_done`` hears of the outcome. They count against the bound until then. Await
+        the future shielded (``asyncio.shield``)."""
         ...
 
     async def aclose(self) -> None:

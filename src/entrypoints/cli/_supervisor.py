@@ -3,17 +3,21 @@ its workers from the app it has imported once."""
 
 from __future__ import annotations
 
-import importlib
+import logging
 import multiprocessing
 import signal
 import socket
+import sys
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
 from typing import Any
 
 from uvicorn._subprocess import subprocess_started
-from uvicorn.config import Config
+from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess, Process
 
 _FORK = multiprocessing.get_context("fork")
+logger = logging.getLogger("uvicorn.error")  # where uvicorn says its app could not be loaded
 
 
 class Supervisor(Multiprocess):
@@ -22,10 +26,11 @@ class Supervisor(Multiprocess):
     Its workers are forked from it once it has imported the app's module, where uvicorn spawns
     each in a new interpreter that imports everything again, the second worker on a core the
     first one needs: with two workers the service answered 0.2-0.3 s later than with one (issue
-    15). Only the module is imported here; each worker still makes its own app, container and
-    connections (uvicorn's app factory). A replacement (a worker that died, SIGHUP, SIGTTIN)
-    is uvicorn's own, spawned, as every worker was before, and so are all of them with
-    ``fork=False`` (a supervisor that loaded what its workers must not hold).
+    15). Only the module is imported here (and its factory found: an app that cannot be
+    imported stops it as it stops uvicorn, logged, with code 3); each worker still makes its
+    own app, container and connections (uvicorn's app factory). A replacement (a worker that
+    died, SIGHUP, SIGTTIN) is uvicorn's own, spawned, as every worker was before, and so are
+    all of them with ``fork=False`` (a supervisor that loaded what its workers must not hold).
 
     It closes its copy of the listening socket before telling the workers to stop: once they
     have closed theirs (uvicorn's shutdown does first), a new connection is refused, and a
@@ -42,10 +47,9 @@ class Supervisor(Multiprocess):
         if not self.fork:
             super().init_processes()
             return
-        if isinstance(self.config.app, str):  # `byom serve` names it: "module:factory"
-            importlib.import_module(self.config.app.partition(":")[0])
+        _import_app(self.config)
         for _ in range(self.processes_num):
-            worker = ForkedWorker(self.config, self.sockets)
+            worker = ForkedWorker(self.config, self.sockets, siblings=tuple(self.processes))
             worker.start()
             self.processes.append(worker)
 
@@ -55,18 +59,45 @@ class Supervisor(Multiprocess):
         super().terminate_all()
 
 
-class ForkedWorker(Process):
-    """uvicorn's worker process (its health pings, its server), forked instead of spawned."""
+def _import_app(config: Config) -> None:
+    """The app's module and factory, as uvicorn finds them in a worker (``Config.load_app``:
+    one it cannot find is logged and ends the process with code 3, which stops the supervisor
+    too). Any other failure of the import (a syntax error, a missing dependency, an error
+    raised at import) ends it the same way, with its traceback logged: uvicorn's spawned
+    workers would each die of it, and be replaced, again and again."""
+    try:
+        config.load_app()
+    except Exception:
+        logger.exception("Error loading ASGI app.")
+        sys.exit(STARTUP_FAILURE)
 
-    def __init__(self, config: Config, sockets: list[socket.socket]) -> None:
+
+class ForkedWorker(Process):
+    """uvicorn's worker process (its health pings, its server), forked instead of spawned.
+
+    The fork hands it every descriptor of the supervisor, among them the ends of the health
+    pipes (uvicorn's ping/pong socket pairs) of the ``siblings`` forked before it and the
+    supervisor's end of its own: it closes them as it starts, where a spawned worker never had
+    them. Otherwise each would stay open for the worker's life, a dead sibling's pipe never
+    freed, and nothing but the supervisor and its own worker should hold a pipe's ends."""
+
+    def __init__(
+        self, config: Config, sockets: list[socket.socket], *, siblings: Sequence[Process] = ()
+    ) -> None:
         super().__init__(config, sockets)  # its spawn process is never started
+        not_ours = [self.parent_conn]
+        not_ours += [
+            end for sibling in siblings for end in (sibling.parent_conn, sibling.child_conn)
+        ]
         arguments = {"config": config, "target": self.target, "sockets": sockets}
         self.process = _FORK.Process(  # type: ignore[assignment]
-            target=_start_worker, kwargs=arguments
+            target=_start_worker, args=(not_ours,), kwargs=arguments
         )
 
 
-def _start_worker(**arguments: Any) -> None:
+def _start_worker(not_ours: Sequence[Connection], **arguments: Any) -> None:
+    for end in not_ours:
+        end.close()
     # The supervisor's signal handlers (uvicorn queues each signal for its loop) came with the
     # fork. A worker starts with Python's own, as a spawned one does: uvicorn's server restores
     # them when it has stopped and raises the signal it stopped on again, to end by it.

@@ -184,3 +184,45 @@ async def test_writes_lost_to_a_cancelled_drain_are_logged(
 
     assert all(f.cancelled() for f in futures)
     assert "5 writes were not made" in caplog.text
+
+
+async def test_a_writer_cancelled_while_it_waits_for_room_still_has_its_item_written() -> None:
+    """A caller that queued a billed call's row and then went away (its client disconnected)
+    while the queue was full: the row is still written, and ``on_done`` still hears of it."""
+    store = Store()
+    store.gate.clear()
+    batches = GroupCommit(store.write, max_waiting=1)
+    await batches.queue(1)
+    heard: list[asyncio.Future[None]] = []
+    waiting = asyncio.create_task(batches.queue(2, on_done=heard.append))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done(), "past max_waiting, queue waits for room"
+
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    store.gate.set()
+    await batches.aclose()
+    await asyncio.sleep(0)  # a future's callbacks run in the loop's next turn
+
+    assert [i for write in store.writes for i in write] == [1, 2]
+    assert [f.done() and f.exception() is None for f in heard] == [True]
+
+
+async def test_writers_waiting_for_room_are_queued_in_their_order_and_within_the_bound() -> None:
+    store = Store()
+    store.gate.clear()
+    batches = GroupCommit(store.write, max_batch=100, max_waiting=2)
+    await batches.queue(0)
+    await batches.queue(1)
+    waiting = [asyncio.create_task(batches.queue(i)) for i in range(2, 6)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    waiting[1].cancel()
+
+    store.gate.set()
+    await asyncio.gather(*waiting, return_exceptions=True)
+    await batches.aclose()
+
+    assert store.writes == [[0, 1], [2, 3], [4, 5]]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
 
 from adapters.persistence.errors import ConstraintViolation
+from adapters.persistence.memory.database import MemoryDatabase
+from adapters.persistence.usage_journal import Entry, UnitOfWorkUsageJournal
 from application.gateway.relay_completion import RelayRequest
 from domain.errors import (
     CredentialRejected,
@@ -21,8 +24,8 @@ from domain.errors import (
 from domain.llm import ChatMessage, Role, Usage
 from domain.provider import Provider
 from domain.usage import UsageSource
-from tests.support.builders import World
-from tests.support.scenarios import add_key
+from tests.support.builders import World, keyed_providers, memory_world
+from tests.support.scenarios import add_key, new_user
 
 CONVERSATION = (
     ChatMessage(Role.SYSTEM, "Be brief."),
@@ -177,3 +180,62 @@ async def test_a_stream_cut_short_is_recorded_on_an_estimate_never_as_zero(
         (5, 2, True),
     ]
     assert all(r.cost_usd for r in rows)
+
+
+class FullJournal(UnitOfWorkUsageJournal):
+    """Room for one row; writes held until ``gate`` is set."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        super().__init__(db.unit_of_work, max_waiting=1)
+        self.gate = asyncio.Event()
+
+    async def _write(self, entries: Sequence[Entry]) -> None:
+        await self.gate.wait()
+        await super()._write(entries)
+
+
+async def _cancelled_while_its_row_waits(world: World, journal: FullJournal, user_id: UUID) -> None:
+    """One call's row fills the journal; a second call's row waits for room, and its caller
+    is cancelled then (its client went away after the provider billed the call)."""
+    await add_key(world, user_id, "openai")
+    ask = RelayRequest("openai/model-a", (ChatMessage(Role.USER, "hi"),))
+    await world.container.relay_completion.answer(user_id, ask)
+    second = asyncio.create_task(world.container.relay_completion.answer(user_id, ask))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert len(world.providers.get(Provider.OPENAI).requests) == 2
+    assert not second.done(), "its row waits for room"
+    second.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await second
+
+
+async def test_a_caller_cancelled_while_its_row_waits_for_room_still_has_it_stored() -> None:
+    db = MemoryDatabase()
+    journal = FullJournal(db)
+    world = memory_world(db=db, providers=keyed_providers(), usage_journal=journal)
+    user_id = await new_user(world)
+    await _cancelled_while_its_row_waits(world, journal, user_id)
+
+    journal.gate.set()
+    await journal.aclose()
+
+    assert len(world.db.usage) == 2
+
+
+async def test_the_row_of_a_cancelled_caller_that_could_not_be_stored_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    db = MemoryDatabase()
+    journal = FullJournal(db)
+    world = memory_world(db=db, providers=keyed_providers(), usage_journal=journal)
+    user_id = await new_user(world)
+    await _cancelled_while_its_row_waits(world, journal, user_id)
+    del world.db.users[user_id]  # both rows break their key
+
+    with caplog.at_level(logging.ERROR, logger="application.gateway.relay_completion"):
+        journal.gate.set()
+        await journal.aclose()
+        await asyncio.sleep(0)  # the outcomes' callbacks
+
+    assert caplog.text.count("gateway call's usage row was not stored") == 2
