@@ -44,6 +44,7 @@ class Relayed:
 
 
 RelayedStream = ProviderStream[Relayed]
+AnsweredStream = ProviderStream[tuple[Relayed, Recording]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,14 @@ class RelayCompletion:
         """Chunks as they come (see ``ProviderStream``); ``finish()`` records the usage (as
         reported, else estimated) and returns it with its cost and the LLM chosen."""
         return self._provider.stream(partial(self._prepare, user_id, request, token))
+
+    def answer_stream(
+        self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None
+    ) -> AnsweredStream:
+        """``stream``, whose ``finish()`` returns once the usage row is queued, with the future
+        of its commit, as ``answer`` does: the stream's end is not kept waiting for the
+        database (await the future shielded once it is sent)."""
+        return self._answering.stream(partial(self._prepare, user_id, request, token))
 
     async def _prepare(
         self, user_id: UUID, request: RelayRequest, token: GatewayToken | None

@@ -1,7 +1,7 @@
-"""Issue 15, a gateway call's added latency: the answer leaves before its usage row's commit,
-and the request ends only once the row is committed. On PostgreSQL with ``llm_usage`` locked by
-another connection (the row's INSERT waits): the whole answer is sent while the INSERT waits,
-and the app's call returns once the lock is gone and the row is in."""
+"""Issue 15, a gateway call's added latency: the answer (a stream's end too) leaves before its
+usage row's commit, and the request ends only once the row is committed. On PostgreSQL with
+``llm_usage`` locked by another connection (the row's INSERT waits): the whole answer is sent
+while the INSERT waits, and the app's call returns once the lock is gone and the row is in."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ PATH = "/v1/chat/completions"
 ASK = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 async def test_the_answer_is_sent_while_its_usage_row_waits_and_the_request_ends_with_it(
-    postgres_url: str,
+    postgres_url: str, stream: bool
 ) -> None:
     # The app in this test's own loop (the test client runs it in another: the engine's
     # connections would then belong to two loops).
@@ -53,7 +54,7 @@ async def test_the_answer_is_sent_while_its_usage_row_waits_and_the_request_ends
                 if message["type"] == "http.response.body" and not message.get("more_body"):
                     answered.set()
 
-            body = json.dumps(ASK).encode()
+            body = json.dumps({**ASK, "stream": stream}).encode()
             auth = [(b"authorization", f"Bearer {token}".encode())]
             receive = body_then_hang_up(body, asyncio.Event())
             handler: Callable[..., Coroutine[Any, Any, None]] = app
@@ -62,7 +63,11 @@ async def test_the_answer_is_sent_while_its_usage_row_waits_and_the_request_ends
             await asyncio.wait_for(answered.wait(), timeout=30)
 
             assert sent[0]["status"] == 200
-            assert json.loads(b"".join(m.get("body", b"") for m in sent[1:]))["choices"]
+            answer = b"".join(m.get("body", b"") for m in sent[1:])
+            if stream:
+                assert answer.endswith(b"data: [DONE]\n\n")
+            else:
+                assert json.loads(answer)["choices"]
             assert not call.done(), "the request waits for its row's commit"
             assert await _rows(postgres_url) == 0
             await lock.rollback()

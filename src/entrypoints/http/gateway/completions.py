@@ -25,7 +25,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.plugins.problem_details import ProblemDetailsException
 
 from application.gateway.list_gateway_models import GatewayModel
-from application.gateway.relay_completion import Recording, RelayedStream
+from application.gateway.relay_completion import AnsweredStream, Recording
 from domain.errors import DomainError
 from domain.gateway_token import GatewayToken
 from entrypoints.bootstrap.container import Container
@@ -62,7 +62,10 @@ async def _recorded(request: Request[Any, Any, State]) -> None:
     """After the answer was sent, in the request's own task: the request ends once its usage
     row is committed, so a server stopping waits for the row like for any request, and a
     test client that awaits the app reads it back."""
-    recorded: Recording | None = request.state.get(_RECORDED)
+    await _committed(request.state.get(_RECORDED))
+
+
+async def _committed(recorded: Recording | None) -> None:
     if recorded is not None:
         # A failure was logged where it happened (``RelayCompletion``); the answer is out.
         with contextlib.suppress(Exception):
@@ -118,7 +121,7 @@ class OpenAiGatewayController(Controller):
             )
             request.state[_RECORDED] = recorded  # awaited once the answer is out (_recorded)
             return completion(relayed.completion, id_=id_, created=created, model=data.model)
-        stream = relay_completion.stream(gateway_user_id, call, token=gateway_token)
+        stream = relay_completion.answer_stream(gateway_user_id, call, token=gateway_token)
         await stream.start()
         include_usage = bool(data.stream_options and data.stream_options.include_usage)
         writer = ChunkWriter(
@@ -185,16 +188,15 @@ def _model_out(m: GatewayModel) -> wire.GatewayModelOut:
 
 
 async def openai_events(
-    stream: RelayedStream, writer: ChunkWriter, draining: Draining
+    stream: AnsweredStream, writer: ChunkWriter, draining: Draining
 ) -> AsyncIterator[bytes]:
     """OpenAI's SSE: ``data: {chunk}`` lines, then ``data: [DONE]``; a failure mid-stream is a
     ``data: {"error": ...}`` line (the SDKs raise it) and no ``[DONE]``. So is the end of the
     instance's shutdown grace (``ServiceStopping``, 503): what arrived is recorded as usage.
 
-    Lines that are ready together leave in one write: the role line with the first chunk (read
+    Lines that are ready together leave as one piece: the role line with the first chunk (read
     before the response began, so it waits for nothing), and the finish, usage and ``[DONE]``
-    lines with the end of the body (``FinalChunk``). Each write costs a system call and wakes
-    the client: apart, they were most of what a short stream cost over a JSON answer."""
+    lines with the end of the body (``FinalChunk``), which waits for no commit."""
     head: bytes | None = _data(writer.role())
     try:
         finish = None
@@ -209,8 +211,8 @@ async def openai_events(
                     yield _data(content)
                 if chunk.is_final:
                     finish, reported = chunk.finish_reason, chunk.usage
-            # Recording the usage can fail too (database down) after the headers are out:
-            # then the client gets an error line like any other mid-stream failure.
+            # The usage row is queued here and committed once the end is out, as a JSON
+            # answer's is: a commit that fails then is logged (``RelayCompletion``).
             await stream.finish()
         except DomainError as exc:
             with contextlib.suppress(DomainError):
@@ -222,9 +224,12 @@ async def openai_events(
             tail += _data(usage)
         yield FinalChunk(tail + b"data: [DONE]\n\n")
     finally:
+        kept = None
         # The client went away: record what the provider reported, if it did.
         with contextlib.suppress(DomainError):
-            await stream.finish()
+            kept = await stream.finish()
+        # The end is out (or the client gone): the request lasts until its row is committed.
+        await _committed(kept[1] if kept else None)
 
 
 def _data(payload: object) -> bytes:
