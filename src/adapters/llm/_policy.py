@@ -97,6 +97,9 @@ class Deadline:
         """Seconds until the deadline (negative once past it); ``None`` when there is none."""
         return None if self.at is None else self.at - self.clock()
 
+    def passed(self) -> bool:
+        return self.at is not None and self.clock() >= self.at
+
     def timeout(self, within: float | None = None) -> asyncio.Timeout:
         """A block that raises ``TimeoutError`` if the deadline passes while it waits (or
         ``within`` seconds pass, when sooner). Past the deadline no block starts at all (one
