@@ -28,7 +28,8 @@ class CallSpec:
     it is not made, and the failure in hand is reported instead. ``None``: no deadline.
     ``read_timeout`` bounds each read on its own (a stream's silence between two events).
     ``event_idle`` bounds, once a stream's first event arrived, the wait for each next one:
-    comments and pings do not count, so a server cannot hold a call open with them alone.
+    comments, pings and bytes that complete no event do not count, so a server cannot hold a
+    call open with them alone.
     """
 
     name: str

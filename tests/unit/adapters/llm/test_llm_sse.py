@@ -75,6 +75,10 @@ def test_the_reference_stream_read_whole() -> None:
     assert read(STREAM) == WHOLE
 
 
+def test_the_reference_stream_fed_a_byte_at_a_time() -> None:
+    assert read(*(STREAM[i : i + 1] for i in range(len(STREAM)))) == WHOLE
+
+
 @pytest.mark.parametrize("cut", range(1, len(STREAM)))
 def test_events_split_across_two_chunks_at_any_byte_read_the_same(cut: int) -> None:
     assert read(STREAM[:cut], STREAM[cut:]) == WHOLE
