@@ -23,13 +23,13 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, raw_chunks, read_capped
+from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, read_capped
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
+from adapters.llm._event_reader import EventReader
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
 from adapters.llm._urls import parsed_url
-from adapters.llm.sse import SseEvent, SseLimitExceeded, SseStreamTooLarge, iter_events
+from adapters.llm.sse import SseEvent
 from domain.api_key import ApiKey
-from domain.errors import ProviderTimeout
 
 T = TypeVar("T")
 ScopeFactory = Callable[[], AbstractContextManager[object]]
@@ -105,36 +105,20 @@ class ProviderHttp:
             await response.aclose()
             # A server that ignored ``stream: true`` and answered with one JSON body.
             raise self.errors.protocol("expected an event stream, got a JSON body")
-        events = iter_events(
-            raw_chunks(response),
-            max_line_bytes=self.limits.max_line_bytes,
-            max_event_bytes=self.limits.max_event_bytes,
-            max_stream_bytes=self.limits.max_stream_bytes,
+        reader = EventReader(
+            response,
+            limits=self.limits,
+            errors=self.errors,
+            deadline=deadline,
+            idle=call.event_idle,
         )
-        idle: float | None = None  # the first event may take a model's whole think
         try:
-            while True:
-                try:
-                    async with deadline.timeout(idle):
-                        event = await anext(events)
-                except StopAsyncIteration:
-                    return
-                except TimeoutError as exc:
-                    left = deadline.left()
-                    if idle is None or (left is not None and left <= 0):
-                        raise self.errors.from_transport(exc).error from None
-                    silent = f"{self.errors.label}: the stream sent nothing for {idle:g} s"
-                    raise ProviderTimeout(self.errors.provider, silent) from None
-                except SseStreamTooLarge:
-                    raise self.errors.protocol("the stream exceeded the size limit") from None
-                except SseLimitExceeded:
-                    raise self.errors.protocol("a streamed event exceeded the size limit") from None
-                except httpx.HTTPError as exc:
-                    raise self.errors.from_transport(exc).error from None
-                idle = call.event_idle
-                yield event
+            while (batch := await reader.batch()) is not None:
+                for event in batch:
+                    yield event
+                    if deadline.passed():  # the caller held this event past the deadline
+                        raise self.errors.from_transport(TimeoutError()).error
         finally:
-            await events.aclose()
             await response.aclose()
 
     async def _open(

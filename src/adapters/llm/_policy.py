@@ -28,7 +28,8 @@ class CallSpec:
     it is not made, and the failure in hand is reported instead. ``None``: no deadline.
     ``read_timeout`` bounds each read on its own (a stream's silence between two events).
     ``event_idle`` bounds, once a stream's first event arrived, the wait for each next one:
-    comments and pings do not count, so a server cannot hold a call open with them alone.
+    comments, pings and bytes that complete no event do not count, so a server cannot hold a
+    call open with them alone.
     """
 
     name: str
@@ -96,6 +97,9 @@ class Deadline:
     def left(self) -> float | None:
         """Seconds until the deadline (negative once past it); ``None`` when there is none."""
         return None if self.at is None else self.at - self.clock()
+
+    def passed(self) -> bool:
+        return self.at is not None and self.clock() >= self.at
 
     def timeout(self, within: float | None = None) -> asyncio.Timeout:
         """A block that raises ``TimeoutError`` if the deadline passes while it waits (or

@@ -4,12 +4,15 @@ Lines end with CRLF, LF or CR; ``:`` starts a comment; ``data`` lines of one eve
 with newlines; an event is dispatched on a blank line and an unterminated event at the end of
 the stream is dropped, as the spec says. Lines, events and (optionally) the whole stream are
 bounded so a hostile or broken server cannot make us buffer or read without limit.
+
+``SseParser`` is fed the body's chunks as they arrive and returns the events each completes,
+with no coroutine of its own: a short stream arrives in one or two reads, and its caller hands
+out what one read completed without awaiting anything per event.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterable
-from contextlib import aclosing
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 DONE = "[DONE]"
@@ -19,7 +22,14 @@ _BOM = b"\xef\xbb\xbf"
 
 
 class SseLimitExceeded(ValueError):
-    """A line or an event is larger than the reader allows."""
+    """A line or an event is larger than the reader allows.
+
+    ``completed``: the events the same chunk completed before the limit broke; a reader hands
+    them out first, as it would have had it read the chunk's lines one at a time."""
+
+    def __init__(self, message: str, completed: Sequence[SseEvent] = ()) -> None:
+        super().__init__(message)
+        self.completed = list(completed)
 
 
 class SseStreamTooLarge(SseLimitExceeded):
@@ -38,82 +48,115 @@ class SseEvent:
         return self.data.strip() == DONE
 
 
-async def iter_lines(
-    chunks: AsyncIterable[bytes],
-    *,
-    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-    max_stream_bytes: int | None = None,
-) -> AsyncGenerator[str, None]:
-    """Split a byte stream into lines at CRLF, LF or CR, never holding more than one line."""
-    buf = bytearray()
-    first = True
-    total = 0
-    async for chunk in chunks:
-        total += len(chunk)
-        if max_stream_bytes is not None and total > max_stream_bytes:
+class SseParser:
+    """Server-sent events from a byte stream fed chunk by chunk (for httpx: the chunks of
+    ``response.aiter_raw()``), then ``close()`` at its end.
+
+    Holds at most one unfinished line and one unfinished event. Past ``max_stream_bytes`` fed
+    in all, ``SseStreamTooLarge`` before the chunk that crossed it is read: comments, pings and
+    blank lines count too, so a server cannot keep a reader busy without sending an event."""
+
+    __slots__ = (
+        "_buf",
+        "_data",
+        "_first",
+        "_id",
+        "_kind",
+        "_max_event",
+        "_max_line",
+        "_max_stream",
+        "_size",
+        "_total",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_stream_bytes: int | None = None,
+    ) -> None:
+        self._max_line = max_line_bytes
+        self._max_event = max_event_bytes
+        self._max_stream = max_stream_bytes
+        self._total = 0
+        self._buf = bytearray()  # the unfinished line, with a CR that may be half of a CRLF
+        self._first = True  # a byte order mark may still come
+        self._data: list[str] = []
+        self._size = 0
+        self._kind = ""
+        self._id: str | None = None
+
+    def feed(self, chunk: bytes) -> list[SseEvent]:
+        """The events ``chunk`` completes, in order."""
+        self._total += len(chunk)
+        if self._max_stream is not None and self._total > self._max_stream:
             raise SseStreamTooLarge("server-sent event stream is too long")
+        buf = self._buf
+        held_cr = buf.endswith(b"\r")
         buf += chunk
-        if first and len(buf) >= len(_BOM):
-            first = False
+        if self._first and len(buf) >= len(_BOM):
+            self._first = False
             if buf.startswith(_BOM):
                 del buf[: len(_BOM)]
-        start = 0
-        while True:
-            lf = buf.find(b"\n", start)
-            cr = buf.find(b"\r", start)
-            if lf < 0 and cr < 0:
-                break
-            end = lf if cr < 0 or (0 <= lf < cr) else cr
-            if buf[end] == 0x0D and end == len(buf) - 1:
-                break  # a CR at the end of the chunk may be the first half of CRLF
-            yield buf[start:end].decode("utf-8", errors="replace")
-            start = end + 2 if buf[end] == 0x0D and buf[end + 1] == 0x0A else end + 1
-        del buf[:start]
-        if len(buf) > max_line_bytes:
-            raise SseLimitExceeded("server-sent event line is too long")
-    if buf:
-        if buf.endswith(b"\r"):
-            del buf[-1:]
-            yield buf.decode("utf-8", errors="replace")
-        else:
-            yield buf.decode("utf-8", errors="replace")
+        events: list[SseEvent] = []
+        # Only the new bytes are searched: a long line arriving in small chunks costs no rescans.
+        if held_cr or b"\n" in chunk or b"\r" in chunk:
+            self._split(events)
+        if len(self._buf) > self._max_line:
+            raise SseLimitExceeded("server-sent event line is too long", events)
+        return events
 
+    def close(self) -> list[SseEvent]:
+        """The end of the stream: its last line needs no line end (so a CR held as the possible
+        first half of a CRLF ends it); an event left without its blank line is dropped."""
+        buf, self._buf = self._buf, bytearray()
+        events: list[SseEvent] = []
+        if buf:
+            if buf.endswith(b"\r"):
+                del buf[-1:]
+            self._lines([buf.decode("utf-8", errors="replace")], events)
+        return events
 
-async def iter_events(
-    chunks: AsyncIterable[bytes],
-    *,
-    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
-    max_stream_bytes: int | None = None,
-) -> AsyncGenerator[SseEvent, None]:
-    """Server-sent events from a byte stream (for httpx: ``response.aiter_raw()``).
+    def _split(self, events: list[SseEvent]) -> None:
+        buf = self._buf
+        held_cr = buf.endswith(b"\r")  # a CR at the end of the chunk may be the first half of CRLF
+        text = buf[:-1] if held_cr else buf
+        if b"\r" in text:
+            text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        whole, newline, rest = text.rpartition(b"\n")
+        if not newline:
+            return
+        if held_cr:
+            rest += b"\r"
+        self._buf = rest
+        # Split after decoding: UTF-8 never uses a line end's byte inside a character, and a
+        # malformed sequence never swallows one, so each line decodes as it would alone.
+        self._lines(whole.decode("utf-8", errors="replace").split("\n"), events)
 
-    Past ``max_stream_bytes`` read in all, ``SseStreamTooLarge``: comments, pings and blank
-    lines count too, so a server cannot keep a reader busy without sending an event."""
-    data: list[str] = []
-    size = 0
-    event_type = ""
-    last_id: str | None = None
-    lines_of = iter_lines(chunks, max_line_bytes=max_line_bytes, max_stream_bytes=max_stream_bytes)
-    async with aclosing(lines_of) as lines:
-        async for line in lines:
-            if not line:
-                if data:
-                    yield SseEvent(data="\n".join(data), event=event_type or "message", id=last_id)
-                data, size, event_type = [], 0, ""
-                continue
-            if line.startswith(":"):
-                continue
-            field, sep, value = line.partition(":")
-            if sep and value.startswith(" "):
-                value = value[1:]
-            if field == "data":
-                size += len(value) + 1
-                if size > max_event_bytes:
-                    raise SseLimitExceeded("server-sent event is too large")
-                data.append(value)
-            elif field == "event":
-                event_type = value
-            elif field == "id" and "\0" not in value:
-                last_id = value
-            # "retry" and unknown fields are ignored, as the spec says.
+    def _lines(self, lines: list[str], events: list[SseEvent]) -> None:
+        data, size, kind, last_id = self._data, self._size, self._kind, self._id
+        try:
+            for line in lines:
+                if not line:
+                    if data:
+                        events.append(SseEvent("\n".join(data), kind or "message", last_id))
+                    data, size, kind = [], 0, ""
+                    continue
+                if line[0] == ":":
+                    continue
+                field, sep, value = line.partition(":")
+                if sep and value[:1] == " ":
+                    value = value[1:]
+                if field == "data":
+                    size += len(value) + 1
+                    if size > self._max_event:
+                        raise SseLimitExceeded("server-sent event is too large", events)
+                    data.append(value)
+                elif field == "event":
+                    kind = value
+                elif field == "id" and "\0" not in value:
+                    last_id = value
+                # "retry" and unknown fields are ignored, as the spec says.
+        finally:
+            self._data, self._size, self._kind, self._id = data, size, kind, last_id
