@@ -47,6 +47,28 @@ async def test_writes_of_one_pass_leave_together_at_the_next() -> None:
     assert transport.writes[1:] == [b"later"]
 
 
+async def test_a_response_of_known_length_leaves_once_its_body_is_written() -> None:
+    writes, transport = joined()
+    writes.write(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n")
+    writes.write(b"{")
+    assert transport.writes == []
+    writes.write(b'"a":1}')
+    assert transport.writes == [b'HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{"a":1}']
+    await next_pass()
+    assert len(transport.writes) == 1
+
+
+async def test_a_chunked_body_leaves_at_its_last_chunk_with_what_came_before() -> None:
+    writes, transport = joined()
+    writes.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+    writes.write(b"2\r\nab\r\n")
+    writes.write(b"2\r\ncd\r\n")
+    assert transport.writes == []
+    writes.write(b"2\r\nef\r\n0\r\n\r\n")
+    (only,) = transport.writes
+    assert only.endswith(b"\r\n\r\n2\r\nab\r\n2\r\ncd\r\n2\r\nef\r\n0\r\n\r\n")
+
+
 async def test_a_close_sends_what_is_held_first() -> None:
     writes, transport = joined()
     writes.write(b"last words")
