@@ -3,7 +3,7 @@ load generator sends chat messages (or gateway calls), then prints the frames wi
 samples, by own time and by inclusive time. Needs ptrace (root, or CAP_SYS_PTRACE).
 
     .venv/bin/python -m tests.bench.profile_hot_path [chat|gateway|gateway-sse] [--seconds 20]
-        [--sqlite]
+        [--sqlite] [--concurrency 8]
 
 ``gateway-sse``: the gateway call streamed (the benchmark's short stream of the stand-in).
 """
@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("target", nargs="?", default="chat", choices=[*TARGETS, "me"])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=8, help="1: where sequential calls go")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--keep", type=Path, help="copy the raw py-spy samples there")
     args = parser.parse_args()
@@ -97,7 +98,8 @@ def main() -> None:
 
                 def load() -> None:
                     while not stop.is_set():
-                        run_load(server.url, specs, requests=400, concurrency=8, workdir=workdir)
+                        run_load(server.url, specs, requests=400, concurrency=args.concurrency,
+                                 workdir=workdir)  # fmt: skip
 
                 thread = threading.Thread(target=load)
                 thread.start()

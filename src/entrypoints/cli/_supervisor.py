@@ -3,6 +3,7 @@ its workers from the app it has imported once."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -48,6 +49,9 @@ class Supervisor(Multiprocess):
             super().init_processes()
             return
         _import_app(self.config)
+        # What the workers inherit stays out of their collectors' reach: a collection walking
+        # it writes to each object's header, and each page it touches is a worker's own copy.
+        gc.freeze()
         for _ in range(self.processes_num):
             worker = ForkedWorker(self.config, self.sockets, siblings=tuple(self.processes))
             worker.start()

@@ -6,6 +6,8 @@ walked everything start-up had made (the app, its routes and schemas, the import
 which lives as long as the worker and is never garbage. Frozen once start-up is over, and with
 the youngest generation collected every 7,000 allocations instead of every 700 (a request's
 objects die with it; collected sooner, its survivors got promoted and walked again), 1.5%.
+Start-up is not collected first: that pass found 45 objects of garbage among 145,000 and took
+0.1 s of the time to ready.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ YOUNGEST_THRESHOLD = 7_000
 
 
 def settle_after_startup() -> None:
-    """Collects start-up's garbage once, then moves every surviving object out of the
-    collector's reach (``gc.freeze``), and collects the youngest generation less often."""
-    gc.collect()
+    """Moves every object start-up made out of the collector's reach (``gc.freeze``), and
+    collects the youngest generation less often."""
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(YOUNGEST_THRESHOLD, middle, oldest)
