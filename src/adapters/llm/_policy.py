@@ -101,6 +101,12 @@ class Deadline:
     def passed(self) -> bool:
         return self.at is not None and self.clock() >= self.at
 
+    def check(self) -> None:
+        """``TimeoutError`` once the deadline has passed: a step that would not wait (a read
+        of what already arrived) must not slip past it under a timer that never fired."""
+        if self.passed():
+            raise TimeoutError
+
     def timeout(self, within: float | None = None) -> asyncio.Timeout:
         """A block that raises ``TimeoutError`` if the deadline passes while it waits (or
         ``within`` seconds pass, when sooner). Past the deadline no block starts at all (one

@@ -7,10 +7,12 @@ unknown path, 401 raised by the authentication middleware).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
+from functools import partial
 from typing import Any, cast
 
 from litestar.datastructures import MutableScopeHeaders
@@ -89,7 +91,8 @@ async def finish_response(message: Message, scope: Scope) -> None:
     if path.startswith(("/api/", "/v1/")):
         headers["cache-control"] = "no-store"
     started = cast("dict[str, Any]", scope)[_START_KEY]
-    access_log.info(
+    line = partial(
+        access_log.info,
         "%s %s %s %.1fms",
         scope.get("method", "-"),
         path,
@@ -97,6 +100,9 @@ async def finish_response(message: Message, scope: Scope) -> None:
         (time.perf_counter() - started) * 1000,
         extra={"request_id": request_id, "status": message["status"]},
     )
+    # Written once the answer has left (this hook runs before its head is sent): formatting
+    # it and its system call were on every sequential call's way out (issue 15).
+    asyncio.get_running_loop().call_soon(line)
 
 
 async def strict_transport_security(message: Message, scope: Scope) -> None:
