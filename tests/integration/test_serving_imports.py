@@ -64,6 +64,8 @@ async def test_a_worker_serving_health_and_readiness_loads_nothing_it_does_not_n
         "/health/ready": "HTTP/1.1 200 OK",  # the schema was checked against the head
     }
     assert _top_level(result["modules"]) & set(NOT_SERVING) == set()
+    assert isinstance(result["frozen"], int)
+    assert result["frozen"] > 10_000, "a serving worker's start-up is out of the collector's reach"
 
 
 async def test_the_first_page_loads_jinja_and_renders(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""A worker's start, as uvicorn's worker process does it (``create_app`` as a factory, the
+"""A worker's start, as uvicorn's worker process does it (``serving_app`` as a factory, the
 lifespan, then requests on a socket), run by ``python -m tests.support.serving_probe PATH...``
 in a fresh interpreter: it prints, as one JSON line, each path's status line and the modules the
 process had loaded by the end. The requests are raw asyncio, so the probe adds no module of its
@@ -7,6 +7,7 @@ own that the service could have been blamed for."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 
@@ -24,7 +25,7 @@ async def _get(port: int, path: str) -> str:
 
 async def _probe(paths: list[str]) -> dict[str, object]:
     config = uvicorn.Config(
-        "entrypoints.http.app:create_app", factory=True, host="127.0.0.1", port=0, log_config=None
+        "entrypoints.http.app:serving_app", factory=True, host="127.0.0.1", port=0, log_config=None
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
@@ -37,7 +38,7 @@ async def _probe(paths: list[str]) -> dict[str, object]:
     statuses = {path: await _get(port, path) for path in paths}
     server.should_exit = True
     await serving
-    return {"statuses": statuses, "modules": sorted(sys.modules)}
+    return {"statuses": statuses, "modules": sorted(sys.modules), "frozen": gc.get_freeze_count()}
 
 
 if __name__ == "__main__":

@@ -88,8 +88,9 @@ class RelayCompletion:
       the gateway ``token``'s);
     - every call that reached the provider records a usage row (source ``gateway``, or the
       ``source`` given: the in-process facade's) with its cost and the token that made it,
-      settling its hold in the same transaction (``UsageJournal``): ``execute`` and a stream's
-      ``finish`` return once it is committed, ``answer`` once it is queued (see there); a
+      settling its hold in the same transaction (``UsageJournal``): ``execute`` and a
+      ``stream``'s ``finish`` return once it is committed, ``answer`` and an
+      ``answer_stream``'s ``finish`` once it is queued, with its commit's future; a
       stream cut short, or a provider that reported no usage, is recorded on an estimate from
       the text (``estimated``), never as zero; a row that could not be stored is logged
       (its error's type, the call's source);

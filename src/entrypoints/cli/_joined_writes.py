@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _HEAD = b"HTTP/1.1 "
@@ -30,7 +31,9 @@ class JoinedWrites:
         self._pending: list[bytes] | None = None
         self._left: int | None = None  # body bytes the response being written has yet to send
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if type(data) is not bytes:
+            data = bytes(data)  # held: a buffer its writer reuses must not change under it
         if self._pending is None:
             self._pending = [data]
             self._loop.call_soon(self._flush)
@@ -51,6 +54,14 @@ class JoinedWrites:
         pending, self._pending = self._pending, None
         if pending and not self._transport.is_closing():
             self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        for data in list_of_data:
+            self.write(data)
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
 
     def close(self) -> None:
         self._flush()

@@ -63,7 +63,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         _metrics_shared_by_workers(settings)
     trusted = settings.server.forwarded_allow_ips
     config = uvicorn.Config(
-        "entrypoints.http.app:create_app",
+        "entrypoints.http.app:serving_app",
         factory=True,
         host=args.host or settings.server.host,
         port=args.port or settings.server.port,

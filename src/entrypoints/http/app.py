@@ -98,10 +98,14 @@ def create_app(
     *,
     container: Container | None = None,
     build_container: Callable[[Settings], Container] = build,
+    serving: bool = False,
 ) -> Litestar:
     """Build the app. Given a container, it is used as is and not closed by the app;
     otherwise each worker process builds one on startup (with ``build_container``, which tests
-    replace to wire fakes) and closes it on shutdown, in the event loop that serves requests."""
+    replace to wire fakes) and closes it on shutdown, in the event loop that serves requests.
+    ``serving``: the process is a worker of ``byom serve`` and nothing else (``serving_app``):
+    what start-up made is frozen out of the collector's reach (``garbage``), which in a test's
+    process would keep every app it started alive."""
     settings = settings or (container.settings if container else Settings.from_env())
     if container is None:
         # Each uvicorn worker is a process of its own that calls this first: its logging is set
@@ -124,7 +128,7 @@ def create_app(
                 # Start anyway: readiness says 503 until the database answers. A master key
                 # missing from the keyring still stops startup (checked when reachable).
                 logger.warning("database unreachable at startup; master-key census skipped")
-            if owned:  # a worker of `byom serve`, not a test's app around its own container
+            if serving:
                 settle_after_startup()
             yield
         finally:
@@ -207,3 +211,8 @@ def create_app(
         # root logger. Unhandled exceptions are logged by our exception handlers.
         logging_config=None,
     )
+
+
+def serving_app() -> Litestar:
+    """The app of a ``byom serve`` worker (uvicorn's factory)."""
+    return create_app(serving=True)

@@ -16,10 +16,14 @@ from entrypoints.logging_setup import configure_logging, request_id_var
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    gathered = logging.logThreads, logging.logProcesses, logging.logMultiprocessing
+    source = logging._srcfile
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
     logging.captureWarnings(False)
+    logging.logThreads, logging.logProcesses, logging.logMultiprocessing = gathered
+    logging._srcfile = source
 
 
 def _records(err: str) -> list[dict[str, str]]:

@@ -114,3 +114,16 @@ async def test_the_served_connection_sends_a_response_in_one_write() -> None:
     (only,) = transport.writes
     assert only.startswith(b"HTTP/1.1 200 OK\r\n")
     assert only.endswith(b"\r\n\r\n1\r\no\r\n1\r\nk\r\n0\r\n\r\n")
+
+
+async def test_writelines_and_write_eof_keep_the_order_of_what_is_held() -> None:
+    writes, transport = joined()
+    eofs: list[int] = []
+    transport.write_eof = lambda: eofs.append(len(transport.writes))  # type: ignore[method-assign]
+    buffer = bytearray(b"one")
+    writes.write(buffer)
+    buffer[:] = b"two"  # its writer reuses it: what was written stays
+    writes.writelines([b", ", memoryview(b"three")])
+    writes.write_eof()
+    assert transport.writes == [b"one, three"]
+    assert eofs == [1]  # after what was held

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from litestar.testing import AsyncTestClient
 
+from entrypoints.http.app import create_app
 from entrypoints.http.garbage import YOUNGEST_THRESHOLD, settle_after_startup
+from tests.support.builders import make_settings, memory_world
 
 
 @pytest.fixture
@@ -43,3 +47,16 @@ def test_the_older_generations_keep_their_thresholds() -> None:
     settle_after_startup()
 
     assert gc.get_threshold() == (YOUNGEST_THRESHOLD, 11, 12)
+
+
+async def test_an_app_started_in_a_test_s_process_freezes_nothing(tmp_path: Path) -> None:
+    gc.unfreeze()
+    threshold = gc.get_threshold()
+    world = memory_world()
+    app = create_app(make_settings(var_dir=tmp_path), build_container=lambda _: world.container)
+
+    async with AsyncTestClient(app) as client:
+        assert (await client.get("/health/live")).status_code == 200
+
+    assert gc.get_freeze_count() == 0  # a test's apps stay collectable
+    assert gc.get_threshold() == threshold
