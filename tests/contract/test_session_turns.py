@@ -172,14 +172,20 @@ async def can_reserve(store: Store, cap: Cap, amount: str) -> bool:
         return await uow.spend.reserve(hold, at(0)) is None  # not committed: a probe
 
 
+async def held(store: Store, cap: Cap, amount: str) -> Hold:
+    """A hold of ``amount`` against ``cap``, committed."""
+    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
+    async with store.uow() as uow:
+        assert await uow.spend.reserve(hold, at(0)) is None
+        await uow.commit()
+    return hold
+
+
 async def test_the_settlement_moves_the_hold_to_spent_with_the_turn(store: Store) -> None:
     owner = await committed_user(store.uow)
     item = await started(store, owner.id)
     cap = Cap(CapKind.SYSTEM_MONTHLY, owner.id, owner.id, Decimal("1.00"), month_of(T0))
-    hold = Hold(uuid4(), owner.id, (cap,), (Decimal("0.60"),), at(15))
-    async with store.uow() as uow:
-        assert await uow.spend.reserve(hold, at(0)) is None
-        await uow.commit()
+    hold = await held(store, cap, "0.60")
     assert not await can_reserve(store, cap, "0.41")
     row = replace(used(owner.id, item), cost_usd=Decimal("0.10"))
 
@@ -198,10 +204,7 @@ async def test_a_turn_refused_leaves_its_hold_held(store: Store) -> None:
     stranger = await committed_user(store.uow)
     item = await started(store, owner.id)
     cap = Cap(CapKind.SYSTEM_MONTHLY, stranger.id, stranger.id, Decimal("1.00"), month_of(T0))
-    hold = Hold(uuid4(), stranger.id, (cap,), (Decimal("0.60"),), at(15))
-    async with store.uow() as uow:
-        assert await uow.spend.reserve(hold, at(0)) is None
-        await uow.commit()
+    hold = await held(store, cap, "0.60")
 
     with pytest.raises(SessionNotFound):
         await store.turns.add(

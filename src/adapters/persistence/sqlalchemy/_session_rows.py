@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Integer, Table, bindparam, func, insert, select, true, update
 
@@ -16,7 +17,7 @@ from adapters.persistence.sqlalchemy._message_parts import (
     parts_to_json,
 )
 from adapters.persistence.sqlalchemy.tables import AgentMessageRow, AgentSessionRow
-from domain.agent_session import AgentMessage, AgentSession
+from domain.agent_session import AgentMessage, AgentSession, SessionHead
 from domain.llm import Role, Usage
 
 SESSIONS: Table = AgentSessionRow.__table__  # type: ignore[assignment]
@@ -149,11 +150,19 @@ def message_from(row: Sequence[Any], at: int = 0) -> AgentMessage:
     )
 
 
-def head_from(rows: Sequence[Sequence[Any]]) -> tuple[AgentSession, list[AgentMessage], int]:
-    """The rows of ``HEAD`` (at least one): the session, its messages newest first, the count."""
+def head_params(user_id: UUID, session_id: UUID, limit: int) -> dict[str, Any]:
+    """``HEAD``'s parameters: a page of at least one row, so the session's row comes back."""
+    return {"session_id": session_id, "user_id": user_id, "limit": max(limit, 1)}
+
+
+def head_from(rows: Sequence[Sequence[Any]], limit: int) -> SessionHead | None:
+    """The rows of ``HEAD`` read with ``head_params``: the session, its newest ``limit``
+    messages newest first, the count; None when no row came (not the user's session)."""
+    if not rows:
+        return None
     first = rows[0]
     messages = [message_from(row, _SPLIT) for row in rows if row[_SPLIT] is not None]
-    return session_from(first), messages, int(first[_SPLIT - 1])
+    return SessionHead(session_from(first), messages[: max(limit, 0)], int(first[_SPLIT - 1]))
 
 
 def message_values(message: AgentMessage) -> dict[str, Any]:

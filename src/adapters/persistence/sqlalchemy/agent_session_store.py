@@ -21,6 +21,7 @@ from adapters.persistence.sqlalchemy._session_rows import (
     SESSIONS,
     TOUCH,
     head_from,
+    head_params,
     message_from,
     message_values,
     session_from,
@@ -83,12 +84,8 @@ class SqlAlchemyAgentSessionStore(AgentSessionStore):
             raise SessionNotFound()
 
     async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
-        params = {"session_id": session_id, "user_id": user_id, "limit": max(limit, 1)}
-        rows = (await self._db.execute(HEAD, params)).all()
-        if not rows:
-            return None
-        session, newest, held = head_from(rows)
-        return SessionHead(session, newest[: max(limit, 0)], held)
+        rows = (await self._db.execute(HEAD, head_params(user_id, session_id, limit))).all()
+        return head_from(rows, limit)
 
     async def add_turn(
         self,

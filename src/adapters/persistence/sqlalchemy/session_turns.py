@@ -31,6 +31,7 @@ from adapters.persistence.sqlalchemy._session_rows import (
     MESSAGES,
     SESSIONS,
     head_from,
+    head_params,
     message_values,
 )
 from adapters.persistence.sqlalchemy.tables import UsageRow
@@ -100,13 +101,10 @@ class PostgresSessionTurns(SessionTurns):
         self._head_params = compiled.positiontup or ()
 
     async def head(self, user_id: UUID, session_id: UUID, *, limit: int) -> SessionHead | None:
-        given = {"session_id": session_id, "user_id": user_id, "limit": max(limit, 1)}
+        given = head_params(user_id, session_id, limit)
         async with raw_driver(self._engine) as driver:
             rows = await driver.fetch(self._head, *(given[p] for p in self._head_params))
-        if not rows:
-            return None
-        session, newest, held = head_from(rows)
-        return SessionHead(session, newest[: max(limit, 0)], held)
+        return head_from(rows, limit)
 
     async def add(
         self,
