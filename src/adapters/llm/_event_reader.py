@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import httpx
 
-from adapters.llm._bodies import raw_chunks
+from adapters.llm._bodies import close_chunks, raw_chunks
 from adapters.llm._errors import ProviderErrorMapper
 from adapters.llm._policy import BodyLimits, Deadline
 from adapters.llm.sse import SseEvent, SseLimitExceeded, SseParser, SseStreamTooLarge
@@ -90,6 +90,10 @@ class EventReader:
             if events:
                 self._started = True
                 return events
+
+    async def aclose(self) -> None:
+        """Stops reading (before its response is closed)."""
+        await close_chunks(self._chunks)
 
     async def _read(self) -> bytes | None:
         within = None

@@ -125,7 +125,10 @@ class ProviderHttp:
                     if deadline.passed():  # the caller held this event past the deadline
                         raise self.errors.from_transport(TimeoutError()).error
         finally:
-            await response.aclose()
+            try:
+                await reader.aclose()
+            finally:
+                await response.aclose()
 
     async def _open(
         self,

@@ -4,7 +4,7 @@ failures of the transports it chooses from.
 Every client: no proxy from the environment (``trust_env=False``), no redirects, HTTP/1.1
 keep-alive pool, at most so many connections to one origin (``origin_limits``), explicit
 timeouts. The transport is a setting (``BYOM_HTTP_TRANSPORT``):
-httpx's own (httpcore) or ``httpx_aiohttp.AiohttpTransport`` (httpx 0.28's pool is slow at high
+httpx's own (httpcore) or httpx_aiohttp's (``lean_aiohttp``; httpx 0.28's pool is slow at high
 concurrency, encode/httpx#3215). The client for user-supplied base URLs always uses the
 httpcore transport with ``PinnedNetworkBackend`` (``pinning.py``): that is where connecting to
 the guard's checked address is possible. ``classify_transport_error`` reads what either
@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
+from adapters.llm.lean_aiohttp import LeanAiohttpTransport
 from adapters.llm.origin_limits import OriginLimitedTransport
 from adapters.llm.pinning import PinnedHTTPTransport
 
@@ -118,7 +118,7 @@ def build_guarded_http_client(
 
 def _aiohttp_transport(
     limits: httpx.Limits, per_origin: int, verify: ssl.SSLContext | bool
-) -> AiohttpTransport:
+) -> LeanAiohttpTransport:
     """httpx-aiohttp's transport on a connector with a per-host limit, which its own factory
     does not set (aiohttp counts per host, port and TLS: an origin)."""
     context = httpx.create_ssl_context(verify=verify, trust_env=False)
@@ -137,7 +137,7 @@ def _aiohttp_transport(
             connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
         )
 
-    return AiohttpTransport(
+    return LeanAiohttpTransport(
         verify=verify, trust_env=False, http1=True, http2=False, limits=limits, client=session
     )
 

@@ -49,8 +49,8 @@ class SseEvent:
 
 
 class SseParser:
-    """Server-sent events from a byte stream fed chunk by chunk (for httpx: the chunks of
-    ``response.aiter_raw()``), then ``close()`` at its end.
+    """Server-sent events from a byte stream fed chunk by chunk (the chunks of a
+    response's body as sent, ``raw_chunks``), then ``close()`` at its end.
 
     Holds at most one unfinished line and one unfinished event. Past ``max_stream_bytes`` fed
     in all, ``SseStreamTooLarge`` before the chunk that crossed it is read: comments, pings and
