@@ -72,7 +72,7 @@ class ProviderCall(Generic[C, R]):
         self._reply_cap = reply_cap
         # Streams being kept after their consumer left. Asyncio holds tasks weakly; the use
         # case that owns this pipeline lives as long as the process.
-        self._finishing: set[asyncio.Task[Any]] = set()
+        self._finishing: set[asyncio.Future[Any]] = set()
 
     async def complete(self, call: C) -> tuple[Completion, R]:
         llm = call.llm

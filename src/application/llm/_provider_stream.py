@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, Generic, NoReturn, Self, TypeVar
 
+from application.llm._eager import start_eagerly
 from application.llm._stream_state import (
     TO_KEEP,
     Chunks,
@@ -40,15 +41,16 @@ class ProviderStream(Generic[R]):
       stream is closed (nothing more is read), and the reply is ``truncated`` (TRUNCATED);
     - ``finish()`` keeps the outcome once (``result``): the text and the usage when the
       provider finished, else what arrived and no usage (the consumer stopped early or was
-      cancelled, the provider dropped). It runs in a task of its own, held in ``keep_alive``
-      (asyncio holds tasks weakly; its owner outlives the stream), so a consumer cancelled
-      meanwhile cannot lose it; leaving ``async with`` and ``aclose()`` call it."""
+      cancelled, the provider dropped). Once it has to wait, it goes on in a task of its own
+      (``start_eagerly``), held in ``keep_alive`` (asyncio holds tasks weakly; its owner
+      outlives the stream), so a consumer cancelled meanwhile cannot lose it; leaving
+      ``async with`` and ``aclose()`` call it."""
 
     def __init__(
         self,
         open_: Callable[[], Awaitable[OpenedStream[R]]],
         *,
-        keep_alive: set[asyncio.Task[Any]],
+        keep_alive: set[asyncio.Future[Any]],
         max_chars: int = MAX_REPLY_CHARS,
         cap: int | None = None,
     ) -> None:
@@ -64,7 +66,7 @@ class ProviderStream(Generic[R]):
         self._chars = 0
         self._cut = False
         self._usage: Usage | None = None
-        self._finishing: asyncio.Task[R | None] | None = None
+        self._finishing: asyncio.Future[R | None] | None = None
         self.error: DomainError | None = None
         self.result: R | None = None
 
@@ -193,10 +195,10 @@ class ProviderStream(Generic[R]):
             and self._finishing is None
         ):
             self._state = StreamState.FINISHING
-            task = asyncio.create_task(self._keep(opened))
-            self._keep_alive.add(task)
-            task.add_done_callback(self._keep_alive.discard)
-            self._finishing = task
+            self._finishing = keeping = start_eagerly(self._keep(opened))
+            if not keeping.done():  # it waits: it goes on in a task, held until it is done
+                self._keep_alive.add(keeping)
+                keeping.add_done_callback(self._keep_alive.discard)
         if self._finishing is None:
             return None
         return await asyncio.shield(self._finishing)

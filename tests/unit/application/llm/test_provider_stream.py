@@ -88,7 +88,7 @@ def stream_of(
     chunks: AsyncIterator[CompletionChunk],
     kept: Kept,
     *,
-    keep_alive: set[asyncio.Task[Any]] | None = None,
+    keep_alive: set[asyncio.Future[Any]] | None = None,
     max_chars: int = MAX_REPLY_CHARS,
     cap: int | None = None,
 ) -> ProviderStream[str]:
@@ -389,7 +389,7 @@ async def test_a_consumer_stopping_early_keeps_what_it_read_without_usage() -> N
 
 
 async def test_finishing_runs_in_a_task_held_until_it_is_done() -> None:
-    held: set[asyncio.Task[Any]] = set()
+    held: set[asyncio.Future[Any]] = set()
     release = asyncio.Event()
     kept = Kept(release=release)
     stream = stream_of(hello().chunks(), kept, keep_alive=held)
