@@ -131,7 +131,8 @@ class ProviderStream(Generic[R]):
     async def next_chunk(self) -> CompletionChunk:
         """The provider's next chunk, starting the call if needed; StopAsyncIteration when there
         is none (STREAMING → EXHAUSTED at the provider's end)."""
-        await self.start()
+        if self._state is StreamState.NEW:
+            await self.start()
         opened = self._opened
         if opened is None or self._state is not StreamState.STREAMING:
             raise StopAsyncIteration

@@ -53,8 +53,8 @@ class Chunks(Generic[R]):
     def __aiter__(self) -> Chunks[R]:
         return self
 
-    async def __anext__(self) -> CompletionChunk:
-        return await self._next_chunk()
+    def __anext__(self) -> Awaitable[CompletionChunk]:
+        return self._next_chunk()  # its own awaitable: no coroutine around it per chunk
 
 
 async def close_chunks(chunks: AsyncIterator[CompletionChunk]) -> None:
