@@ -8,14 +8,21 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from domain.provider import Provider
+from entrypoints.http.lean_stream import CLIENT_GONE, ClientGone
 from tests.support.asgi import body_then_hang_up, post_scope
 from tests.support.gateway import Gateway
 
 
+@pytest.mark.parametrize("told_by", ["http.disconnect", "the server's ClientGone"])
 async def test_a_client_that_hangs_up_mid_stream_ends_it_and_its_usage_is_kept(
-    gateway: Gateway,
+    gateway: Gateway, told_by: str
 ) -> None:
+    """Told as any ASGI server tells it (a listener waits for ``http.disconnect``), or by
+    ``byom serve``'s protocol (``ClientGone`` in the scope: no listener; ``receive`` here then
+    never says the client left)."""
     client = await gateway.user_with_key("leaver@example.com", Provider.OPENAI)
     gateway.api.upstreams[Provider.OPENAI].stall_after = 2  # two pieces, then quiet for ever
     body = json.dumps(
@@ -24,16 +31,20 @@ async def test_a_client_that_hangs_up_mid_stream_ends_it_and_its_usage_is_kept(
     hang_up = asyncio.Event()
     sent: list[bytes] = []
 
-    receive = body_then_hang_up(body, hang_up)
+    gone = ClientGone()
+    receive = body_then_hang_up(body, hang_up if told_by == "http.disconnect" else asyncio.Event())
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body":
             sent.append(message.get("body", b""))
             if b"Carry" in message.get("body", b""):
                 hang_up.set()
+                asyncio.get_running_loop().call_soon(gone.went)  # as connection_lost does
 
     auth = [(b"authorization", f"Bearer {client.api_key}".encode())]
     scope = post_scope("/v1/chat/completions", body, auth, host="byom.test")
+    if told_by != "http.disconnect":
+        scope["extensions"] = {CLIENT_GONE: {"watch": gone}}
     # A safety net so a regression fails instead of hanging the suite; not a timing assertion.
     await asyncio.wait_for(gateway.api.client.app(scope, receive, send), timeout=30)
 

@@ -12,6 +12,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from entrypoints.cli._http_protocol import DrainingHttpToolsProtocol
+from entrypoints.http.lean_stream import CLIENT_GONE
 
 REQUEST = b"POST /v1/chat/completions HTTP/1.1\r\nHost: byom\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -84,3 +85,32 @@ async def test_a_connection_that_sends_nothing_is_closed_after_the_wait() -> Non
     assert not transport.closed
     await asyncio.sleep(0.7)
     assert transport.closed
+
+
+async def served_until(done: asyncio.Event) -> None:
+    # A safety net so a regression fails instead of hanging the suite; not a timing assertion.
+    await asyncio.wait_for(done.wait(), timeout=5)
+
+
+@pytest.mark.parametrize("completed", [False, True])
+async def test_a_request_is_told_when_its_client_goes_before_its_response_is_complete(
+    completed: bool,
+) -> None:
+    """``ClientGone`` in the scope: called back when the connection is lost mid-response (a
+    streamed gateway answer then stops without a task waiting for ``http.disconnect``), not
+    when it is lost after the response, as a keep-alive connection is."""
+    told: list[str] = []
+    answered = asyncio.Event()
+
+    async def streaming(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        scope["extensions"][CLIENT_GONE]["watch"].watch(lambda: told.append("gone"))
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"a", "more_body": not completed})
+        answered.set()
+
+    served, _ = connection(DrainingHttpToolsProtocol, streaming)
+    served.data_received(REQUEST)
+    await served_until(answered)
+    served.connection_lost(None)
+    assert told == ([] if completed else ["gone"])
