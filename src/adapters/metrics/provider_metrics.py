@@ -119,8 +119,10 @@ class MeteredLlmProvider(LlmProvider):
     ) -> AsyncIterator[CompletionChunk]:
         started = time.perf_counter()
         first = True
-        chunks = self.inner.stream(key, request, base_url=base_url)
+        chunks: AsyncIterator[CompletionChunk] | None = None
         try:
+            # Inside: an adapter may refuse the call when it is made (counted as a failure).
+            chunks = self.inner.stream(key, request, base_url=base_url)
             async for chunk in chunks:
                 if first:
                     first = False

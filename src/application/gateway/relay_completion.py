@@ -112,7 +112,8 @@ class RelayCompletion:
         self._meter = meter
         self._guard = guard
         self._provider = ProviderCall(failures, self._record, guard=guard)
-        self._answering = ProviderCall(failures, self._queue, guard=guard)
+        # Queueing a row enters no timeout, scope or lock: a stream's end need not wait a task.
+        self._answering = ProviderCall(failures, self._queue, guard=guard, eager_keep=True)
 
     async def execute(
         self, user_id: UUID, request: RelayRequest, *, token: GatewayToken | None = None

@@ -56,7 +56,8 @@ class ProviderCall(Generic[C, R]):
       (text and tool calls), its usage as reported (None only for a stream cut short) and its
       ``Spend`` (the usage, estimated from the text when the provider reported none, and the
       hold it settles with ``SpendGuard.settle`` in the transaction that records it);
-    - a ``reply_cap`` ends a stream at that many characters (``ProviderStream``'s ``cap``)."""
+    - a ``reply_cap`` ends a stream at that many characters (``ProviderStream``'s ``cap``);
+      ``eager_keep``: ``keep`` may start in the stream's consumer's turn (``ProviderStream``)."""
 
     def __init__(
         self,
@@ -65,11 +66,13 @@ class ProviderCall(Generic[C, R]):
         *,
         guard: SpendGuard | None = None,
         reply_cap: int | None = None,
+        eager_keep: bool = False,
     ) -> None:
         self._failures = failures
         self._keep = keep
         self._guard = guard
         self._reply_cap = reply_cap
+        self._eager_keep = eager_keep
         # Streams being kept after their consumer left. Asyncio holds tasks weakly; the use
         # case that owns this pipeline lives as long as the process.
         self._finishing: set[asyncio.Future[Any]] = set()
@@ -104,7 +107,9 @@ class ProviderCall(Generic[C, R]):
                 partial(self._release_later, held),
             )
 
-        return ProviderStream(open_, keep_alive=self._finishing, cap=self._reply_cap)
+        return ProviderStream(
+            open_, keep_alive=self._finishing, cap=self._reply_cap, eager_keep=self._eager_keep
+        )
 
     async def _reserve(self, call: C) -> Held:
         if self._guard is None:

@@ -10,6 +10,7 @@ from typing import Any, Generic, NoReturn, Self, TypeVar
 
 from application.llm._eager import start_eagerly
 from application.llm._stream_state import (
+    CLOSED,
     TO_KEEP,
     Chunks,
     OpenedStream,
@@ -41,10 +42,12 @@ class ProviderStream(Generic[R]):
       stream is closed (nothing more is read), and the reply is ``truncated`` (TRUNCATED);
     - ``finish()`` keeps the outcome once (``result``): the text and the usage when the
       provider finished, else what arrived and no usage (the consumer stopped early or was
-      cancelled, the provider dropped). Once it has to wait, it goes on in a task of its own
-      (``start_eagerly``), held in ``keep_alive`` (asyncio holds tasks weakly; its owner
-      outlives the stream), so a consumer cancelled meanwhile cannot lose it; leaving
-      ``async with`` and ``aclose()`` call it."""
+      cancelled, the provider dropped). It runs in a task of its own, held in ``keep_alive``
+      (asyncio holds tasks weakly; its owner outlives the stream), so a consumer cancelled
+      meanwhile cannot lose it; leaving ``async with`` and ``aclose()`` call it. With
+      ``eager_keep`` (a keep that enters no timeout, scope or lock before it waits), a stream
+      with nothing left to close is kept in the caller's turn, in a task only from its first
+      wait (``start_eagerly``)."""
 
     def __init__(
         self,
@@ -53,9 +56,11 @@ class ProviderStream(Generic[R]):
         keep_alive: set[asyncio.Future[Any]],
         max_chars: int = MAX_REPLY_CHARS,
         cap: int | None = None,
+        eager_keep: bool = False,
     ) -> None:
         self._open = open_
         self._keep_alive = keep_alive
+        self._eager_keep = eager_keep
         self._max_chars = max_chars
         self._cap = cap
         self._state = StreamState.NEW
@@ -195,8 +200,10 @@ class ProviderStream(Generic[R]):
             and self._state in TO_KEEP
             and self._finishing is None
         ):
+            eager = self._eager_keep and self._state in CLOSED
             self._state = StreamState.FINISHING
-            self._finishing = keeping = start_eagerly(self._keep(opened))
+            keep = self._keep(opened)
+            self._finishing = keeping = start_eagerly(keep) if eager else asyncio.create_task(keep)
             if not keeping.done():  # it waits: it goes on in a task, held until it is done
                 self._keep_alive.add(keeping)
                 keeping.add_done_callback(self._keep_alive.discard)

@@ -34,7 +34,7 @@ class StreamState(Enum):
     EXHAUSTED = "exhausted"  # the provider sent all it had
     TRUNCATED = "truncated"  # the reply reached its cap: the rest is never read
     FAILED = "failed"  # the provider failed mid-reply, or the reply grew too long: ``error``
-    FINISHING = "finishing"  # keeping the outcome, in a task of its own
+    FINISHING = "finishing"  # keeping the outcome (in a task of its own, or from its first wait)
     FINISHED = "finished"  # kept (``result``), or nothing to keep: the provider never answered
 
 
@@ -42,6 +42,11 @@ class StreamState(Enum):
 TO_KEEP = frozenset(
     {StreamState.STREAMING, StreamState.EXHAUSTED, StreamState.TRUNCATED, StreamState.FAILED}
 )
+
+
+# States in which the provider's stream has ended, or was closed already: keeping it closes
+# nothing (a close may enter the HTTP client's cancel scopes, which must not change tasks).
+CLOSED = frozenset({StreamState.EXHAUSTED, StreamState.FAILED, StreamState.TRUNCATED})
 
 
 class Chunks(Generic[R]):

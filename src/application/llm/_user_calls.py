@@ -42,8 +42,10 @@ class UserCalls(LlmProvider):
         self, key: ApiKey, request: CompletionRequest, *, base_url: str | None = None
     ) -> AsyncGenerator[CompletionChunk, None]:
         slot = self._slots.take(self._user_id)
-        chunks = self._inner.stream(key, request, base_url=base_url)
+        chunks = None
         try:
+            # Inside: an adapter may refuse the call when it is made; the slot goes back.
+            chunks = self._inner.stream(key, request, base_url=base_url)
             async for chunk in chunks:
                 yield chunk
         finally:

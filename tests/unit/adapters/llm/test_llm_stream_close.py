@@ -1,5 +1,6 @@
 """A provider's stream, read to its ``[DONE]`` and closed, leaves nothing for the event loop to
-close later on the aiohttp transport (the one the operator's providers use).
+close later on the aiohttp transport (the one the operator's providers use); one stopped early
+gives its connection back on either transport.
 
 An async generator dropped while suspended is closed by the loop's finalizer hook: a wake-up of
 the loop from "another thread" (two system calls) and a task, for each. The body used to be read
@@ -17,12 +18,16 @@ from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 
-from adapters.llm.clients import build_http_client
+from adapters.llm.clients import TransportName, build_http_client
 from adapters.llm.openai import OpenAiProvider
+from application.llm._provider_stream import ProviderStream
+from application.llm._stream_state import OpenedStream
 from domain.api_key import ApiKey
-from domain.llm import ChatMessage, CompletionChunk, CompletionRequest, Role
+from domain.errors import DomainError, ProviderError
+from domain.llm import ChatMessage, CompletionChunk, CompletionRequest, Reply, Role, Usage
 from tests.support.llm_local_server import LocalServer, SeenRequest
 
 KEY = ApiKey("sk-canary-stream-close-0123456789")
@@ -99,3 +104,43 @@ async def test_a_stream_ends_at_its_done_event_without_waiting_for_the_body_to_e
     assert time.monotonic() - started < 4.0
     assert [c.delta for c in chunks] == ["Hel", "lo", ""]
     assert finalized == []
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_streams_stopped_early_give_their_connections_back(transport: TransportName) -> None:
+    """Three consumers in a row stop after the first piece of a stream that is still coming,
+    through a pool of two connections: each stream's close gives its connection back. (Keeping
+    such a stream closes the provider's response, which on httpx enters httpcore's cancel
+    scope: started in the consumer's turn and finished in a task, it left the connection busy
+    in the pool, and the third stream waited for one in vain.)"""
+
+    async def still_coming(request: SeenRequest, writer: asyncio.StreamWriter) -> None:
+        first = b'data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+        writer.write(HEAD + b"%x\r\n%s\r\n" % (len(first), first))
+        await writer.drain()
+        await asyncio.sleep(30)
+
+    async def keep(reply: Reply, usage: Usage | None) -> str:
+        return reply.text
+
+    async def translate(error: ProviderError) -> DomainError:
+        return error
+
+    limits = httpx.Limits(max_connections=2)
+    async with (
+        LocalServer(still_coming) as server,
+        build_http_client(transport, limits=limits, timeout=httpx.Timeout(5.0, pool=1.0)) as client,
+    ):
+        provider = OpenAiProvider(client, f"{server.url}/v1")
+
+        async def open_() -> OpenedStream[str]:
+            return OpenedStream(provider.stream(KEY, REQUEST), translate, keep)
+
+        kept = []
+        for _ in range(3):
+            stream = ProviderStream(open_, keep_alive=set(), eager_keep=True)
+            async with stream:
+                async for _piece in stream:
+                    break
+            kept.append(stream.result)
+    assert kept == ["Hel", "Hel", "Hel"]

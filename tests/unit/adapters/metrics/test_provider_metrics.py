@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from adapters.llm.openai import OpenAiProvider
 from adapters.metrics import KeyringMetrics, MeteredProviderRegistry, ProviderMetrics
+from adapters.metrics.provider_metrics import MeteredLlmProvider
 from domain.api_key import ApiKey
-from domain.errors import ProviderRateLimited, ProviderUnavailable
+from domain.errors import InvalidBaseUrl, ProviderRateLimited, ProviderUnavailable
 from domain.llm import ChatMessage, CompletionRequest, Role
 from domain.provider import Provider
 from tests.support.fakes import FakeProviderRegistry
@@ -172,3 +175,14 @@ def test_the_census_shows_every_master_key_and_which_is_primary() -> None:
     assert gauge("k2", "true") == 3
     assert gauge("k1", "false") == 2
     assert gauge("gone", "false") is None  # not left over from the previous scrape
+
+
+async def test_a_stream_refused_when_it_is_called_is_counted(registry: CollectorRegistry) -> None:
+    """OpenAI's adapter refuses a user's base URL when its stream is called, before any read."""
+    async with httpx.AsyncClient() as client:
+        provider = MeteredLlmProvider(
+            OpenAiProvider(client), Provider.OPENAI, ProviderMetrics.for_registry(registry)
+        )
+        with pytest.raises(InvalidBaseUrl):
+            [c async for c in provider.stream(ApiKey(KEY), REQUEST, base_url="http://x.test")]
+    assert errors(registry, "stream", InvalidBaseUrl.code) == 1

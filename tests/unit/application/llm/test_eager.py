@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from application.llm._eager import start_eagerly
+from application.llm._eager import _Resumed, start_eagerly
 
 
 async def test_a_coroutine_that_never_waits_is_done_without_a_task() -> None:
@@ -124,3 +124,42 @@ async def test_a_shielded_keep_outlives_its_cancelled_consumer() -> None:
     for _ in range(3):
         await asyncio.sleep(0)
     assert kept == ["row"]
+
+
+async def test_a_task_cancelled_before_its_first_step_cancels_the_coroutine_at_its_wait() -> None:
+    """As a task of ``coro`` itself would: the coroutine's wait gets the cancellation (the
+    event loop's shutdown cancels every task, some before they ever ran)."""
+    gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    seen: list[str] = []
+
+    async def keep() -> None:
+        try:
+            await gate
+        finally:
+            seen.append("finally")
+
+    future = start_eagerly(keep())
+    future.cancel()  # before the task's first step
+    with pytest.raises(asyncio.CancelledError):
+        await future
+    assert seen == ["finally"]
+
+
+async def test_a_cancellation_raised_before_any_wait_is_a_cancelled_future() -> None:
+    async def keep() -> None:
+        raise asyncio.CancelledError
+
+    future = start_eagerly(keep())
+    assert future.cancelled()
+
+
+async def test_the_rest_of_a_coroutine_may_be_awaited_as_well_as_run_by_a_task() -> None:
+    gate: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def keep() -> int:
+        return await gate + 1
+
+    coro = keep()
+    first = coro.send(None)
+    asyncio.get_running_loop().call_soon(gate.set_result, 41)
+    assert await _Resumed(coro, first) == 42
