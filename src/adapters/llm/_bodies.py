@@ -35,7 +35,9 @@ def is_json(response: httpx.Response) -> bool:
 def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     """The body as sent (identity: nothing to decode), read from its stream itself: httpx's
     ``aiter_raw`` would add a generator of its own, which a reader stopping before the body's
-    end leaves to the event loop to close (``lean_aiohttp``); close this with ``close_chunks``.
+    end leaves to the event loop to close (``lean_aiohttp``: on the aiohttp transport nothing
+    is left then; httpx's own transport still leaves its generators, as it always did); close
+    this with ``close_chunks``.
     A response built whole in memory (a test double, httpx reads ``content=`` at once) has no
     raw stream left: its content is it."""
     if response.is_stream_consumed:
