@@ -81,10 +81,10 @@ class _LeanASGIStream(ASGIStreamingResponse):
         if not isinstance(gone, ClientGone) or task is None or self.is_head_response:
             await super().__call__(scope, receive, send)  # send_body: the listener's way
             return
+        await self.start_response(send=send)
         watch = _Watch(task)
-        gone.watch(watch.left)
+        gone.watch(watch.left)  # a client gone already cancels the body's first wait
         try:
-            await self.start_response(send=send)
             await self._watched(send, watch)
         finally:
             gone.watch(None)

@@ -54,3 +54,33 @@ async def test_a_client_that_hangs_up_mid_stream_ends_it_and_its_usage_is_kept(
     [row] = gateway.api.db.usage.values()
     assert row.estimated
     assert row.output_tokens >= 1
+
+
+async def test_a_client_gone_before_the_answer_began_ends_the_stream_at_its_first_wait(
+    gateway: Gateway,
+) -> None:
+    """``ClientGone`` told before the body started (the connection was lost while the call was
+    being opened): the stream stops at its first wait, its usage kept."""
+    client = await gateway.user_with_key("early-leaver@example.com", Provider.OPENAI)
+    gateway.api.upstreams[Provider.OPENAI].stall_after = 2
+    body = json.dumps(
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    ).encode()
+    gone = ClientGone()
+    gone.went()
+    sent: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            sent.append(message.get("body", b""))
+
+    auth = [(b"authorization", f"Bearer {client.api_key}".encode())]
+    scope = post_scope("/v1/chat/completions", body, auth, host="byom.test")
+    scope["extensions"] = {CLIENT_GONE: {"watch": gone}}
+    stays = body_then_hang_up(body, asyncio.Event())
+    await asyncio.wait_for(gateway.api.client.app(scope, stays, send), timeout=30)
+
+    assert not any(b"[DONE]" in piece for piece in sent)
+    assert gateway.api.db is not None
+    [row] = gateway.api.db.usage.values()
+    assert row.estimated
