@@ -19,7 +19,7 @@ from adapters.persistence.session_turns import UnitOfWorkSessionTurns
 from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory, build_engine
 from adapters.persistence.sqlalchemy.session_turns import session_turns
 from domain.agent_session import AgentMessage, AgentSession
-from domain.budget import Cap, CapKind, Hold, Settlement, month_of
+from domain.budget import Cap, CapKind, Settlement, month_of
 from domain.content import ImagePart, TextPart
 from domain.errors import SessionNotFound
 from domain.llm import Role, Usage
@@ -27,7 +27,16 @@ from domain.ports import SessionTurns, UnitOfWorkFactory
 from domain.tools import ToolCall
 from domain.usage import UsageRecord
 from tests.support.databases import BACKENDS
-from tests.support.entities import T0, at, committed_user, message, session, usage
+from tests.support.entities import (
+    T0,
+    at,
+    can_reserve,
+    committed_hold,
+    committed_user,
+    message,
+    session,
+    usage,
+)
 
 
 @dataclass
@@ -166,27 +175,12 @@ async def test_a_turn_that_breaks_a_rule_stores_nothing(store: Store) -> None:
     assert await stored(store, owner.id, item) == (item, [said], [])
 
 
-async def can_reserve(store: Store, cap: Cap, amount: str) -> bool:
-    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
-    async with store.uow() as uow:
-        return await uow.spend.reserve(hold, at(0)) is None  # not committed: a probe
-
-
-async def held(store: Store, cap: Cap, amount: str) -> Hold:
-    """A hold of ``amount`` against ``cap``, committed."""
-    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
-    async with store.uow() as uow:
-        assert await uow.spend.reserve(hold, at(0)) is None
-        await uow.commit()
-    return hold
-
-
 async def test_the_settlement_moves_the_hold_to_spent_with_the_turn(store: Store) -> None:
     owner = await committed_user(store.uow)
     item = await started(store, owner.id)
     cap = Cap(CapKind.SYSTEM_MONTHLY, owner.id, owner.id, Decimal("1.00"), month_of(T0))
-    hold = await held(store, cap, "0.60")
-    assert not await can_reserve(store, cap, "0.41")
+    hold = await committed_hold(store.uow, cap, "0.60")
+    assert not await can_reserve(store.uow, cap, "0.41")
     row = replace(used(owner.id, item), cost_usd=Decimal("0.10"))
 
     await store.turns.add(
@@ -194,8 +188,8 @@ async def test_the_settlement_moves_the_hold_to_spent_with_the_turn(store: Store
     )
 
     # 0.10 spent, nothing held: 0.90 is left, not a cent more.
-    assert await can_reserve(store, cap, "0.90")
-    assert not await can_reserve(store, cap, "0.91")
+    assert await can_reserve(store.uow, cap, "0.90")
+    assert not await can_reserve(store.uow, cap, "0.91")
     assert (await stored(store, owner.id, item))[2] == [row]
 
 
@@ -204,7 +198,7 @@ async def test_a_turn_refused_leaves_its_hold_held(store: Store) -> None:
     stranger = await committed_user(store.uow)
     item = await started(store, owner.id)
     cap = Cap(CapKind.SYSTEM_MONTHLY, stranger.id, stranger.id, Decimal("1.00"), month_of(T0))
-    hold = await held(store, cap, "0.60")
+    hold = await committed_hold(store.uow, cap, "0.60")
 
     with pytest.raises(SessionNotFound):
         await store.turns.add(
@@ -216,7 +210,7 @@ async def test_a_turn_refused_leaves_its_hold_held(store: Store) -> None:
             Settlement(hold, (Decimal("0.10"),)),
         )
 
-    assert not await can_reserve(store, cap, "0.41")  # still held
+    assert not await can_reserve(store.uow, cap, "0.41")  # still held
     assert await stored(store, stranger.id, item) == (None, [], [])
 
 

@@ -17,11 +17,11 @@ from adapters.persistence.memory import MemoryDatabase
 from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory, build_engine
 from adapters.persistence.sqlalchemy.usage_journal import usage_journal
 from adapters.persistence.usage_journal import UnitOfWorkUsageJournal
-from domain.budget import Cap, CapKind, Hold, Settlement, month_of
+from domain.budget import Cap, CapKind, Settlement, month_of
 from domain.ports import UnitOfWorkFactory, UsageJournal
 from domain.usage import UsageRecord
 from tests.support.databases import BACKENDS
-from tests.support.entities import T0, at, committed_user, usage
+from tests.support.entities import T0, at, can_reserve, committed_hold, committed_user, usage
 
 MONTH = month_of(T0)
 
@@ -52,20 +52,6 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
 async def rows(store: Store, user_id: UUID) -> list[UsageRecord]:
     async with store.uow() as uow:
         return await uow.usage.records(user_id, limit=1000)
-
-
-async def reserved_hold(store: Store, cap: Cap, amount: str) -> Hold:
-    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
-    async with store.uow() as uow:
-        assert await uow.spend.reserve(hold, at(0)) is None
-        await uow.commit()
-    return hold
-
-
-async def can_reserve(store: Store, cap: Cap, amount: str) -> bool:
-    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
-    async with store.uow() as uow:
-        return await uow.spend.reserve(hold, at(0)) is None  # not committed: a probe
 
 
 async def test_a_row_is_committed_when_write_returns(store: Store) -> None:
@@ -110,8 +96,8 @@ async def test_a_row_that_breaks_a_rule_fails_its_own_writer_only(store: Store) 
 async def test_the_settlement_moves_the_hold_to_spent_with_the_row(store: Store) -> None:
     owner = await committed_user(store.uow)
     cap = Cap(CapKind.SYSTEM_MONTHLY, owner.id, owner.id, Decimal("1.00"), MONTH)
-    holds = [await reserved_hold(store, cap, "0.30") for _ in range(3)]
-    assert not await can_reserve(store, cap, "0.11")
+    holds = [await committed_hold(store.uow, cap, "0.30") for _ in range(3)]
+    assert not await can_reserve(store.uow, cap, "0.11")
 
     records = [usage(owner.id, cost_usd=Decimal("0.10"), created_at=at(i)) for i in range(3)]
     await asyncio.gather(
@@ -122,22 +108,22 @@ async def test_the_settlement_moves_the_hold_to_spent_with_the_row(store: Store)
     )
 
     # 0.30 spent, nothing held: 0.70 is left, not a cent more.
-    assert await can_reserve(store, cap, "0.70")
-    assert not await can_reserve(store, cap, "0.71")
+    assert await can_reserve(store.uow, cap, "0.70")
+    assert not await can_reserve(store.uow, cap, "0.71")
     assert len(await rows(store, owner.id)) == 3
 
 
 async def test_a_failed_write_stores_neither_its_row_nor_its_settlement(store: Store) -> None:
     owner = await committed_user(store.uow)
     cap = Cap(CapKind.SYSTEM_MONTHLY, owner.id, owner.id, Decimal("1.00"), MONTH)
-    hold = await reserved_hold(store, cap, "0.60")
+    hold = await committed_hold(store.uow, cap, "0.60")
     orphan = usage(uuid4(), cost_usd=Decimal("0.10"))
 
     with pytest.raises(ConstraintViolation):
         await store.journal.write(orphan, Settlement(hold, (Decimal("0.10"),)))
 
-    assert not await can_reserve(store, cap, "0.41")  # still held
-    assert await can_reserve(store, cap, "0.40")
+    assert not await can_reserve(store.uow, cap, "0.41")  # still held
+    assert await can_reserve(store.uow, cap, "0.40")
 
 
 async def test_a_cancelled_writer_still_has_its_row_written(store: Store) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from domain.agent_session import AgentMessage, AgentSession
+from domain.budget import Cap, Hold
 from domain.credential import LlmCredential
 from domain.credential_event import CredentialEvent, CredentialEventKind
 from domain.gateway_token import GatewayToken
@@ -173,3 +174,19 @@ async def committed_user(uow_factory: UnitOfWorkFactory, email: str | None = Non
         await uow.users.add(new)
         await uow.commit()
     return new
+
+
+async def committed_hold(uow_factory: UnitOfWorkFactory, cap: Cap, amount: str) -> Hold:
+    """A hold of ``amount`` against ``cap``, reserved and committed."""
+    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
+    async with uow_factory() as uow:
+        assert await uow.spend.reserve(hold, at(0)) is None
+        await uow.commit()
+    return hold
+
+
+async def can_reserve(uow_factory: UnitOfWorkFactory, cap: Cap, amount: str) -> bool:
+    """Whether ``amount`` more fits under ``cap`` (a probe: nothing is committed)."""
+    hold = Hold(uuid4(), cap.user_id, (cap,), (Decimal(amount),), at(15))
+    async with uow_factory() as uow:
+        return await uow.spend.reserve(hold, at(0)) is None
