@@ -1,7 +1,10 @@
 """A chat turn's own read and write on PostgreSQL, in process, side by side: (a) through the unit
 of work (SQLAlchemy's ORM session: the read in BEGIN / ROLLBACK, the write three statements in
 BEGIN / COMMIT), as ``UnitOfWorkSessionTurns`` does on SQLite and as chat turns did before; (b)
-``PostgresSessionTurns``, one asyncpg statement each with no transaction around it. CPU per turn
+``PostgresSessionTurns``, one asyncpg statement each with no transaction around it, on
+connections the raw-driver paths keep between uses (``LentConnections``); (c) the same with a
+checkout from SQLAlchemy's pool for each statement, as before those (a pool of one lends
+nothing). CPU per turn
 is this process's CPU seconds over turns, median of rounds (steadier than time on a shared
 machine); the sessions grow by two messages a turn, as the chat benchmark's do.
 
@@ -30,11 +33,13 @@ SESSIONS = 1024  # as many as the chat benchmark has: a few turns each
 
 async def measure(url: str, turns: int, rounds: int) -> list[list[object]]:
     engine = build_engine(url, pool_size=10)
+    checkouts = build_engine(url, pool_size=1, max_overflow=0)
     try:
         uow = SqlAlchemyUnitOfWorkFactory(engine)
         paths: dict[str, SessionTurns] = {
             "a. unit of work (SQLAlchemy, before)": UnitOfWorkSessionTurns(uow),
             "b. PostgresSessionTurns (asyncpg)": session_turns(engine),
+            "c. the same, a pool checkout per statement": session_turns(checkouts),
         }
         owner = await committed_user(uow)
         items: list[AgentSession] = [session(owner.id) for _ in range(SESSIONS)]
@@ -77,6 +82,7 @@ async def measure(url: str, turns: int, rounds: int) -> list[list[object]]:
         ]
     finally:
         await engine.dispose()
+        await checkouts.dispose()
 
 
 def main() -> None:

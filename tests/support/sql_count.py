@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.sqlalchemy._lent import lent_connections
+
 
 @dataclass
 class SqlCount:
@@ -119,6 +121,8 @@ def count_sql(engine: AsyncEngine) -> Iterator[SqlCount]:
 
     if on_postgres:
         listeners.append((sync.pool, "checkout", watch))
+        # Connections the raw-driver paths keep between uses are checked out again, and seen.
+        lent_connections(engine).give_all_back()
     for target, name, listener in listeners:
         event.listen(target, name, listener)
     try:

@@ -18,6 +18,7 @@ from adapters.persistence.sqlalchemy._errors import (
     DOMAIN_ERRORS,
     translate,
 )
+from adapters.persistence.sqlalchemy._lent import lent_connections
 
 logger = logging.getLogger(__name__)
 # asyncpg's client-side DataError (bad query argument), not ``asyncpg.DataError`` (SQLSTATE 22).
@@ -66,11 +67,15 @@ def translated() -> Iterator[None]:
 async def raw_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
     """asyncpg's connection from ``engine``'s pool, its errors translated (``translated``).
     Without SQLAlchemy's Connection around it (a quarter of the cost): nothing here begins a
-    transaction SQLAlchemy would have to end, so handing it back is free; the pool's checkout
-    hook still replaces a closed one."""
+    transaction SQLAlchemy would have to end. Handed back in good order, it is kept for the
+    next caller (``LentConnections``); else it goes back to the pool, whose checkout hook
+    replaces a closed one."""
+    lender = lent_connections(engine)
     with translated():
-        pooled = await engine.raw_connection()
+        loan = await lender.take()
+        clean = False
         try:
-            yield pooled.driver_connection
+            yield loan.driver
+            clean = True
         finally:
-            pooled.close()
+            lender.give_back(loan, clean=clean)
