@@ -1,8 +1,9 @@
 """Connections of an engine's pool that the raw-driver paths keep between uses.
 
 Checking a connection out of SQLAlchemy's pool and back runs the pool in a greenlet of its own
-(a new frame stack mapped and unmapped each time): about 20 µs in a tight loop, 55-75 µs
-between round trips (tests/bench/bench_session_turn.py), paid twice by every chat turn. A
+(a new frame stack mapped and unmapped each time): about 20 µs of CPU in a tight loop, 75 µs
+between round trips (tests/bench/bench_session_turn.py: 0.72 against 0.57 ms a chat turn,
+which checks out twice). A
 connection handed back in good order is kept instead, up to ``keep`` of them, and lent to the
 next caller without a checkout; one left idle ``idle_s`` goes back to the pool, so a quiet
 worker holds none and the pool's other users are never short of more than ``keep``, for
