@@ -67,25 +67,11 @@ class _StalledStream(httpx.AsyncByteStream):
         await asyncio.Event().wait()
 
 
-class _ApartStream(httpx.AsyncByteStream):
-    """Sends a stream's events one at a time, each after a pass of the event loop (a model
-    producing tokens), where a body given whole arrives in one read."""
-
-    def __init__(self, body: bytes) -> None:
-        self.events = [event + b"\n\n" for event in body.split(b"\n\n") if event]
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for event in self.events:
-            await asyncio.sleep(0)
-            yield event
-
-
 @dataclass
 class Upstream:
     """One provider's API. ``fail`` makes completions fail the way that provider fails;
     ``drop_after`` cuts a stream after that many text pieces, ``stall_after`` goes quiet after
-    them; ``apart`` sends a stream's events one network read each; ``requests`` records what
-    reached it."""
+    them; ``requests`` records what reached it."""
 
     provider: Provider
     reply: str = "Carry is positive; watch the ECB on Thursday."
@@ -93,7 +79,6 @@ class Upstream:
     fail: Failure | None = None
     drop_after: int | None = None
     stall_after: int | None = None
-    apart: bool = False
     retry_after: str = "17"
     finish: str | None = None
     key: str = ""
@@ -145,13 +130,6 @@ class Upstream:
                 return httpx.Response(
                     200,
                     stream=(_DroppedStream if self.stall_after is None else _StalledStream)(body),
-                    headers={"content-type": "text/event-stream"},
-                    request=request,
-                )
-            if self.apart:
-                return httpx.Response(
-                    200,
-                    stream=_ApartStream(body),
                     headers={"content-type": "text/event-stream"},
                     request=request,
                 )

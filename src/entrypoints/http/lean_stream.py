@@ -22,8 +22,6 @@ from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Scope, Send
 
-from entrypoints.http._ready import anext_or_first
-
 
 class FinalChunk(bytes):
     """The body's last piece: nothing the iterator yields after it is sent."""
@@ -73,26 +71,6 @@ class _Watch:
             self.task.cancel()
 
 
-# The most a response holds back while its next pieces are ready at once.
-_HELD_BYTES = 64 * 1024
-
-
-class _Held:
-    """A body's pieces not sent yet, sent as one message."""
-
-    __slots__ = ("_send", "pieces", "size")
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self.pieces: list[bytes] = []
-        self.size = 0
-
-    async def send(self, *, more: bool = True) -> None:
-        pieces, self.pieces, self.size = self.pieces, [], 0
-        body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        await self._send({"type": "http.response.body", "body": body, "more_body": more})
-
-
 class _LeanASGIStream(ASGIStreamingResponse):
     __slots__ = ()
 
@@ -113,30 +91,20 @@ class _LeanASGIStream(ASGIStreamingResponse):
         await self.after_response()
 
     async def _stream(self, send: Send, watch: _Watch | None = None) -> None:
-        """Pieces that were ready together leave in one message: each is taken up to its
-        first wait, and what is held is sent before that wait goes on (``anext_or_first``)."""
-        iterator = aiter(self.iterator)
-        held = _Held(send)
-        while True:
-            try:
-                chunk = await anext_or_first(iterator, held.send if held.pieces else None)
-            except StopAsyncIteration:
-                break
+        iterator = self.iterator
+        async for chunk in iterator:
             body = chunk if isinstance(chunk, bytes) else chunk.encode(self.encoding)
-            held.pieces.append(body)
-            held.size += len(body)
             if type(chunk) is FinalChunk:
                 if watch is not None:
                     watch.streaming = False  # the client may go now: nothing to cancel
-                await held.send(more=False)
+                await send({"type": "http.response.body", "body": body, "more_body": False})
                 # Ends the generator where it stopped (its ``finally`` runs now, not when the
                 # event loop finalises it, in a task of its own).
                 if isinstance(iterator, AsyncGenerator):
                     await iterator.aclose()
                 return
-            if held.size >= _HELD_BYTES:  # a body that never waits still leaves in pieces
-                await held.send()
-        await held.send(more=False)
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def send_body(self, send: Send, receive: Receive) -> None:
         task = asyncio.current_task()
