@@ -72,10 +72,10 @@ async def raw_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
     replaces a closed one."""
     lender = lent_connections(engine)
     with translated():
-        loan = await lender.take()
+        loan = await lender.take(engine)
         clean = False
         try:
             yield loan.driver
             clean = True
         finally:
-            lender.give_back(loan, clean=clean)
+            await lender.give_back(engine, loan, clean=clean)

@@ -3,16 +3,18 @@
 Checking a connection out of SQLAlchemy's pool and back runs the pool in a greenlet of its own
 (a new frame stack mapped and unmapped each time): about 20 µs of CPU in a tight loop, 75 µs
 between round trips (tests/bench/bench_session_turn.py: 0.72 against 0.57 ms a chat turn,
-which checks out twice). A
-connection handed back in good order is kept instead, up to ``keep`` of them, and lent to the
-next caller without a checkout; one left idle ``idle_s`` goes back to the pool, so a quiet
-worker holds none and the pool's other users are never short of more than ``keep``, for
-longer than that.
+which checks out twice). A connection handed back in good order is kept instead, up to
+``keep`` of them and only while the pool has another to give, and lent to the next caller
+without a checkout; one left idle ``idle_s`` goes back to the pool. So a quiet worker holds
+none, and a caller of the pool (the unit of work) that finds it exhausted by others waits at
+most ``idle_s`` for one kept here.
 
 Never lent again: a connection whose use failed or was cancelled (it may be broken, or busy
 with a statement the server is still cancelling), one left in a transaction, one the server
-closed (seen for free, as the pool's own checkout hook does), and one from before the engine
-was disposed. ``Engine.dispose`` closes the idle ones, as it closes the pool's.
+closed (seen for free, as the pool's own checkout hook does), one from before the engine was
+disposed or from another event loop. ``Engine.dispose`` closes the idle ones, as it closes the
+pool's. A connection the pool must close on its return (one over its size) is returned in
+SQLAlchemy's greenlet, where closing it can wait for the driver.
 """
 
 from __future__ import annotations
@@ -24,10 +26,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
-# Long enough for the next request of a busy worker, short enough that a caller of the pool
-# (the unit of work) finding it exhausted waits for an idle one only that long.
-IDLE_S = 0.25
+IDLE_S = 0.05
 
 
 class Loan:
@@ -42,72 +43,107 @@ class Loan:
 
 
 class LentConnections:
-    def __init__(self, engine: AsyncEngine, *, keep: int, idle_s: float = IDLE_S) -> None:
-        self._engine = engine
+    """The lender of one engine (``lent_connections``); it holds no reference to it."""
+
+    def __init__(self, *, keep: int, idle_s: float = IDLE_S) -> None:
         self._keep = keep
         self._idle_s = idle_s
         self._idle: list[tuple[Loan, float]] = []  # with when each was handed back
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._returning: set[asyncio.Task[None]] = set()
         self._generation = 0
-        event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
     @property
     def idle(self) -> int:
         return len(self._idle)
 
-    async def take(self) -> Loan:
+    async def take(self, engine: AsyncEngine) -> Loan:
         """An idle connection, else one checked out of the pool."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._forget()  # kept on another loop, whose connections this one cannot use
+            self._loop = loop
         while self._idle:
             loan, _ = self._idle.pop()  # the latest: its socket is the warmest
             if not loan.driver.is_closed():
                 return loan
-            loan.pooled.close()  # back to the pool, whose checkout hook replaces it
-        return Loan(await self._engine.raw_connection(), self._generation)
+            await _returned(engine, loan.pooled)  # its checkout hook replaces it
+        return Loan(await engine.raw_connection(), self._generation)
 
-    def give_back(self, loan: Loan, *, clean: bool) -> None:
+    async def give_back(self, engine: AsyncEngine, loan: Loan, *, clean: bool) -> None:
         """``clean``: its use ended without an exception; it is kept if it can be lent."""
+        if loan.generation != self._generation:
+            await greenlet_spawn(loan.pooled.invalidate)  # its pool was disposed of: closed
+            return
         if (
             not clean
             or len(self._idle) >= self._keep
-            or loan.generation != self._generation
+            or not _has_another(engine.sync_engine.pool)
             or loan.driver.is_closed()
             or loan.driver.is_in_transaction()
         ):
-            loan.pooled.close()
+            await _returned(engine, loan.pooled)
             return
         self._idle.append((loan, time.monotonic()))
         if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._idle_s, self._trim)
+            self._timer = asyncio.get_running_loop().call_later(self._idle_s, self._trim, engine)
 
     def give_all_back(self) -> None:
         """Every idle connection back to the pool (the next callers check out again)."""
+        self._forget()
+
+    def disposed(self, _engine: Any) -> None:
+        """``engine_disposed``: run by ``Engine.dispose`` in SQLAlchemy's greenlet, where a
+        connection may be closed."""
+        self._generation += 1
         idle, self._idle = self._idle, []
+        self._cancel_timer()
+        for loan, _ in idle:
+            loan.pooled.invalidate()  # closed, as the disposed pool closed its own
+
+    def _trim(self, engine: AsyncEngine) -> None:
+        self._timer = None
+        stale_before = time.monotonic() - self._idle_s
+        stale = [loan for loan, since in self._idle if since <= stale_before]
+        self._idle = [(loan, since) for loan, since in self._idle if since > stale_before]
+        if self._idle:
+            wait = self._idle[0][1] - stale_before  # when the oldest kept one is due
+            self._timer = asyncio.get_running_loop().call_later(wait, self._trim, engine)
+        if stale:
+            task = asyncio.get_running_loop().create_task(_all_returned(engine, stale))
+            self._returning.add(task)
+            task.add_done_callback(self._returning.discard)
+
+    def _forget(self) -> None:
+        idle, self._idle = self._idle, []
+        self._cancel_timer()
         for loan, _ in idle:
             loan.pooled.close()
 
-    def _trim(self) -> None:
-        self._timer = None
-        stale = time.monotonic() - self._idle_s
-        kept = []
-        for loan, since in self._idle:
-            if since > stale:
-                kept.append((loan, since))
-            else:
-                loan.pooled.close()
-        self._idle = kept
-        if kept:
-            wait = kept[0][1] - stale  # when the oldest kept one is idle long enough
-            self._timer = asyncio.get_running_loop().call_later(wait, self._trim)
-
-    def _disposed(self, _engine: Any) -> None:
-        # Run by Engine.dispose in SQLAlchemy's greenlet, where a connection may be closed.
-        self._generation += 1
-        idle, self._idle = self._idle, []
+    def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for loan, _ in idle:
-            loan.pooled.invalidate()  # closed, as the disposed pool closed its own
+
+
+def _has_another(pool: Any) -> bool:
+    """Whether the pool can hand out one more connection without waiting."""
+    most = getattr(pool, "_max_overflow", -1)  # QueuePool's; not in its public interface
+    return bool(pool.checkedin() > 0 or most < 0 or pool.overflow() < most)
+
+
+async def _returned(engine: AsyncEngine, pooled: Any) -> None:
+    pool: Any = engine.sync_engine.pool
+    if pool.checkedin() >= pool.size():
+        await greenlet_spawn(pooled.close)  # the pool is full: it closes this one
+    else:
+        pooled.close()
+
+
+async def _all_returned(engine: AsyncEngine, loans: list[Loan]) -> None:
+    for loan in loans:
+        await _returned(engine, loan.pooled)
 
 
 _LENDERS: weakref.WeakKeyDictionary[AsyncEngine, LentConnections] = weakref.WeakKeyDictionary()
@@ -119,5 +155,6 @@ def lent_connections(engine: AsyncEngine) -> LentConnections:
     lender = _LENDERS.get(engine)
     if lender is None:
         size = getattr(engine.sync_engine.pool, "size", lambda: 0)()
-        lender = _LENDERS[engine] = LentConnections(engine, keep=size // 2)
+        lender = _LENDERS[engine] = LentConnections(keep=size // 2)
+        event.listen(engine.sync_engine, "engine_disposed", lender.disposed)
     return lender
