@@ -201,3 +201,86 @@ async def test_the_lender_does_not_keep_its_engine_alive(postgres_url: str) -> N
     del engine
     gc.collect()
     assert gone() is None
+
+
+async def test_one_going_back_when_the_engine_is_disposed_of_is_closed(postgres_url: str) -> None:
+    """Found by review: idle ones on their way back to the pool when it was disposed of (at
+    shutdown, 50 ms after the last use) went into the old pool, open."""
+    engine = build_engine(postgres_url)
+    lender = LentConnections(keep=2, idle_s=0)
+    event.listen(engine.sync_engine, "engine_disposed", lender.disposed)  # as lent_connections
+    loan = await lender.take(engine)
+    await lender.give_back(engine, loan, clean=True)
+    lender._trim(engine)  # as its timer does: a task starts returning what is due (all of it)
+    await engine.dispose()  # before that task ran
+    await asyncio.sleep(0.05)
+    assert loan.driver.is_closed()
+
+
+async def test_a_second_cancellation_while_a_connection_goes_back_loses_nothing(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by review: cancelled again while the pool closed one over its size, the close was
+    cut and logged as an error."""
+    engine = build_engine(postgres_url, pool_size=1, max_overflow=2)
+    caplog.set_level(logging.ERROR)
+    gate, inside = asyncio.Event(), asyncio.Event()
+
+    async def user() -> None:
+        async with raw_driver(engine) as driver:
+            await driver.fetchval("SELECT 1")
+            inside.set()
+            await gate.wait()
+
+    try:
+        async with raw_driver(engine):  # goes back to fill the pool's one place
+            cut = asyncio.create_task(user())
+            await inside.wait()
+        cut.cancel()  # the body: its connection goes back, to a full pool that closes it
+        await asyncio.sleep(0)
+        cut.cancel()  # again, while that close runs
+        with pytest.raises(asyncio.CancelledError):
+            await cut
+        await asyncio.sleep(0.1)  # the shielded close ends
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        assert checked_out(engine) == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_one_from_before_the_pool_was_invalidated_is_not_lent(postgres_url: str) -> None:
+    """Found by review: when a disconnect invalidates the pool (a failover), every older
+    connection is replaced at its next checkout; a kept one has no checkout."""
+    engine = build_engine(postgres_url)
+    pool: Any = engine.sync_engine.pool
+    try:
+        before = await _pid(engine)
+        async with engine.connect() as connection:  # the unit of work meets a disconnect
+            raw = await connection.get_raw_connection()
+            pool._invalidate(raw, None, False)
+        assert await _pid(engine) != before
+    finally:
+        await engine.dispose()
+
+
+def test_what_one_event_loop_kept_is_never_lent_on_another(postgres_url: str) -> None:
+    """Found by review: an asyncpg connection is bound to its loop; kept on one and lent on
+    another, its first statement failed (tests and tools may run one engine on two loops)."""
+    engine = build_engine(postgres_url, pool_size=4, max_overflow=0)
+    lender = lent_connections(engine)
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        on_first = first.run_until_complete(lender.take(engine))
+        first.run_until_complete(lender.give_back(engine, on_first, clean=True))
+        assert lender.idle == 1
+        taken_on_first = first.run_until_complete(lender.take(engine))
+        on_second = second.run_until_complete(lender.take(engine))  # forgets the first's
+        assert on_second.driver is not on_first.driver
+        second.run_until_complete(lender.give_back(engine, taken_on_first, clean=True))
+        assert lender.idle == 0  # taken on the first loop: not kept on the second
+        assert second.run_until_complete(on_second.driver.fetchval("SELECT 1")) == 1
+        second.run_until_complete(lender.give_back(engine, on_second, clean=True))
+        second.run_until_complete(engine.dispose())
+    finally:
+        first.close()
+        second.close()

@@ -6,20 +6,24 @@ between round trips (tests/bench/bench_session_turn.py: 0.72 against 0.57 ms a c
 which checks out twice). A connection handed back in good order is kept instead, up to
 ``keep`` of them and only while the pool has another to give, and lent to the next caller
 without a checkout; one left idle ``idle_s`` goes back to the pool. So a quiet worker holds
-none, and a caller of the pool (the unit of work) that finds it exhausted by others waits at
-most ``idle_s`` for one kept here.
+none, and a caller of the pool (the unit of work) that finds it exhausted by others waits for
+one kept here about ``idle_s`` (once the event loop runs the timer).
 
-Never lent again: a connection whose use failed or was cancelled (it may be broken, or busy
-with a statement the server is still cancelling), one left in a transaction, one the server
-closed (seen for free, as the pool's own checkout hook does), one from before the engine was
-disposed or from another event loop. ``Engine.dispose`` closes the idle ones, as it closes the
-pool's. A connection the pool must close on its return (one over its size) is returned in
-SQLAlchemy's greenlet, where closing it can wait for the driver.
+Kept only in good order: a connection whose use failed or was cancelled, or that is left in a
+transaction, goes back to the pool as before. Not lent: one the server closed (seen for free,
+as the pool's own checkout hook does), one older than the pool's last invalidation (a
+disconnect seen elsewhere: the pool replaces those at checkout), one from another event loop
+(asyncpg's connections are bound to theirs: dropped, not pooled). ``Engine.dispose`` closes
+the idle ones and those on their way back, as it closes the pool's (``dispose(close=False)``,
+for a pool inherited across a fork, is not supported: nothing here calls it). A connection the
+pool must close on its return (one over its size) is returned in SQLAlchemy's greenlet, where
+closing it can wait for the driver, shielded from a second cancellation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from typing import Any
@@ -34,12 +38,13 @@ IDLE_S = 0.05
 class Loan:
     """A pooled connection lent once: ``driver`` is asyncpg's connection."""
 
-    __slots__ = ("driver", "generation", "pooled")
+    __slots__ = ("driver", "generation", "loop", "pooled")
 
-    def __init__(self, pooled: Any, generation: int) -> None:
+    def __init__(self, pooled: Any, generation: int, loop: asyncio.AbstractEventLoop) -> None:
         self.pooled = pooled
         self.driver = pooled.driver_connection
         self.generation = generation
+        self.loop = loop
 
 
 class LentConnections:
@@ -64,12 +69,15 @@ class LentConnections:
         if self._loop is not loop:
             self._forget()  # kept on another loop, whose connections this one cannot use
             self._loop = loop
+        pool: Any = engine.sync_engine.pool
         while self._idle:
             loan, _ = self._idle.pop()  # the latest: its socket is the warmest
-            if not loan.driver.is_closed():
+            # The pool's own record of when it last invalidated its connections (private).
+            record = loan.pooled._connection_record
+            if not loan.driver.is_closed() and record.starttime >= pool._invalidate_time:
                 return loan
             await _returned(engine, loan.pooled)  # its checkout hook replaces it
-        return Loan(await engine.raw_connection(), self._generation)
+        return Loan(await engine.raw_connection(), self._generation, loop)
 
     async def give_back(self, engine: AsyncEngine, loan: Loan, *, clean: bool) -> None:
         """``clean``: its use ended without an exception; it is kept if it can be lent."""
@@ -78,6 +86,8 @@ class LentConnections:
             return
         if (
             not clean
+            or loan.loop is not self._loop
+            or loan.loop is not asyncio.get_running_loop()
             or len(self._idle) >= self._keep
             or not _has_another(engine.sync_engine.pool)
             or loan.driver.is_closed()
@@ -111,15 +121,24 @@ class LentConnections:
             wait = self._idle[0][1] - stale_before  # when the oldest kept one is due
             self._timer = asyncio.get_running_loop().call_later(wait, self._trim, engine)
         if stale:
-            task = asyncio.get_running_loop().create_task(_all_returned(engine, stale))
+            task = asyncio.get_running_loop().create_task(self._all_returned(engine, stale))
             self._returning.add(task)
             task.add_done_callback(self._returning.discard)
+
+    async def _all_returned(self, engine: AsyncEngine, loans: list[Loan]) -> None:
+        for loan in loans:
+            if loan.generation != self._generation:  # disposed of meanwhile: its pool is gone
+                await greenlet_spawn(loan.pooled.invalidate)
+            else:
+                await _returned(engine, loan.pooled)
 
     def _forget(self) -> None:
         idle, self._idle = self._idle, []
         self._cancel_timer()
         for loan, _ in idle:
-            loan.pooled.close()
+            loan.pooled.detach()  # its record goes back empty; the pool connects anew
+            with contextlib.suppress(Exception):
+                loan.driver.terminate()  # bound to another loop: never back into the pool
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -136,14 +155,10 @@ def _has_another(pool: Any) -> bool:
 async def _returned(engine: AsyncEngine, pooled: Any) -> None:
     pool: Any = engine.sync_engine.pool
     if pool.checkedin() >= pool.size():
-        await greenlet_spawn(pooled.close)  # the pool is full: it closes this one
+        # the pool is full: it closes this one; shielded, so a second cancellation cannot cut it
+        await asyncio.shield(greenlet_spawn(pooled.close))
     else:
         pooled.close()
-
-
-async def _all_returned(engine: AsyncEngine, loans: list[Loan]) -> None:
-    for loan in loans:
-        await _returned(engine, loan.pooled)
 
 
 _LENDERS: weakref.WeakKeyDictionary[AsyncEngine, LentConnections] = weakref.WeakKeyDictionary()
