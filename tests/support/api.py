@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.sqlalchemy import build_engine
+from domain.ports import Clock
 from entrypoints.bootstrap import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -67,7 +68,10 @@ class Api:
 
 
 async def make_api(
-    url: str, redis_url: str | None = None, **auth: Unpack[AuthLimits]
+    url: str,
+    redis_url: str | None = None,
+    login_clock: Clock | None = None,
+    **auth: Unpack[AuthLimits],
 ) -> AsyncIterator[Api]:
     settings = make_settings(database_url=url, redis_url=redis_url, **auth)
     providers = keyed_providers()
@@ -75,7 +79,7 @@ async def make_api(
     def build_container(settings: Settings) -> Container:
         # Built by the app's lifespan, in the loop that serves requests (asyncpg pools are
         # bound to their event loop), and closed by it.
-        return sql_world(settings, providers=providers).container
+        return sql_world(settings, providers=providers, login_clock=login_clock).container
 
     engine = build_engine(url)
     app = create_app(settings, build_container=build_container)

@@ -11,9 +11,11 @@ from typing import TypedDict, Unpack
 from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory import MemoryKeyCanaryStore
 from adapters.persistence.memory.database import MemoryDatabase
-from domain.ports import ChangeFeed, UsageJournal
+from domain.ports import ChangeFeed, Clock, UsageJournal
 from domain.provider import Provider
 from entrypoints.bootstrap import Container, Database, build, sql_database
+from entrypoints.bootstrap.adapters import shared_store
+from entrypoints.http.login_throttle import StoreLoginThrottle
 from entrypoints.settings import (
     AuthSettings,
     CryptoSettings,
@@ -143,10 +145,12 @@ def sql_world(
     *,
     providers: FakeProviderRegistry | None = None,
     database: Database | None = None,
+    login_clock: Clock | None = None,
 ) -> SqlWorld:
     """A container on the SQL database of ``settings.database.url`` (migrated by the caller),
     with fake providers (by default accepting the shared test keys), the fake catalog and the
-    fast hasher. Pass ``database`` to put something between the stores and the engine.
+    fast hasher. Pass ``database`` to put something between the stores and the engine, and
+    ``login_clock`` for the login throttle's time (a test that must not see its waits run out).
 
     Call it where the container is to live: an asyncpg pool is bound to the event loop that
     opened it (inside an app's ``build_container`` when the app's lifespan serves requests)."""
@@ -157,5 +161,10 @@ def sql_world(
         providers=providers,
         catalog=FakeCatalog(),
         hasher=Argon2PasswordHasher.fast_for_tests(),
+        login_throttle=(
+            StoreLoginThrottle(shared_store(settings, "byom-login"), login_clock)
+            if login_clock is not None
+            else None
+        ),
     )
     return SqlWorld(container, providers)

@@ -101,7 +101,10 @@ class LentConnections:
 
     def give_all_back(self) -> None:
         """Every idle connection back to the pool (the next callers check out again)."""
-        self._forget()
+        idle, self._idle = self._idle, []
+        self._cancel_timer()
+        for loan, _ in idle:
+            loan.pooled.close()
 
     def disposed(self, _engine: Any) -> None:
         """``engine_disposed``: run by ``Engine.dispose`` in SQLAlchemy's greenlet, where a
