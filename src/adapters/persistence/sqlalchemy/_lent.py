@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 IDLE_S = 0.05
@@ -151,17 +152,20 @@ class LentConnections:
 
 def _has_another(pool: Any) -> bool:
     """Whether the pool can hand out one more connection without waiting."""
-    most = getattr(pool, "_max_overflow", -1)  # QueuePool's; not in its public interface
+    if not isinstance(pool, QueuePool):
+        return False
+    most = getattr(pool, "_max_overflow", -1)  # not in QueuePool's public interface
     return bool(pool.checkedin() > 0 or most < 0 or pool.overflow() < most)
 
 
 async def _returned(engine: AsyncEngine, pooled: Any) -> None:
     pool: Any = engine.sync_engine.pool
-    if pool.checkedin() >= pool.size():
-        # the pool is full: it closes this one; shielded, so a second cancellation cannot cut it
-        await asyncio.shield(greenlet_spawn(pooled.close))
+    if isinstance(pool, QueuePool) and pool.checkedin() < pool.size():
+        pooled.close()  # into the pool's queue: nothing is closed
     else:
-        pooled.close()
+        # The pool closes this one, which needs SQLAlchemy's greenlet; shielded, so that a
+        # second cancellation cannot cut the close short.
+        await asyncio.shield(greenlet_spawn(pooled.close))
 
 
 _LENDERS: weakref.WeakKeyDictionary[AsyncEngine, LentConnections] = weakref.WeakKeyDictionary()
