@@ -102,18 +102,14 @@ class LentConnections:
 
     def give_all_back(self) -> None:
         """Every idle connection back to the pool (the next callers check out again)."""
-        idle, self._idle = self._idle, []
-        self._cancel_timer()
-        for loan, _ in idle:
+        for loan in self._drained():
             loan.pooled.close()
 
     def disposed(self, _engine: Any) -> None:
         """``engine_disposed``: run by ``Engine.dispose`` in SQLAlchemy's greenlet, where a
         connection may be closed."""
         self._generation += 1
-        idle, self._idle = self._idle, []
-        self._cancel_timer()
-        for loan, _ in idle:
+        for loan in self._drained():
             loan.pooled.invalidate()  # closed, as the disposed pool closed its own
 
     def _trim(self, engine: AsyncEngine) -> None:
@@ -137,17 +133,18 @@ class LentConnections:
                 await _returned(engine, loan.pooled)
 
     def _forget(self) -> None:
-        idle, self._idle = self._idle, []
-        self._cancel_timer()
-        for loan, _ in idle:
+        for loan in self._drained():
             loan.pooled.detach()  # its record goes back empty; the pool connects anew
             with contextlib.suppress(Exception):
                 loan.driver.terminate()  # bound to another loop: never back into the pool
 
-    def _cancel_timer(self) -> None:
+    def _drained(self) -> list[Loan]:
+        """The idle connections, no longer kept (the timer that would return them cancelled)."""
+        idle, self._idle = self._idle, []
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        return [loan for loan, _ in idle]
 
 
 def _has_another(pool: Any) -> bool:
