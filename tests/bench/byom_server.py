@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from entrypoints.bootstrap.container import Container
 from entrypoints.http.access_tokens import JwtTokenIssuer
 from entrypoints.settings import CryptoSettings, DatabaseSettings, ProviderSettings, Settings
 from tests.bench._common import RESULTS, bench_env, worker_rss_mb
+from tests.bench.alternation import alternate
 from tests.bench.load import Spec, run_load
 from tests.bench.rows import Row, measure
 from tests.support.builders import JWT_SECRET, key_line
@@ -204,6 +205,9 @@ def run_config(
                                 concurrency=concurrency, workdir=workdir, server_pid=pid)
                     )  # fmt: skip
             loaded_rss = worker_rss_mb(pid)
+            streams = (t.gateway, t.gateway_sse, t.gateway_sse_long)
+            rounds = alternate(server.url, streams, requests=max(plan.concurrent // 3, 200),
+                               server_pid=pid, workdir=workdir)  # fmt: skip
         finally:
             server.stop()
             if any(row.errors for row in rows):  # why, for whoever reads the table
@@ -215,5 +219,6 @@ def run_config(
             "rss_mb_after_warmup": idle_rss,
             "rss_mb_after_load": loaded_rss,
             "ready_s": round(server.started_s, 3),
+            "stream_rounds": [asdict(r) for r in rounds],
         }
         return rows, figures

@@ -193,6 +193,10 @@ class ProviderStream(Generic[R]):
     async def finish(self) -> R | None:
         """→ FINISHING → FINISHED, once: what ``keep`` returned (also in ``result``), or None
         when the provider never answered (NEW, OPENING, a failed start)."""
+        finishing = self._finishing
+        if finishing is not None and finishing.done():
+            # Kept already (a response's end, then its cleanup, each finish it): no shield.
+            return finishing.result()
         if self._state in (StreamState.NEW, StreamState.OPENING):
             self._state = StreamState.FINISHED
         elif (

@@ -97,3 +97,32 @@ def test_the_cost_of_a_chunk_is_the_slope_between_two_stream_lengths() -> None:
     assert per_chunk_us(short, long) == 10.0
     assert per_chunk_us(short, None) is None
     assert per_chunk_us(long, short) is None  # not a longer stream: no slope
+
+
+def rounds(*sse_ms: float) -> list[dict[str, float]]:
+    # 10 us a chunk in every round (2 ms over 200 more chunks), JSON at 1.0 ms.
+    return [
+        {"json_ms": 1.0, "sse_ms": s, "sse_chunks": 11, "long_ms": s + 2.0, "long_chunks": 211}
+        for s in sse_ms
+    ]
+
+
+def stream_line(figures: dict[str, object]) -> str:
+    [line] = lines_with("SSE CPU", summary(rows(), {PG: figures}, PG, "litellm"))
+    return line
+
+
+def test_alternated_rounds_judge_the_stream_on_their_medians_not_the_rows() -> None:
+    # The rows alone say NOT met (1.6 ms against 1.42); the medians: 1.10 ms <= 1.0 + 0.11.
+    line = stream_line({**FIGURES[PG], "stream_rounds": rounds(1.05, 1.10, 1.10, 1.30)})
+
+    assert line.split()[0] == "met"
+    assert "1.10 ms vs 1.00 + 11 x 10.0 us = 1.11 ms" in line
+    assert "per round: -60, -10, -10, +190 us" in line
+
+
+def test_alternated_rounds_over_the_allowance_are_not_met() -> None:
+    line = stream_line({**FIGURES[PG], "stream_rounds": rounds(1.2, 1.25, 1.15)})
+
+    assert line.split()[:2] == ["NOT", "met"]
+    assert "4 alternated" not in line and "3 alternated rounds" in line

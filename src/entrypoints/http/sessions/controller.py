@@ -12,7 +12,6 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.response import Stream
 
 from application.sessions.get_agent_session import GetAgentSession
 from application.sessions.list_agent_sessions import ListAgentSessions
@@ -32,6 +31,7 @@ from application.sessions.start_agent_session import StartAgentSession
 from domain.content import MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE
 from domain.user import User
 from entrypoints.http.deps import CURRENT_USER, draining_of, use_cases
+from entrypoints.http.lean_stream import LeanStream
 from entrypoints.http.openapi import json_or_event_stream, problem_responses
 from entrypoints.http.sessions.events import EVENT_STREAM, event_stream
 from entrypoints.http.sessions.wire import (
@@ -178,7 +178,7 @@ class AgentSessionController(Controller):
         data: JSONBody[MessageCreate],
         send_message: NamedDependency[SendMessage],
         request: Request[User, Any, Any],
-    ) -> MessageOut | Stream:
+    ) -> MessageOut | LeanStream:
         # The user from the request, not as a second dependency: Litestar resolves two or more
         # in an anyio task group per request (about 50 µs of a chat turn's CPU).
         user_id = request.user.id

@@ -9,22 +9,22 @@ from typing import Any
 
 import msgspec
 from litestar.background_tasks import BackgroundTask
-from litestar.response import Stream
 
 from application.sessions.send_message import ReplyStream
 from domain.errors import DomainError
 from entrypoints.http.draining import Draining
 from entrypoints.http.errors import from_domain_error
+from entrypoints.http.lean_stream import LeanStream
 from entrypoints.http.sessions.wire import DeltaEvent, DoneEvent
 from entrypoints.http.sessions.wire_tools import ToolCallOut
 
 EVENT_STREAM = "text/event-stream"
 
 
-async def event_stream(stream: ReplyStream, path: str, draining: Draining) -> Stream:
+async def event_stream(stream: ReplyStream, path: str, draining: Draining) -> LeanStream:
     # Failures before the first byte answer with their own status, not an SSE error.
     await stream.start()
-    return Stream(
+    return LeanStream(
         server_sent_events(stream, path, draining),
         # Set as a header: the route's JSON media type would win over ``media_type``.
         headers={

@@ -1,0 +1,91 @@
+"""The three rows the stream target compares, measured again in alternation.
+
+The target sets a short stream's CPU against a JSON call's plus its chunks at the marginal cost
+(the slope to a long stream). Measured one after another, minutes apart, the three rows see the
+machine in different phases: on this shared 2-core machine a slice's CPU per request drifts by
+15-30%, more than the whole margin the target is about. Here they take turns, a slice each per
+round, and the target is judged on each one's median over the rounds."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.bench.load import Spec
+from tests.bench.rows import measure
+
+ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round's CPU per request (ms) of each row, and the streams' chunks per request."""
+
+    json_ms: float
+    sse_ms: float
+    sse_chunks: float
+    long_ms: float
+    long_chunks: float
+
+
+def alternate(
+    url: str,
+    specs: tuple[Sequence[Spec], Sequence[Spec], Sequence[Spec]],
+    *,
+    requests: int,
+    server_pid: int,
+    workdir: Path,
+    rounds: int = ROUNDS,
+) -> list[Round]:
+    """``specs``: the JSON call, the short stream and the long stream; the long stream gets a
+    quarter of ``requests`` a round (it costs about four times as much)."""
+    json_specs, sse_specs, long_specs = specs
+    out = []
+    for _ in range(rounds):
+        got = [
+            measure("", "", url, s, requests=n, concurrency=32, workdir=workdir,
+                    server_pid=server_pid)
+            for s, n in ((json_specs, requests), (sse_specs, requests),
+                         (long_specs, max(requests // 4, 50)))
+        ]  # fmt: skip
+        if any(r.errors or r.cpu_ms_per_request is None for r in got):
+            return []  # a failed request makes a CPU figure meaningless: the rows judge instead
+        json_row, sse_row, long_row = got
+        out.append(
+            Round(
+                json_row.cpu_ms_per_request or 0.0,
+                sse_row.cpu_ms_per_request or 0.0,
+                sse_row.chunks_per_request or 0.0,
+                long_row.cpu_ms_per_request or 0.0,
+                long_row.chunks_per_request or 0.0,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Medians:
+    json_ms: float
+    sse_ms: float
+    sse_chunks: float
+    long_ms: float
+    long_chunks: float
+
+    @property
+    def per_chunk_us(self) -> float | None:
+        extra = self.long_chunks - self.sse_chunks
+        return (self.long_ms - self.sse_ms) * 1000 / extra if extra > 0 else None
+
+
+def medians(rounds: Sequence[Round]) -> Medians | None:
+    if not rounds:
+        return None
+
+    def med(field: str) -> float:
+        return statistics.median(getattr(r, field) for r in rounds)
+
+    return Medians(
+        med("json_ms"), med("sse_ms"), med("sse_chunks"), med("long_ms"), med("long_chunks")
+    )
