@@ -84,7 +84,7 @@ def medians(rounds: Sequence[Round]) -> Medians | None:
         return None
 
     def med(field: str) -> float:
-        return statistics.median(getattr(r, field) for r in rounds)
+        return float(statistics.median(getattr(r, field) for r in rounds))
 
     return Medians(
         med("json_ms"), med("sse_ms"), med("sse_chunks"), med("long_ms"), med("long_chunks")
