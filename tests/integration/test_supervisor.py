@@ -57,6 +57,15 @@ def test_a_forked_worker_holds_no_health_pipe_but_its_own_end() -> None:
     assert result["pipe_ends_held"] == [0, 0]
 
 
+@pytest.mark.parametrize("how", [(), ("--spawn",)], ids=["forked", "spawned"])
+def test_the_supervisor_collects_its_garbage_again_once_its_workers_started(
+    how: tuple[str, ...],
+) -> None:
+    """``byom serve`` turns the collector off while it imports; the supervisor, which lives as
+    long as the service, turns it back on."""
+    assert _probe(*how)["collector_on_while_supervising"] == [True]
+
+
 def test_without_fork_each_worker_imports_the_app_itself() -> None:
     result = _probe("--spawn")
 

@@ -2,11 +2,14 @@
 tests/support/forked_app.py, run by ``python -m tests.support.supervisor_probe [--spawn]
 [--app module:factory]`` in a fresh interpreter (the supervisor takes over the process's signals
 and forks it): it prints, as one JSON line, its own pid, what the workers answered, each worker's
-exit code once stopped, and how many ends of the health pipes each held that are not its own.
+exit code once stopped, how many ends of the health pipes each held that are not its
+own, and whether its collector was on while its workers served (``byom serve`` starts with
+it off).
 ``--app`` names another app (one that cannot be imported, say)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -74,17 +77,25 @@ def main() -> None:
     )
     listening = config.bind_socket()
     url = f"http://127.0.0.1:{listening.getsockname()[1]}/"
+    gc.disable()  # as ``byom serve`` starts (entrypoints/cli/serve.py)
     supervisor = Supervisor(config, sockets=[listening], fork="--spawn" not in sys.argv)
     answers: list[dict[str, int]] = []
     held: list[int] = []
+    collector: list[bool] = []
 
     def inspect() -> None:
         held.extend(_pipe_ends_held(supervisor))
+        collector.append(gc.isenabled())
 
     threading.Thread(target=_ask, args=(url, answers, inspect), daemon=True).start()
     supervisor.run()
     exits = [worker.exitcode for worker in supervisor.processes]
-    result = {"answers": answers, "exit_codes": exits, "pipe_ends_held": held}
+    result = {
+        "answers": answers,
+        "exit_codes": exits,
+        "pipe_ends_held": held,
+        "collector_on_while_supervising": collector,
+    }
     print(json.dumps({"supervisor": os.getpid(), **result}))
 
 

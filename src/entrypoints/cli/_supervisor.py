@@ -46,6 +46,7 @@ class Supervisor(Multiprocess):
 
     def init_processes(self) -> None:
         if not self.fork:
+            gc.enable()  # off while ``byom serve`` started (serve.py); spawned workers start anew
             super().init_processes()
             return
         _import_app(self.config)
@@ -56,6 +57,9 @@ class Supervisor(Multiprocess):
             worker = ForkedWorker(self.config, self.sockets, siblings=tuple(self.processes))
             worker.start()
             self.processes.append(worker)
+        # The workers inherited the collector off and turn it on once ready; this process
+        # supervises from here, for as long as the service runs.
+        gc.enable()
 
     def terminate_all(self) -> None:
         for listening in self.sockets:

@@ -41,6 +41,17 @@ def test_objects_alive_at_startup_are_frozen() -> None:
 
 
 @pytest.mark.usefixtures("restored_collector")
+def test_a_collector_off_during_start_up_is_on_once_it_is_over() -> None:
+    gc.disable()  # as ``byom serve`` starts
+    try:
+        settle_after_startup()
+
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.usefixtures("restored_collector")
 def test_the_older_generations_keep_their_thresholds() -> None:
     gc.set_threshold(700, 11, 12)
 
