@@ -4,7 +4,8 @@ The target sets a short stream's CPU against a JSON call's plus its chunks at th
 (the slope to a long stream). Measured one after another, minutes apart, the three rows see the
 machine in different phases: on this shared 2-core machine a slice's CPU per request drifts by
 15-30%, more than the whole margin the target is about. Here they take turns, a slice each per
-round, and the target is judged on each one's median over the rounds."""
+round, each round's three slices are compared with each other (``Round.excess_us``), and the
+target is judged on the median of those rounds."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ class Round:
     sse_chunks: float
     long_ms: float
     long_chunks: float
+
+    @property
+    def excess_us(self) -> float | None:
+        """The short stream's CPU over the JSON call's plus its chunks at this round's marginal
+        cost (the slope to the long stream): what streaming itself added, or None."""
+        extra = self.long_chunks - self.sse_chunks
+        if extra <= 0:
+            return None
+        per_chunk = (self.long_ms - self.sse_ms) / extra
+        return (self.sse_ms - self.json_ms - self.sse_chunks * per_chunk) * 1000
 
 
 def alternate(
