@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from adapters.persistence.errors import ConstraintViolation
+from adapters.persistence.errors import ConstraintViolation, DatabaseError
 from adapters.persistence.memory import MemoryDatabase
 from adapters.persistence.session_turns import UnitOfWorkSessionTurns
 from adapters.persistence.sqlalchemy import SqlAlchemyUnitOfWorkFactory, build_engine
@@ -236,3 +236,27 @@ async def test_turns_stored_at_once_on_one_session_all_land(store: Store) -> Non
     assert head.held == 16
     assert {m.id for m in head.newest} == {m.id for each in turns for m in each}
     assert len((await stored(store, owner.id, item))[2]) == 8
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_value_too_long_for_its_column_is_refused_not_cut(
+    postgres_url: str,
+) -> None:
+    """The messages travel as JSON read with the table's row type: a value longer than its
+    column (a model name over 200 characters) fails the turn, and nothing of it is stored."""
+    engine = build_engine(postgres_url)
+    try:
+        store = Store(session_turns(engine), SqlAlchemyUnitOfWorkFactory(engine))
+        owner = await committed_user(store.uow)
+        item = await started(store, owner.id)
+        question, answer = turn(item, 1)
+
+        with pytest.raises(DatabaseError, match="StringDataRightTruncation"):
+            await store.turns.add(
+                owner.id, item.id, [question, replace(answer, model="m" * 201)], at(1),
+                used(owner.id, item),
+            )  # fmt: skip
+
+        assert await stored(store, owner.id, item) == (item, [], [])
+    finally:
+        await engine.dispose()
