@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -19,7 +20,7 @@ from adapters.persistence.sqlalchemy.usage_journal import usage_journal
 from adapters.persistence.usage_journal import UnitOfWorkUsageJournal
 from domain.budget import Cap, CapKind, Settlement, month_of
 from domain.ports import UnitOfWorkFactory, UsageJournal
-from domain.usage import UsageRecord
+from domain.usage import UsageRecord, UsageSource
 from tests.support.databases import BACKENDS
 from tests.support.entities import T0, at, can_reserve, committed_hold, committed_user, usage
 
@@ -61,6 +62,28 @@ async def test_a_row_is_committed_when_write_returns(store: Store) -> None:
     await store.journal.write(record)
 
     assert await rows(store, owner.id) == [record]
+
+
+async def test_every_column_comes_back_as_written(store: Store) -> None:
+    owner = await committed_user(store.uow)
+    record = usage(
+        owner.id,
+        "anthropic",
+        "claude-sonnet-4",
+        input_tokens=0,
+        output_tokens=2_000_000_000,
+        cost_usd=Decimal("0.0000123456"),  # the column's ten places
+        created_at=datetime(2026, 12, 4, 5, 30, 1, 123456, tzinfo=UTC),
+        source=UsageSource.GATEWAY,
+        gateway_token_id=uuid4(),
+        credential_id=uuid4(),
+        session_id=uuid4(),
+    )
+    unpriced = usage(owner.id, cost_usd=None, created_at=T0)
+
+    await asyncio.gather(store.journal.write(record), store.journal.write(unpriced))
+
+    assert sorted(await rows(store, owner.id), key=lambda r: r.created_at) == [unpriced, record]
 
 
 async def test_concurrent_writers_all_land(store: Store) -> None:

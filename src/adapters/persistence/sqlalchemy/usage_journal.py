@@ -4,25 +4,24 @@ pool; on SQLite (one writer at a time) the unit of work's stores.
 Measured (tests/bench/bench_usage_write.py): one usage row through the ORM session costs about
 0.9 ms of CPU, through SQLAlchemy Core 0.6 ms, as one asyncpg statement 0.2 ms; a batch of 32
 rows in one statement costs little more than one row. So on PostgreSQL a batch without holds is
-one INSERT ... SELECT FROM unnest(...) in autocommit (one round trip, atomic as any single
-statement); with holds it is one transaction: that INSERT, one DELETE of the holds, and the
-counters' UPDATEs pipelined, in the order every reservation locks them (no deadlock)."""
+one INSERT ... SELECT FROM json_populate_recordset(...) in autocommit (one round trip, atomic
+as any single statement); with holds it is one transaction: that INSERT, one DELETE of the
+holds, and the counters' UPDATEs pipelined, in the order every reservation locks them (no
+deadlock)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.dialects import postgresql
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.group_commit import MAX_BATCH, MAX_WAITING
 from adapters.persistence.sqlalchemy._asyncpg_errors import raw_driver
-from adapters.persistence.sqlalchemy.tables import UsageRow
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from adapters.persistence.sqlalchemy.usage_store import USAGE_COLUMNS, usage_row
+from adapters.persistence.sqlalchemy.usage_store import USAGE_COLUMNS, usage_values
 from adapters.persistence.usage_journal import (
     BatchedUsageJournal,
     Entry,
@@ -36,21 +35,14 @@ _ZERO = Decimal(0)
 _LOCK_ORDER = {kind: rank for rank, kind in enumerate(CapKind)}
 
 
-_POSTGRESQL: Any = postgresql.dialect  # untyped in SQLAlchemy's annotations
-
-
-def _array_type(column: str) -> str:
-    # Without length or precision: the INSERT's assignment cast then refuses a value too long
-    # for its column, where an explicit varchar(n) cast would cut it silently.
-    column_type: Any = UsageRow.__table__.c[column].type
-    compiled = column_type.compile(dialect=_POSTGRESQL())
-    return re.sub(r"\(.*\)", "", str(compiled)) + "[]"
-
-
-# Built once from the table's own column names and types, never from a value.
-_INSERT = "INSERT INTO llm_usage ({}) SELECT * FROM unnest({})".format(  # noqa: S608
-    ", ".join(USAGE_COLUMNS),
-    ", ".join(f"${n}::{_array_type(c)}" for n, c in enumerate(USAGE_COLUMNS, start=1)),
+# Built once from the table's own column names, never from a value. The rows arrive as one JSON
+# array read with the table's own row type: sent as one array per column, asyncpg checked every
+# element against abstract base classes before encoding it. A value too long for its column
+# is refused, as an assignment would refuse it, not cut.
+_COLUMNS = ", ".join(USAGE_COLUMNS)
+_INSERT = (
+    f"INSERT INTO llm_usage ({_COLUMNS}) SELECT {_COLUMNS} "  # noqa: S608
+    "FROM json_populate_recordset(NULL::llm_usage, $1::json)"
 )
 _DELETE_HOLDS = (
     "DELETE FROM spend_holds WHERE hold_id = ANY($1::uuid[]) RETURNING hold_id, scope, amount"
@@ -82,15 +74,16 @@ class PostgresUsageJournal(BatchedUsageJournal):
         self._engine = engine
 
     async def _write(self, entries: Sequence[Entry]) -> None:
-        rows = [usage_row(entry.record) for entry in entries]
-        columns = [list(column) for column in zip(*rows, strict=True)]
+        # PostgreSQL reads each value back into its column's type (a UUID, a timestamp, a
+        # Decimal from their strings).
+        rows = msgspec.json.encode([usage_values(entry.record) for entry in entries]).decode()
         settlements = [e.settlement for e in entries if e.settlement is not None]
         async with raw_driver(self._engine) as driver:
             if not settlements:
-                await driver.execute(_INSERT, *columns)
+                await driver.execute(_INSERT, rows)
                 return
             async with driver.transaction():
-                await driver.execute(_INSERT, *columns)
+                await driver.execute(_INSERT, rows)
                 held = await driver.fetch(_DELETE_HOLDS, [s.hold.id for s in settlements])
                 await driver.executemany(_SETTLE_COUNTER, _counter_moves(settlements, held))
 
