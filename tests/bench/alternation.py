@@ -31,14 +31,19 @@ class Round:
     long_chunks: float
 
     @property
+    def per_chunk_us(self) -> float | None:
+        """One more chunk's CPU: the slope from the short stream to the long one."""
+        extra = self.long_chunks - self.sse_chunks
+        return (self.long_ms - self.sse_ms) * 1000 / extra if extra > 0 else None
+
+    @property
     def excess_us(self) -> float | None:
         """The short stream's CPU over the JSON call's plus its chunks at this round's marginal
-        cost (the slope to the long stream): what streaming itself added, or None."""
-        extra = self.long_chunks - self.sse_chunks
-        if extra <= 0:
+        cost: what streaming itself added, or None."""
+        per_chunk = self.per_chunk_us
+        if per_chunk is None:
             return None
-        per_chunk = (self.long_ms - self.sse_ms) / extra
-        return (self.sse_ms - self.json_ms - self.sse_chunks * per_chunk) * 1000
+        return (self.sse_ms - self.json_ms) * 1000 - self.sse_chunks * per_chunk
 
 
 def alternate(
@@ -76,27 +81,14 @@ def alternate(
     return out
 
 
-@dataclass(frozen=True)
-class Medians:
-    json_ms: float
-    sse_ms: float
-    sse_chunks: float
-    long_ms: float
-    long_chunks: float
-
-    @property
-    def per_chunk_us(self) -> float | None:
-        extra = self.long_chunks - self.sse_chunks
-        return (self.long_ms - self.sse_ms) * 1000 / extra if extra > 0 else None
-
-
-def medians(rounds: Sequence[Round]) -> Medians | None:
+def medians(rounds: Sequence[Round]) -> Round | None:
+    """Each figure's median over the rounds."""
     if not rounds:
         return None
 
     def med(field: str) -> float:
         return float(statistics.median(getattr(r, field) for r in rounds))
 
-    return Medians(
+    return Round(
         med("json_ms"), med("sse_ms"), med("sse_chunks"), med("long_ms"), med("long_chunks")
     )
