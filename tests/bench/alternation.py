@@ -4,8 +4,8 @@ The target sets a short stream's CPU against a JSON call's plus its chunks at th
 (the slope to a long stream). Measured one after another, minutes apart, the three rows see the
 machine in different phases: on this shared 2-core machine a slice's CPU per request drifts by
 15-30%, more than the whole margin the target is about. Here they take turns, a slice each per
-round, each round's three slices are compared with each other (``Round.excess_us``), and the
-target is judged on the median of those rounds."""
+round (in the reverse order every other round), each round's three slices are compared with
+each other (``Round.excess_us``), and the target is judged on the median of those rounds."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from tests.bench.load import Spec
 from tests.bench.rows import measure
 
-ROUNDS = 4
+ROUNDS = 5  # odd: the median is one round's
 
 
 @dataclass(frozen=True)
@@ -58,17 +58,20 @@ def alternate(
     """``specs``: the JSON call, the short stream and the long stream; the long stream gets a
     quarter of ``requests`` a round (it costs about four times as much)."""
     json_specs, sse_specs, long_specs = specs
+    slices = ((json_specs, requests), (sse_specs, requests), (long_specs, max(requests // 4, 50)))
     out = []
-    for _ in range(rounds):
-        got = [
-            measure("", "", url, s, requests=n, concurrency=32, workdir=workdir,
-                    server_pid=server_pid)
-            for s, n in ((json_specs, requests), (sse_specs, requests),
-                         (long_specs, max(requests // 4, 50)))
-        ]  # fmt: skip
-        if any(r.errors or r.cpu_ms_per_request is None for r in got):
+    for n in range(rounds):
+        # Every other round in the reverse order: a steady drift within a round then adds to
+        # one round's excess what it takes from the next one's.
+        order = range(3) if n % 2 == 0 else range(2, -1, -1)
+        got = {
+            i: measure("", "", url, slices[i][0], requests=slices[i][1], concurrency=32,
+                       workdir=workdir, server_pid=server_pid)
+            for i in order
+        }  # fmt: skip
+        if any(r.errors or r.cpu_ms_per_request is None for r in got.values()):
             return []  # a failed request makes a CPU figure meaningless: the rows judge instead
-        json_row, sse_row, long_row = got
+        json_row, sse_row, long_row = got[0], got[1], got[2]
         out.append(
             Round(
                 json_row.cpu_ms_per_request or 0.0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -143,6 +144,24 @@ async def test_a_turn_commits_its_messages_the_sessions_time_and_its_usage_toget
     head = await store.turns.head(owner.id, item.id, limit=64)
     assert head is not None
     assert (head.newest, head.held) == ([*first, *second][::-1], 4)
+
+
+async def test_a_tool_result_and_any_text_come_back_exactly(store: Store) -> None:
+    owner = await committed_user(store.uow)
+    item = await started(store, owner.id)
+    question, answer = turn(item, 1)
+    result = replace(
+        message(item.id, Role.TOOL, created_at=at(1.75) + timedelta(microseconds=7)),
+        content='{"price": "1\\u00e9", "quote": "\\"é€😀\\\\"}\n\ttab',
+        tool_call_id="call_1",
+        tool_name="get_price",
+    )
+
+    await store.turns.add(
+        owner.id, item.id, [question, answer, result], at(2), used(owner.id, item)
+    )
+
+    assert (await stored(store, owner.id, item))[1] == [question, answer, result]
 
 
 async def test_a_turn_is_added_only_through_the_sessions_owner_and_nothing_of_it_stays(

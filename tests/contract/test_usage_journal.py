@@ -78,6 +78,7 @@ async def test_every_column_comes_back_as_written(store: Store) -> None:
         gateway_token_id=uuid4(),
         credential_id=uuid4(),
         session_id=uuid4(),
+        estimated=True,
     )
     unpriced = usage(owner.id, cost_usd=None, created_at=T0)
 

@@ -12,7 +12,7 @@ garbage in a cycle: start-up's objects live as long as the worker, and the few t
 a bounded, one-off cost. Only ``byom serve``'s workers do this (``serving_app``): in a test's
 process it would keep every app the tests started alive.
 
-``byom serve`` starts with the collector off (its passes over the imports cost 0.1 s of the
+``byom serve`` starts with the collector off (its passes over the imports cost 0.2 s of the
 time to ready and found 55 objects of garbage): it is turned on here, once start-up is over.
 """
 

@@ -113,6 +113,16 @@ def stream_line(figures: dict[str, object]) -> str:
     return line
 
 
+def test_alternated_rounds_print_the_rows_figure_above_their_own_verdict() -> None:
+    lines = summary(rows(), {PG: {**FIGURES[PG], "stream_rounds": rounds(1.1)}}, PG, "x")
+
+    [alone] = lines_with("the table's rows alone", lines)
+    assert "1.60 ms vs 1.20 + 11 x 20.0 us = 1.42 ms (over)" in alone
+    assert lines.index(alone) + 1 == lines.index(
+        stream_line({**FIGURES[PG], "stream_rounds": rounds(1.1)})
+    )
+
+
 def test_alternated_rounds_judge_the_stream_on_the_median_round_not_the_rows() -> None:
     # The rows alone say NOT met (1.6 ms against 1.42); per round, the stream costs 1.0 ms
     # plus 11 chunks at 10 us and then -60, -10, -10 and +190 us more: median -10 us.

@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.session_turns import UnitOfWorkSessionTurns
 from adapters.persistence.sqlalchemy._asyncpg_errors import raw_driver
+from adapters.persistence.sqlalchemy._json_rows import json_rows
 from adapters.persistence.sqlalchemy._session_rows import (
     HEAD,
     MESSAGE_COLUMNS,
@@ -56,10 +56,9 @@ def _pg_type(table: Table, column: str) -> str:
 
 
 def _add_turn_sql() -> str:
-    # Built once from the tables' own column names and types, never from a value. The
-    # messages arrive as one JSON array of rows, read with the table's own row type: sent as
-    # one array per column, asyncpg checked every element against three abstract base classes
-    # (93 Python calls a turn) before encoding it.
+    # Built once from the tables' own column names and types, never from a value; the
+    # messages arrive as one JSON array (``json_rows``: 93 fewer Python calls a turn than one
+    # array per column).
     first = 5  # after updated_at, the session id, the owner's and the messages
     scalars = [f"${n}::{_pg_type(_USAGE, c)}" for n, c in enumerate(USAGE_COLUMNS, start=first)]
     names = ", ".join(_MESSAGE_NAMES)
@@ -116,11 +115,9 @@ class PostgresSessionTurns(SessionTurns):
             return
         if any(m.session_id != session_id for m in messages):
             raise ValueError("a turn adds messages to its own session only")
-        if any(m.created_at.tzinfo is None for m in messages):
-            raise TypeError("tzinfo is required")  # as DateTimeUTC refuses it
-        # PostgreSQL reads each value back into its column's type (a UUID, a timestamp, a
-        # Decimal from their strings; the JSON columns as they are).
-        rows = msgspec.json.encode([message_values(m) for m in messages]).decode()
+        rows = json_rows(
+            (message_values(m) for m in messages), _MESSAGE_NAMES, times=("created_at",)
+        )
         owner = (updated_at, session_id, user_id)
         async with raw_driver(self._engine) as driver:
             touched = await driver.fetchval(_ADD_TURN, *owner, rows, *usage_row(usage))

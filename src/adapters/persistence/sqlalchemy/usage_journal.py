@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.group_commit import MAX_BATCH, MAX_WAITING
 from adapters.persistence.sqlalchemy._asyncpg_errors import raw_driver
+from adapters.persistence.sqlalchemy._json_rows import json_rows
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.persistence.sqlalchemy.usage_store import USAGE_COLUMNS, usage_values
 from adapters.persistence.usage_journal import (
@@ -35,10 +35,9 @@ _ZERO = Decimal(0)
 _LOCK_ORDER = {kind: rank for rank, kind in enumerate(CapKind)}
 
 
-# Built once from the table's own column names, never from a value. The rows arrive as one JSON
-# array read with the table's own row type: sent as one array per column, asyncpg checked every
-# element against abstract base classes before encoding it. A value too long for its column
-# is refused, as an assignment would refuse it, not cut.
+# Built once from the table's own column names, never from a value; the rows arrive as one JSON
+# array (``json_rows``). A value too long for its column is refused, as an assignment would
+# refuse it, not cut.
 _COLUMNS = ", ".join(USAGE_COLUMNS)
 _INSERT = (
     f"INSERT INTO llm_usage ({_COLUMNS}) SELECT {_COLUMNS} "  # noqa: S608
@@ -74,9 +73,8 @@ class PostgresUsageJournal(BatchedUsageJournal):
         self._engine = engine
 
     async def _write(self, entries: Sequence[Entry]) -> None:
-        # PostgreSQL reads each value back into its column's type (a UUID, a timestamp, a
-        # Decimal from their strings).
-        rows = msgspec.json.encode([usage_values(entry.record) for entry in entries]).decode()
+        records = (usage_values(entry.record) for entry in entries)
+        rows = json_rows(records, USAGE_COLUMNS, times=("created_at",))
         settlements = [e.settlement for e in entries if e.settlement is not None]
         async with raw_driver(self._engine) as driver:
             if not settlements:
