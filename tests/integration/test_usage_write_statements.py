@@ -38,7 +38,8 @@ async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     try:
         owner = await committed_user(uow)
         with count_sql(engine) as counter:
-            # asyncpg learns the array types once per connection: not part of any write after.
+            # The connection's first use (a pool's checkout, asyncpg's own statements): not
+            # part of any write after.
             await journal.write(usage(owner.id, created_at=at(-1)))
             counter.reset()
             yield Setup(journal, counter, owner, uow)

@@ -43,8 +43,11 @@ _INSERT = (
     f"INSERT INTO llm_usage ({_COLUMNS}) SELECT {_COLUMNS} "  # noqa: S608
     "FROM json_populate_recordset(NULL::llm_usage, $1::json)"
 )
+# The ids as text[], cast here: asyncpg knows text[] already, and would look up uuid[] on each
+# new connection first (three more statements).
 _DELETE_HOLDS = (
-    "DELETE FROM spend_holds WHERE hold_id = ANY($1::uuid[]) RETURNING hold_id, scope, amount"
+    "DELETE FROM spend_holds WHERE hold_id = ANY($1::text[]::uuid[]) "
+    "RETURNING hold_id, scope, amount"
 )
 _SETTLE_COUNTER = (
     "UPDATE spend_counters SET reserved = reserved - $3, spent = spent + $4 "
@@ -82,7 +85,7 @@ class PostgresUsageJournal(BatchedUsageJournal):
                 return
             async with driver.transaction():
                 await driver.execute(_INSERT, rows)
-                held = await driver.fetch(_DELETE_HOLDS, [s.hold.id for s in settlements])
+                held = await driver.fetch(_DELETE_HOLDS, [str(s.hold.id) for s in settlements])
                 await driver.executemany(_SETTLE_COUNTER, _counter_moves(settlements, held))
 
 
