@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.bench.load import Spec
-from tests.bench.rows import measure
+from tests.bench.rows import measure, slope_us
 
 ROUNDS = 5  # odd: the median is one round's
 
@@ -33,8 +33,7 @@ class Round:
     @property
     def per_chunk_us(self) -> float | None:
         """One more chunk's CPU: the slope from the short stream to the long one."""
-        extra = self.long_chunks - self.sse_chunks
-        return (self.long_ms - self.sse_ms) * 1000 / extra if extra > 0 else None
+        return slope_us(self.sse_ms, self.sse_chunks, self.long_ms, self.long_chunks)
 
     @property
     def excess_us(self) -> float | None:

@@ -40,6 +40,15 @@ class Row:
         return self.cpu_ms_per_request * 1000 / self.chunks_per_request
 
 
+def slope_us(
+    short_ms: float, short_chunks: float, long_ms: float, long_chunks: float
+) -> float | None:
+    """The CPU one more streamed chunk costs (µs): the slope between a short and a long stream
+    (None when the second is not longer)."""
+    extra = long_chunks - short_chunks
+    return (long_ms - short_ms) * 1000 / extra if extra > 0 else None
+
+
 def mode_name(concurrency: int) -> str:
     return "sequential" if concurrency == 1 else f"c{concurrency}"
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tests.bench.alternation import Round, medians
-from tests.bench.rows import Row
+from tests.bench.rows import Row, slope_us
 
 DIRECT = "a. stand-in direct"
 CHAT = "b. chat message"
@@ -33,10 +33,10 @@ def per_chunk_us(short: Row | None, long: Row | None) -> float | None:
         return None
     if short.cpu_ms_per_request is None or long.cpu_ms_per_request is None:
         return None
-    extra = (long.chunks_per_request or 0.0) - (short.chunks_per_request or 0.0)
-    if extra <= 0:
-        return None
-    return (long.cpu_ms_per_request - short.cpu_ms_per_request) * 1000 / extra
+    return slope_us(
+        short.cpu_ms_per_request, short.chunks_per_request or 0.0,
+        long.cpu_ms_per_request, long.chunks_per_request or 0.0,
+    )  # fmt: skip
 
 
 def verdict(name: str, ok: bool | None, measured: str) -> str:
