@@ -16,6 +16,8 @@ import httpx
 
 from adapters.llm._errors import ProviderErrorMapper
 
+_SPENT = httpx.ByteStream(b"")  # a closed response's stream: never read (it is closed)
+
 COMPRESSED = (
     "the provider sent a compressed body (a Content-Encoding other than identity, which BYOM "
     "asks for); it was refused unread"
@@ -43,6 +45,18 @@ def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     if response.is_stream_consumed:
         return _one(response.content)
     return aiter(cast(httpx.AsyncByteStream, response.stream))  # an AsyncClient's: async
+
+
+async def close_response(response: httpx.Response) -> None:
+    """Closes ``response`` and unlinks it from its stream. httpx's client binds the two to each
+    other (``BoundAsyncStream``): a cycle that only the garbage collector frees, with the
+    request, both sides' headers and aiohttp's response hanging off it, about 25 objects a
+    call. Left to the collector, they made it run every 200 or so calls (its passes cost a
+    worker 40-100 us of CPU per call); unlinked, reference counting frees them at once."""
+    try:
+        await response.aclose()
+    finally:
+        response.stream = _SPENT
 
 
 async def close_chunks(chunks: AsyncIterator[bytes]) -> None:

@@ -23,7 +23,13 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from adapters.llm._bodies import COMPRESSED, is_compressed, is_json, read_capped
+from adapters.llm._bodies import (
+    COMPRESSED,
+    close_response,
+    is_compressed,
+    is_json,
+    read_capped,
+)
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._event_reader import EventReader
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
@@ -74,7 +80,7 @@ class ProviderHttp:
                 try:
                     raw = await self._read_capped(response)
                 finally:
-                    await response.aclose()
+                    await close_response(response)
                 deadline.check()
         except TimeoutError as exc:
             raise self.errors.from_transport(exc).error from None  # the deadline is final
@@ -108,7 +114,7 @@ class ProviderHttp:
         except TimeoutError as exc:
             raise self.errors.from_transport(exc).error from None  # the deadline is final
         if is_json(response):
-            await response.aclose()
+            await close_response(response)
             # A server that ignored ``stream: true`` and answered with one JSON body.
             raise self.errors.protocol("expected an event stream, got a JSON body")
         reader = EventReader(
@@ -128,7 +134,7 @@ class ProviderHttp:
             try:
                 await reader.aclose()
             finally:
-                await response.aclose()
+                await close_response(response)
 
     async def _open(
         self,
@@ -166,11 +172,11 @@ class ProviderHttp:
                     attempt + 1,
                 )
                 if deadline.passed():  # the answer itself came too late: never read
-                    await response.aclose()
+                    await close_response(response)
                     raise TimeoutError
                 if response.status_code == 200:
                     if is_compressed(response):
-                        await response.aclose()
+                        await close_response(response)
                         raise self.errors.protocol(COMPRESSED)
                     return response
                 try:
@@ -179,12 +185,17 @@ class ProviderHttp:
                 except httpx.HTTPError:
                     raw = b""  # the status decides; an unreadable error body says nothing more
                 finally:
-                    await response.aclose()
+                    await close_response(response)
                 failure = self.errors.from_status(
                     response.status_code, response.headers, self.read_error(raw), call=call, key=key
                 )
             if not await self._should_retry(failure, attempt, call, deadline):
-                raise failure.error from None
+                try:
+                    raise failure.error from None
+                finally:
+                    # The error's traceback holds this frame: with ``failure`` in it, a cycle
+                    # that only the garbage collector would free (and the response with it).
+                    del failure
             attempt += 1
 
     def _request(
