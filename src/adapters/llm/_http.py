@@ -23,13 +23,7 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from adapters.llm._bodies import (
-    COMPRESSED,
-    close_response,
-    is_compressed,
-    is_json,
-    read_capped,
-)
+from adapters.llm._bodies import COMPRESSED, close_response, is_compressed, is_json, read_capped
 from adapters.llm._errors import ErrorReader, Failure, ProviderErrorMapper
 from adapters.llm._event_reader import EventReader
 from adapters.llm._policy import STREAM, BodyLimits, CallSpec, Deadline, RetryPolicy
@@ -193,9 +187,7 @@ class ProviderHttp:
                 try:
                     raise failure.error from None
                 finally:
-                    # The error's traceback holds this frame: with ``failure`` in it, a cycle
-                    # that only the garbage collector would free (and the response with it).
-                    del failure
+                    del failure  # else a cycle: the error's traceback holds this frame
             attempt += 1
 
     def _request(
