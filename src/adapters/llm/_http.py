@@ -36,6 +36,7 @@ ScopeFactory = Callable[[], AbstractContextManager[object]]
 RequestFactory = Callable[[], httpx.Request]
 
 logger = logging.getLogger("adapters.llm")
+_OUR_HEADERS = {"accept": "application/json", "accept-encoding": "identity"}
 
 
 @dataclass(slots=True)
@@ -50,6 +51,11 @@ class ProviderHttp:
     read_error: ErrorReader
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: BodyLimits = field(default_factory=BodyLimits)
+    # The client's headers, read once: httpx's ``Headers`` decodes them on every read.
+    _defaults: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._defaults = {**self.client.headers, **_OUR_HEADERS}
 
     async def request_json(
         self,
@@ -203,12 +209,7 @@ class ProviderHttp:
         """A fresh request for each attempt: a sent request is spent. Made as the client's
         ``build_request`` would, without merging its cookies (it keeps none), query parameters
         and base URL (it has neither) into every request: half of building one."""
-        headers = {
-            **self.client.headers,
-            "accept": "application/json",
-            "accept-encoding": "identity",
-            **headers,
-        }
+        headers = {**self._defaults, **headers}
         if content is not None:
             headers["content-type"] = "application/json"
         parsed, timeout = parsed_url(url), call.timeout().as_dict()
