@@ -1,11 +1,17 @@
-"""The three rows the stream target compares, measured again in alternation.
+"""The rows the stream target compares, measured again in alternation.
 
 The target sets a short stream's CPU against a JSON call's plus its chunks at the marginal cost
 (the slope to a long stream). Measured one after another, minutes apart, the three rows see the
 machine in different phases: on this shared 2-core machine a slice's CPU per request drifts by
 15-30%, more than the whole margin the target is about. Here they take turns, a slice each per
 round (in the reverse order every other round), each round's three slices are compared with
-each other (``Round.excess_us``), and the target is judged on the median of those rounds."""
+each other (``Round.excess_us``), and the target is judged on the median of those rounds.
+
+A medium stream (about four times the short one) takes its turn too: one more chunk costs more
+near a short reply's length than over a long one's (measured: 24 against 13.5 us), so the slope
+to the long stream prices the short stream's chunks at the cheapest rate, and what is left over
+is not all a fixed cost of streaming. ``Round.near_excess_us`` prices them at the slope to the
+medium stream instead; it is reported beside the verdict, not judged."""
 
 from __future__ import annotations
 
@@ -29,6 +35,23 @@ class Round:
     sse_chunks: float
     long_ms: float
     long_chunks: float
+    medium_ms: float | None = None  # None in figures from before the medium stream
+    medium_chunks: float | None = None
+
+    @property
+    def near_per_chunk_us(self) -> float | None:
+        """One more chunk's CPU near the short stream's length: the slope to the medium one."""
+        if self.medium_ms is None or self.medium_chunks is None:
+            return None
+        return slope_us(self.sse_ms, self.sse_chunks, self.medium_ms, self.medium_chunks)
+
+    @property
+    def near_excess_us(self) -> float | None:
+        """``excess_us`` with the chunks priced at ``near_per_chunk_us``."""
+        per_chunk = self.near_per_chunk_us
+        if per_chunk is None:
+            return None
+        return (self.sse_ms - self.json_ms) * 1000 - self.sse_chunks * per_chunk
 
     @property
     def per_chunk_us(self) -> float | None:
@@ -47,22 +70,28 @@ class Round:
 
 def alternate(
     url: str,
-    specs: tuple[Sequence[Spec], Sequence[Spec], Sequence[Spec]],
+    specs: tuple[Sequence[Spec], Sequence[Spec], Sequence[Spec], Sequence[Spec]],
     *,
     requests: int,
     server_pid: int,
     workdir: Path,
     rounds: int = ROUNDS,
 ) -> list[Round]:
-    """``specs``: the JSON call, the short stream and the long stream; the long stream gets a
-    quarter of ``requests`` a round (it costs about four times as much)."""
-    json_specs, sse_specs, long_specs = specs
-    slices = ((json_specs, requests), (sse_specs, requests), (long_specs, max(requests // 4, 50)))
+    """``specs``: the JSON call, the short, the medium and the long stream; the medium stream
+    gets half of ``requests`` a round and the long one a quarter (they cost about twice and four
+    times as much)."""
+    json_specs, sse_specs, medium_specs, long_specs = specs
+    slices = (
+        (json_specs, requests),
+        (sse_specs, requests),
+        (medium_specs, max(requests // 2, 50)),
+        (long_specs, max(requests // 4, 50)),
+    )
     out = []
     for n in range(rounds):
         # Every other round in the reverse order: a steady drift within a round then adds to
         # one round's excess what it takes from the next one's.
-        order = range(3) if n % 2 == 0 else range(2, -1, -1)
+        order = range(4) if n % 2 == 0 else range(3, -1, -1)
         got = {
             i: measure("", "", url, slices[i][0], requests=slices[i][1], concurrency=32,
                        workdir=workdir, server_pid=server_pid)
@@ -70,7 +99,7 @@ def alternate(
         }  # fmt: skip
         if any(r.errors or r.cpu_ms_per_request is None for r in got.values()):
             return []  # a failed request makes a CPU figure meaningless: the rows judge instead
-        json_row, sse_row, long_row = got[0], got[1], got[2]
+        json_row, sse_row, medium_row, long_row = got[0], got[1], got[2], got[3]
         out.append(
             Round(
                 json_row.cpu_ms_per_request or 0.0,
@@ -78,6 +107,8 @@ def alternate(
                 sse_row.chunks_per_request or 0.0,
                 long_row.cpu_ms_per_request or 0.0,
                 long_row.chunks_per_request or 0.0,
+                medium_row.cpu_ms_per_request,
+                medium_row.chunks_per_request,
             )
         )
     return out
@@ -91,6 +122,11 @@ def medians(rounds: Sequence[Round]) -> Round | None:
     def med(field: str) -> float:
         return float(statistics.median(getattr(r, field) for r in rounds))
 
+    def med_or_none(field: str) -> float | None:
+        known = [v for r in rounds if (v := getattr(r, field)) is not None]
+        return float(statistics.median(known)) if len(known) == len(rounds) else None
+
     return Round(
-        med("json_ms"), med("sse_ms"), med("sse_chunks"), med("long_ms"), med("long_chunks")
-    )
+        med("json_ms"), med("sse_ms"), med("sse_chunks"), med("long_ms"), med("long_chunks"),
+        med_or_none("medium_ms"), med_or_none("medium_chunks"),
+    )  # fmt: skip

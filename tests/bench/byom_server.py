@@ -28,7 +28,7 @@ from tests.bench.load import Spec, run_load
 from tests.bench.rows import Row, measure
 from tests.support.builders import JWT_SECRET, key_line
 from tests.support.live_server import start_server
-from tests.support.standin_openai import LONG_STREAM_TAG
+from tests.support.standin_openai import LONG_STREAM_TAG, MEDIUM_STREAM_TAG
 
 USERS = 64
 SESSIONS_PER_USER = 16
@@ -48,8 +48,9 @@ def _compact(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def openai_body(*, stream: bool = False, long: bool = False) -> str:
-    content = f"{QUESTION} {LONG_STREAM_TAG}" if long else QUESTION
+def openai_body(*, stream: bool = False, tag: str = "") -> str:
+    """A chat completion's body; ``tag`` asks the stand-in for a stream of that length."""
+    content = f"{QUESTION} {tag}" if tag else QUESTION
     body: dict[str, Any] = {
         "model": "gpt-4o-mini",
         "messages": [{"role": "user", "content": content}],
@@ -72,6 +73,7 @@ class Targets:
     chat_sse: list[Spec] = field(default_factory=list)
     gateway: list[Spec] = field(default_factory=list)
     gateway_sse: list[Spec] = field(default_factory=list)
+    gateway_sse_medium: list[Spec] = field(default_factory=list)
     gateway_sse_long: list[Spec] = field(default_factory=list)
 
 
@@ -142,7 +144,9 @@ async def seed_targets(settings: Settings) -> Targets:
             path = "/v1/chat/completions"
             targets.gateway.append(("POST", path, token, OPENAI_BODY))
             targets.gateway_sse.append(("POST", path, token, openai_body(stream=True)))
-            long = openai_body(stream=True, long=True)
+            medium = openai_body(stream=True, tag=MEDIUM_STREAM_TAG)
+            targets.gateway_sse_medium.append(("POST", path, token, medium))
+            long = openai_body(stream=True, tag=LONG_STREAM_TAG)
             targets.gateway_sse_long.append(("POST", path, token, long))
     finally:
         await container.aclose()
@@ -214,7 +218,7 @@ def run_config(
                                 concurrency=concurrency, workdir=workdir, server_pid=pid)
                     )  # fmt: skip
             loaded_rss = worker_rss_mb(pid)
-            streams = (t.gateway, t.gateway_sse, t.gateway_sse_long)
+            streams = (t.gateway, t.gateway_sse, t.gateway_sse_medium, t.gateway_sse_long)
             rounds = alternate(server.url, streams, requests=max(plan.concurrent // 3, 200),
                                server_pid=pid, workdir=workdir)  # fmt: skip
         finally:

@@ -23,6 +23,7 @@ from tests.bench.byom_server import openai_body
 from tests.bench.load import Spec, run_load
 from tests.bench.rows import Row, measure
 from tests.support.live_server import free_port
+from tests.support.standin_openai import LONG_STREAM_TAG
 
 VERSION = "1.82.6"
 VENV = (RESULTS / ".litellm-venv").resolve()
@@ -130,7 +131,7 @@ def run(upstream_port: int, sequential: int, concurrent: int, workdir: Path) -> 
     path, auth = "/v1/chat/completions", f"Bearer {MASTER_KEY}"
     json_spec: list[Spec] = [("POST", path, auth, openai_body())]
     sse: list[Spec] = [("POST", path, auth, openai_body(stream=True))]
-    sse_long: list[Spec] = [("POST", path, auth, openai_body(stream=True, long=True))]
+    sse_long: list[Spec] = [("POST", path, auth, openai_body(stream=True, tag=LONG_STREAM_TAG))]
     few = max(concurrent // 4, 100)
     # LiteLLM spends over half a millisecond per chunk: 200-chunk streams are costly.
     fewer = max(concurrent // 60, 25)

@@ -124,6 +124,7 @@ def _targets(
     out.append(_stream_target(cpu(gateway), sse, chunk_us, judged=not rounds))
     if rounds:
         out.append(_alternated_stream_target(rounds))
+        out += _near_chunks(rounds)
     rss = figures.get("rss_mb_after_warmup") or []
     out.append(
         verdict("idle RSS <= 110 MB per worker", at_most(max(rss), 110) if rss else None,
@@ -158,6 +159,24 @@ def _alternated_stream_target(rounds: Sequence[Round]) -> str:
         f" {', '.join(f'{e:+.0f}' for e in excess)} us, median {over:+.0f} us"
     )
     return verdict(STREAM_TARGET, over <= 0, measured)
+
+
+def _near_chunks(rounds: Sequence[Round]) -> list[str]:
+    """One more chunk's cost near the short stream's length and over the long one's, and the
+    short stream's excess with its chunks priced at the first (reported, not judged)."""
+    m = medians(rounds)
+    near = [e for e in (r.near_excess_us for r in rounds) if e is not None]
+    if m is None or m.near_per_chunk_us is None or m.medium_chunks is None or not near:
+        return []
+    far = slope_us(m.medium_ms or 0.0, m.medium_chunks, m.long_ms, m.long_chunks)
+    return [
+        f"  {'':<12}  one more chunk: {m.near_per_chunk_us:.1f} us from {m.sse_chunks:.0f} to"
+        f" {m.medium_chunks:.0f} chunks, {'-' if far is None else f'{far:.1f}'} us from"
+        f" {m.medium_chunks:.0f} to {m.long_chunks:.0f} (medians)",
+        f"  {'':<12}  priced at the first: SSE over JSON + chunks, per round:"
+        f" {', '.join(f'{e:+.0f}' for e in near)} us, median {statistics.median(near):+.0f} us"
+        " (reported, not judged)",
+    ]
 
 
 def _stream_target(

@@ -39,10 +39,13 @@ def _json(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-# A streamed request whose body holds this tag gets LONG_STREAM_PIECES text deltas instead of
-# the reply's words: the benchmark's two stream lengths give the cost of one more chunk.
+# A streamed request whose body holds one of these tags gets that many text deltas instead of
+# the reply's words: the benchmark's stream lengths give the cost of one more chunk, near a short
+# reply's length (medium) and over a long one's.
 LONG_STREAM_TAG = "[long stream]"
 LONG_STREAM_PIECES = 200
+MEDIUM_STREAM_TAG = "[medium stream]"
+MEDIUM_STREAM_PIECES = 40
 
 
 def _stream_events(pieces: int = 0) -> list[bytes]:
@@ -54,6 +57,7 @@ def _stream_events(pieces: int = 0) -> list[bytes]:
 # Chunks (``data:`` events, ``[DONE]`` included) of a streamed reply, short and long.
 STREAM_CHUNKS = len(_stream_events())
 LONG_STREAM_CHUNKS = len(_stream_events(LONG_STREAM_PIECES))
+MEDIUM_STREAM_CHUNKS = len(_stream_events(MEDIUM_STREAM_PIECES))
 
 
 MODELS = _json(openai.models(*((m, "system") for m in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"))))
@@ -83,7 +87,11 @@ class StandInOpenAi:
         self._completion = _json(openai.completion(REPLY, tokens=TOKENS, model=MODEL))
         self._ok = _response(200, self._completion)
         self._stream = _chunked(b"".join(_stream_events()))
-        self._long_stream = _chunked(b"".join(_stream_events(LONG_STREAM_PIECES)))
+        self._tagged_streams = {
+            tag.encode(): _chunked(b"".join(_stream_events(pieces)))
+            for tag, pieces in ((LONG_STREAM_TAG, LONG_STREAM_PIECES),
+                                (MEDIUM_STREAM_TAG, MEDIUM_STREAM_PIECES))
+        }  # fmt: skip
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -163,8 +171,8 @@ class StandInOpenAi:
             key = _authorization(head)
         if fault is Fault.NONE:
             if streaming:
-                long = LONG_STREAM_TAG.encode() in body
-                writer.write(self._long_stream if long else self._stream)
+                tagged = (s for tag, s in self._tagged_streams.items() if tag in body)
+                writer.write(next(tagged, self._stream))
             else:
                 writer.write(self._ok)
         elif fault is Fault.RATE_LIMITED:

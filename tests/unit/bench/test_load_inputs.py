@@ -11,7 +11,14 @@ import httpx
 
 from tests.bench.byom_server import openai_body
 from tests.bench.loadgen import load_specs
-from tests.support.standin_openai import LONG_STREAM_CHUNKS, STREAM_CHUNKS, StandInOpenAi
+from tests.support.standin_openai import (
+    LONG_STREAM_CHUNKS,
+    LONG_STREAM_TAG,
+    MEDIUM_STREAM_CHUNKS,
+    MEDIUM_STREAM_TAG,
+    STREAM_CHUNKS,
+    StandInOpenAi,
+)
 
 
 def test_a_fifth_column_is_the_accept_header_and_four_columns_send_none(tmp_path: Path) -> None:
@@ -33,12 +40,14 @@ def _events(standin: StandInOpenAi, body: str) -> list[str]:
     return [line for line in answer.text.splitlines() if line.startswith("data:")]
 
 
-def test_the_stand_in_streams_the_long_reply_only_when_the_request_carries_the_tag() -> None:
+def test_the_stand_in_streams_a_longer_reply_only_when_the_request_carries_its_tag() -> None:
     with StandInOpenAi() as standin:
         short = _events(standin, openai_body(stream=True))
-        long = _events(standin, openai_body(stream=True, long=True))
+        medium = _events(standin, openai_body(stream=True, tag=MEDIUM_STREAM_TAG))
+        long = _events(standin, openai_body(stream=True, tag=LONG_STREAM_TAG))
 
     assert len(short) == STREAM_CHUNKS
+    assert len(medium) == MEDIUM_STREAM_CHUNKS
     assert len(long) == LONG_STREAM_CHUNKS
-    assert LONG_STREAM_CHUNKS > STREAM_CHUNKS + 100
+    assert STREAM_CHUNKS + 25 < MEDIUM_STREAM_CHUNKS < LONG_STREAM_CHUNKS - 100
     assert json.loads(long[-2].removeprefix("data: "))["usage"]["total_tokens"] == 32

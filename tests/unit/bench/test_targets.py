@@ -147,3 +147,29 @@ def test_a_round_s_excess_is_measured_against_its_own_slope() -> None:
     assert fast.excess_us is not None
     assert round(fast.excess_us) == -20  # 1.2 - 1.0 - 11 x 20 us
     assert flat.excess_us is None  # no longer stream: no slope
+
+
+def test_a_medium_stream_prices_the_short_stream_s_chunks_near_its_length() -> None:
+    # 20 us a chunk from 11 to 41 chunks (0.6 ms), 8.2 us from 41 to 211 (1.4 ms).
+    medium = [{**r, "medium_ms": r["sse_ms"] + 0.6, "medium_chunks": 41} for r in rounds(1.2)]
+    [near] = [Round(**r) for r in medium]
+
+    assert near.near_per_chunk_us is not None
+    assert near.near_excess_us is not None
+    assert near.excess_us is not None
+    assert round(near.near_per_chunk_us) == 20
+    assert round(near.near_excess_us) == -20  # 1.2 - 1.0 - 11 x 20 us
+    assert round(near.excess_us) == 90  # at the slope to the long stream (10 us)
+    lines = summary(rows(), {PG: {**FIGURES[PG], "stream_rounds": medium}}, PG, "x")
+    [slopes] = lines_with("one more chunk", lines)
+    assert "20.0 us from 11 to 41 chunks, 8.2 us from 41 to 211" in slopes
+    [priced] = lines_with("priced at the first", lines)
+    assert "median -20 us (reported, not judged)" in priced
+    assert stream_line({**FIGURES[PG], "stream_rounds": medium}).split()[:2] == ["NOT", "met"]
+
+
+def test_rounds_without_a_medium_stream_report_no_near_price() -> None:
+    lines = summary(rows(), {PG: {**FIGURES[PG], "stream_rounds": rounds(1.1)}}, PG, "x")
+
+    assert lines_with("one more chunk", lines) == []
+    assert Round(**rounds(1.1)[0]).near_excess_us is None
