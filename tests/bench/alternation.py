@@ -7,11 +7,12 @@ machine in different phases: on this shared 2-core machine a slice's CPU per req
 round (in the reverse order every other round), each round's three slices are compared with
 each other (``Round.excess_us``), and the target is judged on the median of those rounds.
 
-A medium stream (about four times the short one) takes its turn too: one more chunk costs more
-near a short reply's length than over a long one's (measured: 24 against 13.5 us), so the slope
-to the long stream prices the short stream's chunks at the cheapest rate, and what is left over
-is not all a fixed cost of streaming. ``Round.near_excess_us`` prices them at the slope to the
-medium stream instead; it is reported beside the verdict, not judged."""
+A medium stream (43 chunks) takes its turn too. The slope to the long stream prices the short
+stream's chunks at the rate of chunks 43 to 203, too cheap if a chunk cost more near a short
+reply's length (on caches other requests cooled between its few chunks). One scratch run said
+so (24 against 13.5 us); six runs of the benchmark did not (the two slopes within 1-8 us of each
+other, either way round). ``Round.near_excess_us`` prices the chunks at the slope to the medium
+stream; it is reported beside the verdict, not judged."""
 
 from __future__ import annotations
 
