@@ -1,17 +1,17 @@
 """The rows the stream target compares, measured again in alternation.
 
 The target sets a short stream's CPU against a JSON call's plus its chunks at the marginal cost
-(the slope to a long stream). Measured one after another, minutes apart, the three rows see the
+(the slope to a long stream). Measured one after another, minutes apart, those rows see the
 machine in different phases: on this shared 2-core machine a slice's CPU per request drifts by
 15-30%, more than the whole margin the target is about. Here they take turns, a slice each per
-round (in the reverse order every other round), each round's three slices are compared with
-each other (``Round.excess_us``), and the target is judged on the median of those rounds.
+round (in the reverse order every other round), each round's slices are compared with each
+other (``Round.excess_us``), and the target is judged on the median of those rounds.
 
-A medium stream (43 chunks) takes its turn too. The slope to the long stream prices the short
-stream's chunks at the rate of chunks 43 to 203, too cheap if a chunk cost more near a short
-reply's length (on caches other requests cooled between its few chunks). One scratch run said
-so (24 against 13.5 us); six runs of the benchmark did not (the two slopes within 1-8 us of each
-other, either way round). ``Round.near_excess_us`` prices the chunks at the slope to the medium
+A medium stream takes its turn too (the stand-in's ``MEDIUM_STREAM_TAG``). The slope to the long
+stream prices the short stream's chunks at the rate of the long stream's last ones, too cheap
+if a chunk cost more near a short reply's length (on caches other requests cooled between its
+few chunks). One scratch run said so (24 against 13.5 us); six runs of the benchmark did not
+(the two slopes within 1-8 us of each other, either way round). ``Round.near_excess_us`` prices the chunks at the slope to the medium
 stream; it is reported beside the verdict, not judged."""
 
 from __future__ import annotations

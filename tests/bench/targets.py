@@ -166,9 +166,11 @@ def _near_chunks(rounds: Sequence[Round]) -> list[str]:
     short stream's excess with its chunks priced at the first (reported, not judged)."""
     m = medians(rounds)
     near = [e for e in (r.near_excess_us for r in rounds) if e is not None]
-    if m is None or m.near_per_chunk_us is None or m.medium_chunks is None or not near:
+    if m is None or m.near_per_chunk_us is None or not near:
         return []
-    far = slope_us(m.medium_ms or 0.0, m.medium_chunks, m.long_ms, m.long_chunks)
+    if m.medium_ms is None or m.medium_chunks is None:
+        return []
+    far = slope_us(m.medium_ms, m.medium_chunks, m.long_ms, m.long_chunks)
     return [
         f"  {'':<12}  one more chunk: {m.near_per_chunk_us:.1f} us from {m.sse_chunks:.0f} to"
         f" {m.medium_chunks:.0f} chunks, {'-' if far is None else f'{far:.1f}'} us from"

@@ -54,7 +54,7 @@ def _stream_events(pieces: int = 0) -> list[bytes]:
     return [(e + "\n\n").encode() for e in openai.stream(chosen, tokens=TOKENS, model=MODEL)]
 
 
-# Chunks (``data:`` events, ``[DONE]`` included) of a streamed reply, short and long.
+# Chunks (``data:`` events, ``[DONE]`` included) of a streamed reply: short, medium and long.
 STREAM_CHUNKS = len(_stream_events())
 LONG_STREAM_CHUNKS = len(_stream_events(LONG_STREAM_PIECES))
 MEDIUM_STREAM_CHUNKS = len(_stream_events(MEDIUM_STREAM_PIECES))

@@ -16,7 +16,7 @@ import httpx
 
 from adapters.llm._errors import ProviderErrorMapper
 
-_SPENT = httpx.ByteStream(b"")  # a closed response's stream: never read (it is closed)
+_SPENT = httpx.ByteStream(b"")  # a closed response's stream: ``raw_chunks`` refuses to read it
 
 COMPRESSED = (
     "the provider sent a compressed body (a Content-Encoding other than identity, which BYOM "
@@ -44,6 +44,8 @@ def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     raw stream left: its content is it."""
     if response.is_stream_consumed:
         return _one(response.content)
+    if response.is_closed:  # its stream is spent (``close_response``): nothing to read
+        raise httpx.StreamClosed()
     return aiter(cast(httpx.AsyncByteStream, response.stream))  # an AsyncClient's: async
 
 

@@ -51,7 +51,7 @@ class ProviderHttp:
     read_error: ErrorReader
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: BodyLimits = field(default_factory=BodyLimits)
-    # The client's headers, read once: httpx's ``Headers`` decodes them on every read.
+    # The client's headers, read once, here: httpx's ``Headers`` decodes them on every read.
     _defaults: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

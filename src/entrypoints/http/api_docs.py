@@ -99,7 +99,7 @@ def api_docs(settings: Settings) -> Callable[[AppConfig], AppConfig]:
                     include_in_schema=False,
                 )
             )
-            config.before_send.append(docs_headers)
+            config.before_send.append(docs_headers)  # on a response's start only
         return config
 
     return install

@@ -201,7 +201,7 @@ def create_app(
             path="/schema",
             render_plugins=render_plugins(settings),
         ),
-        before_send=[
+        before_send=[  # run on a response's start only (ByomLitestar._wrap_send)
             apply_token_rate_headers,  # after the per-user limit's headers (rate_headers.py)
             finish_response,
             *([strict_transport_security] if settings.is_production else []),

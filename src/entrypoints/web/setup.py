@@ -39,7 +39,7 @@ def web_pages(settings: Settings) -> Callable[[AppConfig], AppConfig]:
             directory=HERE / "templates", engine=LazyJinjaTemplateEngine
         )
         config.csrf_config = csrf_config(settings)
-        config.before_send.append(page_security_headers)
+        config.before_send.append(page_security_headers)  # on a response's start only
         return config
 
     return install

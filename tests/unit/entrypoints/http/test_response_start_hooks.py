@@ -3,15 +3,21 @@ stream: what they write reaches the response, and a streamed body's pieces pass 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
+import pytest
 from litestar import get
 from litestar.datastructures import MutableScopeHeaders
 from litestar.response import Stream
 from litestar.testing import AsyncTestClient
 from litestar.types import Message, Scope
 
+from entrypoints.http.app import create_app
 from entrypoints.http.framework import ByomLitestar
+from tests.support.builders import make_settings, memory_world
 
 
 def recording_app(seen: list[str]) -> ByomLitestar:
@@ -53,3 +59,25 @@ async def test_every_response_passes_its_hooks_on_its_start() -> None:
     assert (first.headers["x-hooked"], missing.headers["x-hooked"]) == ("1", "2")
     assert missing.status_code == 404
     assert seen == ["http.response.start", "http.response.start"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [{"type": "http.response.body", "body": b"x", "more_body": True}, {"type": "http.disconnect"}],
+)
+async def test_the_app_s_own_hooks_act_on_a_response_s_start_only(
+    message: dict[str, Any], tmp_path: Path
+) -> None:
+    """What the override skips must be nothing: a hook that acts on other messages would
+    silently never run (register it as middleware instead)."""
+    world = memory_world()
+    app = create_app(make_settings(var_dir=tmp_path), build_container=lambda _: world.container)
+    scope: Any = {"type": "http", "path": "/v1/chat/completions", "method": "POST", "state": {}}
+    untouched = copy.deepcopy(message)
+
+    for hook in app.before_send:
+        await hook(message, scope)  # type: ignore[arg-type]
+
+    assert message == untouched
+    assert scope == {"type": "http", "path": "/v1/chat/completions", "method": "POST", "state": {}}
+    assert len(app.before_send) >= 4  # the rate headers, finish_response, the pages', the docs'
