@@ -11,7 +11,7 @@ A medium stream takes its turn too (the stand-in's ``MEDIUM_STREAM_TAG``). The s
 stream prices the short stream's chunks at the rate of the long stream's last ones, too cheap
 if a chunk cost more near a short reply's length (on caches other requests cooled between its
 few chunks). One scratch run said so (24 against 13.5 us); six runs of the benchmark did not
-(the two slopes within 1-8 us of each other, either way round). ``Round.near_excess_us``
+(the two slopes within 8 us of each other, either way round). ``Round.near_excess_us``
 prices the chunks at the slope to the medium stream; it is reported beside the verdict, not
 judged."""
 
