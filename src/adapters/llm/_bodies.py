@@ -52,7 +52,7 @@ def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
 async def close_response(response: httpx.Response) -> None:
     """Closes ``response`` and unlinks it from its stream. httpx's client binds the two to each
     other (``BoundAsyncStream``): a cycle that only the garbage collector frees, with the
-    request, both sides' headers and aiohttp's response hanging off it, about 25 objects a
+    request, both sides' headers and aiohttp's response hanging off it, about 30 objects a
     call. Left to the collector, they made it run every 200 or so calls (its passes cost a
     worker 40-100 us of CPU per call); unlinked, reference counting frees them at once."""
     try:
