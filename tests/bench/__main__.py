@@ -13,7 +13,6 @@ BENCHMARKS = (
     "tests.bench.bench_vault",
     "tests.bench.bench_footprint",
     "tests.bench.bench_gateway",
-    "tests.bench.bench_instructions",
     "tests.bench.llm_transports",
     "tests.bench.bench_change_feed",
 )

@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import gc
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,11 @@ from adapters.auth.argon2_hasher import Argon2PasswordHasher
 from adapters.persistence.memory.database import MemoryDatabase
 from entrypoints.bootstrap import build
 from entrypoints.http.app import create_app
-from entrypoints.http.lean_stream import CLIENT_GONE, ClientGone
 from tests.bench.byom_server import OPENAI_BODY, seed_user, settings_for, start_standin
 from tests.support.builders import memory_database
 
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
 USERS = 16
-OPENAI_BODY_BYTES = OPENAI_BODY.encode()
 
 # (component, substrings of a frame's file): the first component whose pattern a frame's file
 # holds names it; a sample counts for the innermost named frame on its stack.
@@ -76,9 +73,7 @@ async def seed(container: Any) -> list[str]:
     return tokens
 
 
-async def call(app: Any, token: str, body: bytes) -> tuple[int, int]:
-    """One call's status and the ``data:`` events of its body."""
-    # The extension ``byom serve``'s protocol sets: a stream learns of a client gone from it.
+async def call(app: Any, token: str, body: bytes) -> int:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -98,10 +93,9 @@ async def call(app: Any, token: str, body: bytes) -> tuple[int, int]:
         "client": ("127.0.0.1", 40000),
         "server": ("127.0.0.1", 8000),
         "state": {},
-        "extensions": {CLIENT_GONE: {"watch": ClientGone()}},
     }
     sent = False
-    status = events = 0
+    status = 0
 
     async def receive() -> dict[str, Any]:
         nonlocal sent
@@ -111,35 +105,21 @@ async def call(app: Any, token: str, body: bytes) -> tuple[int, int]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal status, events
+        nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
-        else:
-            events += message.get("body", b"").count(b"data: ")
 
     await app(scope, receive, send)
-    return status, events
+    return status
 
 
-@dataclass(frozen=True)
-class Ran:
-    cpu_us: float  # per call
-    events: float  # ``data:`` events per call
-
-
-async def run(
-    app: Any, tokens: Sequence[str], calls: int, concurrency: int, body: bytes = OPENAI_BODY_BYTES
-) -> Ran:
-    """``calls`` requests with ``body``, ``concurrency`` at a time."""
+async def run(app: Any, tokens: Sequence[str], calls: int, concurrency: int) -> float:
+    body = OPENAI_BODY.encode()
     statuses: collections.Counter[int] = collections.Counter()
-    events = 0
 
     async def worker(k: int) -> None:
-        nonlocal events
         for i in range(k, calls, concurrency):
-            status, answered = await call(app, tokens[i % len(tokens)], body)
-            statuses[status] += 1
-            events += answered
+            statuses[await call(app, tokens[i % len(tokens)], body)] += 1
 
     gc.collect()
     started = time.process_time()
@@ -147,7 +127,7 @@ async def run(
     cpu = time.process_time() - started
     if set(statuses) != {200}:
         raise SystemExit(f"not all 200: {dict(statuses)}")
-    return Ran(cpu * 1e6 / calls, events / calls)
+    return cpu * 1e6 / calls
 
 
 def group(collapsed: str) -> tuple[int, collections.Counter[str]]:
@@ -170,9 +150,7 @@ def _component(frames: list[str]) -> str:
     return "other (interpreter, stdlib)"
 
 
-@contextlib.asynccontextmanager
-async def in_process_app(port: int, tmp: Path) -> AsyncIterator[tuple[Any, list[str]]]:
-    """The app on in-memory stores, calling the stand-in on ``port``, and its users' tokens."""
+async def main_async(args: argparse.Namespace, port: int, tmp: Path) -> None:
     settings = settings_for("sqlite+aiosqlite:///:memory:", port, tmp)
     # Every call admitted: the limits are counted all the same.
     settings = replace(settings, limits=replace(settings.limits, gateway_rate_per_minute=10**9))
@@ -182,15 +160,8 @@ async def in_process_app(port: int, tmp: Path) -> AsyncIterator[tuple[Any, list[
         hasher=Argon2PasswordHasher.fast_for_tests(),
     )
     app = create_app(container=container)
-    try:
-        async with app.lifespan():
-            yield app, await seed(container)
-    finally:
-        await container.aclose()
-
-
-async def main_async(args: argparse.Namespace, port: int, tmp: Path) -> None:
-    async with in_process_app(port, tmp) as (app, tokens):
+    async with app.lifespan():
+        tokens = await seed(container)
         await run(app, tokens, 500, args.concurrency)  # warm up pools, caches, specialisation
         spy = None
         if args.profile:
@@ -201,8 +172,7 @@ async def main_async(args: argparse.Namespace, port: int, tmp: Path) -> None:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             await asyncio.sleep(1.0)
-        ran = [await run(app, tokens, args.calls, args.concurrency) for _ in range(args.runs)]
-        per_call = [r.cpu_us for r in ran]
+        per_call = [await run(app, tokens, args.calls, args.concurrency) for _ in range(args.runs)]
         print(f"CPU per call (µs), {args.runs} runs of {args.calls}, c{args.concurrency}: "
               + ", ".join(f"{c:.0f}" for c in per_call))  # fmt: skip
         if spy is not None:
@@ -215,6 +185,7 @@ async def main_async(args: argparse.Namespace, port: int, tmp: Path) -> None:
                 print(f"{best * n / total:7.0f}  {100 * n / total:5.1f}%  {name}")
             if args.keep:
                 args.keep.write_text(out.read_text())
+    await container.aclose()
 
 
 def main() -> None:

@@ -49,12 +49,6 @@ def slope_us(
     return (long_ms - short_ms) * 1000 / extra if extra > 0 else None
 
 
-def over_json_and_chunks(json: float, stream: float, chunks: float, per_chunk: float) -> float:
-    """What a stream cost beyond a JSON call and its chunks at ``per_chunk`` each (the stream
-    target's arithmetic, in the unit of the figures: µs of CPU, or instructions)."""
-    return stream - json - chunks * per_chunk
-
-
 def mode_name(concurrency: int) -> str:
     return "sequential" if concurrency == 1 else f"c{concurrency}"
 
