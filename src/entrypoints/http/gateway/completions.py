@@ -17,7 +17,6 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -47,7 +46,7 @@ from entrypoints.http.gateway.openapi import (
 )
 from entrypoints.http.gateway.replies import ChunkWriter, completion
 from entrypoints.http.gateway.translate import relay_request
-from entrypoints.http.lean_stream import FinalChunk, LeanStream
+from entrypoints.http.lean_stream import AfterStream, FinalChunk, LeanStream
 from entrypoints.http.openapi import GATEWAY_SECURITY
 
 logger = logging.getLogger("byom.gateway")
@@ -130,7 +129,7 @@ class OpenAiGatewayController(Controller):
         return LeanStream(
             openai_events(stream, writer, draining_of(request.app.state)),
             headers={"content-type": EVENT_STREAM, "cache-control": "no-store"},
-            background=BackgroundTask(stream.aclose),
+            background=AfterStream(stream.aclose),
         )
 
     @get(

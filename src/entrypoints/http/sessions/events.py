@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
-from litestar.background_tasks import BackgroundTask
 
 from application.sessions.send_message import ReplyStream
 from domain.errors import DomainError
 from entrypoints.http.draining import Draining
 from entrypoints.http.errors import from_domain_error
-from entrypoints.http.lean_stream import LeanStream
+from entrypoints.http.lean_stream import AfterStream, LeanStream
 from entrypoints.http.sessions.wire import DeltaEvent, DoneEvent
 from entrypoints.http.sessions.wire_tools import ToolCallOut
 
@@ -33,7 +32,7 @@ async def event_stream(stream: ReplyStream, path: str, draining: Draining) -> Le
             "x-accel-buffering": "no",
         },
         # Runs after the response even when the client left mid-reply.
-        background=BackgroundTask(stream.aclose),
+        background=AfterStream(stream.aclose),
     )
 
 
