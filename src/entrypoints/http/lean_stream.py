@@ -150,7 +150,7 @@ class LeanStream(Stream):
 class AfterStream(BackgroundTask):
     """What runs once a stream's response is over, its client gone or not: a coroutine function
     of no arguments. Litestar's own ``BackgroundTask`` asks ``inspect`` whether its function is
-    a coroutine function (a dozen calls per response); this one is known to be. Litestar only
+    a coroutine function (some fifteen calls per response); this one is known to be. Litestar only
     calls a response's background task, so its own slots are left unset."""
 
     __slots__ = ("_then",)
