@@ -50,10 +50,7 @@ class Round:
     @property
     def near_excess_us(self) -> float | None:
         """``excess_us`` with the chunks priced at ``near_per_chunk_us``."""
-        per_chunk = self.near_per_chunk_us
-        if per_chunk is None:
-            return None
-        return (self.sse_ms - self.json_ms) * 1000 - self.sse_chunks * per_chunk
+        return self._excess_at(self.near_per_chunk_us)
 
     @property
     def per_chunk_us(self) -> float | None:
@@ -64,10 +61,12 @@ class Round:
     def excess_us(self) -> float | None:
         """The short stream's CPU over the JSON call's plus its chunks at this round's marginal
         cost: what streaming itself added, or None."""
-        per_chunk = self.per_chunk_us
-        if per_chunk is None:
+        return self._excess_at(self.per_chunk_us)
+
+    def _excess_at(self, per_chunk_us: float | None) -> float | None:
+        if per_chunk_us is None:
             return None
-        return (self.sse_ms - self.json_ms) * 1000 - self.sse_chunks * per_chunk
+        return (self.sse_ms - self.json_ms) * 1000 - self.sse_chunks * per_chunk_us
 
 
 def alternate(
