@@ -8,14 +8,16 @@ client), (b) a chat message through BYOM (auth, session and history, credential 
 provider call, store reply and usage), as JSON and as server-sent events, (c) the gateway's
 ``/v1/chat/completions`` (gateway token, routing, decrypt, call, usage), as JSON and streamed
 (the stand-in's short stream, and a long one for the cost of one more chunk), (l) the LiteLLM
-proxy, 1 worker. Sequential and at concurrency 32. Configurations: PostgreSQL with 2 workers and
-SQLite with 1 (aiohttp transport; ``--transports aiohttp,httpx`` adds httpx). CPU per request
-is the server's process tree's CPU seconds over requests (steadier than latency on a shared
-machine). No rate limit of BYOM's refuses the load (tests/bench/byom_server.py). The closing
-lines judge issue 15's targets (printed, never asserted).
+proxy, 1 worker, and (f) the floor: a bare Litestar + msgspec relay through aiohttp
+(tests/bench/floor_relay.py), whose short stream is priced as BYOM's is. Sequential and at
+concurrency 32. Configurations: PostgreSQL with 2 workers and SQLite with 1 (aiohttp
+transport; ``--transports aiohttp,httpx`` adds httpx). CPU per request is the server's process
+tree's CPU seconds over requests (steadier than latency on a shared machine). No rate limit of
+BYOM's refuses the load (tests/bench/byom_server.py). The closing lines judge issue 15's
+targets (printed, never asserted).
 
     .venv/bin/python -m tests.bench.bench_gateway [--sequential 400] [--concurrent 3000]
-        [--transports aiohttp] [--only postgres,sqlite,litellm]
+        [--transports aiohttp] [--only postgres,sqlite,litellm,floor]
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ from tests.bench.byom_server import (
     openai_body,
     run_config,
     start_standin,
+    stream_slice,
 )
+from tests.bench.floor_rows import floor_rounds
 from tests.bench.load import run_load
 from tests.bench.rows import Row, measure, render
 from tests.bench.targets import DIRECT, summary
@@ -136,7 +140,7 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=400)
     parser.add_argument("--concurrent", type=int, default=3000)
     parser.add_argument("--transports", default="aiohttp")
-    parser.add_argument("--only", default="postgres,sqlite,litellm")
+    parser.add_argument("--only", default="postgres,sqlite,litellm,floor")
     args = parser.parse_args()
     command = ".venv/bin/python -m tests.bench.bench_gateway " + " ".join(sys.argv[1:])
     plan = Plan(args.sequential, args.concurrent)
@@ -151,6 +155,8 @@ def main() -> None:
         if "litellm" in args.only:
             got, note = litellm_rows(port, plan)
             rows += got
+        # Its requests are cheap: three times BYOM's per slice, for as steady a figure.
+        floors = floor_rounds(port, 3 * stream_slice(plan)) if "floor" in args.only else {}
     finally:
         standin.terminate()
         standin.wait(10)
@@ -164,7 +170,7 @@ def main() -> None:
     print()
     print("Resident memory per worker (MB) and start-up:", json.dumps(figures))
     main_config = next(iter(figures), "-")
-    lines = summary(rows, figures, main_config, note)
+    lines = summary(rows, figures, main_config, note, floors)
     print()
     print("\n".join(lines))
     path = write_results(
@@ -176,6 +182,7 @@ def main() -> None:
                 dict(zip(["config", "target", "mode", "p50", "p99"], a, strict=True)) for a in added
             ],
             "servers": figures,
+            "floors": {name: [asdict(r) for r in rounds] for name, rounds in floors.items()},
             "summary": lines,
             "litellm": note,
             "shipped_transport": ProviderSettings().http_transport,

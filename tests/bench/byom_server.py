@@ -168,6 +168,11 @@ class Plan:
     concurrent: int
 
 
+def stream_slice(plan: Plan) -> int:
+    """Requests in one alternated round's slice of a JSON call or a short stream."""
+    return max(plan.concurrent // 3, 200)
+
+
 def run_config(
     name: str, url: str, workers: int, transport: str, standin_port: int, plan: Plan
 ) -> tuple[list[Row], dict[str, Any]]:
@@ -219,7 +224,7 @@ def run_config(
                     )  # fmt: skip
             loaded_rss = worker_rss_mb(pid)
             streams = (t.gateway, t.gateway_sse, t.gateway_sse_medium, t.gateway_sse_long)
-            rounds = alternate(server.url, streams, requests=max(plan.concurrent // 3, 200),
+            rounds = alternate(server.url, streams, requests=stream_slice(plan),
                                server_pid=pid, workdir=workdir)  # fmt: skip
         finally:
             server.stop()

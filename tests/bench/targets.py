@@ -49,11 +49,16 @@ def _ms(value: float | None) -> str:
 
 
 def summary(
-    rows: Sequence[Row], figures: Mapping[str, Mapping[str, Any]], main: str, litellm_note: str
+    rows: Sequence[Row],
+    figures: Mapping[str, Mapping[str, Any]],
+    main: str,
+    litellm_note: str,
+    floors: Mapping[str, Sequence[Round]] | None = None,
 ) -> list[str]:
     """``main``: the configuration the targets are judged on (PostgreSQL, 2 workers);
     ``figures``: per configuration, its workers' RSS and start-up; ``litellm_note``: why there
-    is no LiteLLM row, or its version."""
+    is no LiteLLM row, or its version; ``floors``: each floor's alternated stream rounds
+    (tests/bench/floor_rows.py)."""
     gateway = find(rows, main, GATEWAY, C32)
     litellm = find(rows, None, LITELLM, C32)
     byom_cpu = gateway.cpu_ms_per_request if gateway else None
@@ -74,7 +79,7 @@ def summary(
         f"BYOM {_us(chunk_us)}, LiteLLM {_us(litellm_chunk_us)}"
     )
     lines += ["", f"Targets of issue 15, on {main}:"]
-    lines += _targets(rows, figures.get(main, {}), main, ratio, chunk_us, gateway_long)
+    lines += _targets(rows, figures.get(main, {}), main, ratio, chunk_us, gateway_long, floors)
     return lines
 
 
@@ -89,6 +94,7 @@ def _targets(
     ratio: float | None,
     chunk_us: float | None,
     gateway_long: Row | None,
+    floors: Mapping[str, Sequence[Round]] | None,
 ) -> list[str]:
     gateway = find(rows, main, GATEWAY, C32)
     chat = find(rows, main, CHAT, C32)
@@ -125,6 +131,7 @@ def _targets(
     if rounds:
         out.append(_alternated_stream_target(rounds))
         out += _near_chunks(rounds)
+    out += _floor_lines(floors or {})
     rss = figures.get("rss_mb_after_warmup") or []
     out.append(
         verdict("idle RSS <= 110 MB per worker", at_most(max(rss), 110) if rss else None,
@@ -152,13 +159,30 @@ def _alternated_stream_target(rounds: Sequence[Round]) -> str:
     excess = [e for e in (r.excess_us for r in rounds) if e is not None]
     if m is None or m.per_chunk_us is None or not excess:
         return verdict(STREAM_TARGET, None, "-")
-    over = statistics.median(excess)
     measured = (
         f"{m.sse_ms:.2f} ms vs {m.json_ms:.2f} + {m.sse_chunks:.0f} x {m.per_chunk_us:.1f} us"
-        f" (medians of {len(rounds)} alternated rounds); SSE over JSON + chunks, per round:"
-        f" {', '.join(f'{e:+.0f}' for e in excess)} us, median {over:+.0f} us"
+        f" (medians of {len(rounds)} alternated rounds);"
+        f" SSE over JSON + chunks, {_per_round(excess)}"
     )
-    return verdict(STREAM_TARGET, over <= 0, measured)
+    return verdict(STREAM_TARGET, statistics.median(excess) <= 0, measured)
+
+
+def _per_round(excess: Sequence[float]) -> str:
+    return (
+        f"per round: {', '.join(f'{e:+.0f}' for e in excess)} us,"
+        f" median {statistics.median(excess):+.0f} us"
+    )
+
+
+def _floor_lines(floors: Mapping[str, Sequence[Round]]) -> list[str]:
+    """The same excess, priced alike, of the floors BYOM is measured against (reported, not
+    judged): what of it the framework has before any of BYOM's own layers."""
+    out = []
+    for name, rounds in floors.items():
+        excess = [e for e in (r.excess_us for r in rounds) if e is not None]
+        measured = _per_round(excess) if excess else "not measured (its requests failed)"
+        out.append(f"  {'':<12}  the floor, {name}: SSE over JSON + chunks, {measured}")
+    return out
 
 
 def _near_chunks(rounds: Sequence[Round]) -> list[str]:
@@ -175,8 +199,7 @@ def _near_chunks(rounds: Sequence[Round]) -> list[str]:
         f"  {'':<12}  one more chunk: {m.near_per_chunk_us:.1f} us from {m.sse_chunks:.0f} to"
         f" {m.medium_chunks:.0f} chunks, {'-' if far is None else f'{far:.1f}'} us from"
         f" {m.medium_chunks:.0f} to {m.long_chunks:.0f} (medians)",
-        f"  {'':<12}  priced at the first: SSE over JSON + chunks, per round:"
-        f" {', '.join(f'{e:+.0f}' for e in near)} us, median {statistics.median(near):+.0f} us"
+        f"  {'':<12}  priced at the first: SSE over JSON + chunks, {_per_round(near)}"
         " (reported, not judged)",
     ]
 

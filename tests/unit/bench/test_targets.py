@@ -173,3 +173,21 @@ def test_rounds_without_a_medium_stream_report_no_near_price() -> None:
 
     assert lines_with("one more chunk", lines) == []
     assert Round(**rounds(1.1)[0]).near_excess_us is None
+
+
+def test_each_floor_s_excess_is_reported_beside_the_verdict_and_judges_nothing() -> None:
+    bare = [Round(**r) for r in rounds(1.2, 1.15, 1.25)]  # +90, +40, +140 us
+    lean = [Round(**r) for r in rounds(1.1, 1.05, 1.12)]  # -10, -60, +10 us
+    figures = {PG: {**FIGURES[PG], "stream_rounds": rounds(1.1)}}
+
+    lines = summary(rows(), figures, PG, "x", {"bare": bare, "lean": lean, "broken": []})
+
+    [verdict_line] = lines_with("SSE CPU", lines)
+    floors = lines_with("the floor", lines)
+    assert [line.split()[2] for line in floors] == ["bare:", "lean:", "broken:"]
+    assert "per round: +90, +40, +140 us, median +90 us" in floors[0]
+    assert "per round: -10, -60, +10 us, median -10 us" in floors[1]
+    assert "not measured (its requests failed)" in floors[2]
+    assert lines.index(verdict_line) < lines.index(floors[0])
+    assert all(not line.split()[0].endswith("met") for line in floors)
+    assert summary(rows(), figures, PG, "x") == [line for line in lines if line not in floors]
