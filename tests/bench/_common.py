@@ -7,16 +7,19 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 
 RESULTS = Path("bench-results")
@@ -142,6 +145,50 @@ def cpu_seconds(pid: int) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def wait_until_ready(
+    process: subprocess.Popen[bytes],
+    ready: Callable[[httpx.Client], bool],
+    *,
+    log: Path,
+    timeout_s: float,
+    name: str,
+) -> None:
+    """Returns once ``ready`` says so; else stops the process tree and raises RuntimeError (the
+    process exited, or ``timeout_s`` passed)."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace")[-400:]
+                raise RuntimeError(f"{name} exited with {process.returncode}: {tail}")
+            try:
+                if ready(client):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+    stop_tree(process)
+    raise RuntimeError(f"{name} was not ready in {timeout_s:.0f} s")
+
+
+def stop_tree(process: subprocess.Popen[bytes]) -> None:
+    """Ends a server and every worker it started, by pid: one that outlives its supervisor
+    would keep the port and the CPU."""
+    try:
+        children = tree(process.pid)[1:]
+    except psutil.NoSuchProcess:
+        children = []
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+    for child in children:
+        if child.is_running():
+            os.kill(child.pid, signal.SIGKILL)
 
 
 def worker_rss_mb(pid: int) -> list[float]:

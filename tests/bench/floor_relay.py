@@ -22,7 +22,7 @@ import msgspec
 from litestar import Litestar, Request, post
 from litestar.response import Response, Stream
 
-from entrypoints.http.lean_stream import LeanStream
+from entrypoints.http.lean_stream import FinalChunk, LeanStream
 
 
 class Message(msgspec.Struct, omit_defaults=True):
@@ -31,7 +31,7 @@ class Message(msgspec.Struct, omit_defaults=True):
 
 
 class Choice(msgspec.Struct, omit_defaults=True):
-    index: int = 0
+    index: int
     message: Message | None = None
     delta: Message | None = None
     finish_reason: str | None = None
@@ -64,7 +64,10 @@ class Asked(msgspec.Struct):
 _DONE = b"[DONE]"
 _HEADERS = {"authorization": "Bearer sk-floor", "content-type": "application/json"}
 _encode = msgspec.json.Encoder().encode
-_STREAM = LeanStream if os.environ.get("FLOOR_STREAM") == "lean" else Stream
+# An unknown value fails the floor's start rather than measure another floor than asked for.
+_STREAM: type[Stream] = {"litestar": Stream, "lean": LeanStream}[
+    os.environ.get("FLOOR_STREAM", "litestar")
+]
 
 
 @post("/v1/chat/completions", status_code=200)
@@ -80,7 +83,11 @@ async def chat_completions(request: Request[Any, Any, Any]) -> Response[bytes] |
 
 
 async def _events(answer: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """The upstream's events, each decoded and encoded again, as they arrive."""
+    """The upstream's events, each decoded and encoded again, as they arrive. It stops at
+    ``[DONE]``, as BYOM's adapter does: the connection goes back to aiohttp's pool when the
+    body's end came in the same read (the stand-in sends a reply in one write), else it is
+    closed. The end leaves as a ``FinalChunk``, as BYOM's does: with ``LeanStream`` the body's
+    last piece, not one more empty message."""
     try:
         pending = b""
         async for data in answer.content.iter_any():
@@ -88,7 +95,7 @@ async def _events(answer: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
             for event in events:
                 payload = event.removeprefix(b"data: ")
                 if payload == _DONE:
-                    yield b"data: [DONE]\n\n"
+                    yield FinalChunk(b"data: [DONE]\n\n")
                     return
                 yield b"data: " + _encode(msgspec.json.decode(payload, type=Reply)) + b"\n\n"
     finally:

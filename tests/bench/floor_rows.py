@@ -1,25 +1,24 @@
 """The floor's stream rounds (tests/bench/floor_relay.py), served by uvicorn with 2 workers as
-BYOM's main configuration is, in alternation as BYOM's are (tests/bench/alternation.py): how
-much of a short stream's excess over a JSON call and its chunks the framework has before any of
-BYOM's own layers. Reported beside BYOM's verdict, not judged."""
+BYOM's main configuration is, in alternated rounds as BYOM's are (tests/bench/alternation.py;
+each floor's rounds alternate its own rows, after BYOM's): how much of a short stream's excess
+over a JSON call and its chunks a relay has with no layer of BYOM's. Reported beside BYOM's
+verdict, not judged."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-from tests.bench._common import bench_env
+from tests.bench._common import bench_env, stop_tree, wait_until_ready
 from tests.bench.alternation import Round, alternate
-from tests.bench.byom_server import openai_body
-from tests.bench.load import run_load
-from tests.support.live_server import free_port
+from tests.bench.byom_server import Plan, openai_body, stream_slice
+from tests.bench.load import Spec, run_load
+from tests.support.live_server import REPO, free_port
 from tests.support.standin_openai import LONG_STREAM_TAG, MEDIUM_STREAM_TAG
 
 PATH = "/v1/chat/completions"
@@ -32,65 +31,70 @@ FLOORS = (
         "entrypoints.cli._http_protocol:DrainingHttpToolsProtocol",
     ),
 )
+# A floor's calls cost a fifth of BYOM's: slices three times BYOM's, for as steady a figure.
+SLICE_FACTOR = 3
 
 
-def floor_rounds(standin_port: int, requests: int) -> dict[str, list[Round]]:
-    """Each floor's alternated rounds (none for a floor whose requests failed)."""
-    specs = tuple(
-        [("POST", PATH, "Bearer floor", body)]
-        for body in (
-            openai_body(),
-            openai_body(stream=True),
-            openai_body(stream=True, tag=MEDIUM_STREAM_TAG),
-            openai_body(stream=True, tag=LONG_STREAM_TAG),
-        )
+@dataclass(frozen=True)
+class Floor:
+    """One floor's rounds, or why it has none."""
+
+    name: str
+    rounds: list[Round] = field(default_factory=list)
+    failure: str | None = None
+
+
+def floor_rounds(standin_port: int, plan: Plan) -> list[Floor]:
+    """Each floor's alternated rounds; a floor that would not start or whose requests failed
+    says so, and the benchmark goes on."""
+
+    def spec(body: str) -> list[Spec]:
+        return [("POST", PATH, "Bearer floor", body)]
+
+    specs = (
+        spec(openai_body()),
+        spec(openai_body(stream=True)),
+        spec(openai_body(stream=True, tag=MEDIUM_STREAM_TAG)),
+        spec(openai_body(stream=True, tag=LONG_STREAM_TAG)),
     )
-    json_specs, sse, medium, long = specs
-    out = {}
+    out = []
     for name, stream, http in FLOORS:
-        with (
-            tempfile.TemporaryDirectory(prefix="byom-bench-floor-") as tmp,
-            served(standin_port, stream, http, Path(tmp)) as (url, pid),
-        ):
-            run_load(url, [*json_specs, *sse, *long], requests=600, concurrency=8,
-                     workdir=Path(tmp))  # fmt: skip
-            out[name] = alternate(url, (json_specs, sse, medium, long), requests=requests,
-                                  server_pid=pid, workdir=Path(tmp))  # fmt: skip
+        try:
+            with tempfile.TemporaryDirectory(prefix="byom-bench-floor-") as tmp:
+                workdir = Path(tmp)
+                with floor_served(standin_port, stream, http, workdir) as (url, pid):
+                    # Warms each worker's client pool and code, as BYOM's warm-up does.
+                    mixed = [spec for kind in specs for spec in kind]
+                    run_load(url, mixed, requests=600, concurrency=8, workdir=workdir)
+                    rounds = alternate(url, specs, requests=SLICE_FACTOR * stream_slice(plan),
+                                       server_pid=pid, workdir=workdir)  # fmt: skip
+            out.append(Floor(name, rounds, None if rounds else "its requests failed"))
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            out.append(Floor(name, failure=str(error) or type(error).__name__))
     return out
 
 
 @contextmanager
-def served(standin_port: int, stream: str, http: str, workdir: Path) -> Iterator[tuple[str, int]]:
+def floor_served(
+    standin_port: int, stream: str, http: str, workdir: Path
+) -> Iterator[tuple[str, int]]:
     """The floor's URL and its supervisor's pid, once it answers a JSON call."""
     port = free_port()
-    env = bench_env(
-        FLOOR_UPSTREAM=f"http://127.0.0.1:{standin_port}{PATH}",
-        FLOOR_STREAM=stream,
-    )
-    command = [sys.executable, "-m", "uvicorn", "tests.bench.floor_relay:app", "--port",
-               str(port), "--workers", "2", "--http", http, "--no-access-log",
-               "--log-level", "warning"]  # fmt: skip
-    with (workdir / "floor.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 (our own module)
+    env = bench_env(FLOOR_UPSTREAM=f"http://127.0.0.1:{standin_port}{PATH}", FLOOR_STREAM=stream)
+    command = [sys.executable, "-m", "uvicorn", "tests.bench.floor_relay:app", "--host",
+               "127.0.0.1", "--port", str(port), "--workers", "2", "--http", http,
+               "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    log = workdir / "floor.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own module)
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_answering(url, process, workdir / "floor.log")
+        wait_until_ready(
+            process, lambda client: client.post(url + PATH, content=openai_body()).is_success,
+            log=log, timeout_s=60, name="the floor",
+        )  # fmt: skip
         yield url, process.pid
     finally:
-        process.terminate()
-        process.wait(15)
-
-
-def _wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the floor exited: {log.read_text(errors='replace')[-400:]}")
-            try:
-                if client.post(url + PATH, content=openai_body()).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-    raise RuntimeError("the floor did not answer in 60 s")
+        stop_tree(process)

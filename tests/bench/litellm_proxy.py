@@ -8,17 +8,11 @@ later a 1.107.0 was published compromised too): a known-clean version, not the n
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
-import psutil
-
-from tests.bench._common import RESULTS, bench_env, tree
+from tests.bench._common import RESULTS, bench_env, stop_tree, wait_until_ready
 from tests.bench.byom_server import openai_body
 from tests.bench.load import Spec, run_load
 from tests.bench.rows import Row, measure
@@ -90,37 +84,12 @@ def start(command: Path, upstream_port: int, workdir: Path) -> tuple[subprocess.
          "--num_workers", "1", "--telemetry", "False"],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
     )  # fmt: skip
-    deadline = time.monotonic() + 240
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                tail = (workdir / "litellm.log").read_text(errors="replace")[-400:]
-                raise RuntimeError(f"litellm exited with {process.returncode}: {tail}")
-            try:
-                if client.get(f"http://127.0.0.1:{port}/health/liveliness").status_code == 200:
-                    return process, port
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("litellm was not ready in 240 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Ends the proxy and any worker it forked, by pid."""
-    try:
-        children = tree(process.pid)[1:]
-    except psutil.NoSuchProcess:
-        children = []
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-    for child in children:
-        if child.is_running():
-            os.kill(child.pid, signal.SIGKILL)
+    url = f"http://127.0.0.1:{port}/health/liveliness"
+    wait_until_ready(
+        process, lambda client: client.get(url).status_code == 200,
+        log=workdir / "litellm.log", timeout_s=240, name="litellm",
+    )  # fmt: skip
+    return process, port
 
 
 def run(upstream_port: int, sequential: int, concurrent: int, workdir: Path) -> list[Row]:
@@ -149,4 +118,4 @@ def run(upstream_port: int, sequential: int, concurrent: int, workdir: Path) -> 
             for target, specs, concurrency, count in runs
         ]  # fmt: skip
     finally:
-        stop(process)
+        stop_tree(process)

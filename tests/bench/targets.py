@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tests.bench.alternation import Round, medians
+from tests.bench.floor_rows import Floor
 from tests.bench.rows import Row, slope_us
 
 DIRECT = "a. stand-in direct"
@@ -53,7 +54,7 @@ def summary(
     figures: Mapping[str, Mapping[str, Any]],
     main: str,
     litellm_note: str,
-    floors: Mapping[str, Sequence[Round]] | None = None,
+    floors: Sequence[Floor] = (),
 ) -> list[str]:
     """``main``: the configuration the targets are judged on (PostgreSQL, 2 workers);
     ``figures``: per configuration, its workers' RSS and start-up; ``litellm_note``: why there
@@ -94,7 +95,7 @@ def _targets(
     ratio: float | None,
     chunk_us: float | None,
     gateway_long: Row | None,
-    floors: Mapping[str, Sequence[Round]] | None,
+    floors: Sequence[Floor],
 ) -> list[str]:
     gateway = find(rows, main, GATEWAY, C32)
     chat = find(rows, main, CHAT, C32)
@@ -131,7 +132,7 @@ def _targets(
     if rounds:
         out.append(_alternated_stream_target(rounds))
         out += _near_chunks(rounds)
-    out += _floor_lines(floors or {})
+    out += _floor_lines(floors)
     rss = figures.get("rss_mb_after_warmup") or []
     out.append(
         verdict("idle RSS <= 110 MB per worker", at_most(max(rss), 110) if rss else None,
@@ -174,14 +175,14 @@ def _per_round(excess: Sequence[float]) -> str:
     )
 
 
-def _floor_lines(floors: Mapping[str, Sequence[Round]]) -> list[str]:
+def _floor_lines(floors: Sequence[Floor]) -> list[str]:
     """The same excess, priced alike, of the floors BYOM is measured against (reported, not
-    judged): what of it the framework has before any of BYOM's own layers."""
+    judged): what of it a relay has with no layer of BYOM's."""
     out = []
-    for name, rounds in floors.items():
-        excess = [e for e in (r.excess_us for r in rounds) if e is not None]
-        measured = _per_round(excess) if excess else "not measured (its requests failed)"
-        out.append(f"  {'':<12}  the floor, {name}: SSE over JSON + chunks, {measured}")
+    for floor in floors:
+        excess = [e for e in (r.excess_us for r in floor.rounds) if e is not None]
+        measured = _per_round(excess) if excess else f"not measured ({floor.failure})"
+        out.append(f"  {'':<12}  the floor, {floor.name}: SSE over JSON + chunks, {measured}")
     return out
 
 
