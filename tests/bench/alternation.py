@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.bench.load import Spec
@@ -67,6 +67,15 @@ class Round:
         if per_chunk_us is None:
             return None
         return (self.sse_ms - self.json_ms) * 1000 - self.sse_chunks * per_chunk_us
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A floor's rounds (tests/bench/floor_rows.py), or why it has none."""
+
+    name: str
+    rounds: list[Round] = field(default_factory=list)
+    failure: str | None = None
 
 
 def alternate(

@@ -1,6 +1,6 @@
 """The floor issue 15 measures BYOM against: a bare Litestar + msgspec app that relays a chat
 completion through aiohttp, as JSON and as server-sent events, and nothing else (no auth, no
-database, no keys, no limits). The gateway benchmark serves it beside BYOM
+database, no keys, no limits). The gateway benchmark serves it after BYOM's rows
 (tests/bench/floor_rows.py) and prices its short stream as it prices BYOM's.
 
 ``FLOOR_STREAM=lean`` serves its streams with BYOM's ``LeanStream`` (and the benchmark serves it

@@ -11,11 +11,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.bench._common import bench_env, stop_tree, wait_until_ready
-from tests.bench.alternation import Round, alternate
+from tests.bench.alternation import Floor, alternate
 from tests.bench.byom_server import Plan, openai_body, stream_slice
 from tests.bench.load import Spec, run_load
 from tests.support.live_server import REPO, free_port
@@ -31,17 +30,8 @@ FLOORS = (
         "entrypoints.cli._http_protocol:DrainingHttpToolsProtocol",
     ),
 )
-# A floor's calls cost a fifth of BYOM's: slices three times BYOM's, for as steady a figure.
+# A floor's calls cost a third of BYOM's or less: slices three times BYOM's, as steady a figure.
 SLICE_FACTOR = 3
-
-
-@dataclass(frozen=True)
-class Floor:
-    """One floor's rounds, or why it has none."""
-
-    name: str
-    rounds: list[Round] = field(default_factory=list)
-    failure: str | None = None
 
 
 def floor_rounds(standin_port: int, plan: Plan) -> list[Floor]:
@@ -64,7 +54,7 @@ def floor_rounds(standin_port: int, plan: Plan) -> list[Floor]:
                 workdir = Path(tmp)
                 with floor_served(standin_port, stream, http, workdir) as (url, pid):
                     # Warms each worker's client pool and code, as BYOM's warm-up does.
-                    mixed = [spec for kind in specs for spec in kind]
+                    mixed = [one for kind in specs for one in kind]
                     run_load(url, mixed, requests=600, concurrency=8, workdir=workdir)
                     rounds = alternate(url, specs, requests=SLICE_FACTOR * stream_slice(plan),
                                        server_pid=pid, workdir=workdir)  # fmt: skip

@@ -8,8 +8,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tests.bench.alternation import Round, medians
-from tests.bench.floor_rows import Floor
+from tests.bench.alternation import Floor, Round, medians
 from tests.bench.rows import Row, slope_us
 
 DIRECT = "a. stand-in direct"

@@ -3,8 +3,7 @@ or not, from the rows of a run."""
 
 from __future__ import annotations
 
-from tests.bench.alternation import Round
-from tests.bench.floor_rows import Floor
+from tests.bench.alternation import Floor, Round
 from tests.bench.rows import Row
 from tests.bench.targets import per_chunk_us, summary
 
