@@ -27,10 +27,10 @@ from adapters.llm._http import ProviderHttp
 from adapters.llm.openai import read_openai_error
 from domain.api_key import ApiKey
 from tests.bench._common import table
-from tests.support.standin_openai import STREAM_CHUNKS, StandInOpenAi, _stream_events
+from tests.support.standin_openai import STREAM_CHUNKS, StandInOpenAi, stream_events
 
 KEY = ApiKey("sk-bench-0123456789abcdef")
-BODY = b"".join(_stream_events())
+BODY = b"".join(stream_events())
 
 
 class _Body(httpx.AsyncByteStream):

@@ -48,16 +48,17 @@ MEDIUM_STREAM_TAG = "[medium stream]"
 MEDIUM_STREAM_PIECES = 40
 
 
-def _stream_events(pieces: int = 0) -> list[bytes]:
+def stream_events(pieces: int = 0) -> list[bytes]:
+    """The events the stand-in streams: the reply's words, or ``pieces`` of them (a tag's)."""
     words = [w if i == 0 else f" {w}" for i, w in enumerate(REPLY.split(" "))]
     chosen = [words[i % len(words)] for i in range(pieces)] if pieces else words
     return [(e + "\n\n").encode() for e in openai.stream(chosen, tokens=TOKENS, model=MODEL)]
 
 
 # Chunks (``data:`` events, ``[DONE]`` included) of a streamed reply: short, medium and long.
-STREAM_CHUNKS = len(_stream_events())
-LONG_STREAM_CHUNKS = len(_stream_events(LONG_STREAM_PIECES))
-MEDIUM_STREAM_CHUNKS = len(_stream_events(MEDIUM_STREAM_PIECES))
+STREAM_CHUNKS = len(stream_events())
+LONG_STREAM_CHUNKS = len(stream_events(LONG_STREAM_PIECES))
+MEDIUM_STREAM_CHUNKS = len(stream_events(MEDIUM_STREAM_PIECES))
 
 
 MODELS = _json(openai.models(*((m, "system") for m in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"))))
@@ -86,9 +87,9 @@ class StandInOpenAi:
         self.peak_in_flight = 0
         self._completion = _json(openai.completion(REPLY, tokens=TOKENS, model=MODEL))
         self._ok = _response(200, self._completion)
-        self._stream = _chunked(b"".join(_stream_events()))
+        self._stream = _chunked(b"".join(stream_events()))
         self._tagged_streams = {
-            tag.encode(): _chunked(b"".join(_stream_events(pieces)))
+            tag.encode(): _chunked(b"".join(stream_events(pieces)))
             for tag, pieces in ((LONG_STREAM_TAG, LONG_STREAM_PIECES),
                                 (MEDIUM_STREAM_TAG, MEDIUM_STREAM_PIECES))
         }  # fmt: skip
@@ -190,7 +191,7 @@ class StandInOpenAi:
             await asyncio.sleep(3600)
         elif fault is Fault.DROP:
             if streaming:
-                events = _stream_events()[:2]
+                events = stream_events()[:2]
                 writer.write(
                     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
                     b"transfer-encoding: chunked\r\n\r\n"

@@ -19,13 +19,17 @@ from litestar.testing import AsyncTestClient
 from entrypoints.http.lean_stream import LeanStream
 from tests.bench import floor_relay
 from tests.bench.byom_server import openai_body
-from tests.support.standin_openai import REPLY, TOKENS, StandInOpenAi
-from tests.support.wire import openai
+from tests.support.standin_openai import (
+    LONG_STREAM_PIECES,
+    REPLY,
+    TOKENS,
+    StandInOpenAi,
+    stream_events,
+)
 
 PATH = "/v1/chat/completions"
-WORDS = [w if i == 0 else f" {w}" for i, w in enumerate(REPLY.split(" "))]
-SHORT = b"".join(f"{e}\n\n".encode() for e in openai.stream(WORDS, tokens=TOKENS))
-LONG = b"".join(f"{e}\n\n".encode() for e in openai.stream(WORDS * 25, tokens=TOKENS))
+SHORT = b"".join(stream_events())
+LONG = b"".join(stream_events(LONG_STREAM_PIECES))
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
 
 
