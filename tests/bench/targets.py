@@ -156,7 +156,7 @@ def _alternated_stream_target(rounds: Sequence[Round]) -> str:
     """Judged on the median over rounds measured in alternation of what the short stream cost
     beyond the JSON call and its chunks (tests/bench/alternation.py)."""
     m = medians(rounds)
-    excess = [e for e in (r.excess_us for r in rounds) if e is not None]
+    excess = _excesses(rounds)
     if m is None or m.per_chunk_us is None or not excess:
         return verdict(STREAM_TARGET, None, "-")
     measured = (
@@ -165,6 +165,12 @@ def _alternated_stream_target(rounds: Sequence[Round]) -> str:
         f" SSE over JSON + chunks, {_per_round(excess)}"
     )
     return verdict(STREAM_TARGET, statistics.median(excess) <= 0, measured)
+
+
+def _excesses(rounds: Sequence[Round]) -> list[float]:
+    """Each round's short stream over its JSON call and chunks, where the round prices them:
+    BYOM's verdict and the floors' lines take them from here alike."""
+    return [e for e in (r.excess_us for r in rounds) if e is not None]
 
 
 def _per_round(excess: Sequence[float]) -> str:
@@ -179,7 +185,7 @@ def _floor_lines(floors: Sequence[Floor]) -> list[str]:
     judged): what of it a relay has with no layer of BYOM's."""
     out = []
     for floor in floors:
-        excess = [e for e in (r.excess_us for r in floor.rounds) if e is not None]
+        excess = _excesses(floor.rounds)
         measured = _per_round(excess) if excess else f"not measured ({floor.failure})"
         out.append(f"  {'':<12}  the floor, {floor.name}: SSE over JSON + chunks, {measured}")
     return out
